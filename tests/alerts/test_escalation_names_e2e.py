@@ -1,6 +1,7 @@
 """An escalation alert names no customer: on each sandbox, through the CLI, a ticket whose
 subject opens with its requester's name reaches the Slack-compatible list and the signed JSON
-webhook with ``[NAME]`` in its place, as the audit store keeps the subject.
+webhook with ``[NAME]`` in its place, as the audit store keeps the subject; and the ticket's
+note has its summary.
 
 An outside review saw "Priya Raman: security breach, account hacked, IBAN [IBAN] drained" posted
 to both on both helpdesks: the alert's subject was redacted for numbers and addresses only, not
@@ -59,6 +60,11 @@ def test_an_escalation_alert_names_no_customer(
         assert all(str(ticket) in body for body in posted), posted
         assert all("[NAME]: charged twice" in body for body in posted), posted
         assert not any("Priya" in body or "Raman" in body for body in posted), posted
+        # The note's summary keeps the subject's words after the redacted name (it was empty:
+        # "[NAME]: ..." read as a Markdown reference definition and was removed).
+        (note,) = desk.snapshot(ticket).notes
+        summary = next(line for line in note.splitlines() if line.startswith("Summary:"))
+        assert "[NAME]: charged twice" in summary, note
     finally:
         slack.close()
         signed.close()

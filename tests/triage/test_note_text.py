@@ -44,6 +44,13 @@ from ticket_processor.triage.note_text import LINK_REMOVED, llm_text, terminal_t
         ("line\u2028break\x85next\r\nend", "line\nbreak\nnext\nend"),
         ("Steps:\n  - open [it](https://evil.example)  now", "Steps:\n  - open it now"),
         ("version 10.0.19045.3803, error 0x80070005", "version 10.0.19045.3803, error 0x80070005"),
+        # A reference definition goes; a line that opens with a redacted name is the customer's
+        # (a review found the summary of "Priya Raman: account hacked" empty in the note).
+        ('ok\n[1]: https://evil.example/x "t"\n[a]: <http://x>\nend', "ok\n\n\nend"),
+        (
+            "[NAME]: account hacked: someone took over it",
+            "[NAME]: account hacked: someone took over it",
+        ),
     ],
 )
 def test_llm_text_is_plain(raw: str, expected: str) -> None:
