@@ -13,6 +13,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from ..common.atomic import SET_ASIDE_EVENT
 from ..common.eventlog import EventLog, new_run_id
@@ -62,6 +63,10 @@ class BackfillOptions:
     max_runtime: float | None = None
     read_window_wait: float | None = None  # None: READ_WINDOW_WAIT
     shard: tuple[int, int] | None = None  # --shard i/n: the tickets whose id is i modulo n
+    # Where the audit store is: a shard keeps its cursor, journal and lock in a state directory
+    # of its own, but its decisions go to the one store every run writes (report, dashboard,
+    # revert read it). None: the state directory's.
+    audit_dir: Path | None = None
 
 
 class BackfillSession:
@@ -146,6 +151,7 @@ class BackfillSession:
             backfill=True,
             shard=self.options.shard,
             on_notice=self.on_notice,
+            audit_dir=self.options.audit_dir,
         )
 
     def complete(self, result: BackfillResult) -> BackfillResult:

@@ -85,8 +85,10 @@ def backfill(
     with exit_codes(lambda: settings.secrets if settings else ()):
         settings = load({"workers": workers})
         chosen = _shard(shard, shards)
+        audit_dir = settings.state_dir
         if chosen is not None:
-            # Each shard keeps its own cursor, journal and lock: shards run side by side.
+            # Each shard keeps its own cursor, journal and lock: shards run side by side. Its
+            # decisions go to the one audit store (``audit_dir``), where report and revert look.
             index, count = chosen
             shard_dir = settings.state_dir / SHARDS_DIR / f"{index}-of-{count}"
             settings = settings.model_copy(update={"state_dir": shard_dir})
@@ -96,6 +98,7 @@ def backfill(
             batch_size=batch_size or DEFAULT_BATCH_SIZE,
             max_runtime=max_runtime,
             shard=chosen,
+            audit_dir=audit_dir,
         )
         result = run_backfill(
             settings,

@@ -101,6 +101,7 @@ def run_once(
     stop: Callable[[], str | None] | None = None,
     runtime: Runtime | None = None,
     backfill: bool = False,
+    audit_dir: Path | None = None,
     **flags: Any,
 ) -> RunSummary:
     """One batch: take the lock (not for a dry run), build the parts, run, record.
@@ -109,7 +110,9 @@ def run_once(
     scheduled runs'; the lock, the limits and the writes are the same."""
     settings.require_helpdesk()
     options = options or run_options(settings, **flags)
-    audit_dir = settings.state_dir  # a shadow run's decisions go to the one store, marked
+    # A shadow run's decisions go to the one store, marked; a backfill shard's too (its own
+    # state directory holds its cursor, journal and lock: ``audit_dir`` names the store's).
+    audit_dir = audit_dir or settings.state_dir
     if options.shadow and not options.dry_run:
         # Its own state: cursor, lock, retry queue, cache; the live runs' stay untouched.
         settings = settings.model_copy(update={"state_dir": settings.state_dir / SHADOW_DIR})
