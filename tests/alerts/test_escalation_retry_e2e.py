@@ -57,3 +57,32 @@ def test_a_page_refused_while_pagerduty_is_down_goes_out_with_the_next_run(
         third = invoke("run", "--engine", "rules")
         assert third.exit_code == 0, third.output
         assert len(pagerduty.state.events) == 1
+
+
+def test_an_escalation_list_the_webhook_refused_is_said_on_the_runs_output(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Before, only the log's ``alert`` event said it: a review's on-call list missed an
+    # escalation and nothing on screen told them.
+    routes = tmp_path / "routes.toml"
+    routes.write_text(ROUTES, "utf-8")
+    token = "xoxb-secret-token-0123"
+    dead = f"http://127.0.0.1:{held_refused_port()}/slack?token={token}"
+    for name, value in {
+        "TICKETBOT_ROUTES": str(routes),
+        "TICKETBOT_CONFIDENCE_THRESHOLD": "0",  # the keyword rules are unsure of themselves
+        "TICKETBOT_ALERT_WEBHOOK": dead,
+    }.items():
+        monkeypatch.setenv(name, value)
+    (charged,) = desk.create(
+        [NewTicket("Charged twice", "I was charged twice on my invoice, refund the payment")]
+    )
+    first = invoke("run", "--engine", "rules")
+    assert first.exit_code == 0, first.output
+    said = " ".join(first.stderr.split())
+    assert (
+        f"the escalation list (TICKETBOT_ALERT_WEBHOOK) was not delivered (tickets {charged})"
+        in said
+    )
+    assert "it is not sent again" in said
+    assert token not in first.output

@@ -46,7 +46,16 @@ class EscalationPass(Pass):
             for ticket_id, routes in escalated.items()
         ]
         message = escalation_message(items, run_id=end.run_id, ticket_url=self.ticket_url)
-        log_alert(end.log, self.alerter.escalations(message))
+        outcome = self.alerter.escalations(message)
+        log_alert(end.log, outcome)
+        if outcome.outcome == "failed":
+            # The list is one post a run, not an owed delivery: said here, it is not sent again
+            # (the outbox's channels are: ``escalations.undelivered``).
+            tickets = ", ".join(str(t) for t in sorted(escalated))
+            end.summary.warnings.append(
+                f"the escalation list (TICKETBOT_ALERT_WEBHOOK) was not delivered (tickets "
+                f"{tickets}): {outcome.detail or 'no answer'}; it is not sent again"
+            )
 
 
 class RunAlertsPass(Pass):
