@@ -92,7 +92,9 @@ class DeclaredSettings(ServiceSettings):
     confidence_threshold: Annotated[float, Field(ge=0.0, le=1.0)] = setting(
         0.5,
         env="TICKETBOT_CONFIDENCE_THRESHOLD",
-        help="Below this confidence, no priority change and an `ai_low_confidence` tag.",
+        help="Below this confidence, no priority change, no route acts (so no group and no "
+        "escalation; a route with `confidence_below` does) and an `ai_low_confidence` tag; the "
+        "note says so.",
     )
     llm_timeout: Annotated[float, Field(gt=0, le=600)] = setting(
         30.0, env="TICKETBOT_LLM_TIMEOUT", help="Seconds an LLM call may take."
