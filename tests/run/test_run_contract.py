@@ -420,6 +420,9 @@ def test_a_marker_appearing_between_read_and_write_counts_as_a_second_writer(
     assert result.exit_code == 0, result.output
     finished = last_finished(log_dir)
     assert (finished["second_writer"], finished["triaged"]) == (1, 4)
+    # The run's line says it too (a review's run that backed off 240 tickets read "triaged=0
+    # skipped=0", as if it had been idle).
+    assert "marked_by_another_writer=1" in result.output, result.output
     assert [e["ticket_id"] for e in events(log_dir) if e["event"] == "ticket_already_marked"] == [
         raced
     ]

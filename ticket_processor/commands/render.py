@@ -62,6 +62,10 @@ def summary_line(summary: RunSummary) -> str:
     ]
     if summary.out_of_scope:
         parts.append(f"out_of_scope={summary.out_of_scope}")
+    if summary.second_writer:
+        # Analysed, then found marked by another writer (a backfill shard, a second host)
+        # before this run's write: a run that backed off everything is not an idle one.
+        parts.append(f"marked_by_another_writer={summary.second_writer}")
     if summary.replies or summary.reply_failed:
         kinds = summary.reply_kinds
         parts.append(f"replies={summary.replies}")
