@@ -107,12 +107,10 @@ def run_once(
     """One batch: take the lock (not for a dry run), build the parts, run, record.
 
     ``backfill``: discovery keeps the backfill's own cursor (``backfill.json``), not the
-    scheduled runs'; the lock, the limits and the writes are the same."""
+    scheduled runs'; ``audit_dir``: the one audit store's, when not the state directory."""
     settings.require_helpdesk()
     options = options or run_options(settings, **flags)
-    # A shadow run's decisions go to the one store, marked; a backfill shard's too (its own
-    # state directory holds its cursor, journal and lock: ``audit_dir`` names the store's).
-    audit_dir = audit_dir or settings.state_dir
+    audit_dir = audit_dir or settings.state_dir  # a shadow run's decisions go there, marked
     if options.shadow and not options.dry_run:
         # Its own state: cursor, lock, retry queue, cache; the live runs' stay untouched.
         settings = settings.model_copy(update={"state_dir": settings.state_dir / SHADOW_DIR})
@@ -134,8 +132,7 @@ def run_once(
     )
     if options.dry_run:
         # A dry run creates nothing, yet stops where the real run would (a file where the state
-        # directory belongs, one it may not trust or write): a preview that passes must not
-        # hide what fails the first real run.
+        # directory belongs, one it may not trust or write): its pass hides no first failure.
         problem = usable_problem(settings.state_dir, "TICKETBOT_STATE_DIR")
         if problem:
             raise ConfigError(problem)
