@@ -94,6 +94,8 @@ def hand_back(
     done = HandedBack()
     words = wording(note_language)
     for one in owed:
+        if book.is_planned(one.ticket_id) or book.was_sent(one.ticket_id):
+            continue  # another process's book holds it (``serve`` planned it meanwhile)
         fields = {"ticket_id": one.ticket_id, "category": one.category}
         fields["article_id"] = one.article_id
         try:
