@@ -47,6 +47,7 @@ from ticket_processor.triage.note_text import LINK_REMOVED, llm_text, terminal_t
         # A reference definition goes; a line that opens with a redacted name is the customer's
         # (a review found the summary of "Priya Raman: account hacked" empty in the note).
         ('ok\n[1]: https://evil.example/x "t"\n[a]: <http://x>\nend', "ok\n\n\nend"),
+        ("ok\n[x]: evil.example/path\nend", "ok\n\nend"),
         (
             "[NAME]: account hacked: someone took over it",
             "[NAME]: account hacked: someone took over it",

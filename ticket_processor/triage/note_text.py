@@ -41,12 +41,11 @@ _LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 _MD_IMAGE = re.compile(r"!\[([^\]\n]{0,200})\]\(([^)\s]{0,2048})(?:\s[^)\n]{0,200})?\)")
 _MD_LINK = re.compile(r"\[([^\]\n]{0,200})\]\(([^)\s]{0,2048})(?:\s[^)\n]{0,200})?\)")
 # A reference definition's line (``[label]: https://... "title"``): its target must look like
-# a link (a scheme, ``www.``, a path, or ``<...>``). A redacted name opening a line
-# ("[NAME]: security breach ...", a summary of a subject that opens with the customer's name)
-# is the customer's words, not a definition, and stays.
+# a link (``<...>``, or a word holding a ``/``, ``.``, ``:`` or ``@``: a scheme, a domain, a
+# path). A redacted name opening a line ("[NAME]: security breach ...", a summary of a subject
+# that opens with the customer's name) is the customer's words, not a definition, and stays.
 _MD_REFERENCE = re.compile(
-    r"(?im)^[ \t]{0,3}\[[^\]\n]{1,100}\]:[ \t]*"
-    r"(?:<[^>\n]*>|(?:[a-z][a-z0-9+.-]{0,31}:|www\.|/)\S*)(?:[ \t].*)?$"
+    r"(?m)^[ \t]{0,3}\[[^\]\n]{1,100}\]:[ \t]*(?:<[^>\n]*>|\S*[/.:@]\S*)(?:[ \t].*)?$"
 )
 _AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^>\s]{1,2048})>", re.IGNORECASE)
 _HTML_TAG = re.compile(r"</?[A-Za-z!?][^<>]{0,500}>")
