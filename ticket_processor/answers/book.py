@@ -172,13 +172,19 @@ class AnswerBook:
                 self._save()
 
     def sent(self, plan: AnswerPlan, now: float) -> None:
+        self.found_sent(plan.ticket_id, plan.requester_id, plan.category, plan.article_id, now)
+
+    def found_sent(
+        self, ticket_id: int, requester_id: int | None, category: str, article_id: int, now: float
+    ) -> None:
+        """A reply that went out (``sent``'s, or one a lost book owed, ``answers.owed``)."""
         with self._changing():
-            self._data["planned"].pop(str(plan.ticket_id), None)
-            self._data["sent"][str(plan.ticket_id)] = {
-                "requester_id": plan.requester_id,
+            self._data["planned"].pop(str(ticket_id), None)
+            self._data["sent"][str(ticket_id)] = {
+                "requester_id": requester_id,
                 "at": now,
-                "category": plan.category,
-                "article_id": plan.article_id,
+                "category": category,
+                "article_id": article_id,
             }
             self._prune(now)
             self._save()

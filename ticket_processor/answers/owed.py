@@ -32,7 +32,7 @@ from ..errors import TicketBotError
 from ..writeback.wording import wording
 from .book import AnswerBook
 from .deliver import AnswerDesk, agent_replied
-from .vocab import AnswerPlan, answered_tag, reopened_tag
+from .vocab import answered_tag, reopened_tag
 
 # How far back the log is read for replies still owed: a planned reply whose note never landed
 # is given up after a day (``sending.WAIT_SECONDS``), and one the send failed on is tried again
@@ -107,18 +107,9 @@ def hand_back(
                 continue
             went_out = any(m.public and m.from_ticketbot for m in found.messages)
             if went_out or {answered_tag(prefix), reopened_tag(prefix)} & set(ticket.tags):
-                plan = AnswerPlan(
-                    ticket_id=one.ticket_id,
-                    delivery="send",
-                    category=one.category,
-                    article_id=one.article_id,
-                    article_url="",
-                    language="",
-                    probability=0.0,
-                    body="",
-                    requester_id=ticket.requester_id,
+                book.found_sent(
+                    one.ticket_id, ticket.requester_id, one.category, one.article_id, now()
                 )
-                book.sent(plan, now())
                 done.sent.append(one.ticket_id)
                 continue
             why = (
