@@ -30,6 +30,7 @@ from pathlib import Path
 import orjson
 
 from ..common.atomic import read_state_bytes, set_aside
+from ..common.sqlite_wal import enter_wal
 from ..errors import StateFileRefused
 from ..state.file_lock import updating
 
@@ -132,7 +133,7 @@ class Outbox:
     def _prepare(self) -> None:
         db = _connect(self.path)
         try:
-            db.execute("PRAGMA journal_mode=WAL")
+            enter_wal(db, wait=BUSY_SECONDS)
             db.executescript(_SCHEMA)
         finally:
             db.close()

@@ -12,8 +12,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 
 from ..common.database import postgres_engine
+from ..common.sqlite_wal import enter_wal
 from .damage import AuditStoreDamaged, is_damage
-from .writer import BUSY_TIMEOUT_MS, enter_wal
+from .writer import BUSY_TIMEOUT_MS
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

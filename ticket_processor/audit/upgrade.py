@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from ..common.atomic import unwritable
+from ..common.sqlite_wal import enter_wal
 from . import head_schema
 from .damage import AuditStoreDamaged, is_damage, probe
 from .writer import (
@@ -29,7 +30,6 @@ from .writer import (
     SCHEMA_VERSION,
     AuditStoreError,
     SqliteWriter,
-    enter_wal,
     schema_version,
 )
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
+from ..common.sqlite_wal import enter_wal
 from ..errors import TicketBotError
 from .rows import Outcome
 from .values import LABEL_FIELDS
@@ -419,24 +419,6 @@ def _connect(path: Path) -> sqlite3.Connection:
     # when the statement is.
     conn.execute("PRAGMA temp_store = MEMORY")
     return conn
-
-
-def enter_wal(conn: sqlite3.Connection) -> None:
-    """``PRAGMA journal_mode = WAL``, waiting for other connections as a write does.
-
-    Turning a new file to WAL takes its exclusive lock, and SQLite answers "database is
-    locked" at once, without the busy handler, to a connection that meets another one doing
-    the same (several processes opening one new store at once): try again until the busy
-    timeout. A file in WAL already answers at once."""
-    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
-    while True:
-        try:
-            conn.execute("PRAGMA journal_mode = WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.02)
 
 
 def file_identity(path: Path) -> tuple[int, int] | None:

@@ -54,6 +54,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..common.atomic import prepare_directory
+from ..common.sqlite_wal import enter_wal
 from ..errors import RunAborted
 from ..helpdesks.deliveries import Delivery, event_of
 from ..run.served import Event
@@ -108,8 +109,8 @@ def sqlite_engine(directory: Path) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _durable(dbapi_connection: Any, record: Any) -> None:
+        enter_wal(dbapi_connection)
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
 
