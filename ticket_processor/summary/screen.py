@@ -18,7 +18,7 @@ import re
 import unicodedata
 
 from ..triage.note_text import strip_controls
-from ..triage.redact import redact
+from ..triage.redact import holds_card_number, redact
 from ..triage.screen import asks_for_secret, refanged, web_addresses
 
 LINK = "[link]"
@@ -61,6 +61,8 @@ def personal_data(text: str) -> str | None:
     _, found = redact(text)
     if found:
         return sorted(found)[0]
+    if holds_card_number(text):
+        return "card"
     return "address" if _ADDRESS.search(text) else None
 
 

@@ -97,7 +97,13 @@ _NOT_CARD_CONTEXT = re.compile(
     r"|account number|customer|transaction|confirmation|awb|booking)\b[^\n]{0,20}$"
 )
 _IBAN_HEAD = re.compile(r"(?<![\w])[A-Za-z]{2}\d{2} ?$")
-_CARD_CONTEXT = re.compile(r"(?i)(?:card|visa|mastercard|amex|credit|debit|cc)\b[^\n]{0,20}$")
+_CARD_CONTEXT = re.compile(
+    r"(?i)(?:card|visa|mastercard|amex|credit|debit|cc|kreditkarte|karte|carte|tarjeta"
+    r"|creditcard|kaart|cart[aã]o)\b[^\n]{0,20}$"
+)
+# A placeholder already written ends the context: the words before it were about what it
+# replaced ("IBAN [IBAN], Kreditkarte 5555 ...": the IBAN's word is not the card's).
+_PLACEHOLDER = re.compile(r"\[[A-Z_]{2,12}\]")
 
 
 def luhn_valid(digits: str) -> bool:
@@ -139,9 +145,19 @@ def _card_shape(digits: str) -> bool:
     return fits and luhn_valid(digits)
 
 
+_ANY_CARD = re.compile(r"(?<!\d)\d(?:[ ./-]?\d){12,18}(?!\d)")
+
+
+def holds_card_number(text: str) -> bool:
+    """Whether ``text`` holds a card-shaped number whatever the words around it (``redact``
+    spares an order or a tracking number that happens to pass): for text that must carry none,
+    as a field the customer sees."""
+    return any(_card_shape(re.sub(r"\D", "", m.group(0))) for m in _ANY_CARD.finditer(text))
+
+
 def _card(match: re.Match[str], text: str) -> str | None:
     raw = match.group(1)
-    before = text[max(0, match.start() - 40) : match.start()]
+    before = _PLACEHOLDER.split(text[max(0, match.start() - 40) : match.start()])[-1]
     if _NOT_CARD_CONTEXT.search(before) and not _CARD_CONTEXT.search(before):
         return None
     if _IBAN_HEAD.search(before):

@@ -148,7 +148,7 @@ _ADDRESS_LABEL = re.compile(
     r"|wohne in der|wohne in|woon op|woon aan|j'habite au|j'habite|vivo en)"
     r"(?: is)?\s{0,3}:?\s{1,3})([^\n]{5,120}?)(?=\.\s|\.$|\n|$)"
 )
-_NOT_STREET_LABEL = re.compile(r"(?i)(?:ip|mac|e-?mail|web|wallet|server|url|bitcoin|btc)\s?$")
+_NOT_STREET_LABEL = re.compile(r"(?i)(?:ip|mac|e-?mail|web|wallet|server|url|bitcoin|btc)[\s-]?$")
 
 
 def address_label(match: re.Match[str], text: str) -> str | None:

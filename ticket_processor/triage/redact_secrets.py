@@ -30,6 +30,10 @@ _VENDOR_SECRET = re.compile(
     r"(?<![\w-])(?:"
     r"sk-(?:proj-|ant-|live-|test-)?[A-Za-z0-9_-]{16,200}"  # OpenAI / Anthropic style
     r"|(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{16,200}"  # Stripe
+    # Stripe's shape taken up by others: a short prefix, the environment, a long random tail
+    # (``ak_live_9f8e...``, ``key_prod_...``); the tail must mix letters and digits.
+    r"|[a-z]{2,8}_(?:live|test|prod|sandbox)_(?=[A-Za-z]{0,199}\d)(?=\d{0,199}[A-Za-z])"
+    r"[A-Za-z0-9]{16,200}"
     r"|whsec_[A-Za-z0-9]{24,200}"  # Stripe webhook signing secret
     r"|gh[pousr]_[A-Za-z0-9]{30,200}"  # GitHub
     r"|github_pat_[A-Za-z0-9_]{40,200}"
@@ -60,6 +64,9 @@ _PRIVATE_KEY = re.compile(
     r"-----END (?:[A-Z]{2,10} ){0,2}PRIVATE KEY-----"
 )
 
+_PROSE_SEPARATOR = r"\s(?:is|was|is now|lautet|ist|est|es)\s{1,3}[:]?\s{0,3}[\"'“‘]?"
+_PROSE_SEPARATOR_END = re.compile(rf"(?i){_PROSE_SEPARATOR}$")
+
 # A value after a credential-ish key: ``aws_secret_access_key = ...``, ``x-api-key: ...``.
 # The key may carry prefixes (``aws_``, ``STRIPE_``, ``db-``): ``(?:\w{1,20}[_-]){0,4}``.
 _KEYED_SECRET = re.compile(
@@ -69,7 +76,9 @@ _KEYED_SECRET = re.compile(
     r"|secret(?:[_ -]?key)?|client[_ -]?secret|private[_ -]?key|signing[_ -]?key"
     r"|(?:access|auth|api|refresh|bearer|session|security)?[_ -]?token|credentials?"
     r"|password|passwd|pwd|pass)"
-    r"[\"']?\s{0,3}[:=]\s{0,3}[\"']?"
+    r"(?:[\"']?\s{0,3}[:=]\s{0,3}[\"']?"
+    # In prose: "our API key is ...", "der Token lautet ...", "le token est ...".
+    rf"|{_PROSE_SEPARATOR})"
     r"|bearer\s{1,3}"
     r")([A-Za-z0-9+/=_.~!@#$%^&*-]{6,400})"
 )
@@ -97,7 +106,7 @@ def _mixed(value: str) -> bool:
 def _keyed_secret(match: re.Match[str]) -> str | None:
     key, value = match.group(1), match.group(2).rstrip(".,;:!)")
     rest = match.group(2)[len(value) :]
-    lowered = key.lower().strip("\"' :=")
+    lowered = _PROSE_SEPARATOR_END.sub("", key).lower().strip("\"' :=")
     if lowered.startswith("bearer"):
         ok = len(value) >= 16 and _mixed(value)
     elif lowered.endswith(("password", "passwd", "pwd", "pass")):
