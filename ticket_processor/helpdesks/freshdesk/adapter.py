@@ -207,7 +207,7 @@ class FreshdeskHelpdesk(HistoryReads, CannedResponseReads):
         prefix: str,
         written: Callable[[int], str | None],
     ) -> Iterator[ReplyPage]:
-        return freshdesk_replies.reply_pages(
+        pages = freshdesk_replies.reply_pages(
             self.http,
             cursor,
             since=since,
@@ -215,9 +215,17 @@ class FreshdeskHelpdesk(HistoryReads, CannedResponseReads):
             written=written,
             own_id=self.own_id,
         )
+        for page in pages:
+            yield replace(page, conversations=[self._with_agent(c) for c in page.conversations])
 
     def conversation(self, ticket_id: int) -> Conversation | None:
-        return freshdesk_replies.conversation(self.http, ticket_id, self.own_id)
+        found = freshdesk_replies.conversation(self.http, ticket_id, self.own_id)
+        return None if found is None else self._with_agent(found)
+
+    def _with_agent(self, conversation: Conversation) -> Conversation:
+        """The conversation's ticket with its agent among its people, as discovery's tickets
+        have: a reply's triage and the summary's thread redact the agent's name too."""
+        return replace(conversation, ticket=self._agent_names.add(conversation.ticket))
 
     def requester_name(self, user_id: int) -> str | None:
         return public_reply.requester_name(self.http, user_id)
