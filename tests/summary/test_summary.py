@@ -83,6 +83,29 @@ def test_the_thread_leaves_out_ticketbots_notes_and_redacts() -> None:
     assert thread.turns[2].text == "Still nothing."
 
 
+def test_an_answer_ticketbot_sent_is_read_as_the_agents_reply() -> None:
+    """ticketbot's public reply (an answer it sent) is what was done: left out, the field told
+    a customer who had been answered "Nothing has been done yet" (an outside review)."""
+    ticket = Ticket(id=1, subject="Password", description="How do I reset my password?")
+    messages = (
+        Message(1, "Analysis...\nticketbot:v1 answers=first", None, False, False, True),
+        Message(
+            2,
+            "Hello, this article shows how to reset it: Settings > Security.",
+            None,
+            True,
+            False,
+            True,
+        ),
+        Message(3, "Thank you, that solved it!", None, True, True),
+    )
+    thread = thread_of(Conversation(ticket, messages))
+    assert [t.author for t in thread.turns] == ["customer", "agent", "customer"]
+    assert "reset it" in thread.turns[1].text
+    answered = render(choose(thread, encode))
+    assert "No agent has replied yet" not in answered
+
+
 def test_the_thread_replaces_the_names_the_helpdesk_knows_as_the_triage_does() -> None:
     """The thread is what the summary's LLM call sends: the requester's and the agent's names
     and e-mails never go with it, in the subject, the first message or a later one."""
@@ -163,6 +186,10 @@ def test_the_request_fences_the_thread_as_data() -> None:
     assert sent.startswith("<thread>")
     assert sent.endswith("</thread>")
     assert sent.count("</thread>") == 1  # the customer's text cannot close the fence
+    # The rest goes as the customer wrote it, not as HTML entities.
+    plain = request(thread_from("Turner & Webb", [("customer", 'Je n\'ai pas "reçu" 3 < 4')]))
+    assert "Turner & Webb" in plain
+    assert 'Je n\'ai pas "reçu" 3 < 4' in plain
 
 
 @pytest.fixture

@@ -4,12 +4,13 @@ The customer's first message (subject and description), then every later message
 wrote: the requester's public replies (``customer``), agents' replies and agents' own internal
 notes (``agent``), these left out when the summary's field is one the customer sees
 (``public_only``). ticketbot's notes are left out (they describe, they are not the thread), as
-is a message that carries a ticketbot trailer (a note an agent pasted). Quoted history and
-signatures are stripped (``triage.reply_text``), markup turned to text, whitespace folded, and
-personal data replaced with placeholders before anything reads it, the names and e-mails the
-helpdesk knows on the ticket (``triage.redact_names``) as the triage's text has them, then the
-patterns (``triage.redact``): the summary is shown in views and reports, and with an LLM the
-thread is what is sent.
+is a message that carries a ticketbot trailer (a note an agent pasted); a public reply of
+ticketbot's own (an answer it sent) is the agents' side of the thread, read as an agent's.
+Quoted history and signatures are stripped (``triage.reply_text``), markup turned to text,
+whitespace folded, and personal data replaced with placeholders before anything reads it, the
+names and e-mails the helpdesk knows on the ticket (``triage.redact_names``) as the triage's
+text has them, then the patterns (``triage.redact``): the summary is shown in views and
+reports, and with an LLM the thread is what is sent.
 """
 
 from __future__ import annotations
@@ -70,8 +71,8 @@ def thread_of(conversation: Conversation, *, public_only: bool = False) -> Summa
     people = ticket.people
     turns = [Turn("customer", _readable(ticket.description, reply=False, people=people))]
     for message in conversation.messages:
-        if message.from_ticketbot or TRAILER_TAG in message.body:
-            continue
+        if (message.from_ticketbot and not message.public) or TRAILER_TAG in message.body:
+            continue  # ticketbot's notes; a public reply of its own (an answer sent) is read
         if public_only and not message.public:
             continue
         if message.from_requester and not message.public:

@@ -12,7 +12,6 @@ text is kept; ``build.render`` adds the labels, the mark and the word limit.
 
 from __future__ import annotations
 
-import html
 import json
 import re
 
@@ -45,9 +44,18 @@ SYSTEM = (
 
 def request(thread: SummaryThread) -> str:
     """The user message: the thread, each message marked by who wrote it."""
-    lines = [f"Subject: {html.escape(thread.subject)}"]
-    lines += [f"[{turn.author}] {html.escape(turn.text)}" for turn in thread.turns]
+    lines = [f"Subject: {_fenced(thread.subject)}"]
+    lines += [f"[{turn.author}] {_fenced(turn.text)}" for turn in thread.turns]
     return "<thread>\n" + "\n\n".join(lines) + "\n</thread>"
+
+
+# A fence tag inside the text loses its ``<`` (it can neither close the thread nor open
+# another); the rest goes as written: "n'ai", "Turner & Webb", not their HTML entities.
+_FENCE_TAG = re.compile(r"(?i)<(\s*/?\s*thread\b)")
+
+
+def _fenced(text: str) -> str:
+    return _FENCE_TAG.sub(r"&lt;\1", text)
 
 
 def system_prompt(language: str) -> str:
