@@ -17,6 +17,7 @@ from ticket_processor.models import (
     Cursor,
     Message,
     Priority,
+    RiskVerdict,
     RouteDecision,
     Sentiment,
     Ticket,
@@ -304,6 +305,19 @@ def test_the_book_keeps_cursor_and_tickets_and_survives_a_reload(tmp_path: Path)
     assert ReplyBook(RunLedger(tmp_path), "zendesk").entry(7) is None
 
 
+def test_a_reply_that_moves_only_the_risk_says_so_in_its_note() -> None:
+    """The risk's level is news to an agent (its tag is replaced), so a note follows; it said
+    "no field changed" while the risk block below it read otherwise (an outside review)."""
+    calmer = FIRST.model_copy(update={"risk": RiskVerdict(level="low", probability=0.1)})
+    change = plan("actionable", calmer, ticket=ticket((*TAGS, "ai_risk_medium")))
+    assert change.add_tags == ("ai_risk_low",)
+    assert change.remove_tags == ("ai_risk_medium",)
+    note = change.note
+    assert note is not None
+    assert "After the customer's reply of 2026-11-24 10:02 UTC: risk medium → low" in note
+    assert "no field changed" not in note
+
+
 def test_the_note_after_a_reply_is_in_the_agents_language() -> None:
     angry = triage(urgency=Urgency.HIGH, sentiment=Sentiment.NEGATIVE)
     change = plan("actionable", angry, language=NoteLanguage("de"))
@@ -313,6 +327,9 @@ def test_the_note_after_a_reply_is_in_the_agents_language() -> None:
     assert "Stimmungsverlauf: neutral → negative" in note
     assert "Priorität erhöht auf high" in note
     assert "Sentiment trend" not in note
+    # The fields' names in its sentence too (it said "urgency medium → high").
+    assert "Dringlichkeit medium → high; Stimmung neutral → negative" in note
+    assert "urgency" not in note.split("ticketbot:")[0]
     trailer = read_note(note)
     assert trailer is not None
     assert trailer.answers == 501

@@ -55,7 +55,7 @@ from .note import (
 )
 from .trailer import NoteTrailer
 from .triage_change import decide_priority
-from .wording import wording
+from .wording import Wording, wording
 
 MAX_REPLIES = 3  # unanswered replies judged together (the latest ones)
 ReplyKind = Literal["actionable", "thanks", "auto_reply"]
@@ -200,10 +200,12 @@ def plan_reply(
     remove += sorted(t for t in reply_tags if t in tags)
     if lifted:  # the gate's tag goes (the write-back removes what it names, keeps the rest)
         remove += [own(kind) for kind in SPAM_KINDS]
-    risk_moved = False
+    risk_moved: tuple[str, str] | None = None
     if triage.risk is not None:  # the risk scored again: its tag replaces the standing one
         risk = own(f"risk_{triage.risk.level}")
-        risk_moved = risk not in tags
+        if risk not in tags:
+            was = next((lv for lv in RISK_LEVELS if own(f"risk_{lv}") in tags), "-")
+            risk_moved = (was, triage.risk.level)
         add.append(risk)
         remove += [own(f"risk_{level}") for level in RISK_LEVELS]  # (``add``'s is kept)
     grown = (*trend, analysis.sentiment.value)[-20:]
@@ -222,6 +224,7 @@ def plan_reply(
             route=route,
             run_id=run_id,
             language=language,
+            risk_moved=risk_moved,
         )
     removing = tuple(dict.fromkeys(t for t in remove if t in tags and t not in add))
     adding = tuple(dict.fromkeys(t for t in add if t not in tags))
@@ -336,6 +339,13 @@ def repair_change(ticket: Ticket, before: NoteTrailer | None, prefix: str) -> Re
     return ReplyChange("actionable", tuple(add), tuple(remove), trend=before.trend)
 
 
+def _field_name(name: str, words: Wording) -> str:
+    """A field's name inside the note's sentence, in its language: lower case as a noun is
+    mid-sentence ("urgency", "catégorie"), but for German's capitals ("Dringlichkeit")."""
+    word = words.words.get(name, name)
+    return word if words.code == "de" else word.lower()
+
+
 def _priority(value: str | None) -> Priority | None:
     try:
         return Priority(value) if value else None
@@ -356,17 +366,21 @@ def render_reply_note(
     route: RouteDecision,
     run_id: str,
     language: NoteLanguage | None = None,
+    risk_moved: tuple[str, str] | None = None,
 ) -> str:
-    """The short note after a reply: what changed, the trend, the reply in the agent's
-    language where it is in another, then a trailer answering it; in the agent's language
-    (``language``) but for the header's start and the trailer."""
+    """The short note after a reply: what changed (``risk_moved``: the risk level's move, when
+    it moved), the trend, the reply in the agent's language where it is in another, then a
+    trailer answering it; in the agent's language (``language``) but for the header's start
+    and the trailer."""
     speech = language or NoteLanguage()
     words = wording(speech.language)
     when = _when(reply_at) or words.say("unknown_time")
     lifted = triage.spam is not None and triage.spam.lifted
+    moved = dict(customer_moves(changed, lifted=lifted))
+    if risk_moved is not None:
+        moved["risk"] = risk_moved
     moves = "; ".join(
-        f"{name} {old} → {new}"
-        for name, (old, new) in customer_moves(changed, lifted=lifted).items()
+        f"{_field_name(name, words)} {old} → {new}" for name, (old, new) in moved.items()
     )
     header = f"{NOTE_HEADER} ({engine_source(triage, words)}): {words.say('customer_replied')}"
     lines = [
