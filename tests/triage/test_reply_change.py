@@ -318,6 +318,24 @@ def test_a_reply_that_moves_only_the_risk_says_so_in_its_note() -> None:
     assert "no field changed" not in note
 
 
+def test_a_reply_an_unsure_engine_read_says_why_no_route_acted() -> None:
+    """The angrier customer's route did not escalate and the note said nothing of why (an
+    outside review): it says it as a first message's note does."""
+    unsure = triage(sentiment=Sentiment.NEGATIVE).model_copy(
+        update={
+            "analysis": triage(sentiment=Sentiment.NEGATIVE).analysis.model_copy(
+                update={"confidence": 0.34}
+            )
+        }
+    )
+    note = plan("actionable", unsure).note
+    assert note is not None
+    assert "Held back: confidence 0.34 is below 0.50" in note
+    sure = plan("actionable", triage(sentiment=Sentiment.NEGATIVE)).note
+    assert sure is not None
+    assert "Held back" not in sure
+
+
 def test_the_note_after_a_reply_is_in_the_agents_language() -> None:
     angry = triage(urgency=Urgency.HIGH, sentiment=Sentiment.NEGATIVE)
     change = plan("actionable", angry, language=NoteLanguage("de"))

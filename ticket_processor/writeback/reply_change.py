@@ -225,6 +225,13 @@ def plan_reply(
             run_id=run_id,
             language=language,
             risk_moved=risk_moved,
+            # As a first message's note says it: an unsure engine moved no route (the
+            # angrier customer's escalation among them) and no priority.
+            held_below=(
+                confidence_threshold
+                if not decisions and analysis.confidence < confidence_threshold
+                else None
+            ),
         )
     removing = tuple(dict.fromkeys(t for t in remove if t in tags and t not in add))
     adding = tuple(dict.fromkeys(t for t in add if t not in tags))
@@ -367,11 +374,13 @@ def render_reply_note(
     run_id: str,
     language: NoteLanguage | None = None,
     risk_moved: tuple[str, str] | None = None,
+    held_below: float | None = None,
 ) -> str:
     """The short note after a reply: what changed (``risk_moved``: the risk level's move, when
-    it moved), the trend, the reply in the agent's language where it is in another, then a
-    trailer answering it; in the agent's language (``language``) but for the header's start
-    and the trailer."""
+    it moved), why nothing acted on it (``held_below``: the threshold an unsure engine's
+    confidence is below), the trend, the reply in the agent's language where it is in another,
+    then a trailer answering it; in the agent's language (``language``) but for the header's
+    start and the trailer."""
     speech = language or NoteLanguage()
     words = wording(speech.language)
     when = _when(reply_at) or words.say("unknown_time")
@@ -390,6 +399,9 @@ def render_reply_note(
     ]
     if priority is not None:
         lines.append(words.say("priority_raised", priority=priority.value))
+    if held_below is not None:
+        confidence = f"{triage.analysis.confidence:.2f}"
+        lines.append(words.say("held_back", confidence=confidence, threshold=f"{held_below:.2f}"))
     if triage.spam is not None and triage.spam.lifted:
         key = f"spam_kind_{triage.spam.kind}"
         kind = words.say(key) if key in words.words else triage.spam.kind
