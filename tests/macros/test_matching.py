@@ -13,11 +13,12 @@ from ticket_processor.macros.book import BookUnreadable, MacroBook, SolvedExampl
 from ticket_processor.macros.learn import ReplyMatcher
 from ticket_processor.macros.match import MacroChoice, MacroMatcher
 from ticket_processor.macros.setup import macro_steps
-from ticket_processor.macros.step import note_lines, with_section
+from ticket_processor.macros.step import note_lines
 from ticket_processor.macros.sync import build_book
 from ticket_processor.models import AgentReply, Helpdesk, HistoryTicket, Ticket
 from ticket_processor.models.ready_reply import ReadyReply
 from ticket_processor.passes.types import RunOptions
+from ticket_processor.writeback.planner import with_section
 
 REFUND = ReadyReply(
     1, "Refund on its way", "Your refund was sent today and arrives in 5 days.", True

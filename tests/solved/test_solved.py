@@ -11,10 +11,13 @@ from support.word_encoder import encode
 from ticket_processor.models import AgentReply, HistoryTicket, Person, Ticket, WriteBack
 from ticket_processor.solved.history import RESOLUTION_CHARS, resolution_line, store_history
 from ticket_processor.solved.lookup import MIN_SIMILARITY, SimilarSolved, nearest, similar
-from ticket_processor.solved.note import render_similar, with_section
+from ticket_processor.solved.note import render_similar
 from ticket_processor.solved.step import STORE_FILE, SolvedStep, solved_steps
 from ticket_processor.solved.store import SolvedStore
+from ticket_processor.tags import read_note
 from ticket_processor.triage.prepare import prepare_ticket
+from ticket_processor.writeback.planner import with_note_line, with_section
+from ticket_processor.writeback.trailer import NoteTrailer
 
 NOTE = "ticketbot triage (rules)\n\nSummary: x\n\nrun r-1\n[ticketbot trailer]"
 
@@ -130,6 +133,29 @@ def test_the_note_lists_them_before_its_closing_lines() -> None:
     german = render_similar([SimilarSolved(7, "Erstattung", "Erstattet.", 0.8)], "de")
     assert german[1:] == ["Ähnliche gelöste Tickets:", "#7 (0.80) Erstattung — gelöst: Erstattet."]
     assert note.count("\n[ticketbot trailer]") == 1  # the helpdesk's text cannot start a line
+
+
+def test_the_section_goes_before_the_run_line_when_an_answer_added_a_line_after_it() -> None:
+    """With answers on, the note's last lines are the run line, the answer's line and the
+    trailer: the section went after the trailer, so the next reply's re-triage did not know
+    the note for ticketbot's and "changed" every label (an outside review, both helpdesks)."""
+    trailer = NoteTrailer(
+        category="shipping", urgency="medium", sentiment="negative", language="en", engine="llm"
+    ).line()
+    text = f"ticketbot triage (llm)\n\nSummary: x\n\nrun r-1\n{trailer}"
+    note = WriteBack(ticket_id=82, additional_tags=(), note=text)
+    held = with_note_line(note, "Automated reply to the customer held back by needs_person.")
+    assert held.note is not None
+    lines = render_similar([SimilarSolved(81, "Parcel lost", "Trace opened.", 0.63)])
+    written = with_section(held.note, lines).split("\n")
+    assert written[-1] == trailer
+    assert written.index("Similar solved tickets:") < written.index("run r-1")
+    assert written.index("run r-1") < written.index(
+        "Automated reply to the customer held back by needs_person."
+    )
+    found = read_note("\n".join(written))
+    assert found is not None
+    assert (found.category, found.sentiment) == ("shipping", "negative")
 
 
 def test_the_step_adds_similar_solved_tickets_to_the_note(tmp_path: Path) -> None:

@@ -35,6 +35,7 @@ from ..steps.protocol import Price, Step
 from ..steps.shown import Shown, ShownRow
 from ..triage.prepare import PreparedTicket
 from ..writeback.note import inert_block
+from ..writeback.planner import with_section
 from ..writeback.wording import DEFAULT_LANGUAGE, folder_wording
 from .book import MacroBook, exists, load
 from .match import MacroChoice
@@ -87,14 +88,6 @@ def note_lines(
         )
         lines += inert_block(f"- {said}")
     return ["", words.say("title"), *lines] if lines else []
-
-
-def with_section(note: str, section: list[str]) -> str:
-    """The note with ``section`` before its closing run line and trailer (the trailer stays
-    last: machines read it there)."""
-    lines = note.split("\n")
-    at = len(lines) - 3 if len(lines) >= 3 and lines[-3] == "" else len(lines) - 1
-    return "\n".join([*lines[:at], *section, *lines[at:]])
 
 
 def _text_of(prepared: PreparedTicket) -> str:

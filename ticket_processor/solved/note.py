@@ -37,15 +37,3 @@ def render_similar(found: Sequence[SimilarSolved], language: str = DEFAULT_LANGU
             f"{words.say('solved_how')}: {_line(solved.resolution, 400)}"
         )
     return lines
-
-
-def with_section(note: str, section: list[str]) -> str:
-    """``note`` with ``section`` before its closing lines: the blank line, ``run <id>`` and
-    the trailer a triage note ends with (a note not shaped so gets the section at its end)."""
-    if not section:
-        return note
-    lines = note.split("\n")
-    at = len(lines)
-    if len(lines) >= 3 and lines[-2].startswith("run ") and lines[-3] == "":
-        at = len(lines) - 3
-    return "\n".join([*lines[:at], *section, *lines[at:]])

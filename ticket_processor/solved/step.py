@@ -70,8 +70,9 @@ class SolvedStep(Step):
             return writeback
         import numpy as np
 
+        from ..writeback.planner import with_section
         from .lookup import similar
-        from .note import render_similar, with_section
+        from .note import render_similar
 
         vector = np.asarray(self._encode([reading]), np.float32)[0]
         found = similar(self.store, vector, exclude={ticket.id})

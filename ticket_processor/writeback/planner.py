@@ -20,6 +20,7 @@ the log) and calls them; it never builds a ``WriteBack`` itself.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -147,6 +148,26 @@ def with_note_line(writeback: WriteBack, line: str) -> WriteBack:
     else:
         text = f"{note.rstrip()}\n\n{line}"
     return writeback.model_copy(update={"note": text})
+
+
+_RUN_LINE = re.compile(r"run \S+")
+
+
+def with_section(note: str, section: Sequence[str]) -> str:
+    """``note`` with ``section`` (its lines, a blank one first) before the note's closing lines:
+    its blank line and ``run <id>``, then what follows them (a line or a reply an answer added,
+    the trailer), so the trailer stays the last line, where machines read it. A note with no
+    run line gets it before its trailer, and one with neither at its end. The one way a step
+    adds a section of its own to the note."""
+    if not section:
+        return note
+    lines = note.split("\n")
+    for at in range(len(lines) - 1, 0, -1):
+        if lines[at - 1] == "" and _RUN_LINE.fullmatch(lines[at]):
+            return "\n".join([*lines[: at - 1], *section, *lines[at - 1 :]])
+    if parse_trailer(lines[-1]) is not None:
+        return "\n".join([*lines[:-1], *section, "", lines[-1]])
+    return "\n".join([*lines, *section])
 
 
 def reply_plan(
