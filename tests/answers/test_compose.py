@@ -43,6 +43,22 @@ def test_every_language_has_its_template(language: str) -> None:
     assert t.follow_up in text
 
 
+@pytest.mark.parametrize("language", ["en", "de", "fr", "es", "nl", "pt"])
+def test_a_source_the_customer_cannot_open_is_not_called_a_help_centre_article(
+    language: str,
+) -> None:
+    """A macro's reply or a team's document (no web address) told the customer "This
+    article from our help centre answers your question" (an outside review)."""
+    t = TEMPLATES[language]
+    linked = compose(language=language, answer="A", title="T", url="https://x.example/1")
+    assert t.intro in linked
+    for source in ("security/two-factor.md", "macro:360010002"):
+        text = compose(language=language, answer="A", title="T", url=source)
+        assert t.intro not in text
+        assert t.intro_unlinked in text
+        assert source not in text
+
+
 def test_other_languages_fall_back_to_english() -> None:
     assert template("ja") is TEMPLATES["en"]
 

@@ -28,6 +28,7 @@ SUPPORTED_SHARE = 0.8
 class Template:
     greeting: str  # "{name}" is the customer's first name, or dropped with its comma
     intro: str
+    intro_unlinked: str  # for a source with no web address (a team's document...)
     link: str
     follow_up: str
     signature: str
@@ -37,6 +38,7 @@ TEMPLATES: dict[str, Template] = {
     "en": Template(
         "Hello{name},",
         "This article from our help centre answers your question:",
+        "Here is the answer to your question:",
         "Read the whole article: {title} - {url}",
         "If this does not solve it, just reply to this message and a person from our team "
         "will follow up.",
@@ -45,6 +47,7 @@ TEMPLATES: dict[str, Template] = {
     "de": Template(
         "Hallo{name},",
         "Dieser Artikel aus unserem Hilfe-Center beantwortet Ihre Frage:",
+        "Hier ist die Antwort auf Ihre Frage:",
         "Der ganze Artikel: {title} - {url}",
         "Falls das Ihr Anliegen nicht löst, antworten Sie einfach auf diese Nachricht: eine "
         "Person aus unserem Team meldet sich dann bei Ihnen.",
@@ -53,6 +56,7 @@ TEMPLATES: dict[str, Template] = {
     "fr": Template(
         "Bonjour{name},",
         "Cet article de notre centre d'aide répond à votre question :",
+        "Voici la réponse à votre question :",
         "L'article complet : {title} - {url}",
         "Si cela ne résout pas votre problème, répondez simplement à ce message : une personne "
         "de notre équipe prendra le relais.",
@@ -61,6 +65,7 @@ TEMPLATES: dict[str, Template] = {
     "es": Template(
         "Hola{name}:",
         "Este artículo de nuestro centro de ayuda responde a su pregunta:",
+        "Esta es la respuesta a su pregunta:",
         "El artículo completo: {title} - {url}",
         "Si esto no lo resuelve, responda a este mensaje y una persona de nuestro equipo le "
         "atenderá.",
@@ -69,6 +74,7 @@ TEMPLATES: dict[str, Template] = {
     "nl": Template(
         "Hallo{name},",
         "Dit artikel uit ons helpcentrum beantwoordt uw vraag:",
+        "Hier is het antwoord op uw vraag:",
         "Het hele artikel: {title} - {url}",
         "Lost dit het niet op? Beantwoord dan dit bericht en iemand van ons team helpt u verder.",
         "Met vriendelijke groet,\nHet supportteam (automatisch antwoord)",
@@ -76,6 +82,7 @@ TEMPLATES: dict[str, Template] = {
     "pt": Template(
         "Olá{name},",
         "Este artigo da nossa central de ajuda responde à sua pergunta:",
+        "Eis a resposta à sua pergunta:",
         "O artigo completo: {title} - {url}",
         "Se isto não resolver, basta responder a esta mensagem e uma pessoa da nossa equipa "
         "dará seguimento.",
@@ -135,15 +142,16 @@ def excerpt(article_body: str, ticket_text: str) -> str:
 def compose(*, language: str, answer: str, title: str, url: str, name: str | None = None) -> str:
     """The reply in ``language``'s template around ``answer`` (the article's words, or a
     grounded LLM answer), linking the one article. A source with no web address (a public
-    document of the team's folder: its ``url`` is its path there) is quoted without a link,
-    since a path on the team's machine means nothing to the customer."""
+    document of the team's folder: its ``url`` is its path there; a canned reply) is quoted
+    without a link, since a path on the team's machine means nothing to the customer, and
+    without calling it a help-centre article the customer would look for in vain."""
     t = template(language)
     first = first_name(name)
     linked = url.startswith(("https://", "http://"))
     return "\n\n".join(
         (
             t.greeting.format(name=f" {first}" if first else ""),
-            t.intro,
+            t.intro if linked else t.intro_unlinked,
             answer,
             *((t.link.format(title=title, url=url),) if linked else ()),
             t.follow_up,
