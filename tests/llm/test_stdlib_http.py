@@ -20,7 +20,7 @@ import ssl
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import httpx2
 import openai
@@ -129,18 +129,24 @@ class _Answers(http.server.BaseHTTPRequestHandler):
         self.wfile.write(ANSWER)
         self.close_connection = self.close_after
 
-    def finish(self) -> None:
-        super().finish()
-        self.closed.set()
-
     def log_message(self, *_: object) -> None:
         pass
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    """Says a connection is closed once its socket is (``shutdown_request``, after the handler
+    has finished): the handler's own ``finish`` comes before, and a client on a busy box could
+    find the socket still open there and reuse it in the instant before the close."""
+
+    def shutdown_request(self, request: Any) -> None:
+        super().shutdown_request(request)
+        self.RequestHandlerClass.closed.set()  # type: ignore[attr-defined]
 
 
 @pytest.fixture
 def answers() -> Iterator[tuple[http.server.ThreadingHTTPServer, type[_Answers]]]:
     handler = type("Answers", (_Answers,), {"connections": [], "closed": threading.Event()})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _Server(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:

@@ -58,6 +58,7 @@ def all_texts() -> list[str]:
     return list(folded_texts())
 
 
+@pytest.mark.timeout(600)  # every pattern on every text, the megabyte ones too: 30 s alone
 def test_every_match_holds_its_first_look(all_texts: list[str]) -> None:
     missed = [
         (pattern.pattern[:40], match.group(0)[:60])

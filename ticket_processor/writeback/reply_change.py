@@ -21,7 +21,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
@@ -200,13 +200,9 @@ def plan_reply(
     remove += sorted(t for t in reply_tags if t in tags)
     if lifted:  # the gate's tag goes (the write-back removes what it names, keeps the rest)
         remove += [own(kind) for kind in SPAM_KINDS]
-    risk_moved: tuple[str, str] | None = None
+    risk_moved = _risk_move(triage, tags, own)
     if triage.risk is not None:  # the risk scored again: its tag replaces the standing one
-        risk = own(f"risk_{triage.risk.level}")
-        if risk not in tags:
-            was = next((lv for lv in RISK_LEVELS if own(f"risk_{lv}") in tags), "-")
-            risk_moved = (was, triage.risk.level)
-        add.append(risk)
+        add.append(own(f"risk_{triage.risk.level}"))
         remove += [own(f"risk_{level}") for level in RISK_LEVELS]  # (``add``'s is kept)
     grown = (*trend, analysis.sentiment.value)[-20:]
     labels = {**standing, **{name: new for name, (_, new) in changed.items()}}
@@ -225,13 +221,7 @@ def plan_reply(
             run_id=run_id,
             language=language,
             risk_moved=risk_moved,
-            # As a first message's note says it: an unsure engine moved no route (the
-            # angrier customer's escalation among them) and no priority.
-            held_below=(
-                confidence_threshold
-                if not decisions and analysis.confidence < confidence_threshold
-                else None
-            ),
+            held_below=_held_below(analysis.confidence, confidence_threshold, decisions),
         )
     removing = tuple(dict.fromkeys(t for t in remove if t in tags and t not in add))
     adding = tuple(dict.fromkeys(t for t in add if t not in tags))
@@ -344,6 +334,24 @@ def repair_change(ticket: Ticket, before: NoteTrailer | None, prefix: str) -> Re
     if not add:
         return None
     return ReplyChange("actionable", tuple(add), tuple(remove), trend=before.trend)
+
+
+def _held_below(
+    confidence: float, threshold: float, decisions: Mapping[str, Decision]
+) -> float | None:
+    """The threshold an uncalibrated engine's reading is below (None: it is not): then no
+    route acted (the angrier customer's escalation among them) and no priority moved, and the
+    note says so as a first message's does."""
+    return threshold if not decisions and confidence < threshold else None
+
+
+def _risk_move(triage: Triage, tags: set[str], own: Callable[[str], str]) -> tuple[str, str] | None:
+    """How the reply moved the risk's level (its level before, ``-`` for none; and now), or
+    None when it stands where its tag says."""
+    if triage.risk is None or own(f"risk_{triage.risk.level}") in tags:
+        return None
+    was = next((level for level in RISK_LEVELS if own(f"risk_{level}") in tags), "-")
+    return (was, triage.risk.level)
 
 
 def _field_name(name: str, words: Wording) -> str:

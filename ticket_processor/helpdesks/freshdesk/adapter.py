@@ -215,17 +215,12 @@ class FreshdeskHelpdesk(HistoryReads, CannedResponseReads):
             written=written,
             own_id=self.own_id,
         )
-        for page in pages:
-            yield replace(page, conversations=[self._with_agent(c) for c in page.conversations])
+        for page in pages:  # the agent among each ticket's people, as discovery's have
+            yield replace(page, conversations=[self._agent_names.on(c) for c in page.conversations])
 
     def conversation(self, ticket_id: int) -> Conversation | None:
         found = freshdesk_replies.conversation(self.http, ticket_id, self.own_id)
-        return None if found is None else self._with_agent(found)
-
-    def _with_agent(self, conversation: Conversation) -> Conversation:
-        """The conversation's ticket with its agent among its people, as discovery's tickets
-        have: a reply's triage and the summary's thread redact the agent's name too."""
-        return replace(conversation, ticket=self._agent_names.add(conversation.ticket))
+        return None if found is None else self._agent_names.on(found)
 
     def requester_name(self, user_id: int) -> str | None:
         return public_reply.requester_name(self.http, user_id)

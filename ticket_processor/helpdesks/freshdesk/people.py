@@ -12,9 +12,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 
 from ...errors import HelpdeskError
-from ...models import Agent, Person, Ticket
+from ...models import Agent, Conversation, Person, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -45,3 +46,8 @@ class AgentNames:
         if agent is None or agent in ticket.people:
             return ticket
         return ticket.model_copy(update={"people": (*ticket.people, agent)})
+
+    def on(self, conversation: Conversation) -> Conversation:
+        """``conversation`` with its ticket's agent among the ticket's people: a reply's triage
+        and the summary's thread redact the agent's name as a first message's triage does."""
+        return replace(conversation, ticket=self.add(conversation.ticket))
