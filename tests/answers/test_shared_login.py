@@ -47,7 +47,7 @@ def test_an_agent_reply_under_ticketbots_login_is_not_taken_for_the_answer(
     sender = _sender(tmp_path)
     refused = sender.send(agent_replied, None, "lead")
     assert refused.state == "refused", refused
-    assert refused.reason == "an agent has replied publicly since the draft: not sent"
+    assert refused.reason == "an agent has replied publicly since the draft"
     assert "ai_answered" not in desk.snapshot(agent_replied).tags
     assert [plain(m["body"]) for m in outbox(desk)] == [AGENT_REPLY]
 

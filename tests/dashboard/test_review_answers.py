@@ -87,7 +87,8 @@ def test_drafted_answers_are_sent_once_from_the_review_queue(desk: Desk, tmp_pat
         # An agent replied publicly since the draft: refused, said plainly, nothing sent.
         desk.agent_replies(agent, "We are looking into it for you.")
         told = post(accept=f"{drafted[agent]}:answer")
-        assert "an agent has replied publicly since the draft: not sent" in told
+        assert "answer not sent: an agent has replied publicly since the draft" in told
+        assert told.count("not sent") == 1, told
         assert _mails(desk, agent) == ["We are looking into it for you."]
 
         # Corrected: the lead's text goes out as plain text.

@@ -36,12 +36,12 @@ MAX_ANSWER = 10_000
 
 # Why a draft was not sent, as the lead reads it, per ``send_once`` outcome.
 REFUSED = {
-    "agent_answered": "an agent has replied publicly since the draft: not sent",
-    "assigned": "the ticket is assigned to an agent now: not sent",
-    "closed": "the ticket is solved or closed: not sent",
-    "answered_before": "the ticket was answered already: not sent",
-    "gone": "the ticket no longer exists: not sent",
-    "waiting": "the ticket's triage write is not on the helpdesk: not sent",
+    "agent_answered": "an agent has replied publicly since the draft",
+    "assigned": "the ticket is assigned to an agent now",
+    "closed": "the ticket is solved or closed",
+    "answered_before": "the ticket was answered already",
+    "gone": "the ticket no longer exists",
+    "waiting": "the ticket's triage write is not on the helpdesk",
 }
 
 
@@ -121,7 +121,7 @@ class AnswerSender:
             return AnswerOutcome(ticket_id, run_id, "refused", why)
         body = str(draft["answer"]) if text is None else text.strip()[:MAX_ANSWER]
         if not body:
-            return AnswerOutcome(ticket_id, run_id, None, "the answer is empty: not sent")
+            return AnswerOutcome(ticket_id, run_id, None, "the answer is empty")
         plan = AnswerPlan(
             ticket_id=ticket_id,
             delivery="send",
