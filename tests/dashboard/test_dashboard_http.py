@@ -472,3 +472,38 @@ def test_a_tickets_page_shows_every_note_of_ticketbots_and_no_one_elses() -> Non
     agents = ["Thanks, ticketbot was right here", "ticketbotty"]
     (notes, error), summary = shown_of(lambda ticket_id: ([*ours, *agents], None), False, 1)
     assert (notes, error, summary) == (ours, "", None)
+
+
+def test_an_empty_queue_points_to_the_triages_held_back_whole(
+    tmp_path: Path, reviewer: RecordingReviewer
+) -> None:
+    """The overview counted a ticket held back for low confidence as a suggestion waiting;
+    the queue, which lists fields to review, said "Nothing waits for a lead" (an outside
+    review). It now says where that ticket waits."""
+    state = tmp_path / "state"
+    now = datetime.now(UTC)
+    with AuditStore.open(None, state_dir=state, account=ACCOUNT) as store:
+        store.upsert_runs([{"run_id": "r1", "helpdesk": "zendesk", "started_at": now}])
+        store.upsert_decisions(
+            [
+                {
+                    "run_id": "r1",
+                    "at": now,
+                    "helpdesk": "zendesk",
+                    "status": "written",
+                    "ticket_id": 9,
+                    "subject": "Held back",
+                    "category": "billing",
+                    "field_decisions": {},
+                    "decision": "suggested",
+                }
+            ]
+        )
+    for url in _serve(state, Access(token=TOKEN, review=True), reviewer):
+        with httpx.Client(base_url=url, headers={"origin": url}) as client:
+            client.post("/login", data={"token": TOKEN})
+            assert 'data-kpi="waiting">1<' in client.get("/").text
+            queue = client.get("/review").text
+    assert "Nothing waits for a lead" not in queue
+    assert "1 ticket whose triage was held back whole" in queue
+    assert "/tickets?decision=suggested" in queue

@@ -349,18 +349,22 @@ class _Pages:
             return self.page(request, "missing.html", status=404, ticket_id=None)
         message = request.query_params.get("done", "")[:300]
 
-        def read(conn: sa.Connection, account: str) -> tuple[list[Any], list[Any]]:
+        def read(conn: sa.Connection, account: str) -> tuple[list[Any], list[Any], int]:
             return (
                 pending.review_queue(conn, account=account),
                 pending.drafted_answers(conn, account=account),
+                # The overview's "suggestions waiting": with no field to review here, they
+                # are triages held back whole, which wait in the ticket list.
+                pending.waiting_count(conn, account=account),
             )
 
-        items, answers = await run_in_threadpool(self.store.read, read)
+        items, answers, waiting = await run_in_threadpool(self.store.read, read)
         return self.page(
             request,
             "review.html",
             items=items,
             answers=answers,
+            waiting=waiting,
             choices=self.config.review.choices,
             message=message,
             refused=request.query_params.get("refused") == "1",
