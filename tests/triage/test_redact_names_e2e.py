@@ -38,9 +38,10 @@ KEPT = [
 ]
 
 
-def test_known_names_do_not_reach_the_llm(
-    desk: Desk, make_standin: Callable[..., RunningStandin], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _llm_engine(
+    make_standin: Callable[..., RunningStandin], monkeypatch: pytest.MonkeyPatch
+) -> RunningStandin:
+    """A stand-in the run's LLM engine talks to (it keeps every request it received)."""
     llm = make_standin()
     for name, value in {
         "OPENAI_BASE_URL": llm.url,
@@ -48,6 +49,13 @@ def test_known_names_do_not_reach_the_llm(
         "TICKETBOT_MODEL": "stand-in",
     }.items():
         monkeypatch.setenv(name, value)
+    return llm
+
+
+def test_known_names_do_not_reach_the_llm(
+    desk: Desk, make_standin: Callable[..., RunningStandin], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    llm = _llm_engine(make_standin, monkeypatch)
     ticket = NewTicket(
         SUBJECT,
         BODY,
@@ -76,13 +84,7 @@ def test_known_names_in_a_customers_reply_do_not_reach_the_llm(
     """The reply's triage reads the ticket again with its conversation: the assigned agent
     is among its people there too (Freshdesk names the agent by id alone; an outside review
     saw "Hi Tess" reach the LLM on Freshdesk and "Hi [NAME]" on Zendesk)."""
-    llm = make_standin()
-    for name, value in {
-        "OPENAI_BASE_URL": llm.url,
-        "OPENAI_API_KEY": "sk-test-not-a-real-key",
-        "TICKETBOT_MODEL": "stand-in",
-    }.items():
-        monkeypatch.setenv(name, value)
+    llm = _llm_engine(make_standin, monkeypatch)
     (ticket_id,) = desk.create(
         [
             NewTicket(
