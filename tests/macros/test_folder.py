@@ -13,8 +13,16 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "ticket_processor"
 
-# The feature's own folder and the helpdesks' folders, where naming macros is their business.
-OWN_FOLDERS = ("macros", "helpdesks/zendesk", "helpdesks/freshdesk")
+# The feature's own folder and each helpdesk's folder (every folder of ``helpdesks/``), where
+# naming macros is their business.
+OWN_FOLDERS = (
+    "macros",
+    *(
+        f"helpdesks/{folder.name}"
+        for folder in sorted((PACKAGE / "helpdesks").iterdir())
+        if folder.is_dir() and (folder / "kind.py").is_file()
+    ),
+)
 # The three places a feature is listed.
 LISTED_IN = {"ticket_processor/cli.py", "ticket_processor/run/order.py", "pyproject.toml"}
 # Words that say "macro" and mean something else: the macro-averaged F1 of the evaluations,
