@@ -55,6 +55,25 @@ def sandbox(
     api_key: Annotated[
         str, typer.Option(help="Freshdesk API key accepted for basic auth (a sandbox default).")
     ] = "sandbox-key",
+    user: Annotated[
+        str, typer.Option(help="User name accepted for basic auth (ServiceNow's basic auth).")
+    ] = "admin",
+    password: Annotated[
+        str,
+        typer.Option(
+            help="Password accepted for basic auth (ServiceNow's basic auth; a sandbox default)."
+        ),
+    ] = "sandbox-password",  # noqa: S107 - the sandbox's documented default
+    ssl_certfile: Annotated[
+        Path | None,
+        typer.Option(
+            dir_okay=False, help="Serve HTTPS with this certificate (PEM; ServiceNow's sandbox)."
+        ),
+    ] = None,
+    ssl_keyfile: Annotated[
+        Path | None,
+        typer.Option(dir_okay=False, help="The certificate's private key (PEM), for HTTPS."),
+    ] = None,
     llm: Annotated[
         bool, typer.Option("--llm", help="Also serve the OpenAI-compatible LLM stand-in.")
     ] = False,
@@ -86,6 +105,10 @@ def sandbox(
         email=email,
         token=token,
         api_key=api_key,
+        user=user,
+        password=password,
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
     )
     with exit_codes(lambda: flags.secrets), ExitStack() as running:
         kind = helpdesk_kind(helpdesk)

@@ -20,7 +20,8 @@ from typing import Protocol
 @dataclass(frozen=True)
 class SandboxFlags:
     """The ``sandbox`` command's flags; each sandbox reads the ones it has a use for
-    (``email``/``token``: Zendesk's basic auth, ``api_key``: Freshdesk's)."""
+    (``email``/``token``: Zendesk's basic auth, ``api_key``: Freshdesk's, ``user``/``password``:
+    ServiceNow's basic auth; ``ssl_certfile``/``ssl_keyfile``: serve TLS, where a sandbox can)."""
 
     host: str = "127.0.0.1"
     port: int = 8765
@@ -34,11 +35,15 @@ class SandboxFlags:
     email: str = "agent@example.com"
     token: str = "sandbox-token"  # noqa: S105 - the sandbox's documented default
     api_key: str = "sandbox-key"
+    user: str = "admin"
+    password: str = "sandbox-password"  # noqa: S105 - the sandbox's documented default
+    ssl_certfile: Path | None = None
+    ssl_keyfile: Path | None = None
 
     @property
     def secrets(self) -> tuple[str, ...]:
         """What a message must never show: the credentials the sandbox accepts."""
-        return (self.token, self.api_key)
+        return (self.token, self.api_key, self.password)
 
     @property
     def exposure_warning(self) -> str | None:

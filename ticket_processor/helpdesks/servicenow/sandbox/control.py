@@ -1,0 +1,53 @@
+"""The ServiceNow sandbox's control endpoints (``/sandbox/*``, no auth, as the other sandboxes'):
+``GET /sandbox/stats``, ``POST /sandbox/reset_stats``, ``GET``/``POST /sandbox/config`` (the
+run-time knobs), ``POST /sandbox/agent_edit`` (``{"table"?, "ticket_id", "tag"?, "urgency"?}``)
+and ``POST /sandbox/acl`` (``{"table"?, "ticket_id", "readable": false}``: a read ACL hides the
+record from the API user)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .server import ServiceNowSandbox
+
+
+def control(sandbox: ServiceNowSandbox, method: str, path: str, body: Any) -> tuple[int, Any]:
+    """``(status, body)`` for one control request."""
+    if method == "GET" and path == "/sandbox/stats":
+        return 200, sandbox.stats()
+    if method == "POST" and path == "/sandbox/reset_stats":
+        sandbox.reset_stats()
+        return 200, sandbox.stats()
+    if method == "GET" and path == "/sandbox/config":
+        return 200, sandbox.config.public()
+    if method == "POST" and path == "/sandbox/config":
+        try:
+            if not isinstance(body, dict):
+                raise ValueError("config must be a JSON object")
+            sandbox.config.apply(body)
+        except ValueError as exc:
+            return 400, _refusal(str(exc))
+        return 200, sandbox.config.public()
+    if method == "POST" and path in ("/sandbox/agent_edit", "/sandbox/acl"):
+        ticket = body.get("ticket_id") if isinstance(body, dict) else None
+        if not isinstance(body, dict) or not isinstance(ticket, int) or isinstance(ticket, bool):
+            return 400, _refusal("ticket_id (int) is required")
+        table = str(body.get("table") or "incident")
+        sys_id = sandbox.record_of(table, ticket) if sandbox.store.has_table(table) else None
+        if sys_id is None:
+            return 404, _refusal(f"no {table} record with number digits {ticket}")
+        if path == "/sandbox/acl":
+            sandbox.store.hide(sys_id, not bool(body.get("readable", False)))
+            return 200, {"sys_id": sys_id, "readable": not sandbox.store.hidden(sys_id)}
+        tag, urgency = body.get("tag"), body.get("urgency")
+        if not (tag is None or isinstance(tag, str)) or not (
+            urgency is None or isinstance(urgency, str)
+        ):
+            return 400, _refusal("tag and urgency are strings")
+        sandbox.agent_edit(table, sys_id, tag, urgency)
+        return 200, sandbox.store.find(table, sys_id)
+    return 404, _refusal(f"no control endpoint {method} {path}")
+
+
+def _refusal(message: str) -> dict[str, Any]:
+    return {"error": {"message": message, "detail": None}, "status": "failure"}

@@ -1,0 +1,214 @@
+"""ServiceNow's test desk: its sandbox as a ``Desk`` (``sandbox/desks.py``), for the tests, the
+crash campaign and the benchmarks; ``serve`` is what ServiceNow's descriptor names as its desk.
+
+Tickets are incidents; a ticket's id is its number's digits (``INC0010001`` → 10001). Tags are
+labels (``label_entry`` rows); ticketbot's notes are the work notes its API user wrote; the
+desk's people are the incident's caller (a ``sys_user`` of its own) and the human agent
+``beth.anglin`` (``HUMAN_AGENT_ID``'s equivalent), never the API user.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from ....sandbox.desks import HUMAN_AGENT_ID, NewTicket, Snapshot, SolvedTicket
+from .config import ServiceNowConfig
+from .labels import add_label, labels_of
+from .seed import HUMAN_AGENT_USER, add_user
+from .serving import RunningServiceNow, serve_in_thread
+
+TABLE = "incident"
+# ticketbot's priority -> (impact, urgency) whose computed priority means it.
+IMPACT_URGENCY = {
+    "urgent": ("1", "1"),
+    "high": ("1", "2"),
+    "normal": ("2", "2"),
+    "low": ("2", "3"),
+}
+PRIORITY_WORDS = {"1": "urgent", "2": "high", "3": "normal", "4": "low", "5": "low"}
+_STATES = {"new": "1", "open": "2", "pending": "3"}
+
+
+class ServiceNowDesk:
+    kind = "servicenow"
+    invalid_word = "Data Policy Exception"
+
+    @property
+    def ops(self) -> dict[str, str]:
+        record = "/api/now/table/incident/{sys_id}"
+        return {
+            "list": "GET /api/now/table/incident",
+            # Notes and field changes both go in a PATCH of the record (journal fields).
+            "note": f"PATCH {record}",
+            "write": f"PATCH {record}",
+            "journal": "GET /api/now/table/sys_journal_field",
+            "labels": "GET /api/now/table/label_entry",
+        }
+
+    def __init__(self, sandbox: RunningServiceNow) -> None:
+        self.sandbox = sandbox
+
+    @property
+    def url(self) -> str:
+        return self.sandbox.url
+
+    def env(self) -> dict[str, str]:
+        return {
+            "TICKETBOT_HELPDESK": "servicenow",
+            "SERVICENOW_URL": self.sandbox.url,
+            "SERVICENOW_USERNAME": self.sandbox.config.user,
+            "SERVICENOW_PASSWORD": self.sandbox.config.password,
+        }
+
+    @property
+    def _api_user(self) -> str:
+        return self.sandbox.config.user
+
+    def _sys_id(self, ticket_id: int) -> str:
+        sys_id = self.sandbox.sandbox.record_of(TABLE, ticket_id)
+        if sys_id is None:
+            raise KeyError(f"no incident {ticket_id}")
+        return sys_id
+
+    def _caller(self, ticket_id: int) -> str:
+        row = self.sandbox.store.find(TABLE, self._sys_id(ticket_id)) or {}
+        caller = self.sandbox.store.find("sys_user", row.get("caller_id", ""))
+        return caller["user_name"] if caller else self._api_user
+
+    def _make(self, ticket: NewTicket, email: str, extra: dict[str, Any], at: float | None) -> str:
+        store = self.sandbox.store
+        caller = add_user(store, email, ticket.requester_name or email.split("@")[0], email)
+        impact, urgency = IMPACT_URGENCY.get(ticket.priority or "", ("3", "3"))
+        fields: dict[str, Any] = {
+            "short_description": ticket.subject,
+            "description": ticket.body,
+            "caller_id": caller,
+            "impact": impact,
+            "urgency": urgency,
+            "contact_type": "email" if ticket.sender else "self-service",
+            **extra,
+        }
+        if ticket.agent:
+            name, agent_email = ticket.agent
+            fields["assigned_to"] = add_user(store, agent_email, name, agent_email)
+        made = store.insert(TABLE, fields, self._api_user, at=at)
+        for tag in ticket.tags:
+            add_label(store, TABLE, made["sys_id"], tag, self._api_user)
+        return made["number"]
+
+    def create(self, tickets: list[NewTicket]) -> list[int]:
+        ids = []
+        for n, t in enumerate(tickets):
+            extra = {"state": _STATES.get(t.status, "2")}
+            if t.status == "pending":
+                extra["hold_reason"] = "1"  # Awaiting Caller
+            number = self._make(t, t.sender or f"customer{n}@example.com", extra, None)
+            ids.append(_digits(number))
+        return ids
+
+    def import_answered(
+        self, ticket: NewTicket, replies: Sequence[tuple[str, float]], solved_at: float
+    ) -> int:
+        """Resolved (state 6) at ``solved_at``, asked an hour before the first reply, each reply
+        an agent's comment at its moment (the store's side door, as an import set would)."""
+        asked = min((moment for _, moment in replies), default=solved_at) - 3600
+        email = ticket.sender or f"history{asked:.0f}@example.com"
+        number = self._make(ticket, email, {"state": "2"}, asked)
+        sys_id = self._sys_id(_digits(number))
+        store = self.sandbox.store
+        for text, moment in replies:
+            store.update(TABLE, sys_id, {"comments": text}, HUMAN_AGENT_USER, at=moment)
+        resolution = {"state": "6", "close_code": "Solution provided", "close_notes": "Answered"}
+        store.update(TABLE, sys_id, resolution, HUMAN_AGENT_USER, at=solved_at)
+        return _digits(number)
+
+    def import_solved(self, tickets: list[SolvedTicket]) -> list[int]:
+        """Closed incidents (state 7); ServiceNow keeps no rating or escalation on them."""
+        ids = []
+        for n, t in enumerate(tickets):
+            closed = {"state": "7", "close_code": "Solution provided", "close_notes": "Solved"}
+            number = self._make(
+                NewTicket(t.subject, t.body), f"solved{n}@example.com", closed, None
+            )
+            ids.append(_digits(number))
+        return ids
+
+    def snapshot(self, ticket_id: int) -> Snapshot:
+        store = self.sandbox.store
+        sys_id = self._sys_id(ticket_id)
+        row = store.find(TABLE, sys_id) or {}
+        notes = [
+            entry["value"]
+            for entry in reversed(store.journal(TABLE, sys_id))
+            if entry["element"] == "work_notes" and entry["sys_created_by"] == self._api_user
+        ]
+        priority = PRIORITY_WORDS.get(row.get("priority", ""))
+        return Snapshot(labels_of(store, TABLE, sys_id), priority, notes)
+
+    def ids(self) -> list[int]:
+        return [_digits(row["number"]) for row in self.sandbox.store.rows(TABLE)]
+
+    def stats(self) -> dict[str, Any]:
+        return self.sandbox.stats()
+
+    def reset_stats(self) -> None:
+        self.sandbox.sandbox.reset_stats()
+
+    def history(self) -> list[tuple[float, str, int | None]]:
+        return self.sandbox.sandbox.history()
+
+    def faults(self) -> list[str]:
+        return self.sandbox.config.faults
+
+    def start_storm(self, seconds: float) -> None:
+        self.sandbox.config.start_storm(seconds)
+
+    def refuse_updates(self, ticket_ids: list[int]) -> None:
+        self.sandbox.config.invalid_ticket_ids = list(ticket_ids)
+
+    def requester_says(self, ticket_id: int, text: str) -> None:
+        """A comment by the incident's caller, as the portal or an inbound mail adds one."""
+        sys_id = self._sys_id(ticket_id)
+        self.sandbox.store.update(TABLE, sys_id, {"comments": text}, self._caller(ticket_id))
+
+    def agent_replies(self, ticket_id: int, text: str, *, author: int = HUMAN_AGENT_ID) -> None:
+        """A comment by an agent: the human agent, or the API user for ``author`` 1 (an agent
+        who shares ticketbot's login)."""
+        user = self._api_user if author == 1 else HUMAN_AGENT_USER
+        self.sandbox.store.update(TABLE, self._sys_id(ticket_id), {"comments": text}, user)
+
+    def agent_notes(self, ticket_id: int, text: str) -> None:
+        sys_id = self._sys_id(ticket_id)
+        self.sandbox.store.update(TABLE, sys_id, {"work_notes": text}, HUMAN_AGENT_USER)
+
+    def agent_edit(self, ticket_id: int, tag: str, priority: str) -> None:
+        """The human agent sets impact and urgency so the priority is ``priority``, and adds
+        the label ``tag``."""
+        sys_id = self._sys_id(ticket_id)
+        impact, urgency = IMPACT_URGENCY[priority]
+        store = self.sandbox.store
+        store.update(TABLE, sys_id, {"impact": impact, "urgency": urgency}, HUMAN_AGENT_USER)
+        add_label(store, TABLE, sys_id, tag, HUMAN_AGENT_USER)
+
+
+def _digits(number: str) -> int:
+    return int("".join(c for c in number if c.isdigit()))
+
+
+@contextmanager
+def serve(
+    *,
+    seed: int | None = 5,
+    unlimited: bool = False,
+    job_delay_ms: float = 0,
+    clock: Callable[[], float] = time.time,
+) -> Iterator[ServiceNowDesk]:
+    """A fresh ServiceNow sandbox on port 0 as a desk (the options: ``desks.serve_desk``;
+    ``unlimited`` and ``job_delay_ms`` change nothing: the sandbox has no rate limit rule
+    unless given one, and ServiceNow no bulk jobs ticketbot uses)."""
+    config = ServiceNowConfig(seed=seed, clock=clock)
+    with serve_in_thread(config) as servicenow:
+        yield ServiceNowDesk(servicenow)

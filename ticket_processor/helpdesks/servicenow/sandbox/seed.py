@@ -1,0 +1,178 @@
+"""What a fresh ServiceNow sandbox holds before any request, as a Personal Developer Instance
+would: the API user (``admin``: itil, knowledge, admin) and a human agent, the sample groups
+and their agents, incident categories and subcategories (``sys_choice``), ``sys_number`` rows,
+the sample help centre as published ``kb_knowledge`` articles in one knowledge base, and
+record templates (``sys_template``).
+
+Seeded records have sys_ids derived from their names, so they are the same on every start.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from importlib import resources
+
+from ...samples import SAMPLE_GROUPS
+from .store import ServiceNowStore
+from .tables import NUMBERING
+
+# The human agent the desk writes agent messages as (``desks.HUMAN_AGENT_ID``'s equivalent).
+HUMAN_AGENT_USER = "beth.anglin"
+HUMAN_AGENT_NAME = "Beth Anglin"
+KNOWLEDGE_BASE = "IT"
+_ROLES = ("itil", "knowledge", "admin", "sn_incident_write", "sn_customerservice_agent")
+_API_USER_ROLES = ("itil", "knowledge", "admin")
+
+# Incident categories and their subcategories, as on a Personal Developer Instance.
+CATEGORIES: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
+    "inquiry": ("Inquiry / Help", (("antivirus", "Antivirus"), ("email", "Email"))),
+    "software": ("Software", (("email", "Email"), ("os", "Operating System"))),
+    "hardware": ("Hardware", (("cpu", "CPU"), ("disk", "Disk"), ("keyboard", "Keyboard"))),
+    "network": (
+        "Network",
+        (("dhcp", "DHCP"), ("dns", "DNS"), ("ip address", "IP Address"), ("vpn", "VPN")),
+    ),
+    "database": ("Database", (("db2", "DB2"), ("ms sql server", "MS SQL Server"))),
+}
+
+_TEMPLATES = (
+    (
+        "Resolve: password reset",
+        "comments=We have reset your password; you will get an email with a link to choose "
+        "a new one.^state=6^close_code=Solution provided^close_notes=Password reset",
+    ),
+    ("Awaiting caller", "comments=Could you tell us more about the problem?^state=3^hold_reason=1"),
+)
+
+
+def sys_id_for(kind: str, name: str) -> str:
+    """The seeded record's sys_id: the same for the same name on every start."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"servicenow-sandbox/{kind}/{name}").hex
+
+
+def seed_instance(store: ServiceNowStore, api_user: str) -> None:
+    """Fill an empty store with the instance's starting records."""
+    system = "system"
+    for table, (prefix, first, digits) in NUMBERING.items():
+        store.insert(
+            "sys_number",
+            {
+                "sys_id": sys_id_for("sys_number", table),
+                "category": table,
+                "prefix": prefix,
+                "number": str(first),
+                "maximum_digits": str(digits),
+            },
+            system,
+        )
+    for role in _ROLES:
+        store.insert("sys_user_role", {"sys_id": sys_id_for("role", role), "name": role}, system)
+    admin = add_user(store, api_user, "System Administrator", f"{api_user}@example.com")
+    for role in _API_USER_ROLES:
+        grant(store, admin, role)
+    agent = add_user(store, HUMAN_AGENT_USER, HUMAN_AGENT_NAME, "beth.anglin@example.com")
+    grant(store, agent, "itil")
+    for group, members in SAMPLE_GROUPS.items():
+        group_id = sys_id_for("group", group)
+        store.insert(
+            "sys_user_group",
+            {"sys_id": group_id, "name": group, "description": f"The {group} team"},
+            system,
+        )
+        for name, email in members:
+            user = add_user(store, email.split("@")[0], name, email)
+            grant(store, user, "itil")
+            store.insert("sys_user_grmember", {"user": user, "group": group_id}, system)
+    _choices(store)
+    _knowledge(store, admin)
+    for name, template in _TEMPLATES:
+        store.insert(
+            "sys_template",
+            {
+                "sys_id": sys_id_for("template", name),
+                "name": name,
+                "table": "incident",
+                "template": template,
+                "short_description": name,
+            },
+            system,
+        )
+
+
+def add_user(store: ServiceNowStore, user_name: str, name: str, email: str) -> str:
+    """A ``sys_user`` (its sys_id); the one already there when ``user_name`` is taken."""
+    found = store.user_named(user_name)
+    if found is not None:
+        return found["sys_id"]
+    first, _, last = name.partition(" ")
+    row = store.insert(
+        "sys_user",
+        {
+            "sys_id": sys_id_for("user", user_name),
+            "user_name": user_name,
+            "name": name,
+            "first_name": first,
+            "last_name": last,
+            "email": email,
+        },
+        "system",
+    )
+    return row["sys_id"]
+
+
+def grant(store: ServiceNowStore, user: str, role: str) -> None:
+    store.insert("sys_user_has_role", {"user": user, "role": sys_id_for("role", role)}, "system")
+
+
+def _choices(store: ServiceNowStore) -> None:
+    for order, (value, (label, subcategories)) in enumerate(CATEGORIES.items()):
+        for table in ("incident", "sn_customerservice_case"):
+            store.insert(
+                "sys_choice",
+                {
+                    "name": table,
+                    "element": "category",
+                    "value": value,
+                    "label": label,
+                    "sequence": str(order),
+                },
+                "system",
+            )
+            for sub, sub_label in subcategories:
+                store.insert(
+                    "sys_choice",
+                    {
+                        "name": table,
+                        "element": "subcategory",
+                        "value": sub,
+                        "label": sub_label,
+                        "dependent_value": value,
+                    },
+                    "system",
+                )
+
+
+def _knowledge(store: ServiceNowStore, author: str) -> None:
+    base = store.insert(
+        "kb_knowledge_base",
+        {"sys_id": sys_id_for("kb", KNOWLEDGE_BASE), "title": KNOWLEDGE_BASE},
+        "system",
+    )
+    text = resources.files("ticket_processor").joinpath("samples/help_centre.jsonl").read_text()
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        article = json.loads(line)
+        store.insert(
+            "kb_knowledge",
+            {
+                "sys_id": sys_id_for("article", article["title"]),
+                "short_description": article["title"],
+                "text": article["body"],
+                "workflow_state": "published",
+                "kb_knowledge_base": base["sys_id"],
+                "author": author,
+            },
+            "system",
+        )
