@@ -12,8 +12,8 @@ import certifi
 import pytest
 import requests
 import trustme
-from pysnc import ServiceNowClient
-from pysnc.auth import ServiceNowClientCredentialsFlow
+from pysnc import ServiceNowClient  # type: ignore[import-untyped]
+from pysnc.auth import ServiceNowClientCredentialsFlow  # type: ignore[import-untyped]
 
 from ticket_processor.helpdesks.servicenow.sandbox import (
     RunningServiceNow,
