@@ -55,24 +55,15 @@ def sandbox(
     api_key: Annotated[
         str, typer.Option(help="Freshdesk API key accepted for basic auth (a sandbox default).")
     ] = "sandbox-key",
-    user: Annotated[
-        str, typer.Option(help="User name accepted for basic auth (ServiceNow's basic auth).")
-    ] = "admin",
+    user: Annotated[str, typer.Option(help="ServiceNow user accepted for basic auth.")] = "admin",
     password: Annotated[
-        str,
-        typer.Option(
-            help="Password accepted for basic auth (ServiceNow's basic auth; a sandbox default)."
-        ),
+        str, typer.Option(help="ServiceNow password accepted for basic auth (a sandbox default).")
     ] = "sandbox-password",  # noqa: S107 - the sandbox's documented default
     ssl_certfile: Annotated[
-        Path | None,
-        typer.Option(
-            dir_okay=False, help="Serve HTTPS with this certificate (PEM; ServiceNow's sandbox)."
-        ),
+        Path | None, typer.Option(dir_okay=False, help="Serve HTTPS with this PEM certificate.")
     ] = None,
     ssl_keyfile: Annotated[
-        Path | None,
-        typer.Option(dir_okay=False, help="The certificate's private key (PEM), for HTTPS."),
+        Path | None, typer.Option(dir_okay=False, help="The HTTPS certificate's PEM private key.")
     ] = None,
     llm: Annotated[
         bool, typer.Option("--llm", help="Also serve the OpenAI-compatible LLM stand-in.")

@@ -12,12 +12,12 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 
-from ticket_processor.helpdesks.servicenow.sandbox import (
+from ticket_processor.helpdesks.servicenow.sandbox.config import ServiceNowConfig
+from ticket_processor.helpdesks.servicenow.sandbox.query import QueryError, Term, parse
+from ticket_processor.helpdesks.servicenow.sandbox.serving import (
     RunningServiceNow,
-    ServiceNowConfig,
     serve_in_thread,
 )
-from ticket_processor.helpdesks.servicenow.sandbox.query import QueryError, Term, parse
 
 START = 1_800_000_000.0  # 2027-01-15 08:00:00 UTC
 

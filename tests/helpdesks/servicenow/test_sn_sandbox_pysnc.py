@@ -15,9 +15,9 @@ import trustme
 from pysnc import ServiceNowClient  # type: ignore[import-untyped]
 from pysnc.auth import ServiceNowClientCredentialsFlow  # type: ignore[import-untyped]
 
-from ticket_processor.helpdesks.servicenow.sandbox import (
+from ticket_processor.helpdesks.servicenow.sandbox.config import ServiceNowConfig
+from ticket_processor.helpdesks.servicenow.sandbox.serving import (
     RunningServiceNow,
-    ServiceNowConfig,
     serve_in_thread,
 )
 

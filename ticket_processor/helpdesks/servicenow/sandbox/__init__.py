@@ -1,8 +1,4 @@
 """A local stand-in of ServiceNow's Table API (and its OAuth token endpoint and Batch API) for
-the tests, the demo and the benchmarks: ``serve_in_thread`` in a test, ``ticketbot sandbox
---helpdesk servicenow`` on the command line (``command.py``), ``desk.py`` as a test ``Desk``."""
-
-from .config import ServiceNowConfig
-from .serving import RunningServiceNow, serve_forever, serve_in_thread
-
-__all__ = ["RunningServiceNow", "ServiceNowConfig", "serve_forever", "serve_in_thread"]
+the tests, the demo and the benchmarks: ``serving.serve_in_thread`` in a test, ``ticketbot
+sandbox --helpdesk servicenow`` on the command line (``command.py``), ``desk.py`` as a test
+``Desk``."""

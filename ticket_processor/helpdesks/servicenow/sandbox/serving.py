@@ -1,7 +1,8 @@
 """The ServiceNow sandbox's request handler, and starting it in a thread or in the foreground,
 over TLS when given a certificate and key (pysnc speaks only https).
 
-from ticket_processor.helpdesks.servicenow.sandbox import ServiceNowConfig, serve_in_thread
+from ticket_processor.helpdesks.servicenow.sandbox.config import ServiceNowConfig
+from ticket_processor.helpdesks.servicenow.sandbox.serving import serve_in_thread
 
 with serve_in_thread(ServiceNowConfig()) as sb:
     requests.get(f"{sb.url}/api/now/table/incident", auth=(sb.config.user, sb.config.password))
