@@ -2,12 +2,14 @@
 ``GET /sandbox/stats``, ``POST /sandbox/reset_stats``, ``GET``/``POST /sandbox/config`` (the
 run-time knobs), ``POST /sandbox/agent_edit`` (``{"table"?, "ticket_id", "tag"?, "urgency"?}``)
 and ``POST /sandbox/acl`` (``{"table"?, "ticket_id", "readable": false}``: a read ACL hides the
-record from the API user)."""
+record from the API user); ``/sandbox/webhooks`` (``GET``, ``POST`` a rule, ``DELETE``: the
+business rules of ``automation.py``) and ``/sandbox/deliveries`` (``GET``, ``DELETE``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from .automation import RuleError
 from .server import ServiceNowSandbox
 
 
@@ -46,7 +48,29 @@ def control(sandbox: ServiceNowSandbox, method: str, path: str, body: Any) -> tu
             return 400, _refusal("tag and urgency are strings")
         sandbox.agent_edit(table, sys_id, tag, urgency)
         return 200, sandbox.store.find(table, sys_id)
+    if path in ("/sandbox/webhooks", "/sandbox/deliveries"):
+        return _webhooks(sandbox, method, path, body)
     return 404, _refusal(f"no control endpoint {method} {path}")
+
+
+def _webhooks(sandbox: ServiceNowSandbox, method: str, path: str, body: Any) -> tuple[int, Any]:
+    rules = sandbox.rules
+    if path == "/sandbox/deliveries" and method == "GET":
+        return 200, rules.dispatcher.view()
+    if path == "/sandbox/deliveries" and method == "DELETE":
+        rules.dispatcher.clear()
+        return 204, None
+    if path == "/sandbox/webhooks" and method == "GET":
+        return 200, {"webhooks": rules.rules()}
+    if path == "/sandbox/webhooks" and method == "DELETE":
+        rules.clear_rules()
+        return 204, None
+    if path == "/sandbox/webhooks" and method == "POST":
+        try:
+            return 201, {"webhook": rules.add_rule(body)}
+        except RuleError as exc:
+            return 400, _refusal(str(exc))
+    return 405, _refusal(f"{method} is not allowed on {path}")
 
 
 def _refusal(message: str) -> dict[str, Any]:

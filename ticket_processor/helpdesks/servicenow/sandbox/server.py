@@ -3,7 +3,8 @@
 Per request (``serving.py``): the next scripted fault (``faults``) → drop (knob) → latency
 (knob) → auth (basic or bearer) → a 429 storm → the per-user rate limit rule
 (``requests_per_hour``, in hour windows on the clock) → injected 5xx (knobs) → a concurrent
-agent edit (``edit`` fault or ``edit_rate``) → the endpoint. ``/sandbox/*`` needs no auth.
+agent edit (``edit`` fault or ``edit_rate``) → the endpoint. ``/sandbox/*`` needs no auth
+(``control.py``); the business rules' webhooks are ``automation.py``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ....sandbox.httpbase import JsonServer, take_fault
 from ....sandbox.persist import Persister, load_state
 from .api import table_route
 from .auth import Authenticator
+from .automation import BusinessRules
 from .config import ServiceNowConfig, failure, rate_limited, server_error
 from .labels import add_label
 from .seed import HUMAN_AGENT_USER, seed_instance
@@ -40,6 +42,8 @@ class ServiceNowSandbox:
         self.base_url = base_url
         self.store = ServiceNowStore(now=lambda: self.config.clock())
         self.auth = Authenticator(config)
+        self.rules = BusinessRules(config.user)
+        self.store.watch(self.rules.observe)
         self.rng = random.Random(config.seed)
         self._stats_lock = threading.Lock()
         self._faults_lock = threading.Lock()
@@ -102,6 +106,7 @@ class ServiceNowSandbox:
         return f"snsbx-{next(self._request_ids)}"
 
     def close(self) -> None:
+        self.rules.close()
         if self.persister is not None:
             self.persister.close()
 

@@ -32,6 +32,9 @@ from .tables import (
 )
 
 Record = dict[str, str]
+# Told of every insert and update, under the store's lock: (``insert`` or ``update``, table,
+# the record as written, the journal entries it carried, the writer's sys_id).
+Observer = Callable[[str, str, Record, Record, str], None]
 
 
 class BadValue(ValueError):
@@ -63,12 +66,22 @@ class ServiceNowStore:
         self._now = now
         self._lock = threading.RLock()
         self.writes = 0
+        self._observers: list[Observer] = []
         self._reset()
 
     def _reset(self) -> None:
         self._tables: dict[str, dict[str, Record]] = {table: {} for table in COLUMNS}
         self._hidden: set[str] = set()
         self._next_number = {table: first for table, (_, first, _) in NUMBERING.items()}
+
+    def watch(self, observer: Observer) -> None:
+        """Tell ``observer`` of every insert and update from now on (the business rules)."""
+        self._observers.append(observer)
+
+    def _told(self, change: str, table: str, row: Record, notes: Record, user: str) -> None:
+        writer = self._user_id(user)
+        for observer in self._observers:
+            observer(change, table, dict(row), dict(notes), writer)
 
     # --- reading -------------------------------------------------------------------------
 
@@ -186,6 +199,7 @@ class ServiceNowStore:
             self._tables[table][row["sys_id"]] = row
             self._append_journal(table, row["sys_id"], notes, user, when)
             self.writes += 1
+            self._told("insert", table, row, notes, user)
             return dict(row)
 
     def update(
@@ -206,6 +220,7 @@ class ServiceNowStore:
             row["sys_mod_count"] = str(int(row["sys_mod_count"]) + 1)
             self._append_journal(table, sys_id, notes, user, when)
             self.writes += 1
+            self._told("update", table, row, notes, user)
             return dict(row)
 
     def delete(self, table: str, sys_id: str) -> bool:
