@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import trustme
 
 from ticket_processor.errors import ConfigError
 from ticket_processor.helpdesks.servicenow.sandbox import command
@@ -96,16 +97,14 @@ def test_refused_updates_and_faults_reach_the_api(sn_desk: ServiceNowDesk) -> No
     auth = (env["SERVICENOW_USERNAME"], env["SERVICENOW_PASSWORD"])
     record = f"{sn_desk.url}/api/now/table/incident/{sys_id}"
     refused = requests.patch(record, json={"urgency": 1}, auth=auth, timeout=5)
-    assert refused.status_code == 400
+    assert refused.status_code == 403  # a data policy: 403 "Operation Failed", not an ACL
     assert sn_desk.invalid_word in refused.json()["error"]["detail"]
     sn_desk.refuse_updates([])
     sn_desk.faults().append(f"500 {sn_desk.ops['write']}")
     assert requests.patch(record, json={"urgency": 1}, auth=auth, timeout=5).status_code == 500
     assert sn_desk.stats()["requests"][sn_desk.ops["write"]] == 2
-    assert [status for _, key, status in sn_desk.history() if key == sn_desk.ops["write"]] == [
-        400,
-        500,
-    ]
+    writes = [status for _, key, status in sn_desk.history() if key == sn_desk.ops["write"]]
+    assert writes == [403, 500]
     sn_desk.reset_stats()
     assert sn_desk.stats()["requests_total"] == 0
 
@@ -176,6 +175,25 @@ def test_bad_flags_are_config_errors_naming_the_flag(flags: SandboxFlags, says: 
 
 def test_the_password_is_one_of_the_secrets() -> None:
     assert "sandbox-password" in SandboxFlags().secrets
+
+
+def test_the_command_serves_https_with_the_tls_flags(tmp_path: Path) -> None:
+    authority = trustme.CA()
+    issued = authority.issue_cert("127.0.0.1")
+    chain, key = tmp_path / "server.pem", tmp_path / "server.key"
+    issued.private_key_pem.write_to_path(str(key))
+    issued.cert_chain_pems[0].write_to_path(str(chain))
+    urls: list[str] = []
+
+    def ready(url: str) -> None:
+        urls.append(url)
+        raise KeyboardInterrupt  # as Ctrl-C would, once listening
+
+    said: list[str] = []
+    flags = SandboxFlags(port=0, ssl_certfile=chain, ssl_keyfile=key)
+    command.serve_from_flags(flags, echo=said.append, on_ready=ready)
+    assert urls[0].startswith("https://127.0.0.1:")
+    assert said == ["sandbox stopped"]
 
 
 def test_a_certificate_that_is_not_one_is_a_config_error(tmp_path: Path) -> None:

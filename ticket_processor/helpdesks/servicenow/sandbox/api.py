@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import orjson
 
 from ....sandbox.httpbase import ApiError
-from .config import bad_request, invalid_table, no_record, not_authorized
+from .config import bad_request, failure, invalid_table, no_record, not_authorized
 from .query import QueryError, parse
 from .shape import Shape
 from .store import BadValue, ServiceNowStore
@@ -86,8 +86,11 @@ def handle_table(
     if call.method in ("PATCH", "PUT"):
         body = _body(call.body)
         if refused(call.table, row):
-            raise bad_request(
-                "Operation Failed", "Data Policy Exception: the record may not be changed"
+            # An instance answers a data policy's (or a business rule's) refusal with 403.
+            raise failure(
+                403,
+                "Operation Failed",
+                "Data Policy Exception: the following fields are read only: state",
             )
         updated = store.update(call.table, call.sys_id, body, call.user)
         if updated is None:
@@ -117,8 +120,10 @@ def _list(store: ServiceNowStore, call: TableCall, shape: Shape) -> Answer:
         raise bad_request(str(exc), call.query.get("sysparm_query")) from None
     except ValueError:
         raise bad_request("Invalid sysparm_limit or sysparm_offset") from None
-    if limit < 1 or offset < 0:
-        raise bad_request("Invalid sysparm_limit or sysparm_offset")
+    if offset < 0:
+        raise bad_request(f"offset is {offset}", "Negative offset is not supported")
+    if limit < 1:
+        raise bad_request(f"limit is {limit}", "sysparm_limit must be positive")
     try:
         rows = store.select(call.table, query)
     except BadValue as exc:

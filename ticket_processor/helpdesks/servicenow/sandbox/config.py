@@ -79,7 +79,7 @@ class ServiceNowConfig:
     edit_urgency: str = ""
     slow_ms: float = 2000
     faults: list[str] = field(default_factory=list)
-    # Ticket ids (the number's digits) whose updates a data policy refuses (400).
+    # Ticket ids (the number's digits) whose updates a data policy refuses (403 "Operation Failed").
     invalid_ticket_ids: list[int] = field(default_factory=list)
     # The instance's rate limit rule for the API user (requests an hour; 0: none).
     requests_per_hour: int = 0

@@ -44,6 +44,12 @@ class _Handler(JsonHandler):
     def do_PATCH(self) -> None:
         self.handle_request()
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """``Date`` on the sandbox's clock, the one that stamps ``sys_updated_on``, as an
+        instance's answers carry its own."""
+        moment = self.server.sandbox.config.clock() if timestamp is None else timestamp
+        return super().date_time_string(moment)
+
     def handle_request(self) -> None:
         sandbox = self.server.sandbox
         split = urlsplit(self.path)
