@@ -49,7 +49,13 @@ def test_created_tickets_read_back_in_ticketbots_words(sn_desk: ServiceNowDesk) 
         [
             NewTicket("VPN down", "Cannot connect", tags=("vpn",), priority="urgent"),
             NewTicket("Invoice", "Wrong amount", priority="low", status="pending"),
-            NewTicket("Hello", "Just asking", requester_name="Ada Lovelace"),
+            NewTicket(
+                "Hello",
+                "Just asking",
+                requester_name="Ada Lovelace",
+                cc=(("Bo", "bo@example.com"),),
+                locale="de",
+            ),
         ]
     )
     assert ids == [10001, 10002, 10003]
@@ -60,6 +66,8 @@ def test_created_tickets_read_back_in_ticketbots_words(sn_desk: ServiceNowDesk) 
     assert (pending["state"], pending["hold_reason"]) == ("3", "1")
     callers = _get(sn_desk, "sys_user", "name=Ada Lovelace")
     assert len(callers) == 1
+    assert callers[0]["preferred_language"] == "de"
+    assert _get(sn_desk, "incident", "watch_listLIKEbo@example.com")[0]["number"] == "INC0010003"
     assert _get(sn_desk, "incident", "number=INC0010003")[0]["caller_id"] == callers[0]["sys_id"]
 
 

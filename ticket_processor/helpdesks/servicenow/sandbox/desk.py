@@ -91,6 +91,10 @@ class ServiceNowDesk:
             "contact_type": "email" if ticket.sender else "self-service",
             **extra,
         }
+        if ticket.cc:  # the people copied in: the incident's watch list
+            fields["watch_list"] = ",".join(email for _, email in ticket.cc)
+        if ticket.locale:
+            store.update("sys_user", caller, {"preferred_language": ticket.locale}, "system")
         if ticket.agent:
             name, agent_email = ticket.agent
             fields["assigned_to"] = add_user(store, agent_email, name, agent_email)

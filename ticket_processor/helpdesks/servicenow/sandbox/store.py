@@ -67,6 +67,7 @@ class ServiceNowStore:
         self._lock = threading.RLock()
         self.writes = 0
         self._observers: list[Observer] = []
+        self._journal_index: tuple[int, dict[str, list[Record]]] = (-1, {})
         self._reset()
 
     def _reset(self) -> None:
@@ -158,10 +159,15 @@ class ServiceNowStore:
     def journal(self, table: str, sys_id: str) -> list[Record]:
         """The record's journal entries, newest first."""
         with self._lock:
+            if self._journal_index[0] != self.writes:
+                # Rebuilt once per change, not once per record shown: a page of a thousand
+                # incidents with their comments reads the journal a thousand times.
+                index: dict[str, list[Record]] = {}
+                for row in self._tables["sys_journal_field"].values():
+                    index.setdefault(row["element_id"], []).append(row)
+                self._journal_index = (self.writes, index)
             entries = [
-                dict(row)
-                for row in self._tables["sys_journal_field"].values()
-                if row["element_id"] == sys_id and row["name"] == table
+                dict(row) for row in self._journal_index[1].get(sys_id, []) if row["name"] == table
             ]
         entries.reverse()
         entries.sort(key=lambda row: row["sys_created_on"], reverse=True)
