@@ -36,7 +36,7 @@ _MAX_RULES = 20
 _REQUESTER = {"incident": "caller_id", "sn_customerservice_case": "contact"}
 
 
-class RuleError(ValueError):
+class BusinessRuleError(ValueError):
     """A ``/sandbox/webhooks`` body the sandbox cannot take; the message says why."""
 
 
@@ -54,7 +54,7 @@ class BusinessRules:
         rule = _rule(spec)
         with self._lock:
             if len(self._rules) >= _MAX_RULES:
-                raise RuleError(f"at most {_MAX_RULES} webhook rules")
+                raise BusinessRuleError(f"at most {_MAX_RULES} webhook rules")
             rule["id"] = next(self._ids)
             self._rules.append(rule)
             return _shown(rule)
@@ -108,26 +108,26 @@ class BusinessRules:
 
 def _rule(spec: object) -> dict[str, Any]:
     if not isinstance(spec, dict):
-        raise RuleError('the body must be {"url", "secret", "table", "events"}')
+        raise BusinessRuleError('the body must be {"url", "secret", "table", "events"}')
     unknown = set(spec) - {"url", "secret", "table", "events", "timeout"}
     if unknown:
-        raise RuleError(f"unknown field(s): {', '.join(sorted(unknown))}")
+        raise BusinessRuleError(f"unknown field(s): {', '.join(sorted(unknown))}")
     url = spec.get("url")
     parts = urlsplit(url) if isinstance(url, str) else None
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise RuleError("url must be an http(s) URL")
+        raise BusinessRuleError("url must be an http(s) URL")
     secret = spec.get("secret")
     if not isinstance(secret, str) or not secret:
-        raise RuleError("secret must be a non-empty string (the key the rule signs with)")
+        raise BusinessRuleError("secret must be a non-empty string (the key the rule signs with)")
     table = spec.get("table", "incident")
     if table not in _REQUESTER:
-        raise RuleError(f"table must be one of {', '.join(_REQUESTER)}")
+        raise BusinessRuleError(f"table must be one of {', '.join(_REQUESTER)}")
     events = spec.get("events", list(EVENTS))
     if not isinstance(events, list) or not events or any(e not in EVENTS for e in events):
-        raise RuleError(f"events must list some of {', '.join(EVENTS)}")
+        raise BusinessRuleError(f"events must list some of {', '.join(EVENTS)}")
     timeout = spec.get("timeout", 10.0)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 60:
-        raise RuleError("timeout must be a number of seconds in (0, 60]")
+        raise BusinessRuleError("timeout must be a number of seconds in (0, 60]")
     return {
         "url": url,
         "secret": secret,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .automation import RuleError
+from .automation import BusinessRuleError
 from .server import ServiceNowSandbox
 
 
@@ -68,7 +68,7 @@ def _webhooks(sandbox: ServiceNowSandbox, method: str, path: str, body: Any) -> 
     if path == "/sandbox/webhooks" and method == "POST":
         try:
             return 201, {"webhook": rules.add_rule(body)}
-        except RuleError as exc:
+        except BusinessRuleError as exc:
             return 400, _refusal(str(exc))
     return 405, _refusal(f"{method} is not allowed on {path}")
 
