@@ -50,8 +50,9 @@ def serve(
         bool,
         typer.Option(
             "--print-setup",
-            help="Print the webhook and triggers (Zendesk) or automation rules (Freshdesk) to "
-            "create on the helpdesk, with their JSON bodies, and exit.",
+            help="Print the webhook and triggers (Zendesk), automation rules (Freshdesk) or "
+            "business rule (ServiceNow) to create on the helpdesk, with their JSON bodies, and "
+            "exit.",
         ),
     ] = False,
     apply: Annotated[

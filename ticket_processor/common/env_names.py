@@ -2,13 +2,14 @@
 
 ``settings.read.read_settings`` hands over every name it saw and every variable ticketbot reads
 (``known``). An unknown ``TICKETBOT_*`` name is ticketbot's, misspelt; an unknown ``OPENAI_*``,
-``ZENDESK_*`` or ``FRESHDESK_*`` name is a misspelling when it is close to a known variable
-(``OPENAI_BASEURL``, ``ZENDESK_APITOKEN``, ``FRESHDESK_DOMIAN``) or is another tool's name for one
-(``OPENAI_API_BASE``), and another program's own otherwise (``OPENAI_ORG_ID``, left alone); a
-name in another case than a known one's sets nothing either (names are case sensitive). Each
-gets one warning with the closest known variable. A near miss of ``OPENAI_BASE_URL`` while
-``OPENAI_BASE_URL`` itself is unset is refused: the openai SDK's default endpoint would carry
-ticket text to api.openai.com, which is not what whoever wrote ``OPENAI_BASEURL`` meant. Pure.
+``ZENDESK_*``, ``FRESHDESK_*`` or ``SERVICENOW_*`` name is a misspelling when it is close to a
+known variable (``OPENAI_BASEURL``, ``ZENDESK_APITOKEN``, ``FRESHDESK_DOMIAN``) or is another
+tool's name for one (``OPENAI_API_BASE``), and another program's own otherwise (``OPENAI_ORG_ID``,
+left alone); a name in another case than a known one's sets nothing either (names are case
+sensitive). Each gets one warning with the closest known variable. A near miss of
+``OPENAI_BASE_URL`` while ``OPENAI_BASE_URL`` itself is unset is refused: the openai SDK's default
+endpoint would carry ticket text to api.openai.com, which is not what whoever wrote
+``OPENAI_BASEURL`` meant. Pure.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from ..errors import ConfigError
 # that is close to nothing is another program's (OPENAI_ORG_ID is the openai SDK's) and is left
 # alone. Every unknown TICKETBOT_* name is ticketbot's, close to something or not.
 PREFIX = "TICKETBOT_"
-NEAR_PREFIXES = (PREFIX, "OPENAI_", "ZENDESK_", "FRESHDESK_")
+NEAR_PREFIXES = (PREFIX, "OPENAI_", "ZENDESK_", "FRESHDESK_", "SERVICENOW_")
 # Names other tools use for a setting ticketbot names otherwise: a near miss whatever the distance.
 OTHER_SPELLINGS = {
     "OPENAI_API_BASE": "OPENAI_BASE_URL",

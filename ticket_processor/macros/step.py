@@ -54,7 +54,8 @@ TITLE_CHARS = 200
 # The package whose ``words/<language>.toml`` hold the note section's words: this folder's.
 _FOLDER = __name__.rpartition(".")[0]
 SHOWN_NOTE = (
-    "the helpdesk's macros (canned responses on Freshdesk) the latest triage suggested, best first"
+    "the helpdesk's macros (canned responses on Freshdesk, templates on ServiceNow) the latest "
+    "triage suggested, best first"
 )
 
 

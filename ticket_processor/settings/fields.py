@@ -31,7 +31,8 @@ class DeclaredSettings(ServiceSettings):
     helpdesk: str = setting(
         ...,
         env="TICKETBOT_HELPDESK",
-        help="Which helpdesk ticketbot works on: `zendesk` or `freshdesk` (default `zendesk`).",
+        help="Which helpdesk ticketbot works on: `zendesk`, `freshdesk` or `servicenow` (default "
+        "`zendesk`).",
         applies=EVERY_COMMAND,
     )
     openai_api_key: SecretStr | None = setting(
@@ -239,7 +240,8 @@ class DeclaredSettings(ServiceSettings):
         None,
         env="TICKETBOT_SUMMARY_FIELD",
         help="The text field ticketbot keeps a running summary of the conversation in (its "
-        "title or id; Freshdesk: its `cf_` name); unset: no summary.",
+        "title or id; Freshdesk: its `cf_` name; ServiceNow: the column's name, such as "
+        "`u_ai_summary`); unset: no summary.",
     )
     answer_mode: Literal["off", "draft", "send", "auto"] = setting(
         "off",

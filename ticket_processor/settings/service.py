@@ -109,12 +109,14 @@ class ServiceSettings(BaseModel):
     )
 
     # -- ``ticketbot serve`` (docs/how-to/serve.md) --
-    # Zendesk: the webhook's signing secret; Freshdesk: the shared secret of its custom header.
+    # Zendesk: the webhook's signing secret; Freshdesk: the shared secret of its custom header;
+    # ServiceNow: the key its business rule signs each post's body with.
     serve_secret: SecretStr | None = setting(
         None,
         env="TICKETBOT_SERVE_SECRET",
-        help="Zendesk's webhook signing secret, or the shared secret of Freshdesk's "
-        "`X-Ticketbot-Secret` header; unset: webhooks refused.",
+        help="Zendesk's webhook signing secret, the shared secret of Freshdesk's "
+        "`X-Ticketbot-Secret` header, or the key ServiceNow's business rule signs its posts "
+        "with; unset: webhooks refused.",
         applies="serve",
     )
     serve_token: SecretStr | None = setting(
