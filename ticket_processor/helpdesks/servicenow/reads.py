@@ -26,13 +26,17 @@ _TAG = re.compile(r"<[^>]+>")
 def journal(
     http: ServiceNowTransport, table: str, sys_ids: Sequence[str], element: str | None = None
 ) -> dict[str, list[dict[str, Any]]]:
-    """The journal entries (``sys_journal_field``) of these records, oldest first, by record."""
+    """The journal entries (``sys_journal_field``) of these records, oldest first, by record.
+
+    Ordered by ``sys_created_on`` alone: entries of one second keep the order the instance
+    stored them in (a sys_id is random and would put a caller's comment before the note
+    ticketbot wrote earlier in that second, as if the note had answered it)."""
     found: dict[str, list[dict[str, Any]]] = {s: [] for s in sys_ids}
     wanted = [s for s in dict.fromkeys(sys_ids) if s]
     which = f"^element={element}" if element else "^elementINcomments,work_notes"
     for start in range(0, len(wanted), 100):
         chunk = ",".join(wanted[start : start + 100])
-        query = f"name={table}^element_idIN{chunk}{which}^ORDERBYsys_created_on^ORDERBYsys_id"
+        query = f"name={table}^element_idIN{chunk}{which}^ORDERBYsys_created_on"
         for row in http.every("sys_journal_field", query, JOURNAL_FIELDS, page=1000):
             key = row.get("element_id")
             if isinstance(key, str) and key in found:
