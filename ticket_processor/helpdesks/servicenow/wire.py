@@ -34,7 +34,7 @@ from ...resilience.bounds import HELPDESK_MAX_BYTES
 from ...resilience.pacing import RateLimitThrottle
 from ...resilience.retry import Retrier
 from ..transport import HelpdeskTransport
-from ..wire import HelpdeskResponse, StatusRule, Wire
+from ..wire import HelpdeskResponse, StatusRule, Wire, json_body
 from ..write_budget import HelpdeskWriteBudget
 
 TABLE_API = "/api/now/table"
@@ -287,6 +287,22 @@ class ServiceNowTransport(HelpdeskTransport[HelpdeskResponse]):
                 no_retry=no_retry,
                 retry=retry,
             )
+
+    def error_for(self, response: requests.Response, where: str) -> HelpdeskError:
+        """As the status table says, but a data policy's or a business rule's refusal of one
+        record (403 "Operation Failed") is that record's fault, not a missing role: the
+        ticket fails and the run goes on."""
+        error = super().error_for(response, where)
+        if response.status_code == 403 and self.detail(json_body(response)).startswith(
+            "Operation Failed"
+        ):
+            return RecordInvalidError(
+                f"ServiceNow refused {where} (403: {self.detail(json_body(response))}): a data "
+                "policy or business rule of the instance refuses this change to the record",
+                status_code=403,
+                request_id=error.request_id,
+            )
+        return error
 
     def rows(self, table: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         """One list request's records (``result``), each a dict."""
