@@ -108,3 +108,28 @@ def test_a_revert_takes_a_runs_writes_off(sn: ServiceNowDesk, tmp_path: Path) ->
     assert done.exit_code == 0, done.output
     for ticket_id in ids:
         assert sn.snapshot(ticket_id).tags == ["ai_processed"], sn.snapshot(ticket_id)
+
+
+def test_a_run_over_oauths_client_credentials_triages(sn: ServiceNowDesk) -> None:
+    ids = sn.create(TICKETS[:2])
+    config = sn.sandbox.config
+    oauth = {
+        "SERVICENOW_USERNAME": None,
+        "SERVICENOW_PASSWORD": None,
+        "SERVICENOW_CLIENT_ID": config.client_id,
+        "SERVICENOW_CLIENT_SECRET": config.client_secret,
+    }
+    ran = invoke("run", "--engine", "rules", env=oauth)
+    assert ran.exit_code == 0, ran.output
+    assert all(len(sn.snapshot(i).notes) == 1 for i in ids)
+    again = invoke("run", "--engine", "rules", env=oauth)
+    assert again.exit_code == 0, again.output
+    assert all(len(sn.snapshot(i).notes) == 1 for i in ids)  # its own notes known as its own
+
+
+def test_a_wrong_password_aborts_the_run_naming_the_setting(sn: ServiceNowDesk) -> None:
+    sn.create(TICKETS[:1])
+    ran = invoke("run", "--engine", "rules", env={"SERVICENOW_PASSWORD": "wrong-password-xyz"})
+    assert ran.exit_code == 1, ran.output
+    assert "SERVICENOW_PASSWORD" in ran.output
+    assert "wrong-password-xyz" not in ran.output
