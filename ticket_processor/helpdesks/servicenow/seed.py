@@ -20,6 +20,7 @@ from ...models import Helpdesk, Priority
 from ..samples import SeedOutcome, SeedResult, SeedTicket, requester_of
 from .adapter import ServiceNowHelpdesk
 from .records import CUSTOMER, IMPACT_URGENCY, number_digits, sys_int
+from .seed_macros import seed_templates
 from .wire import TABLE_API, ServiceNowTransport, result_row
 
 
@@ -143,4 +144,5 @@ def seed(
     if samples and http.sandbox_kind == "servicenow":
         query = "workflow_state=published"
         outcome.articles = sum(1 for _ in http.every("kb_knowledge", query, "sys_id"))
+        outcome.said += seed_templates(http, helpdesk.table).lines()
     return outcome
