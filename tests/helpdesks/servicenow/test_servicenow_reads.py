@@ -156,3 +156,19 @@ def test_counts_and_a_requester_with_a_solved_record(
     assert adapter.requester_known(first.requester_id) is True
     assert adapter.count_open_before(int(clock.now) + 10) == 1
     assert adapter.count_open_before(int(clock.now) - 3600) == 0
+
+
+def test_the_solved_history_holds_the_agents_comments_and_their_articles(
+    sn: ServiceNowDesk, adapter: ServiceNowHelpdesk, clock: FakeClock
+) -> None:
+    reply = "See https://x.service-now.com/kb_view.do?sysparm_article=KB0010011 for the steps."
+    solved = sn.import_answered(
+        NewTicket("Charged twice", "Why?"), [(reply, clock.now - 600)], clock.now - 300
+    )
+    sn.create([NewTicket("Still open", "Not solved yet")])
+    history = list(adapter.solved_history(int(clock.now) - 3600))
+    assert [h.ticket.id for h in history] == [solved]
+    (answer,) = history[0].replies
+    assert answer.body == reply
+    assert answer.articles == (10011,)
+    assert adapter.outcomes(int(clock.now) - 3600) == {}  # no incident was reopened
