@@ -133,3 +133,13 @@ def test_a_wrong_password_aborts_the_run_naming_the_setting(sn: ServiceNowDesk) 
     assert ran.exit_code == 1, ran.output
     assert "SERVICENOW_PASSWORD" in ran.output
     assert "wrong-password-xyz" not in ran.output
+
+
+def test_the_running_summary_goes_in_the_tables_u_column(sn: ServiceNowDesk) -> None:
+    ids = sn.create(TICKETS[:2])
+    ran = invoke("run", "--engine", "rules", env={"TICKETBOT_SUMMARY_FIELD": "u_ai_summary"})
+    assert ran.exit_code == 0, ran.output
+    store = sn.sandbox.store
+    for ticket_id in ids:
+        row = store.find("incident", sn.sandbox.sandbox.record_of("incident", ticket_id) or "")
+        assert (row or {}).get("u_ai_summary"), row
