@@ -110,7 +110,7 @@ def test_a_ticket_reads_as_ticketbots(sn: ServiceNowDesk, adapter: ServiceNowHel
     assert read.sender == "ann@example.com"
     assert read.requester_id is not None
     assert read.people[0].name == "Ann Lee"
-    assert read.custom_fields == {"u_ai_summary": None}
+    assert read.custom_fields == {"category": None, "subcategory": None, "u_ai_summary": None}
     assert adapter.ticket_url(ticket_id).endswith("/incident.do?sysparm_query=number=INC0010001")
 
 
@@ -124,7 +124,10 @@ def test_routing_fields_and_help_centre_reads(
     assert agents
     assert all(set(a.group_ids) <= {g.id for g in groups} for a in agents)
     assert any(a.group_ids for a in agents)
-    assert [f.key for f in adapter.ticket_fields()] == ["u_ai_summary"]
+    fields = {f.key: f for f in adapter.ticket_fields()}
+    assert sorted(fields) == ["category", "subcategory", "u_ai_summary"]
+    assert "network" in [o.value for o in fields["category"].options]
+    assert "vpn" in [o.value for o in fields["subcategory"].options]
     listing = adapter.articles(None)
     articles = list(listing.articles)
     assert listing.complete

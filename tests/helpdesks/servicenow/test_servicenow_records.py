@@ -13,6 +13,7 @@ from ticket_processor.helpdesks.servicenow.kind import ServiceNowSettings
 from ticket_processor.helpdesks.servicenow.macros import reply_of, template_values
 from ticket_processor.helpdesks.servicenow.public_reply import state_change
 from ticket_processor.helpdesks.servicenow.records import (
+    fit_subcategory,
     glide_of,
     iso,
     number_digits,
@@ -121,6 +122,17 @@ def test_the_write_sets_impact_and_urgency_never_priority() -> None:
     assert body == {"impact": "1", "urgency": "1", "u_ai_summary": "VPN drops"}
     assert "priority" not in body
     assert tag_changes(change, current) == (["ai_processed"], ["ai_old"])
+
+
+def test_a_subcategory_its_category_does_not_list_is_left_out() -> None:
+    allowed = {"network": {"vpn", "dns"}, "hardware": {"disk"}}
+    current = {"category": "network", "subcategory": "vpn"}
+    assert fit_subcategory({"subcategory": "disk"}, current, allowed) == {}
+    assert fit_subcategory({"subcategory": "dns"}, current, allowed) == {"subcategory": "dns"}
+    moved = fit_subcategory({"category": "hardware"}, current, allowed)
+    assert moved == {"category": "hardware", "subcategory": ""}
+    both = {"category": "hardware", "subcategory": "disk"}
+    assert fit_subcategory(both, current, allowed) == both
 
 
 def test_the_cursor_and_the_keyset_query() -> None:

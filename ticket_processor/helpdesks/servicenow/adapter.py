@@ -66,7 +66,7 @@ from .list_reads import Record, TableReads
 from .macros import templates
 from .outcomes import outcomes as read_outcomes
 from .people import IdBook
-from .records import iso, tag_changes, update_body
+from .records import fit_subcategory, iso, tag_changes, update_body
 from .wire import TABLE_API, BearerAuth, ServiceNowTransport, result_row
 
 BATCH = 10  # tickets a write_batch call takes (each is two requests and its labels)
@@ -109,6 +109,7 @@ class ServiceNowHelpdesk:
         self._noted: set[int] = set()  # journaled tickets a killed run left with a note
         self._own_user: str | None = http.user_name
         self._columns: frozenset[str] | None = None
+        self._choices: dict[str, set[str]] | None = None
 
     @classmethod
     def from_desk(cls, desk: ServiceNowSettings, wiring: Wiring) -> ServiceNowHelpdesk:
@@ -170,6 +171,12 @@ class ServiceNowHelpdesk:
         """The ``user_name`` ticketbot signs in as (the author of its notes): the setting's,
         or (OAuth's client credentials) learned from the first record it wrote."""
         return self._own_user
+
+    def _subcategories(self) -> dict[str, set[str]]:
+        """Each category's subcategories (``sys_choice``), read once."""
+        if self._choices is None:
+            self._choices = reads.subcategories(self.http, self.table)
+        return self._choices
 
     def _custom(self) -> frozenset[str]:
         """The table's ``u_`` columns, read once; read with every record from then on."""
@@ -341,6 +348,8 @@ class ServiceNowHelpdesk:
             assignee=self.ids.sys_id("sys_user", plan.assignee_id) if plan.assignee_id else None,
             columns=self._custom(),
         )
+        if "category" in body or "subcategory" in body:
+            body = fit_subcategory(body, fresh.row, self._subcategories())
         if note is not None:
             body["work_notes"] = note
             noted.add(ticket_id)

@@ -100,6 +100,30 @@ def agents(http: ServiceNowTransport) -> list[Agent]:
 
 
 def custom_columns(http: ServiceNowTransport, table: str) -> list[HelpdeskField]:
+    """The fields ticketbot may fill: ``category`` and ``subcategory`` (drop-downs of their
+    active ``sys_choice`` values) and the table's ``u_`` columns."""
+    return [*choice_columns(http, table), *u_columns(http, table)]
+
+
+def choice_columns(http: ServiceNowTransport, table: str) -> list[HelpdeskField]:
+    found = []
+    for column, title in (("category", "Category"), ("subcategory", "Subcategory")):
+        options = tuple(dict.fromkeys(choices(http, table, column)))
+        if options:
+            found.append(HelpdeskField(column, title, "dropdown", options))
+    return found
+
+
+def subcategories(http: ServiceNowTransport, table: str) -> dict[str, set[str]]:
+    """Each category's active subcategory values (``sys_choice``'s ``dependent_value``)."""
+    query = f"name={table}^element=subcategory^inactive=false^language=en"
+    found: dict[str, set[str]] = {}
+    for row in http.every("sys_choice", query, "value,dependent_value", page=1000):
+        found.setdefault(str(row.get("dependent_value") or ""), set()).add(str(row.get("value")))
+    return found
+
+
+def u_columns(http: ServiceNowTransport, table: str) -> list[HelpdeskField]:
     """The table's ``u_`` columns: from ``sys_dictionary`` (their labels and types, a choice
     column's options from ``sys_choice``); where the account may not read the dictionary, the
     ``u_`` columns one record shows, each a text field."""

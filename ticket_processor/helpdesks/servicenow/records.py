@@ -92,7 +92,8 @@ def fields_for(table: str, custom: tuple[str, ...] = ()) -> str:
     who = CUSTOMER[table]
     walked = (f"{who}.name", f"{who}.email", f"{who}.user_name", f"{who}.preferred_language")
     extra = ("hold_reason", "reopen_count") if table == "incident" else ()
-    return ",".join((*BASE_FIELDS, who, *walked, *extra, PARENT[table], *custom))
+    names = (*BASE_FIELDS, who, *walked, *extra, PARENT[table], *custom)
+    return ",".join(dict.fromkeys(names))
 
 
 def number_digits(number: object) -> int | None:
@@ -223,6 +224,21 @@ def update_body(
     for key, value in change.custom_fields.items():
         if key in columns:
             body[key] = "" if value is None else str(value)
+    return body
+
+
+def fit_subcategory(
+    body: dict[str, Any], current: dict[str, Any], allowed: dict[str, set[str]]
+) -> dict[str, Any]:
+    """``body`` without a subcategory its category (the one written, else the record's) does
+    not list in ``sys_choice``, and with the record's subcategory cleared when a new category
+    no longer lists it: an instance stores a mismatched pair, which agents then see as blank."""
+    category = str(body.get("category", current.get("category")) or "")
+    if "subcategory" in body and body["subcategory"] not in allowed.get(category, set()):
+        body = {k: v for k, v in body.items() if k != "subcategory"}
+    old = str(current.get("subcategory") or "")
+    if "category" in body and "subcategory" not in body and old not in allowed.get(category, {old}):
+        body = {**body, "subcategory": ""}
     return body
 
 
