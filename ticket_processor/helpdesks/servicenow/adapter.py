@@ -478,7 +478,9 @@ class ServiceNowHelpdesk:
             return Probe(False, str(exc), refused=isinstance(exc, AuthError))
         rows = answer.body.get("result") if isinstance(answer.body, dict) else None
         row = rows[0] if isinstance(rows, list) and rows and isinstance(rows[0], dict) else {}
-        name = row.get("user_name") or user or "an OAuth client"
+        # Without a user name (OAuth's client credentials) the listed user is anyone's: the
+        # client is named instead.
+        name = (row.get("user_name") if user else None) or user or "an OAuth client"
         said = f"signed in as {name}"
         sandbox = answer.sandbox == KIND.name
         return Probe(True, said, sandbox=sandbox, account={"user_name": name, "table": self.table})
