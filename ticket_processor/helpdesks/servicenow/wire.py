@@ -70,7 +70,7 @@ def own_answer(where: str, body: Any) -> bool:
 
 
 NOT_SERVICENOW = (
-    "{host} is not ServiceNow's Table API: it answered {where} with {status} and no ServiceNow "
+    "{host} is not ServiceNow's API: it answered {where} with {status} and no ServiceNow "
     f"error; check {URL_SETTINGS} (an instance's API is at https://INSTANCE.service-now.com)"
 )
 
