@@ -24,6 +24,7 @@ pytest_plugins = [
     "support.smtp_server",
     "support.hook_receiver",
     "support.desk",
+    "support.kinds",
     "support.pushgateway",
     "support.redis_server",
     "support.models",

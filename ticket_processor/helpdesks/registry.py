@@ -14,9 +14,10 @@ from ..errors import ConfigError, either
 from .capabilities import IncidentLinking
 from .descriptor import HelpdeskKind
 from .freshdesk.kind import KIND as FRESHDESK
+from .servicenow.kind import KIND as SERVICENOW
 from .zendesk.kind import KIND as ZENDESK
 
-KINDS: dict[str, HelpdeskKind] = {kind.name: kind for kind in (ZENDESK, FRESHDESK)}
+KINDS: dict[str, HelpdeskKind] = {kind.name: kind for kind in (ZENDESK, FRESHDESK, SERVICENOW)}
 DEFAULT_KIND = next(iter(KINDS))
 
 
