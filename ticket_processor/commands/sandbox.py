@@ -31,7 +31,9 @@ def sandbox(
         str,
         typer.Option(
             help="Rate-limit plan, "
-            + "; ".join(f"{kind.name}: {', '.join(kind.plans)}" for kind in KINDS.values())
+            + "; ".join(
+                f"{kind.name}: {', '.join(kind.plans)}" for kind in KINDS.values() if kind.plans
+            )
             + "."
         ),
     ] = "enterprise",
