@@ -82,6 +82,23 @@ def freshdesk_delivery(
     return raw, headers
 
 
+def servicenow_delivery(
+    ticket_id: int | str,
+    event: str = "created",
+    *,
+    secret: str = SECRET,
+    sign: bool = True,
+    body: bytes | None = None,
+) -> tuple[bytes, dict[str, str]]:
+    """A body and headers as ServiceNow's business rule sends them: the shared body, signed
+    only with ``X-Ticketbot-Signature`` (no secret header)."""
+    raw = body if body is not None else orjson.dumps({"ticket_id": ticket_id, "event": event})
+    headers = {"Content-Type": "application/json"}
+    if sign:
+        headers["X-Ticketbot-Signature"] = body_signature(secret, raw)
+    return raw, headers
+
+
 def tinydesk_delivery(
     ticket_id: int | str, event: str = "created", *, secret: str = SECRET
 ) -> tuple[bytes, dict[str, str]]:
@@ -93,6 +110,7 @@ def tinydesk_delivery(
 DELIVERIES: dict[str, Callable[..., tuple[bytes, dict[str, str]]]] = {
     "zendesk": zendesk_delivery,
     "freshdesk": freshdesk_delivery,
+    "servicenow": servicenow_delivery,
     "tinydesk": tinydesk_delivery,
 }
 
