@@ -110,7 +110,8 @@ def test_a_registered_kinds_variables_are_read_and_validated(acme: None) -> None
 
 def test_the_helpdesk_choice_lists_every_registered_kind(acme: None) -> None:
     with pytest.raises(
-        ConfigError, match=r"TICKETBOT_HELPDESK: must be zendesk, freshdesk or acme, not 'jira'"
+        ConfigError,
+        match=r"TICKETBOT_HELPDESK: must be zendesk, freshdesk, servicenow or acme, not 'jira'",
     ):
         load_settings({"TICKETBOT_HELPDESK": "jira"}, env_file=None)
 
@@ -148,7 +149,7 @@ def test_config_shows_a_registered_kinds_variables_masked(
 def test_the_commands_offer_every_registered_kind(acme: None, command: str) -> None:
     result = CliRunner().invoke(app, [command, "--helpdesk", "jira"])
     assert result.exit_code == 2
-    assert "--helpdesk must be zendesk, freshdesk or acme" in result.output
+    assert "--helpdesk must be zendesk, freshdesk, servicenow or acme" in result.output
 
 
 @pytest.mark.parametrize("name", sorted(KINDS))

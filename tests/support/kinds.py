@@ -57,7 +57,6 @@ NOT_YET: dict[str, frozenset[str]] = {
             "commands/test_explain_missing_ticket.py",
             "commands/test_sandbox_command.py",
             "helpdesks/test_not_the_helpdesk_e2e.py",
-            "helpdesks/test_registry.py",
             "helpdesks/test_replies.py",
             "helpdesks/test_sandbox_exposure.py",
             "helpdesks/test_seed_again.py",

@@ -39,6 +39,11 @@ FAULTS = (
     "stored-504",
 )
 
+# The rate-limit plans the sandbox serves (``sandbox --plan``), none: an instance's limits are
+# its own rate limit rules (``requests_per_hour``), not a plan the vendor sells, so the kind's
+# ``plans`` is empty too.
+PLAN_LIMITS: dict[str, int] = {}
+
 _RUNTIME_KNOBS: dict[str, type] = {
     "latency_ms": float,
     "jitter_ms": float,
