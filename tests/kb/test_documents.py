@@ -188,3 +188,17 @@ def test_control_and_bidi_characters_never_leave_a_document() -> None:
     _, (section,) = sections_of("reset.md", text)
     assert section.heading == "Reset your password"
     assert section.text == "Open Settings then Reset."
+
+
+def test_a_reading_that_goes_on_too_long_stops_and_says_so(tmp_path: Path) -> None:
+    from ticket_processor.kb.documents import MAX_SECONDS
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for number in range(3):
+        (folder / f"page-{number}.md").write_text(f"# Page {number}\n\nText.", "utf-8")
+    ticks = iter(range(0, 10_000, int(MAX_SECONDS / 5)))  # each look: a fifth of the bound
+    report = DocumentReport()
+    names = [name for name, _ in read_folder(folder, report, clock=lambda: float(next(ticks)))]
+    assert names == ["page-0.md"]
+    assert report.stopped.startswith("out of time")

@@ -26,6 +26,7 @@ import html
 import os
 import re
 import stat
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +57,9 @@ MAX_FILES = 5_000
 MAX_ENTRIES = 50_000
 MAX_TOTAL_BYTES = 100_000_000
 MAX_DEPTH = 32
+# A team's folder reads in seconds; a reading still going after this is a wrong folder or a
+# stalled mount, and neither ``kb sync`` nor a run without ``--max-runtime`` should wait on it.
+MAX_SECONDS = 300.0
 # Read in blocks, so that running out of time is noticed inside a slow file too.
 _BLOCK = 64 * 1024
 
@@ -235,19 +239,26 @@ def read_folder(
     *,
     out_of_time: Callable[[], bool] = lambda: False,
     on_file: Callable[[str], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Iterator[tuple[str, str]]:
     """Each readable document under ``folder`` as (path inside it, text), in path order;
     what cannot be read goes to ``report.skipped``. ``out_of_time`` ends the reading (said in
     ``report.stopped``) between files and between a file's blocks; ``on_file`` hears each
-    document's path as it is read (a terminal's progress)."""
+    document's path as it is read (a terminal's progress). The reading never lasts more than
+    ``MAX_SECONDS`` on ``clock`` either."""
     if not folder.is_dir():
         raise ConfigError(
             f"TICKETBOT_KNOWLEDGE_DIR={folder} is not a directory: point it at the folder of "
             "your documents, or unset it"
         )
     budget = _Budget()
+    ends = clock() + MAX_SECONDS
+
+    def over() -> bool:
+        return out_of_time() or clock() >= ends
+
     for path, name in _walk(folder, report, budget):
-        if out_of_time():
+        if over():
             report.stopped = f"out of time after {report.listed} documents"
             return
         if len(report.skipped) + report.listed >= MAX_FILES:
@@ -258,7 +269,7 @@ def read_folder(
             return
         if on_file is not None:
             on_file(name)
-        data = _read_document(path, name, report, budget, out_of_time)
+        data = _read_document(path, name, report, budget, over)
         if data is None:
             if report.stopped:
                 return
