@@ -145,3 +145,60 @@ def test_the_help_centres_own_full_sync_keeps_the_documents(desk: Desk, tmp_path
     assert missing.exit_code == 2
     assert "TICKETBOT_KNOWLEDGE_DIR=" in missing.output
     assert "is not a directory" in missing.output
+
+
+def test_a_socket_or_device_is_skipped_and_said(tmp_path: Path) -> None:
+    import socket
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "good.md").write_text("# Good\n\nFine text.", "utf-8")
+    with socket.socket(socket.AF_UNIX) as listening:
+        listening.bind(str(folder / "socket.md"))
+        report = DocumentReport()
+        names = [name for name, _ in read_folder(folder, report)]
+    assert names == ["good.md"]
+    assert report.skipped == ["socket.md: a socket, not a regular file"]
+
+
+def test_a_wrong_huge_folder_stops_at_a_bound_and_leaves_the_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "kept.md").write_text("# Kept\n\nIndexed before.", "utf-8")
+    index = ArticleIndex(tmp_path / INDEX_FILE)
+    try:
+        assert sync_documents(index, folder).indexed == 1
+        for number in range(30):
+            (folder / f"page-{number}.md").write_text(f"# Page {number}\n\nText.", "utf-8")
+        monkeypatch.setattr("ticket_processor.kb.documents.MAX_ENTRIES", 20)
+        report = sync_documents(index, folder)
+        assert report.stopped == "more than 20 files and folders looked at"
+        assert len([i for i in index.entry_ids() if is_document(i)]) == 1  # "Kept" alone
+        monkeypatch.undo()
+        stopped = sync_documents(index, folder, out_of_time=lambda: True)
+        assert stopped.stopped.startswith("out of time")
+    finally:
+        index.close()
+
+
+def test_control_and_bidi_characters_never_leave_a_document() -> None:
+    text = "# Re\x1b[31mset\x07 your \u202epassword\n\nOpen\x1b]0;x\x07 Settings\u202d then Reset."
+    _, (section,) = sections_of("reset.md", text)
+    assert section.heading == "Reset your password"
+    assert section.text == "Open Settings then Reset."
+
+
+def test_a_reading_that_goes_on_too_long_stops_and_says_so(tmp_path: Path) -> None:
+    from ticket_processor.kb.documents import MAX_SECONDS
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for number in range(3):
+        (folder / f"page-{number}.md").write_text(f"# Page {number}\n\nText.", "utf-8")
+    ticks = iter(range(0, 10_000, int(MAX_SECONDS / 5)))  # each look: a fifth of the bound
+    report = DocumentReport()
+    names = [name for name, _ in read_folder(folder, report, clock=lambda: float(next(ticks)))]
+    assert names == ["page-0.md"]
+    assert report.stopped.startswith("out of time")

@@ -34,7 +34,9 @@ from .second_opinion import Opinion
 # triage carrying its calibrated confidence per field and apply thresholds.
 Analyse = Callable[[str, str], Analysis | Triage]
 # The refusals that come after every guard: the article's choice and its threshold.
-_CHOSEN = frozenset({"below_threshold", "no_article", "ambiguous", "empty_article"})
+_CHOSEN = frozenset(
+    {"below_threshold", "no_article", "ambiguous", "empty_article", "reports_action"}
+)
 
 
 @dataclass

@@ -56,6 +56,9 @@ WHY: dict[str, str] = {
     "below_threshold": "the {chooser}'s probability {probability} is under the threshold "
     "{threshold}",
     "empty_article": "the article has no passage to quote",
+    "reports_action": "the source (an article, a document, a ready-made reply) says an "
+    'action is done or will be ("we have cancelled", "your refund has been issued"): sent to '
+    "a customer who asked how, it would state what nobody did; it stays the agent's suggestion",
 }
 
 

@@ -16,6 +16,7 @@ from ..kb.dense import Retrieved
 from ..kb.text import article_text, query_terms, words
 from ..models import Ticket, Triage
 from ..triage.confidence import Calibration
+from ..triage.done_claims import reports_action
 from ..triage.language import STOPWORDS, detect_language
 from .anger import angry, heated
 from .compose import TEMPLATES, compose, excerpt, grounded
@@ -292,6 +293,10 @@ def decide(
         return None, reason
     article = choice.suggestion
     body = article_body(article.article_id, article.locale)
+    if reports_action(article_text(body)) is not None:
+        # A ready reply written for after the action ("we have cancelled your subscription")
+        # would tell a customer who asked how that it is done: a suggestion, never a reply.
+        return None, "reports_action"
     passage = excerpt(body, found.terms)
     if not passage:
         return None, "empty_article"
@@ -306,7 +311,11 @@ def decide(
             requester = locale()
         wanted = reply_language(found, analysis.language, article.locale, passage, requester)
         written = writer(article_text(body), wanted)
-        if written is not None and grounded(written, body) is None:
+        if (
+            written is not None
+            and grounded(written, body) is None
+            and reports_action(written) is None  # the LLM may claim what the source did not
+        ):
             answer, source, language = written, "llm", wanted
     opinion = None
     if second is not None and delivery == "send":

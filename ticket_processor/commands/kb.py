@@ -149,10 +149,31 @@ def _sync_sources(index: ArticleIndex, state_dir: Path) -> list[str]:
 
 
 def _sync_documents(index: ArticleIndex, folder: Path) -> str:
+    """The folder synced, each document's path shown as it is read on a terminal (a wrong,
+    huge folder is seen at once, not after minutes of silence)."""
+    import sys
+
     from ..kb.documents import summary, sync_documents
     from ..learned.embed import embed_texts
 
-    return summary(sync_documents(index, folder, embed=embed_texts))
+    if not sys.stderr.isatty():
+        return summary(sync_documents(index, folder, embed=embed_texts))
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("reading documents", total=None)
+        count = 0
+
+        def shown(name: str) -> None:
+            nonlocal count
+            count += 1
+            progress.update(task, description=f"reading documents: {count}, {escape(name[-60:])}")
+
+        report = sync_documents(index, folder, embed=embed_texts, on_file=shown)
+    return summary(report)
 
 
 def sync_summary(report: SyncReport) -> str:

@@ -25,14 +25,18 @@ import hashlib
 import html
 import os
 import re
-from collections.abc import Iterator
+import stat
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import ConfigError
+from ..common.atomic import open_state_file
+from ..errors import ConfigError, StateFileRefused
 from ..models import Article
 from ..triage.language import detect_language
+from ..triage.note_text import strip_controls
 from .index import ArticleIndex
 from .sources import put_entries
 from .text import article_text, words
@@ -45,6 +49,19 @@ SUFFIXES = frozenset({".md", ".markdown", ".txt", ".text", ".html", ".htm"})
 # reading it whole would cost the run its memory.
 MAX_BYTES = 1_000_000
 MAX_FILES = 5_000
+# The bounds of one reading of the folder, each far past a team's documents (a few hundred
+# pages, a few MB) and each met quickly by a wrong folder (``/usr/share/doc``, a home
+# directory): the names looked at, the bytes read in all, the folders' depth. Past the first
+# two the sync stops and the index keeps the documents as last synced; a folder deeper than
+# the third is said and left out.
+MAX_ENTRIES = 50_000
+MAX_TOTAL_BYTES = 100_000_000
+MAX_DEPTH = 32
+# A team's folder reads in seconds; a reading still going after this is a wrong folder or a
+# stalled mount, and neither ``kb sync`` nor a run without ``--max-runtime`` should wait on it.
+MAX_SECONDS = 300.0
+# Read in blocks, so that running out of time is noticed inside a slow file too.
+_BLOCK = 64 * 1024
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
 _FIELD = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:[ \t]*(.*?)[ \t]*$")
@@ -100,14 +117,20 @@ class DocumentReport:
     removed: int = 0
     encoded: int = 0
     skipped: list[str] = field(default_factory=list)
+    # Why the reading stopped before the end of the folder (a bound, the time): the index is
+    # then left as it was, since the documents not reached would otherwise be removed.
+    stopped: str = ""
 
     def as_event(self) -> dict[str, object]:
-        return {
+        event: dict[str, object] = {
             "documents": self.listed,
             "indexed": self.indexed,
             "removed": self.removed,
             "skipped": len(self.skipped),
         }
+        if self.stopped:
+            event["stopped"] = self.stopped
+        return event
 
 
 def front_matter(text: str) -> tuple[dict[str, str], str]:
@@ -171,8 +194,11 @@ def text_section(text: str, fallback: str) -> Section:
 
 def sections_of(name: str, text: str) -> tuple[str, list[Section]]:
     """The document's visibility and its sections (``name``: its path, the fallback title)."""
-    fields, rest = front_matter(text.replace("\r\n", "\n"))
-    fallback = fields.get("title") or Path(name).stem.replace("-", " ").replace("_", " ")
+    # What a document says reaches a note and a reply: no escape sequence, control or bidi
+    # override of its may reorder or hide what an agent or a customer reads.
+    fields, rest = front_matter(strip_controls(text))
+    stem = strip_controls(Path(name).stem)  # a file's name may hold them too
+    fallback = fields.get("title") or stem.replace("-", " ").replace("_", " ")
     suffix = Path(name).suffix.lower()
     if suffix in (".html", ".htm"):
         found = [html_section(rest, fallback)]
@@ -198,7 +224,7 @@ def articles_of(name: str, text: str) -> list[Article]:
                 body=section.text
                 if name.lower().endswith((".html", ".htm"))
                 else html.escape(section.text).replace("\n", "<br>"),
-                url=name,
+                url=strip_controls(name),
                 locale=language,
                 updated_at=stamp,
                 visibility="everyone" if visibility == "everyone" else "internal",
@@ -207,35 +233,46 @@ def articles_of(name: str, text: str) -> list[Article]:
     return found
 
 
-def read_folder(folder: Path, report: DocumentReport) -> Iterator[tuple[str, str]]:
+def read_folder(
+    folder: Path,
+    report: DocumentReport,
+    *,
+    out_of_time: Callable[[], bool] = lambda: False,
+    on_file: Callable[[str], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> Iterator[tuple[str, str]]:
     """Each readable document under ``folder`` as (path inside it, text), in path order;
-    what cannot be read goes to ``report.skipped``."""
+    what cannot be read goes to ``report.skipped``. ``out_of_time`` ends the reading (said in
+    ``report.stopped``) between files and between a file's blocks; ``on_file`` hears each
+    document's path as it is read (a terminal's progress). The reading never lasts more than
+    ``MAX_SECONDS`` on ``clock`` either."""
     if not folder.is_dir():
         raise ConfigError(
             f"TICKETBOT_KNOWLEDGE_DIR={folder} is not a directory: point it at the folder of "
             "your documents, or unset it"
         )
-    paths: list[Path] = []
-    for root, dirs, files in os.walk(folder):  # links to directories are not followed
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        paths += [Path(root, f) for f in sorted(files) if not f.startswith(".")]
-    for path in paths:
-        name = path.relative_to(folder).as_posix()
-        if path.suffix.lower() not in SUFFIXES:
-            continue
-        if len(report.skipped) + report.listed >= MAX_FILES:
-            report.skipped.append(f"{name}: more than {MAX_FILES} documents, the rest left out")
+    budget = _Budget()
+    ends = clock() + MAX_SECONDS
+
+    def over() -> bool:
+        return out_of_time() or clock() >= ends
+
+    for path, name in _walk(folder, report, budget):
+        if over():
+            report.stopped = f"out of time after {report.listed} documents"
             return
-        if path.is_symlink():
-            report.skipped.append(f"{name}: a symbolic link, not followed")
-            continue
-        try:
-            data = path.read_bytes() if path.stat().st_size <= MAX_BYTES else None
-        except OSError as exc:
-            report.skipped.append(f"{name}: cannot be read ({exc.strerror or exc})")
-            continue
+        if len(report.skipped) + report.listed >= MAX_FILES:
+            report.stopped = f"more than {MAX_FILES:,} documents"
+            return
+        if budget.read >= MAX_TOTAL_BYTES:
+            report.stopped = f"more than {MAX_TOTAL_BYTES:,} bytes read"
+            return
+        if on_file is not None:
+            on_file(name)
+        data = _read_document(path, name, report, budget, over)
         if data is None:
-            report.skipped.append(f"{name}: larger than {MAX_BYTES:,} bytes")
+            if report.stopped:
+                return
             continue
         try:
             text = data.decode("utf-8-sig")
@@ -246,14 +283,150 @@ def read_folder(folder: Path, report: DocumentReport) -> Iterator[tuple[str, str
         yield name, text
 
 
+@dataclass
+class _Budget:
+    """What one reading of the folder has spent of its bounds."""
+
+    entries: int = 0
+    read: int = 0
+
+
+def _walk(folder: Path, report: DocumentReport, budget: _Budget) -> Iterator[tuple[Path, str]]:
+    """Each document-named entry under ``folder`` as (its path, its name inside the folder),
+    files of a folder before its subfolders, each in name order. A loop, not a recursion: a
+    folder thousands deep is said and left out, never a ``RecursionError``. Links to folders
+    are not followed; hidden names are left out."""
+    stack: list[tuple[Path, int]] = [(folder, 0)]
+    while stack:
+        here, depth = stack.pop()
+        try:
+            with os.scandir(here) as listing:
+                found = sorted(
+                    (e for e in listing if not e.name.startswith(".")), key=lambda e: e.name
+                )
+        except OSError as exc:
+            report.skipped.append(
+                f"{_inside(folder, here)}/: cannot be listed ({exc.strerror or exc})"
+            )
+            continue
+        budget.entries += len(found)
+        if budget.entries > MAX_ENTRIES:
+            report.stopped = f"more than {MAX_ENTRIES:,} files and folders looked at"
+            return
+        folders = []
+        for entry in found:
+            path = Path(entry.path)
+            if _is_folder(entry):
+                if depth + 1 > MAX_DEPTH:
+                    report.skipped.append(
+                        f"{_inside(folder, path)}/: deeper than {MAX_DEPTH} folders, not read"
+                    )
+                else:
+                    folders.append(path)
+            elif path.suffix.lower() in SUFFIXES:
+                yield path, _inside(folder, path)
+        stack += [(path, depth + 1) for path in reversed(folders)]
+
+
+def _inside(folder: Path, path: Path) -> str:
+    return path.relative_to(folder).as_posix() if path != folder else "."
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def _read_document(
+    path: Path,
+    name: str,
+    report: DocumentReport,
+    budget: _Budget,
+    out_of_time: Callable[[], bool],
+) -> bytes | None:
+    """The bytes of the regular file at ``path``, or None with the reason in ``report``.
+
+    Looked at before it is opened: a FIFO blocks in ``open`` itself until a writer comes, a
+    device may never end. Opened without following a link and without blocking
+    (``open_state_file``), so a FIFO put in the file's place between the look and the open is
+    refused too; read in blocks, within the file's and the folder's bounds and the time."""
+    try:
+        found = os.lstat(path)
+    except OSError as exc:
+        report.skipped.append(f"{name}: cannot be read ({exc.strerror or exc})")
+        return None
+    if stat.S_ISLNK(found.st_mode):
+        report.skipped.append(f"{name}: a symbolic link, not followed")
+        return None
+    if not stat.S_ISREG(found.st_mode):
+        report.skipped.append(f"{name}: {_kind(found.st_mode)}, not a regular file")
+        return None
+    if found.st_size > MAX_BYTES:
+        report.skipped.append(f"{name}: larger than {MAX_BYTES:,} bytes")
+        return None
+    try:
+        fd = open_state_file(path, os.O_RDONLY)
+    except StateFileRefused as exc:
+        report.skipped.append(f"{name}: {exc}")
+        return None
+    except OSError as exc:
+        report.skipped.append(f"{name}: cannot be read ({exc.strerror or exc})")
+        return None
+    blocks: list[bytes] = []
+    size = 0
+    try:
+        while True:
+            if out_of_time():
+                report.stopped = f"out of time reading {name}"
+                return None
+            block = os.read(fd, _BLOCK)
+            if not block:
+                break
+            size += len(block)
+            budget.read += len(block)
+            if size > MAX_BYTES:  # it grew since it was looked at
+                report.skipped.append(f"{name}: larger than {MAX_BYTES:,} bytes")
+                return None
+            blocks.append(block)
+    except OSError as exc:
+        report.skipped.append(f"{name}: cannot be read ({exc.strerror or exc})")
+        return None
+    finally:
+        os.close(fd)
+    return b"".join(blocks)
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    return "not a file"
+
+
 def sync_documents(
-    index: ArticleIndex, folder: Path, *, embed: Embed | None = None
+    index: ArticleIndex,
+    folder: Path,
+    *,
+    embed: Embed | None = None,
+    out_of_time: Callable[[], bool] = lambda: False,
+    on_file: Callable[[str], None] | None = None,
 ) -> DocumentReport:
     """Bring the index's documents in line with ``folder``: new and changed ones indexed,
     the ones no longer there removed; one transaction. Raises ``ConfigError`` when ``folder``
-    is no directory (the index is then unchanged)."""
+    is no directory; a reading stopped short (``report.stopped``: a bound, ``out_of_time``)
+    leaves the index unchanged too."""
     report = DocumentReport()
-    entries = [a for name, text in read_folder(folder, report) for a in articles_of(name, text)]
+    read = read_folder(folder, report, out_of_time=out_of_time, on_file=on_file)
+    entries = [a for name, text in read for a in articles_of(name, text)]
+    if report.stopped:
+        return report
     kept: list[Article] = []
     ids: dict[int, str] = {}
     for article in entries:
@@ -276,5 +449,10 @@ def summary(report: DocumentReport) -> str:
     if report.removed:
         done.append(f"{report.removed} sections removed (gone from the folder)")
     lines = [f"documents synced: {'; '.join(done)}"]
+    if report.stopped:
+        lines = [
+            f"documents not synced: stopped reading the folder ({report.stopped}) after "
+            f"{report.listed} read; the index keeps the documents as last synced"
+        ]
     lines += [f"  skipped {reason}" for reason in report.skipped]
     return "\n".join(lines)

@@ -65,9 +65,11 @@ def open_for_run(
     emit: Emit,
     clock: Callable[[], float] = time.time,
     documents: Path | None = None,
+    out_of_time: Callable[[], bool] = lambda: False,
 ) -> RunIndex:
     """The index at ``path`` for a run; ``suggestions`` 0: off; synced when older than
-    ``max_age`` seconds, with the team's ``documents`` folder when there is one."""
+    ``max_age`` seconds, with the team's ``documents`` folder when there is one, read until
+    ``out_of_time`` (the run's budget spent)."""
     if suggestions <= 0:
         return RunIndex(None)
     if dry_run:
@@ -103,21 +105,29 @@ def open_for_run(
         return found
     emit("kb_synced", seconds=round(time.monotonic() - started, 3), **report.as_event())
     if documents is not None:
-        _sync_documents(found, documents, emit)
+        _sync_documents(found, documents, emit, out_of_time)
     return found
 
 
-def _sync_documents(found: RunIndex, folder: Path, emit: Emit) -> None:
+def _sync_documents(
+    found: RunIndex, folder: Path, emit: Emit, out_of_time: Callable[[], bool]
+) -> None:
     """The team's documents synced with the help centre; a folder that cannot be read is a
     warning, the documents then searched as they were indexed."""
     assert found.index is not None
     try:
-        report = sync_documents(found.index, folder)
+        report = sync_documents(found.index, folder, out_of_time=out_of_time)
     except (ConfigError, OSError, sqlite3.Error) as exc:
         reason = f"{type(exc).__name__}: {exc}"[:300]
         emit("documents_sync_failed", level="warning", error=reason)
         found.warnings.append(f"documents not synced ({reason}); searched as last indexed")
         return
     emit("documents_synced", **report.as_event())
+    if report.stopped:
+        emit("documents_sync_stopped", level="warning", reason=report.stopped)
+        found.warnings.append(
+            f"documents not synced (stopped reading the folder: {report.stopped}); "
+            "searched as last indexed"
+        )
     for reason in report.skipped:
         emit("document_skipped", level="warning", reason=reason[:300])

@@ -17,6 +17,10 @@ over an agent. A macro is indexed only when all of these hold:
 - it asks the customer for no secret (a password, a card number, a code): the check the
   answers already run on an LLM's answer (``triage.screen.asks_for_secret``).
 
+A macro whose reply reports an action done or promised ("We have issued your refund") is
+indexed, yet the answers never send it (``triage.done_claims``): the note names it and says
+why, and the sync lists it as suggested to agents only.
+
 An entry's id is negative and below the documents' range (``kb.documents.DOCUMENT_IDS``): the
 helpdesk's sync and the documents' sync both leave it alone. Its ``url`` is ``macro <id>``,
 which the note shows an agent and the reply never links (``answers.compose`` links only web
@@ -40,6 +44,7 @@ from ..kb.sources import put_entries
 from ..kb.text import words
 from ..models import Article
 from ..models.ready_reply import ReadyReply
+from ..triage.done_claims import reports_action
 from ..triage.language import detect_language
 from ..triage.screen import asks_for_secret
 
@@ -156,6 +161,9 @@ class MacroEntriesReport:
     unchanged: int = 0
     removed: int = 0
     refused: list[str] = field(default_factory=list)
+    # Indexed macros whose reply reports an action done ("We have issued your refund"): the
+    # answers hold them back on every ticket (``plan.decide``), so they are said at the sync.
+    suggest_only: list[str] = field(default_factory=list)
     failed: str | None = None  # the index could not be written: the entries are as they were
 
     def as_event(self) -> dict[str, object]:
@@ -184,6 +192,9 @@ def sync_entries(
             report.refused.append(f"macro {macro.id}: same entry as macro {taken[entry.id]}")
             continue
         kept.append(entry)
+        done = reports_action(rendered(macro.text))
+        if done is not None:
+            report.suggest_only.append(f'macro {macro.id}: reports an action done ("{done}")')
     put = put_entries(index, kept, is_macro_entry, embed=embed)
     report.indexed, report.unchanged, report.removed = put.indexed, put.unchanged, put.removed
     return report
@@ -214,9 +225,15 @@ def summary(report: MacroEntriesReport) -> str:
             f"macros not put in the help-centre index ({report.failed}); the answers use "
             "them as last indexed"
         )
-    done = [f"{report.indexed + report.unchanged} may answer customers"]
+    done = [f"{report.indexed + report.unchanged - len(report.suggest_only)} may answer customers"]
+    if report.suggest_only:
+        done.append(f"{len(report.suggest_only)} suggested to agents only")
     if report.removed:
         done.append(f"{report.removed} removed")
     lines = [f"macros in the help-centre index: {'; '.join(done)}"]
     lines += [f"  not for answers: {reason}" for reason in report.refused]
+    lines += [
+        f"  suggested only, never sent: {reason}: only an agent who did it may say so"
+        for reason in report.suggest_only
+    ]
     return "\n".join(lines)

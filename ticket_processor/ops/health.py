@@ -41,6 +41,7 @@ from ..models import Helpdesk
 from ..report.live import lock_holders
 from ..report.runs import LoggedRun, mark_running, newest_analyses, summarise_runs
 from ..state.ledger import RunLedger
+from ..state.lock import lock_holder
 from ..summary.field import field_verdict
 from ..triage import llm_calibration
 from ..triage.confidence import never_applied, threshold_text
@@ -58,6 +59,7 @@ from .health_verdicts import (
     disk_check,
     fallback_check,
     last_run_check,
+    lock_check,
     success_check,
 )
 
@@ -375,6 +377,9 @@ def check_health(
     if cautious is not None:
         checks.append(cautious)
     runs = _marked_running(summarise_runs(events), setup.state_dir)
+    hung = lock_check(lock_holder(setup.state_dir), now=now)
+    if hung is not None:
+        checks.append(hung)
     checks.append(last_run_check(last, runs, now=now))
     checks.append(success_check(runs, objective=setup.success_objective))
     return HealthReport(tuple(checks), checked_at=now)

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from ..passes.caution import cautions_line
 from ..report.runs import LoggedRun, counted_runs, recent_success_rate
 from ..spam.run_pass import known_customers
+from ..state.lock import LockHolder
 
 # "unknown": a check could not run because a setting is missing or wrong; as for a settings
 # file health cannot read, that is exit code 3 (UNKNOWN), the documented code for configuration.
@@ -144,6 +145,30 @@ def caution_check(
     if not told:
         return None
     return Check("cautious judgements", "healthy", cautions_line(told))
+
+
+# A run still holding the lock this long after its own bound (--max-runtime and its grace) is
+# hung: a scheduler's kill allows 60 s past it, so no working run is still there.
+LOCK_SLACK = 120.0
+
+
+def lock_check(holder: LockHolder | None, *, now: datetime) -> Check | None:
+    """A run holding the lock long past the time it said it may take (a read blocked for good,
+    say): every scheduled run meanwhile exits 0 saying the lock is held, so nothing else shows
+    it. None while no run holds the lock, or the holder is within its time."""
+    if holder is None or holder.may_last is None:
+        return None
+    age = (now - holder.started).total_seconds()
+    if age <= holder.may_last + LOCK_SLACK:
+        return None
+    return Check(
+        "run lock",
+        "degraded",
+        f"a run (pid {holder.pid}) has held the lock for {age / 60:.0f} min (since "
+        f"{holder.started:%Y-%m-%d %H:%M} UTC), past the {holder.may_last:g} s it may take: it is "
+        "hung, and every scheduled run exits without working until it ends; stop that process "
+        f"(kill {holder.pid}): the journal keeps its work for the next run",
+    )
 
 
 def last_run_check(

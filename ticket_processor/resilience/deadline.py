@@ -44,6 +44,10 @@ class RunDeadline:
         self._budget_ends = None if budget is None else started + budget
         self._ends = None if budget is None else started + budget + self.grace
 
+    def length(self) -> float | None:
+        """The seconds the run may take in all, budget and grace; None without a budget."""
+        return None if self.budget is None else self.budget + self.grace
+
     def spent(self) -> bool:
         """The budget is spent: take no new ticket."""
         return self._budget_ends is not None and self._clock() >= self._budget_ends

@@ -292,6 +292,8 @@ def build(
             dry_run=dry_run or harness.kb_read_only,
             emit=log.emit,
             documents=settings.knowledge_dir,
+            # The folder is read inside the run's budget: a slow or huge one stops there.
+            out_of_time=harness.deadline.spent if harness.deadline else lambda: False,
         )
     except BaseException:
         helpdesk.close()

@@ -5,9 +5,8 @@
     print(summary.status, summary.triaged, summary.exit_code)
 
 It takes the run lock (a hung holder fails the run, recorded as any failed run) and the
-``RunLedger`` (read-only for a dry run), builds the parts (``build.build``: event log, helpdesk,
-breakers, engine chain, prices, alerts), runs one batch and returns the ``RunSummary``.
-SIGINT and SIGTERM stop the run gracefully while it holds them.
+``RunLedger`` (read-only for a dry run), builds the parts (``build.build``), runs one batch and
+returns the ``RunSummary``. SIGINT and SIGTERM stop the run gracefully while it holds them.
 """
 
 from __future__ import annotations
@@ -138,9 +137,10 @@ def run_once(
             raise ConfigError(problem)
         return _run(settings, options, RunLedger(settings.state_dir, read_only=True), parts)
     stale = DEFAULT_STALE_LOCK if options.max_runtime is None else options.max_runtime * 4 + 600
+    last = deadline.length() or DEFAULT_STALE_LOCK  # in the lock: health names a run past it
     with contextlib.ExitStack() as held:
         try:
-            lock = held.enter_context(RunLock(settings.state_dir, stale_after=stale))
+            lock = held.enter_context(RunLock(settings.state_dir, stale_after=stale, may_last=last))
         except StaleLockError as hung:  # a failed run, recorded as one that failed while built
             hung_out = replace(parts, refused=hung)
             return _run(settings, options, RunLedger(settings.state_dir), hung_out)

@@ -17,6 +17,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,10 +38,19 @@ class RunLock:
     Windows reader may still read them while the byte is locked.
     """
 
-    def __init__(self, directory: Path, *, stale_after: float | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        stale_after: float | None = None,
+        may_last: float | None = None,
+    ) -> None:
         self.directory = Path(directory)
         self.path = self.directory / LOCK_FILE
         self.stale_after = stale_after  # seconds no run can last; a holder older is hung
+        # Seconds this run may take (its --max-runtime and grace), written beside the pid so
+        # that ``health`` can name a holder long past it (``lock_holder``).
+        self.may_last = may_last
         self._fd: int | None = None
         self.set_aside: SetAside | None = None  # what was in the lock's place, if anything
 
@@ -67,7 +77,10 @@ class RunLock:
             ) from None
         self._fd = fd
         started = datetime.now(UTC).isoformat(timespec="seconds")
-        info = orjson.dumps({"pid": os.getpid(), "started": started})
+        held: dict[str, object] = {"pid": os.getpid(), "started": started}
+        if self.may_last is not None:
+            held["may_last"] = self.may_last
+        info = orjson.dumps(held)
         os.lseek(fd, 0, os.SEEK_SET)
         os.write(fd, b" " + info + b"\n")
         os.ftruncate(fd, 2 + len(info))
@@ -116,12 +129,28 @@ class RunLock:
             os.close(fd)
 
 
+@dataclass(frozen=True)
+class LockHolder:
+    """The live process holding a lock: its pid, when it took the lock, and how long it said
+    it may run (None: a lock taken without saying, by an older ticketbot or ``serve``)."""
+
+    pid: int
+    started: datetime
+    may_last: float | None = None
+
+
 def live_holder(directory: Path) -> datetime | None:
     """When the process holding ``directory``'s lock took it, while that process is alive;
     None when nobody holds it (a holder that stopped emptied the file; one killed left its pid,
     which no process has any more). Only reads: the lock is neither made nor taken. Where a
     process cannot be asked whether it is alive (Windows, where a signal 0 would end it), None.
     """
+    holder = lock_holder(directory)
+    return holder.started if holder is not None else None
+
+
+def lock_holder(directory: Path) -> LockHolder | None:
+    """The live holder of ``directory``'s lock (``live_holder`` says when None)."""
     if sys.platform == "win32":
         return None
     try:
@@ -148,7 +177,12 @@ def live_holder(directory: Path) -> datetime | None:
         started = datetime.fromisoformat(str(info.get("started")))
     except ValueError:
         return None
-    return started if started.tzinfo else started.replace(tzinfo=UTC)
+    may_last = info.get("may_last")
+    return LockHolder(
+        pid,
+        started if started.tzinfo else started.replace(tzinfo=UTC),
+        float(may_last) if isinstance(may_last, int | float) and may_last > 0 else None,
+    )
 
 
 def _describe_holder(fd: int) -> tuple[str, str]:
