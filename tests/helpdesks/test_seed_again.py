@@ -14,7 +14,11 @@ from ticket_processor.sandbox.desks import Desk
 
 # Where each helpdesk creates: a stored create whose answer is lost (a gateway's 502), then
 # one refused outright.
-CREATE = {"zendesk": "POST /api/v2/tickets/create_many", "freshdesk": "POST /api/v2/tickets"}
+CREATE = {
+    "zendesk": "POST /api/v2/tickets/create_many",
+    "freshdesk": "POST /api/v2/tickets",
+    "servicenow": "POST /api/now/table/incident",
+}
 COUNT = 12
 # The sample macros' solved history, seeded once beside the tickets
 # (``samples/ready_replies.jsonl``).

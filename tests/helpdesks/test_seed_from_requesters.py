@@ -33,9 +33,9 @@ def test_tickets_from_a_file_are_asked_by_customers_of_their_own(
     mine = invoke("seed", "--from", str(source))
     assert mine.exit_code == 0, mine.output
     subjects = {row["subject"] for row in ROWS}
-    tickets = desk.sandbox.store.all_tickets()
-    theirs = {t["requester_id"] for t in tickets if t["subject"] in subjects}
-    others = {t["requester_id"] for t in tickets if t["subject"] not in subjects}
+    tickets = desk.asked()
+    theirs = {t.requester for t in tickets if t.subject in subjects}
+    others = {t.requester for t in tickets if t.subject not in subjects}
     assert len(theirs) == len(ROWS), tickets
     assert not theirs & others
 

@@ -6,26 +6,22 @@ on the next). The sandbox's latency and jitter stand in for a busy machine."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from support.cli import invoke
 
 from ticket_processor.helpdesks.samples import load_samples
+from ticket_processor.sandbox.desks import Desk
 
 COUNT = 24
 
 
 @pytest.mark.desk(seed=None, configure=True)
-def test_the_samples_ids_follow_their_order(desk_kind: str, desk: Any) -> None:
+def test_the_samples_ids_follow_their_order(desk: Desk) -> None:
     config = desk.sandbox.config
     config.latency_ms, config.jitter_ms = 10.0, 9.0
     seeded = invoke("seed", "--count", str(COUNT))
     assert seeded.exit_code == 0, seeded.output
-    store = desk.sandbox.store
-    subjects = [
-        (store.get(n) if desk_kind == "zendesk" else store.find(n))["subject"]
-        for n in range(1, COUNT + 1)
-    ]
+    subject = {ticket.id: ticket.subject for ticket in desk.asked()}
+    subjects = [subject[desk.first_id + n] for n in range(COUNT)]
     assert subjects == [sample.subject for sample in load_samples()[:COUNT]]
     assert subjects[14] == "Charged twice for March subscription"  # the tutorial's ticket 15

@@ -60,6 +60,16 @@ class SolvedTicket:
 
 
 @dataclass(frozen=True)
+class Asked:
+    """A ticket as the desk's list shows it: its id, its subject and who asked it (the
+    requester's id in the helpdesk, as text: Zendesk's and Freshdesk's ints, a sys_id)."""
+
+    id: int
+    subject: str
+    requester: str
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """A ticket as ticketbot would name it: tags, priority, and ticketbot's own notes."""
 
@@ -80,6 +90,8 @@ HUMAN_AGENT_ID = 2
 class Desk(Protocol):
     kind: str
     invalid_word: str  # what the helpdesk's refusal of an update says
+    # A fresh desk's first ticket id (ServiceNow's first incident is INC0010001).
+    first_id: int
 
     @property
     def ops(self) -> dict[str, str]:
@@ -98,6 +110,10 @@ class Desk(Protocol):
     def create(self, tickets: list[NewTicket]) -> list[int]: ...
     def snapshot(self, ticket_id: int) -> Snapshot: ...
     def ids(self) -> list[int]: ...
+    def asked(self) -> list[Asked]:
+        """Every ticket on the desk, in the order the desk made them."""
+        ...
+
     def stats(self) -> dict[str, Any]: ...
     def reset_stats(self) -> None: ...
     def history(self) -> list[tuple[float, str, int | None]]: ...

@@ -5,8 +5,9 @@ missing; on a real instance users come from its directory, so a sample whose cus
 there has no caller); its priority is written as impact and urgency (the instance computes
 ``priority``), its tags as labels. A record an earlier seed made (same caller e-mail and short
 description) is not made again. The sandbox starts with the sample groups, the help centre
-(``kb_knowledge``) and record templates of its own, so nothing else is made here: the groups
-are read back by name for routing.
+(``kb_knowledge``) and record templates of its own, so beside the sample record templates and
+their solved history (``seed_macros``) nothing else is made here: the groups are read back by
+name for routing.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from urllib.parse import urlsplit
 
 from ...errors import AuthError, HelpdeskError
 from ...models import Helpdesk, Priority
-from ..samples import SeedOutcome, SeedResult, SeedTicket, requester_of
+from ..samples import SAMPLE_GROUPS, SeedOutcome, SeedResult, SeedTicket, requester_of
 from .adapter import ServiceNowHelpdesk
 from .records import CUSTOMER, IMPACT_URGENCY, number_digits, sys_int
 from .seed_macros import seed_templates
@@ -118,6 +119,15 @@ def _own_sandbox(http: ServiceNowTransport) -> bool:
     return http.sandbox_kind == "servicenow" or host in ("127.0.0.1", "localhost", "::1")
 
 
+def _sample_agent(http: ServiceNowTransport) -> str | None:
+    """The user_name of one of the sample agents (never the user ticketbot signs in as, whose
+    replies the history leaves out): who answered the sample history."""
+    emails = sorted({email for members in SAMPLE_GROUPS.values() for _, email in members})
+    rows = http.every("sys_user", f"active=true^emailIN{','.join(emails)}", "user_name,email")
+    names = {str(r.get("email")): str(r["user_name"]) for r in rows if r.get("user_name")}
+    return next((names[e] for e in emails if e in names), None)
+
+
 def seed(
     helpdesk: Helpdesk,
     tickets: Sequence[SeedTicket],
@@ -144,5 +154,7 @@ def seed(
     if samples and http.sandbox_kind == "servicenow":
         query = "workflow_state=published"
         outcome.articles = sum(1 for _ in http.every("kb_knowledge", query, "sys_id"))
-        outcome.said += seed_templates(http, helpdesk.table).lines()
+        agent = _sample_agent(http)
+        made = seed_templates(http, helpdesk.table, agent, lambda e: _users(http, e, True))
+        outcome.said += made.lines()
     return outcome

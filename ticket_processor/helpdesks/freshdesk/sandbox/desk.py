@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ....models import Priority
-from ....sandbox.desks import HUMAN_AGENT_ID, UNLIMITED, NewTicket, Snapshot, SolvedTicket
+from ....sandbox.desks import HUMAN_AGENT_ID, UNLIMITED, Asked, NewTicket, Snapshot, SolvedTicket
 from ....writeback.note import NOTE_HEADER
 from ..records import PRIORITY_FROM_FRESHDESK, PRIORITY_TO_FRESHDESK
 from .config import FreshdeskConfig, PlanLimits
@@ -31,6 +31,7 @@ class FreshdeskDesk:
         }
 
     invalid_word = "Validation failed"
+    first_id = 1
 
     def __init__(self, sandbox: RunningFreshdesk) -> None:
         self.sandbox = sandbox
@@ -104,6 +105,12 @@ class FreshdeskDesk:
 
     def ids(self) -> list[int]:
         return [int(t["id"]) for t in self.sandbox.store.all_tickets()]
+
+    def asked(self) -> list[Asked]:
+        return [
+            Asked(int(t["id"]), str(t["subject"]), str(t["requester_id"]))
+            for t in self.sandbox.store.all_tickets()
+        ]
 
     def stats(self) -> dict[str, Any]:
         return self.sandbox.stats()

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from ....sandbox.desks import HUMAN_AGENT_ID, NewTicket, Snapshot, SolvedTicket
+from ....sandbox.desks import HUMAN_AGENT_ID, Asked, NewTicket, Snapshot, SolvedTicket
 from .config import ServiceNowConfig
 from .labels import add_label, labels_of
 from .seed import HUMAN_AGENT_USER, add_user
@@ -35,6 +35,7 @@ _STATES = {"new": "1", "open": "2", "pending": "3"}
 class ServiceNowDesk:
     kind = "servicenow"
     invalid_word = "Data Policy Exception"
+    first_id = 10001  # INC0010001
 
     @property
     def ops(self) -> dict[str, str]:
@@ -154,6 +155,12 @@ class ServiceNowDesk:
 
     def ids(self) -> list[int]:
         return [_digits(row["number"]) for row in self.sandbox.store.rows(TABLE)]
+
+    def asked(self) -> list[Asked]:
+        return [
+            Asked(_digits(row["number"]), row["short_description"], row.get("caller_id", ""))
+            for row in self.sandbox.store.rows(TABLE)
+        ]
 
     def stats(self) -> dict[str, Any]:
         return self.sandbox.stats()

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from ....sandbox.desks import HUMAN_AGENT_ID, UNLIMITED, NewTicket, Snapshot, SolvedTicket
+from ....sandbox.desks import HUMAN_AGENT_ID, UNLIMITED, Asked, NewTicket, Snapshot, SolvedTicket
 from ....writeback.note import NOTE_HEADER
 from .config import SandboxConfig
 from .records import VIA_MAIL, iso
@@ -27,6 +27,7 @@ class ZendeskDesk:
         }
 
     invalid_word = "RecordInvalid"
+    first_id = 1
 
     def __init__(self, sandbox: RunningSandbox) -> None:
         self.sandbox = sandbox
@@ -83,6 +84,12 @@ class ZendeskDesk:
 
     def ids(self) -> list[int]:
         return [int(t["id"]) for t in self.sandbox.store.all_tickets()]
+
+    def asked(self) -> list[Asked]:
+        return [
+            Asked(int(t["id"]), str(t["subject"]), str(t["requester_id"]))
+            for t in self.sandbox.store.all_tickets()
+        ]
 
     def stats(self) -> dict[str, Any]:
         return self.sandbox.stats()
