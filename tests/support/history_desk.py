@@ -14,6 +14,7 @@ import html
 import random
 import re
 import time
+from collections.abc import Callable
 from typing import Any
 
 from support.answers_desk import rows
@@ -58,11 +59,21 @@ def person_ticket(rng: random.Random) -> NewTicket:
     return NewTicket(subject, text.format(n=rng.randint(1000, 99999)))
 
 
+def _slug(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+
+
+# An article's link as an agent pastes it, in each helpdesk's own form: a Help Center URL, a
+# Solutions URL, a knowledge article's ``kb_view.do`` (the digits of its ``KB`` number).
+_ARTICLE_URLS: dict[str, Callable[[str, int, str], str]] = {
+    "zendesk": lambda base, n, title: f"{base}/hc/en-us/articles/{n}-{_slug(title)}",
+    "freshdesk": lambda base, n, _: f"{base}/support/solutions/articles/{n}",
+    "servicenow": lambda base, n, _: f"{base}/kb_view.do?sysparm_article=KB{n:07d}",
+}
+
+
 def article_url(desk: Desk, article_id: int, article: dict[str, Any]) -> str:
-    if desk.kind == "zendesk":
-        slug = re.sub(r"[^a-z0-9]+", "-", article["title"].lower()).strip("-")
-        return f"{desk.url}/hc/en-us/articles/{article_id}-{slug}"
-    return f"{desk.url}/support/solutions/articles/{article_id}"
+    return _ARTICLE_URLS[desk.kind](desk.url, article_id, article["title"])
 
 
 def import_history(
