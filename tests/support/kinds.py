@@ -95,7 +95,6 @@ NOT_YET: dict[str, frozenset[str]] = {
             "run/test_ticket_steps_e2e.py",
             "run/test_writeback_e2e.py",
             "serve/test_answers_served.py",
-            "serve/test_helpdesk_webhooks.py",
             "serve/test_idle_connections.py",
             "serve/test_received_outcomes.py",
             "serve/test_refused_credentials.py",

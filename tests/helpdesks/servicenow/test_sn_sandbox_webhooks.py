@@ -1,6 +1,6 @@
 """The ServiceNow sandbox's business rule webhooks (``/sandbox/webhooks``): the shared body,
 signed as ``helpdesks/deliveries.py`` checks it, for an insert, a caller's comment and an
-agent's edit, and nothing for the API user's own writes."""
+agent's edit, and nothing for an agent's internal note or the API user's own writes."""
 
 from __future__ import annotations
 
@@ -46,13 +46,16 @@ def test_writes_post_the_shared_body_signed(
 ) -> None:
     rule = {"url": hook_receiver.url, "secret": SECRET}
     assert requests.post(f"{sn_desk.url}/sandbox/webhooks", json=rule, timeout=5).ok
-    (ticket,) = sn_desk.create([NewTicket("VPN", "Down")])  # made by the API user: no post
+    (ticket,) = sn_desk.create([NewTicket("VPN", "Down")])  # raised by its caller
+    sn_desk.agent_notes(ticket, "Looking into it")  # an internal note alone: no post
     sn_desk.requester_says(ticket, "Still down")
     sn_desk.agent_edit(ticket, "vip", "high")
     # A label is a label_entry row: the incident's rule sees only the impact and urgency.
-    got = hook_receiver.wait_for(2)
-    bodies = [json.loads(r.body) for r in got]
+    got = hook_receiver.wait_for(3)
+    # The rule's posts go out on the sandbox's sender threads: in any order.
+    bodies = sorted((json.loads(r.body) for r in got), key=lambda b: str(b["event"]))
     assert [(b["ticket_id"], b["event"], b["table"]) for b in bodies] == [
+        (ticket, "created", "incident"),
         (ticket, "reply", "incident"),
         (ticket, "updated", "incident"),
     ]
@@ -60,6 +63,8 @@ def test_writes_post_the_shared_body_signed(
         assert received.headers["X-Ticketbot-Signature"] == body_signature(SECRET, received.body)
     view = requests.get(f"{sn_desk.url}/sandbox/deliveries", timeout=5).json()
     assert str(ticket) in view["tickets"]
+    # Every post was queued by the writes above: three, none for the note.
+    assert len(view["deliveries"]) + view["pending"] == 3, view
 
 
 def test_a_caller_made_incident_is_created(

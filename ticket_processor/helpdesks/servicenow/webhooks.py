@@ -3,10 +3,12 @@
 One business rule on the ticket table (after insert and update, run async so the agent's form
 does not wait): on insert it sends ``created``; on an update whose new journal entry is the
 caller's comment, ``reply``; on any other update by someone other than ticketbot's own user,
-``updated``. The body is the shared shape (``{"ticket_id": <number's digits>, "event": …}``,
-plus ``table`` and ``sys_id``), built in the rule's script and sent with ``sn_ws.RESTMessageV2``,
-signed ``X-Ticketbot-Signature: sha256=<hex HMAC-SHA256 of the body>`` with the shared secret
-(``TICKETBOT_SERVE_SECRET``, kept in a system property rather than in the script).
+``updated`` (but not for an agent's work note alone: as on Zendesk and Freshdesk, an internal
+note wakes nothing). The body is the shared shape (``{"ticket_id": <number's digits>,
+"event": …}``, plus ``table`` and ``sys_id``), built in the rule's script and sent with
+``sn_ws.RESTMessageV2``, signed ``X-Ticketbot-Signature: sha256=<hex HMAC-SHA256 of the body>``
+with the shared secret (``TICKETBOT_SERVE_SECRET``, kept in a system property rather than in
+the script).
 
 ``apply`` works against ticketbot's own ServiceNow sandbox through its knob
 (``POST /sandbox/webhooks``), so the demo and the tests run the same path; against a real
@@ -27,6 +29,9 @@ SECRET_PROPERTY = "x_ticketbot.serve_secret"  # noqa: S105 - a property's name
 SCRIPT = """(function executeRule(current, previous /*null when async*/) {
     var me = '%(user)s';
     if (gs.getUserName() == me) return; // ticketbot's own writes wake nothing
+    // An agent's internal note alone asks nothing of ticketbot.
+    if (current.operation() == 'update' && current.work_notes.changes()
+        && !current.comments.changes()) return;
     var event = current.operation() == 'insert' ? 'created' : 'updated';
     var caller = current.%(customer)s.user_name.toString();
     if (event == 'updated' && current.comments.changes() && gs.getUserName() == caller)

@@ -11,9 +11,10 @@ signed in ``X-Ticketbot-Signature: sha256=<hex HMAC-SHA256 of the body>``, once:
 RESTMessageV2 is not retried.
 
 Events: an insert is ``created``; a comment by the caller (the case's contact) is ``reply``;
-any other write is ``updated``. Writes by the API user send nothing, as the rule's condition
-("updated by is not the integration user") keeps ticketbot from waking itself; a work note is
-recorded to the millisecond for the latency figures.
+any other write is ``updated``, but for one that adds a work note and no comment (an agent's
+internal note, which wakes nothing on the other helpdesks either). Writes by the API user send
+nothing, as the rule's condition ("updated by is not the integration user") keeps ticketbot
+from waking itself; a work note is recorded to the millisecond for the latency figures.
 """
 
 from __future__ import annotations
@@ -79,6 +80,8 @@ class BusinessRules:
             self.dispatcher.note_added(ticket_id)
         if row.get("sys_updated_by") == self.api_user:
             return
+        if change == "update" and notes.get("work_notes") and not notes.get("comments"):
+            return  # an agent's internal note asks nothing of ticketbot (the rule skips it)
         if change == "insert":
             event = "created"
         elif notes.get("comments") and user_id and user_id == row.get(_REQUESTER.get(table, "")):
