@@ -298,6 +298,14 @@ def _requests(desk: Desk, fragment: str = "") -> int:
     return sum(n for key, n in desk.stats()["requests"].items() if fragment in key)
 
 
+def write_requests(desk: Desk) -> str:
+    """The endpoint keys' prefix shared by the desk's ticket writes: its ``write`` key's method
+    and collection (``PUT /api/v2/tickets/`` holds Zendesk's ``update_many`` and its single
+    ticket's PUT; ``PATCH /api/now/table/incident/`` ServiceNow's), so no helpdesk's path is
+    spelled here."""
+    return desk.ops["write"].rsplit("/", 1)[0] + "/"
+
+
 def inflight_tickets(work: Path) -> int:
     import orjson
 
@@ -319,19 +327,21 @@ def kill_one(
 ) -> Attempt:
     """Start a run and SIGKILL it at a random moment after a random trigger.
 
-    Half the kills count their delay from the run's first Zendesk request (anywhere in the
-    run), half from its first write request (``update_many`` or a single-ticket PUT), with a
-    shorter delay, so that many land while a job is queued, polled or being recorded.
+    Half the kills count their delay from the run's first helpdesk request (anywhere in the
+    run), half from its first write request (``update_many`` or a single-ticket PUT on Zendesk,
+    a ticket's PUT on Freshdesk, an incident's PATCH on ServiceNow), with a shorter delay, so
+    that many land while a job is queued, polled or being recorded.
     """
     after_write = rng.random() < 0.5
     delay = rng.uniform(0.0, max_delay / 4 if after_write else max_delay)
     attempt = Attempt(index, trigger="write" if after_write else "start", delay=round(delay, 3))
-    talked, wrote = _requests(desk), _requests(desk, "PUT /api/v2/tickets/")
+    writes = write_requests(desk)
+    talked, wrote = _requests(desk), _requests(desk, writes)
     child = start_run(env, work, work / "runs.log")
     try:
         attempt.started_talking = wait_for(lambda: _requests(desk) > talked, child)
         if after_write:
-            wait_for(lambda: _requests(desk, "PUT /api/v2/tickets/") > wrote, child, 60.0)
+            wait_for(lambda: _requests(desk, writes) > wrote, child, 60.0)
         try:
             attempt.exit_code = child.wait(timeout=attempt.delay)
         except subprocess.TimeoutExpired:
