@@ -22,8 +22,9 @@ WRONG = "wrong-credential-0123456789"
 
 
 def wrong_credentials(env: dict[str, str]) -> dict[str, str]:
-    """The desk's variables with its API token or key replaced by one it does not know."""
-    secret = [name for name in env if name.endswith(("_API_TOKEN", "_API_KEY"))]
+    """The desk's variables with its API token, key or password replaced by one it does not
+    know."""
+    secret = [name for name in env if name.endswith(("_API_TOKEN", "_API_KEY", "_PASSWORD"))]
     assert secret, env
     return {**env, **dict.fromkeys(secret, WRONG)}
 

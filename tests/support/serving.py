@@ -2,7 +2,8 @@
 
 ``serving(env)`` assembles the server exactly as the command does (``commands.serve.
 open_server``) from the settings in ``env``, serves it on port 0 in a thread and waits until
-it is ready; ``zendesk_delivery`` and ``freshdesk_delivery`` sign a body as each helpdesk does.
+it is ready; ``DELIVERIES`` sign a body as each helpdesk does (``delivery_for``), and
+``refused_headers`` forge one.
 """
 
 from __future__ import annotations
@@ -115,10 +116,45 @@ DELIVERIES: dict[str, Callable[..., tuple[bytes, dict[str, str]]]] = {
 }
 
 
+# The kinds whose deliveries carry an id of their own, sent again unchanged on a retry
+# (Zendesk's invocation id), so serve stores a repeat once; the others' deliveries carry none
+# (each is its own).
+INVOKED = frozenset({"zendesk"})
+
+
 def delivery_for(
-    kind: str, ticket_id: int, event: str = "created", **kw: Any
+    kind: str, ticket_id: int, event: str = "created", *, invocation: str | None = None, **kw: Any
 ) -> tuple[bytes, dict[str, str]]:
+    """A delivery as ``kind`` sends it; ``invocation``: its own id, for a kind whose deliveries
+    carry one (two deliveries with different ones are not a retry of each other)."""
+    if invocation is not None and kind in INVOKED:
+        kw["invocation"] = invocation
     return DELIVERIES[kind](ticket_id, event, **kw)
+
+
+def _mis_signed(body: bytes, headers: dict[str, str]) -> list[dict[str, str]]:
+    """The shared ``X-Ticketbot-Signature`` over the body, wrong: forged, and by another key."""
+    return [
+        {**headers, "X-Ticketbot-Signature": "sha256=00"},
+        {**headers, "X-Ticketbot-Signature": body_signature("not-the-secret", body)},
+    ]
+
+
+# Each kind's forgeries of a delivery: its headers with what vouches for it guessed.
+FORGERIES: dict[str, Callable[[bytes, dict[str, str]], list[dict[str, str]]]] = {
+    "zendesk": lambda body, headers: [{**headers, "X-Zendesk-Webhook-Signature": "Zm9yZ2Vk"}],
+    "freshdesk": lambda body, headers: [
+        {**headers, "X-Ticketbot-Secret": "guess"},
+        {**headers, "X-Ticketbot-Signature": "sha256=00"},
+    ],
+    "servicenow": _mis_signed,
+}
+
+
+def refused_headers(kind: str, body: bytes, headers: dict[str, str]) -> list[dict[str, str]]:
+    """Headers serve must refuse (401) with the signed delivery ``body``/``headers`` of
+    ``kind``: each forgery of what the kind signs with, and none at all."""
+    return [*FORGERIES[kind](body, headers), {"Content-Type": "application/json"}]
 
 
 @dataclass

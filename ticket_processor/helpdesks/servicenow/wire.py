@@ -86,8 +86,8 @@ WIRE: Wire[HelpdeskResponse] = Wire(
         400: StatusRule(RecordInvalidError, "ServiceNow refused {where} (400: {detail})"),
         401: StatusRule(
             AuthError,
-            "ServiceNow did not accept the credentials (401: {detail}): check "
-            "SERVICENOW_USERNAME and SERVICENOW_PASSWORD (or SERVICENOW_CLIENT_ID / _SECRET)",
+            "ServiceNow rejected the credentials (401): check SERVICENOW_USERNAME and "
+            "SERVICENOW_PASSWORD (or SERVICENOW_CLIENT_ID / _SECRET); it said: {detail}",
         ),
         403: StatusRule(
             AuthError,
