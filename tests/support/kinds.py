@@ -54,7 +54,6 @@ NOT_YET: dict[str, frozenset[str]] = {
             "answers/test_shared_login.py",
             "audit/test_audit_ids.py",
             "audit/test_audit_report.py",
-            "commands/test_explain_missing_ticket.py",
             "commands/test_sandbox_command.py",
             "helpdesks/test_not_the_helpdesk_e2e.py",
             "helpdesks/test_replies.py",
