@@ -11,10 +11,8 @@ the test is fitted on: the question is not among the training rows (checked belo
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from support.answers_desk import create_tickets, outbox, publish_help_centre
+from support.answers_desk import create_tickets, linked_articles, outbox, publish_help_centre
 from support.cli import invoke
 
 from ticket_processor.learned.samples import question_rows, sample_rows
@@ -43,6 +41,6 @@ def test_a_default_run_answers_a_plain_how_to_question(desk: Desk) -> None:
     mails = {m["ticket_id"]: m for m in outbox(desk)}
     shown = invoke("answers", "explain", str(ticket), env=env)
     assert sorted(mails) == [ticket], shown.output
-    linked = {int(x) for x in re.findall(r"/articles?/(\d+)", mails[ticket]["body"])}
+    linked = linked_articles(mails[ticket]["body"])
     assert linked & articles["invite-user"]
     assert "triage_unsure" not in shown.output

@@ -11,12 +11,11 @@ the refunds article, still gets no reply (``needs_person``)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from support.answers_desk import create_tickets, outbox, publish_help_centre
+from support.answers_desk import create_tickets, linked_articles, outbox, publish_help_centre
 from support.cli import invoke
 
 from ticket_processor.learned import bundled_model_path, load_model, save_model
@@ -70,7 +69,7 @@ def test_a_question_its_article_answers_is_sent_whatever_the_triages_confidence(
     mails = {m["ticket_id"]: m for m in outbox(desk)}
     assert sorted(mails) == ids[:2], mails
     for ticket_id, key in zip(ids[:2], ("invite-user", "mobile-offline"), strict=True):
-        linked = {int(x) for x in re.findall(r"/articles?/(\d+)", mails[ticket_id]["body"])}
+        linked = linked_articles(mails[ticket_id]["body"])
         assert linked & articles[key], (key, mails[ticket_id]["body"])
     shown = invoke("answers", "explain", str(ids[2]), env=env)
     assert shown.exit_code == 0, shown.output

@@ -10,13 +10,19 @@ no second reply.
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from support.answers_desk import create_tickets, outbox, publish_help_centre, rows, status
+from support.answers_desk import (
+    create_tickets,
+    linked_articles,
+    outbox,
+    publish_help_centre,
+    rows,
+    status,
+)
 from support.cli import invoke
 from support.clock import FakeClock
 from support.e2e import events
@@ -53,7 +59,7 @@ def test_send_mode_answers_only_the_answerable_once(
         if ticket_id not in per_ticket:
             continue
         (mail,) = [m for m in mails if m["ticket_id"] == ticket_id]
-        linked = {int(x) for x in re.findall(r"/articles?/(\d+)", mail["body"])}
+        linked = linked_articles(mail["body"])
         if linked & articles[case["answer_article"]]:
             right += 1
         else:

@@ -13,11 +13,10 @@ refunds article. The run's summary counts them by the first refusal each met.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
-from support.answers_desk import create_tickets, outbox, publish_help_centre
+from support.answers_desk import create_tickets, linked_articles, outbox, publish_help_centre
 from support.cli import invoke
 from support.e2e import events
 
@@ -91,5 +90,5 @@ def test_a_first_send_run_answers_what_the_vectors_are_sure_of_and_nothing_else(
     answerable = ids[: len(ANSWERABLE)]
     assert sorted(mails) == answerable, {i: m["body"][:80] for i, m in mails.items()}
     for ticket_id, (_, key) in zip(answerable, ANSWERABLE, strict=True):
-        linked = {int(x) for x in re.findall(r"/articles?/(\d+)", mails[ticket_id]["body"])}
+        linked = linked_articles(mails[ticket_id]["body"])
         assert linked & articles[key], (key, mails[ticket_id]["body"])

@@ -7,12 +7,11 @@ the figures are read leave-one-help-centre-out by ``python scripts/figures.py an
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from support.answers_desk import create_tickets, outbox, publish_help_centre, rows
+from support.answers_desk import create_tickets, linked_articles, outbox, publish_help_centre, rows
 from support.cli import invoke
 from support.e2e import events
 
@@ -42,7 +41,7 @@ def test_the_gate_answers_by_meaning_and_never_where_a_person_is_needed(
     for mail in mails:
         case = cases[ids.index(mail["ticket_id"])]
         assert case["kind"] == "answerable", case
-        linked = {int(x) for x in re.findall(r"/articles?/(\d+)", mail["body"])}
+        linked = linked_articles(mail["body"])
         right += bool(linked & articles[case["answer_article"]])
         wrong += not linked & articles[case["answer_article"]]
     assert wrong == 0

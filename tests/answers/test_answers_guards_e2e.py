@@ -13,11 +13,10 @@ were English only, so such a ticket was "other" at 0.1 and refused as ``triage_u
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
-from support.answers_desk import create_tickets, outbox, publish_help_centre
+from support.answers_desk import create_tickets, linked_articles, outbox, publish_help_centre
 from support.cli import invoke
 
 from ticket_processor.sandbox.desks import Desk
@@ -104,5 +103,5 @@ def test_frustrated_and_french_questions_are_answered_and_angry_ones_never(
     mails = {m["ticket_id"]: m for m in outbox(desk)}
     assert sorted(mails) == ids[:2], mails
     for ticket_id, key in ((ids[0], "reset-password"), (ids[1], "export-csv")):
-        linked = {int(x) for x in re.findall(r"/articles?/(\d+)", mails[ticket_id]["body"])}
+        linked = linked_articles(mails[ticket_id]["body"])
         assert linked & articles[key]

@@ -7,11 +7,10 @@ tickets, with at most one wrong article in 30 replies."""
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
-from support.answers_desk import outbox, publish_help_centre
+from support.answers_desk import linked_articles, outbox, publish_help_centre
 from support.cli import invoke
 from support.history_desk import import_history, new_tickets
 
@@ -26,7 +25,7 @@ def _answered(
         if mail["ticket_id"] not in ids:
             continue
         key = keys[ids.index(mail["ticket_id"])]
-        linked = {int(x) for x in re.findall(r"/articles?/(\d+)", mail["body"])}
+        linked = linked_articles(mail["body"])
         right += bool(linked & articles[key])
         wrong += not linked & articles[key]
     return right, wrong

@@ -8,10 +8,8 @@ question in the same run is still answered.
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from support.answers_desk import create_tickets, outbox, publish_help_centre
+from support.answers_desk import create_tickets, linked_articles, outbox, publish_help_centre
 from support.cli import invoke
 
 from ticket_processor.sandbox.desks import Desk
@@ -39,7 +37,7 @@ def test_the_own_case_is_refused_and_the_plain_question_answered(desk: Desk) -> 
 
     mails = {m["ticket_id"]: m for m in outbox(desk)}
     assert sorted(mails) == [plain], mails
-    linked = {int(x) for x in re.findall(r"/articles?/(\d+)", mails[plain]["body"])}
+    linked = linked_articles(mails[plain]["body"])
     assert linked & articles["delete-account"]
 
     shown = invoke("answers", "explain", str(own), env=SEND)

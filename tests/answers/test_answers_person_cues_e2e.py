@@ -12,11 +12,10 @@ answered with its article.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
-from support.answers_desk import create_tickets, outbox, publish_help_centre
+from support.answers_desk import create_tickets, linked_articles, outbox, publish_help_centre
 from support.cli import invoke
 from support.e2e import events
 
@@ -59,7 +58,7 @@ def test_a_first_send_run_leaves_a_faulty_copy_and_the_companys_own_action_to_a_
 
     mails = {m["ticket_id"]: m for m in outbox(desk)}
     assert sorted(mails) == [ids[0]], {i: m["body"][:80] for i, m in mails.items()}
-    linked = {int(x) for x in re.findall(r"/articles?/(\d+)", mails[ids[0]]["body"])}
+    linked = linked_articles(mails[ids[0]]["body"])
     assert linked & articles[key], mails[ids[0]]["body"]
     finished = [e for e in events(tmp_path / "logs") if e["event"] == "run_finished"][-1]
     assert finished["answers_refused"].get("own_case") == len(PERSON), finished["answers_refused"]

@@ -14,11 +14,10 @@ keyboard shortcut) have no article.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
-from support.answers_desk import create_tickets, outbox, publish_help_centre
+from support.answers_desk import create_tickets, linked_articles, outbox, publish_help_centre
 from support.cli import invoke
 
 from ticket_processor.sandbox.desks import Desk
@@ -92,5 +91,5 @@ def test_a_first_send_run_answers_a_question_at_the_threshold_and_waits_on_a_sta
     asked = ids[: len(QUESTIONS)]
     assert sorted(mails) == asked, {i: m["body"][:80] for i, m in mails.items()}
     for ticket_id, (_, key) in zip(asked, QUESTIONS, strict=True):
-        linked = {int(x) for x in re.findall(r"/articles?/(\d+)", mails[ticket_id]["body"])}
+        linked = linked_articles(mails[ticket_id]["body"])
         assert linked & articles[key], (key, mails[ticket_id]["body"])

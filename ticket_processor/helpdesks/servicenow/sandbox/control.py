@@ -1,6 +1,7 @@
 """The ServiceNow sandbox's control endpoints (``/sandbox/*``, no auth, as the other sandboxes'):
 ``GET /sandbox/stats``, ``POST /sandbox/reset_stats``, ``GET``/``POST /sandbox/config`` (the
-run-time knobs), ``POST /sandbox/agent_edit`` (``{"table"?, "ticket_id", "tag"?, "urgency"?}``)
+run-time knobs), ``GET /sandbox/outbox`` (what callers were mailed: ``outbox.py``),
+``POST /sandbox/agent_edit`` (``{"table"?, "ticket_id", "tag"?, "urgency"?}``)
 and ``POST /sandbox/acl`` (``{"table"?, "ticket_id", "readable": false}``: a read ACL hides the
 record from the API user), ``POST /sandbox/journal`` (``{"table"?, "ticket_id", "element"?,
 "value", "user_name"}``: a journal entry written as that user, as an agent's comment in the
@@ -14,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from .automation import BusinessRuleError
+from .outbox import outbox
 from .server import ServiceNowSandbox
 
 
@@ -26,6 +28,8 @@ def control(sandbox: ServiceNowSandbox, method: str, path: str, body: Any) -> tu
         return 200, sandbox.stats()
     if method == "GET" and path == "/sandbox/config":
         return 200, sandbox.config.public()
+    if method == "GET" and path == "/sandbox/outbox":
+        return 200, {"outbox": outbox(sandbox.store, sandbox.config.user)}
     if method == "POST" and path == "/sandbox/config":
         try:
             if not isinstance(body, dict):
