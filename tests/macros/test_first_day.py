@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from support.cli import command, invoke
+from support.macros_desk import macros_words
 
 from ticket_processor.macros.files import BOOK_FILE, VECTORS_FILE
 from ticket_processor.macros.step import APPLY_AFTER
@@ -28,12 +29,12 @@ SAID = f"macros: suggest-only until {APPLY_AFTER} solved tickets answered with a
 
 
 @pytest.mark.desk(seed=None, configure=True)
-def test_a_seeded_history_suggests_in_the_note_and_tags_nothing(desk_kind: str, desk: Desk) -> None:
+def test_a_seeded_history_suggests_in_the_note_and_tags_nothing(desk: Desk) -> None:
     seeded = invoke("seed", "--count", "1")
     assert seeded.exit_code == 0, seeded.output
     synced = macros_cli("sync")
     assert synced.exit_code == 0, synced.output
-    noun = "shared active macros" if desk_kind == "zendesk" else "shared canned responses"
+    noun, _ = macros_words(desk)
     assert f"4 {noun}; 16 solved tickets" in " ".join(synced.output.split())
     [ticket_id] = desk.create([TWO_FACTOR])
 

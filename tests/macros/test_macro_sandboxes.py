@@ -1,7 +1,8 @@
-"""Both sandboxes serve macros in their helpdesk's own shapes, and each adapter reads the shared,
+"""Each sandbox serves macros in its helpdesk's own shapes, and each adapter reads the shared,
 active ones back as ``ReadyReply`` values: Zendesk's ``/api/v2/macros`` (create, list, show,
 ``/active``; ``comment_value`` as a string or ``[channel, text]``, ``comment_value_html``,
-``comment_mode_is_public``), Freshdesk's canned-response folders and responses. A ticket
+``comment_mode_is_public``), Freshdesk's canned-response folders and responses, ServiceNow's
+record templates of the ticket table (``sys_template``). A ticket
 imported into Zendesk keeps each comment's ``author_id`` and ``public``."""
 
 from __future__ import annotations
@@ -136,18 +137,17 @@ def test_freshdesk_canned_responses_in_freshdesk_shapes(
 
 @pytest.mark.desk(configure=True)
 def test_each_adapter_reads_the_shared_active_macros(desk_kind: str, desk: Desk) -> None:
-    add_macros(desk_kind, desk)
+    shared = add_macros(desk_kind, desk)
     helpdesk = connect(load_settings(dict(os.environ)))
     try:
         found: list[ReadyReply] = helpdesk.macros()  # type: ignore[attr-defined]
     finally:
         helpdesk.close()
     shown = {m.title: (m.text, m.public) for m in found}
-    assert shown["Refund on its way"] == ("Refund sent.", True)
-    assert shown["Reset link"] == ("Use the reset link.", True)
-    assert "My own draft" not in shown  # a personal folder's response is one agent's own
-    if desk_kind == "zendesk":
-        assert shown["Escalate to billing"] == ("Billing, please check.", False)
+    assert {title: shown.get(title) for title in shared} == shared
+    # A personal folder's response is one agent's own; another table's template is not one
+    # for the tickets ticketbot reads.
+    assert "My own draft" not in shown
 
 
 def test_a_zendesk_import_keeps_each_comments_author_and_public(sandbox: RunningSandbox) -> None:

@@ -1,7 +1,8 @@
-"""Macros and a solved history that uses them, put on a sandbox desk of either kind through the
-helpdesk's own API (macros, canned responses) and the desk's history import.
+"""Macros and a solved history that uses them, put on a sandbox desk of any kind through the
+helpdesk's own API (macros, canned responses, record templates) and the desk's history import.
 
-``add_macros``: three macros of each kind's shapes; ``post_macro``: one public macro;
+``add_macros``: three macros of each kind's shapes; ``post_macro``: one shared macro;
+``macros_words``: what the desk's helpdesk calls them, in its adapter's words;
 ``answered_history``: solved tickets from the committed BANKING77 sample
 (``tests/data/macros_banking77*``), each answered with its intent's macro in an agent's own
 greeting and sign-off, or in the agent's own words where its intent has none.
@@ -10,13 +11,18 @@ greeting and sign-off, or in the agent's own words where its intent has none.
 from __future__ import annotations
 
 import json
+import os
 import random
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import requests
 
+from ticket_processor.helpdesks.servicenow.records import sys_int
+from ticket_processor.macros.sync import macro_word, macros_noun
+from ticket_processor.run.connect import connect, load_settings
 from ticket_processor.sandbox.desks import Desk, NewTicket
 
 TIMEOUT = (5, 30)
@@ -53,67 +59,104 @@ def _freshdesk_post(desk: Desk, title: str, html: str, folder: str = "General") 
     return int(answer.json()["id"])
 
 
-def post_macro(desk_kind: str, desk: Desk, title: str, text: str) -> int:
-    """One shared, public macro (a canned response in the General folder on Freshdesk)."""
-    if desk_kind == "zendesk":
-        return _zendesk_post(
-            desk, {"title": title, "actions": [{"field": "comment_value", "value": text}]}
-        )
-    return _freshdesk_post(desk, title, f"<p>{text}</p>")
-
-
-def add_macros(desk_kind: str, desk: Desk) -> None:
-    """Three macros on the desk: a public reply, an internal note (Zendesk) or a personal
-    response (Freshdesk), and one more public reply given as HTML."""
+def _servicenow_post(desk: Desk, title: str, template: str, table: str = "incident") -> int:
+    """A record template of ``table`` (an encoded query: ``comments=...`` is a public reply,
+    ``work_notes=...`` an internal note); its id as the adapter gives it (``sys_int``)."""
     env = desk.env()
+    answer = requests.post(
+        f"{desk.url}/api/now/table/sys_template",
+        json={"name": title, "table": table, "template": template, "active": "true"},
+        auth=(env["SERVICENOW_USERNAME"], env["SERVICENOW_PASSWORD"]),
+        timeout=TIMEOUT,
+    )
+    assert answer.status_code == 201, answer.text
+    made = sys_int(answer.json()["result"]["sys_id"])
+    assert made is not None
+    return made
+
+
+def _zendesk_macro(desk: Desk, title: str, text: str, public: bool) -> int:
+    actions: list[dict[str, Any]] = [{"field": "comment_value", "value": text}]
+    if not public:
+        actions.append({"field": "comment_mode_is_public", "value": "false"})
+    return _zendesk_post(desk, {"title": title, "actions": actions})
+
+
+def _freshdesk_macro(desk: Desk, title: str, text: str, public: bool) -> int:
+    # A canned response is text an agent inserts, public or private as the agent sends it.
+    assert public, "Freshdesk's canned responses have no internal-note kind"
+    return _freshdesk_post(desk, title, "".join(f"<p>{p}</p>" for p in text.split("\n\n")))
+
+
+def _servicenow_macro(desk: Desk, title: str, text: str, public: bool) -> int:
+    # A template is an encoded query: its separator may not appear in a value.
+    field = "comments" if public else "work_notes"
+    return _servicenow_post(desk, title, f"{field}={text.replace('^', ' ')}")
+
+
+# One shared macro, in each helpdesk's shapes: a macro, a canned response in the General
+# folder, a record template of the incident table.
+_MACROS: dict[str, Callable[[Desk, str, str, bool], int]] = {
+    "zendesk": _zendesk_macro,
+    "freshdesk": _freshdesk_macro,
+    "servicenow": _servicenow_macro,
+}
+
+
+def post_macro(desk_kind: str, desk: Desk, title: str, text: str, *, public: bool = True) -> int:
+    """One shared macro whose text is a public reply (``public``: else an internal note, where
+    the helpdesk has that kind); its id."""
+    return _MACROS[desk_kind](desk, title, text, public)
+
+
+def macros_words(desk: Desk) -> tuple[str, str]:
+    """What the desk's helpdesk calls the macros a sync reads, and one of them (``shared
+    active macros`` and ``macro`` on Zendesk): the adapter's own words, as the sync says them."""
+    helpdesk = connect(load_settings({**os.environ, **desk.env()}, env_file=None))
+    try:
+        return macros_noun(helpdesk)[1], macro_word(helpdesk)
+    finally:
+        helpdesk.close()
+
+
+def add_macros(desk_kind: str, desk: Desk) -> dict[str, tuple[str, bool]]:
+    """Three macros on the desk: a public reply, an internal note (Zendesk, ServiceNow) or a
+    personal response (Freshdesk), and one more public reply given as HTML; the shared ones
+    as the adapter should read them, by title: (text, public)."""
+    shared = {
+        "Refund on its way": ("Refund sent.", True),
+        "Reset link": ("Use the reset link.", True),
+    }
     if desk_kind == "zendesk":
-        auth = (f"{env['ZENDESK_EMAIL']}/token", env["ZENDESK_API_TOKEN"])
-
-        def post(macro: dict[str, Any]) -> None:
-            answer = requests.post(
-                f"{desk.url}/api/v2/macros.json", json={"macro": macro}, auth=auth, timeout=TIMEOUT
-            )
-            assert answer.status_code == 200, answer.text
-
-        post(
+        _zendesk_post(
+            desk,
             {
                 "title": "Refund on its way",
                 "actions": [{"field": "comment_value", "value": ["channel:all", "Refund sent."]}],
-            }
+            },
         )
-        post(
-            {
-                "title": "Escalate to billing",
-                "actions": [
-                    {"field": "comment_value", "value": "Billing, please check."},
-                    {"field": "comment_mode_is_public", "value": "false"},
-                ],
-            }
-        )
-        post(
+        _zendesk_macro(desk, "Escalate to billing", "Billing, please check.", False)
+        _zendesk_post(
+            desk,
             {
                 "title": "Reset link",
                 "actions": [
                     {"field": "comment_value_html", "value": "<p>Use the <b>reset</b> link.</p>"}
                 ],
-            }
+            },
         )
-        return
-    auth = (env["FRESHDESK_API_KEY"], "X")
-    folders = requests.get(f"{desk.url}/api/v2/canned_response_folders", auth=auth, timeout=TIMEOUT)
-    by_name = {f["name"]: f["id"] for f in folders.json()}
-    for title, html, folder in (
-        ("Refund on its way", "<p>Refund sent.</p>", by_name["General"]),
-        ("My own draft", "<p>Mine only.</p>", by_name["Personal"]),
-        ("Reset link", "<p>Use the <b>reset</b> link.</p>", by_name["General"]),
-    ):
-        answer = requests.post(
-            f"{desk.url}/api/v2/canned_responses",
-            json={"title": title, "content_html": html, "folder_id": folder},
-            auth=auth,
-            timeout=TIMEOUT,
-        )
-        assert answer.status_code == 201, answer.text
+        return {**shared, "Escalate to billing": ("Billing, please check.", False)}
+    if desk_kind == "servicenow":
+        _servicenow_post(desk, "Refund on its way", "comments=Refund sent.^state=6")
+        _servicenow_post(desk, "Escalate to billing", "work_notes=Billing, please check.")
+        _servicenow_post(desk, "Reset link", "comments=Use the reset link.")
+        # Another table's template: not one for the tickets ticketbot reads.
+        _servicenow_post(desk, "My own draft", "comments=Mine only.", table="problem")
+        return {**shared, "Escalate to billing": ("Billing, please check.", False)}
+    _freshdesk_post(desk, "Refund on its way", "<p>Refund sent.</p>")
+    _freshdesk_post(desk, "My own draft", "<p>Mine only.</p>", folder="Personal")
+    _freshdesk_post(desk, "Reset link", "<p>Use the <b>reset</b> link.</p>")
+    return shared
 
 
 GREETINGS = ("Hi,", "Hello,", "Hi there,")

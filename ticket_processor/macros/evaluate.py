@@ -100,7 +100,8 @@ def figures_line(figures: dict[str, object]) -> str:
 
 
 def split_by_time(book: MacroBook, held_out: float = HELD_OUT) -> tuple[list[int], list[int]]:
-    order = sorted(range(len(book.history)), key=lambda i: book.history[i].solved_at)
+    history = book.history
+    order = sorted(range(len(history)), key=lambda i: (history[i].solved_at, history[i].ticket_id))
     cut = len(order) - round(len(order) * held_out)
     return order[:cut], order[cut:]
 

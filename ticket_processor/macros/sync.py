@@ -126,7 +126,7 @@ def build_book(
         texts.append(ticket_text(ticket.subject, ticket.description))
         if len(examples) >= 2 * MOST_HISTORY:  # a long history holds the newest in memory
             examples, texts = _newest(examples, texts)
-    order = sorted(range(len(examples)), key=lambda i: examples[i].solved_at)[-MOST_HISTORY:]
+    order = sorted(range(len(examples)), key=lambda i: _when(examples[i]))[-MOST_HISTORY:]
     examples = [examples[i] for i in order]
     texts = [texts[i] for i in order]
     return MacroBook(
@@ -138,10 +138,17 @@ def build_book(
     )
 
 
+def _when(example: SolvedExample) -> tuple[float, int]:
+    """When a ticket was solved; tickets solved in the same second in the order they were
+    made (their ids), not in the order a helpdesk's list gave them (ServiceNow's keyset breaks
+    ties by sys_id, which is random): the held-out share is the same on every read."""
+    return example.solved_at, example.ticket_id
+
+
 def _newest(
     examples: list[SolvedExample], texts: list[str]
 ) -> tuple[list[SolvedExample], list[str]]:
-    order = sorted(range(len(examples)), key=lambda i: examples[i].solved_at)[-MOST_HISTORY:]
+    order = sorted(range(len(examples)), key=lambda i: _when(examples[i]))[-MOST_HISTORY:]
     return [examples[i] for i in order], [texts[i] for i in order]
 
 

@@ -134,6 +134,16 @@ def test_routing_fields_and_help_centre_reads(
     assert articles
     assert all("kb_view.do?sysparm_article=KB" in a.url for a in articles)
     assert not any(a.removed for a in articles)
+    assert adapter.macros() == []  # a fresh instance has none: `ticketbot seed` makes them
+    for name, template in (
+        ("Resolve: password reset", "comments=We have reset your password.^state=6"),
+        ("Awaiting caller", "comments=Could you tell us more?^state=3^hold_reason=1"),
+        ("Problem records", "comments=Not for incidents."),
+    ):
+        table = "problem" if name == "Problem records" else "incident"
+        sn.sandbox.store.insert(
+            "sys_template", {"name": name, "table": table, "template": template}, "admin"
+        )
     assert [m.title for m in adapter.macros()] == ["Awaiting caller", "Resolve: password reset"]
 
 

@@ -4,10 +4,9 @@ Each sample's customer is a ``sys_user`` found by e-mail (in ticketbot's own san
 missing; on a real instance users come from its directory, so a sample whose customer is not
 there has no caller); its priority is written as impact and urgency (the instance computes
 ``priority``), its tags as labels. A record an earlier seed made (same caller e-mail and short
-description) is not made again. The sandbox starts with the sample groups, the help centre
-(``kb_knowledge``) and record templates of its own, so beside the sample record templates and
-their solved history (``seed_macros``) nothing else is made here: the groups are read back by
-name for routing.
+description) is not made again. The sandbox starts with the sample groups and the help centre
+(``kb_knowledge``), so beside the sample record templates and their solved history
+(``seed_macros``) nothing else is made here: the groups are read back by name for routing.
 """
 
 from __future__ import annotations

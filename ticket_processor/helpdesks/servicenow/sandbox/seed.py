@@ -1,8 +1,10 @@
 """What a fresh ServiceNow sandbox holds before any request, as a Personal Developer Instance
 would: the API user (``admin``: itil, knowledge, admin) and a human agent, the sample groups
 and their agents, incident categories and subcategories (``sys_choice``), ``sys_number`` rows,
-the sample help centre as published ``kb_knowledge`` articles in one knowledge base, and
-record templates (``sys_template``).
+and the sample help centre as published ``kb_knowledge`` articles in one knowledge base. No
+record templates (``sys_template``): as on the other sandboxes, the sample ones (and the solved
+history that uses them) are what ``ticketbot seed`` makes, so a fresh desk has none a test did
+not add.
 
 Seeded records have sys_ids derived from their names, so they are the same on every start.
 """
@@ -35,15 +37,6 @@ CATEGORIES: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
     ),
     "database": ("Database", (("db2", "DB2"), ("ms sql server", "MS SQL Server"))),
 }
-
-_TEMPLATES = (
-    (
-        "Resolve: password reset",
-        "comments=We have reset your password; you will get an email with a link to choose "
-        "a new one.^state=6^close_code=Solution provided^close_notes=Password reset",
-    ),
-    ("Awaiting caller", "comments=Could you tell us more about the problem?^state=3^hold_reason=1"),
-)
 
 
 def sys_id_for(kind: str, name: str) -> str:
@@ -86,18 +79,6 @@ def seed_instance(store: ServiceNowStore, api_user: str) -> None:
             store.insert("sys_user_grmember", {"user": user, "group": group_id}, system)
     _choices(store)
     _knowledge(store, admin)
-    for name, template in _TEMPLATES:
-        store.insert(
-            "sys_template",
-            {
-                "sys_id": sys_id_for("template", name),
-                "name": name,
-                "table": "incident",
-                "template": template,
-                "short_description": name,
-            },
-            system,
-        )
 
 
 def add_user(store: ServiceNowStore, user_name: str, name: str, email: str) -> str:
