@@ -1,4 +1,4 @@
-"""The shared helpdesk transport: one whole-call deadline for Zendesk and Freshdesk alike.
+"""The shared helpdesk transport: one whole-call deadline for every helpdesk kind alike.
 
 A tiny server on port 0 answers every request with its headers at once and then trickles the
 body one byte every 0.2 s: no single read waits as long as the read timeout (0.5 s at the least,
@@ -30,8 +30,38 @@ from ticket_processor.run.connect import load_settings
 TRICKLE_SECONDS = 0.2
 BODY = b" " * 48 + b"{}"  # valid JSON for both helpdesks, 10 s at the trickle's pace
 # A request each helpdesk really makes: its ticket list, and a write that must not be replayed.
-LIST = {"zendesk": "/api/v2/tickets.json", "freshdesk": "/api/v2/tickets"}
-WRITE = {"zendesk": "/api/v2/tickets/1/tags.json", "freshdesk": "/api/v2/tickets/1/notes"}
+LIST = {
+    "zendesk": "/api/v2/tickets.json",
+    "freshdesk": "/api/v2/tickets",
+    "servicenow": "/api/now/table/incident",
+}
+WRITE = {
+    "zendesk": "/api/v2/tickets/1/tags.json",
+    "freshdesk": "/api/v2/tickets/1/notes",
+    "servicenow": "/api/now/table/label_entry",  # a tag added to an incident
+}
+
+
+def account(kind: str, url: str) -> dict[str, str]:
+    """The environment that points ``kind``'s adapter at ``url`` with a made-up account."""
+    return {
+        "zendesk": {
+            "ZENDESK_URL": url,
+            "ZENDESK_EMAIL": "agent@example.com",
+            "ZENDESK_API_TOKEN": "sandbox-token",
+        },
+        "freshdesk": {
+            "TICKETBOT_HELPDESK": "freshdesk",
+            "FRESHDESK_URL": url,
+            "FRESHDESK_API_KEY": "sandbox-key",
+        },
+        "servicenow": {
+            "TICKETBOT_HELPDESK": "servicenow",
+            "SERVICENOW_URL": url,
+            "SERVICENOW_USERNAME": "admin",
+            "SERVICENOW_PASSWORD": "sandbox-password",
+        },
+    }[kind]
 
 
 class _Trickler(ThreadingHTTPServer):
@@ -85,18 +115,22 @@ def trickler() -> Iterator[str]:
         thread.join(timeout=5)
 
 
-def transport(kind: str, url: str, timeout: tuple[float, float]) -> HelpdeskTransport[Any]:
-    once = Retrier(RetryPolicy(attempts=1))
-    if kind == "zendesk":
-        return ZendeskTransport(
-            url, email="agent@example.com", api_token="sandbox-token", timeout=timeout, retrier=once
-        )
-    return FreshdeskTransport(url, api_key="sandbox-key", timeout=timeout, retrier=once)
+def transport(kind: str, url: str, monkeypatch: pytest.MonkeyPatch) -> HelpdeskTransport[Any]:
+    """The kind's transport as a run builds it, with 0.5 s to connect and to read and one try."""
+    monkeypatch.setattr(factory, "HELPDESK_RETRY", RetryPolicy(attempts=1))
+    settings = load_settings({**account(kind, url), "TICKETBOT_HTTP_TIMEOUT": "0.5"}, env_file=None)
+    helpdesk = factory.connect(settings, sleep=lambda seconds: None)
+    http = getattr(helpdesk, "http", None) or helpdesk.client._http  # type: ignore[attr-defined]
+    assert isinstance(http, HelpdeskTransport)
+    assert http.timeout == (0.5, 0.5)
+    return http
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
-def test_a_trickling_answer_ends_at_the_deadline(kind: str, trickler: str) -> None:
-    http = transport(kind, trickler, (0.5, 0.5))
+def test_a_trickling_answer_ends_at_the_deadline(
+    kind: str, trickler: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    http = transport(kind, trickler, monkeypatch)
     started = time.monotonic()
     with pytest.raises(HelpdeskConnectionError, match=r"no complete answer .* within 1 s"):
         http.request("GET", LIST[kind])
@@ -116,19 +150,9 @@ def test_each_adapter_gets_the_deadline_from_the_settings(
     # Built as every run builds it (settings -> registry -> adapter -> transport), with one try
     # so the test measures a single call, not the retries.
     monkeypatch.setattr(factory, "HELPDESK_RETRY", RetryPolicy(attempts=1))
-    env = {
-        "zendesk": {
-            "ZENDESK_URL": trickler,
-            "ZENDESK_EMAIL": "agent@example.com",
-            "ZENDESK_API_TOKEN": "sandbox-token",
-        },
-        "freshdesk": {
-            "TICKETBOT_HELPDESK": "freshdesk",
-            "FRESHDESK_URL": trickler,
-            "FRESHDESK_API_KEY": "sandbox-key",
-        },
-    }[kind]
-    settings = load_settings({**env, "TICKETBOT_HTTP_TIMEOUT": "1"}, env_file=None)
+    settings = load_settings(
+        {**account(kind, trickler), "TICKETBOT_HTTP_TIMEOUT": "1"}, env_file=None
+    )
     desk = factory.connect(settings, sleep=lambda seconds: None)
     started = time.monotonic()
     # connect + read = 1 s + 1 s: the ticket list ends at 2 s although bytes keep coming.

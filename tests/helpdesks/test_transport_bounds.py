@@ -2,7 +2,7 @@
 
 Small real servers on port 0 play a helpdesk (or a proxy in front of one) that answers too
 much, a gzip body that inflates far past the cap, and a write answered 307 to another host;
-the same rules hold for Zendesk and Freshdesk because they live in the one transport.
+the same rules hold for every helpdesk kind because they live in the one transport.
 """
 
 from __future__ import annotations
@@ -26,8 +26,22 @@ from ticket_processor.run import connect as factory
 from ticket_processor.run.connect import load_settings
 
 CAP = 64 * 1024
-LIST = {"zendesk": "/api/v2/tickets.json", "freshdesk": "/api/v2/tickets"}
-WRITE = {"zendesk": "/api/v2/tickets/1/tags.json", "freshdesk": "/api/v2/tickets/1/notes"}
+LIST = {
+    "zendesk": "/api/v2/tickets.json",
+    "freshdesk": "/api/v2/tickets",
+    "servicenow": "/api/now/table/incident",
+}
+WRITE = {
+    "zendesk": "/api/v2/tickets/1/tags.json",
+    "freshdesk": "/api/v2/tickets/1/notes",
+    "servicenow": "/api/now/table/label_entry",  # a tag added to an incident
+}
+# The settings a redirect's message tells the reader to check.
+URL_SETTINGS = {
+    "zendesk": "ZENDESK_URL / ZENDESK_SUBDOMAIN",
+    "freshdesk": "FRESHDESK_URL / FRESHDESK_DOMAIN",
+    "servicenow": "SERVICENOW_URL / SERVICENOW_INSTANCE",
+}
 
 
 class _Server(ThreadingHTTPServer):
@@ -124,6 +138,12 @@ def connect(kind: str, url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
             "FRESHDESK_URL": url,
             "FRESHDESK_API_KEY": "sandbox-key",
         },
+        "servicenow": {
+            "TICKETBOT_HELPDESK": "servicenow",
+            "SERVICENOW_URL": url,
+            "SERVICENOW_USERNAME": "admin",
+            "SERVICENOW_PASSWORD": "sandbox-password",
+        },
     }[kind]
     settings = load_settings({**env, "TICKETBOT_HELPDESK_MAX_BYTES": str(CAP)}, env_file=None)
     return factory.connect(settings, sleep=lambda seconds: None)
@@ -142,7 +162,7 @@ def test_an_answer_past_the_cap_is_an_error_of_that_call(
     server, url = served
     server.mode = "big"
     http = transport_of(connect(kind, url, monkeypatch))
-    name = kind.capitalize()
+    name = KINDS[kind].label
     with pytest.raises(HelpdeskError) as caught:
         http.request("GET", LIST[kind] + "?cursor=secret-cursor")
     assert str(caught.value) == (
@@ -190,8 +210,8 @@ def test_a_write_redirected_to_another_host_goes_nowhere(
         with pytest.raises(HelpdeskError) as caught:
             http.request("POST", WRITE[kind], json={"body": "the note"}, replay_safe=False)
         host = elsewhere_url.removeprefix("http://")
-        name = kind.capitalize()
-        setting = "ZENDESK_URL / ZENDESK_SUBDOMAIN" if kind == "zendesk" else "FRESHDESK_"
+        name = KINDS[kind].label
+        setting = URL_SETTINGS[kind]
         assert str(caught.value).startswith(
             f"{name} answered POST {WRITE[kind]} with a redirect (307) to {host}; "
             f"ticketbot follows no redirect: check {setting}"

@@ -37,8 +37,6 @@ NOT_YET: dict[str, frozenset[str]] = {
             "helpdesks/test_not_the_helpdesk_e2e.py",
             "helpdesks/test_replies.py",
             "helpdesks/test_sandbox_exposure.py",
-            "helpdesks/test_transport.py",
-            "helpdesks/test_transport_bounds.py",
             "incidents/test_incident_history.py",
             "incidents/test_incident_pass.py",
             "incidents/test_incident_rises.py",
