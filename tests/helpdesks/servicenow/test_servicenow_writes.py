@@ -2,8 +2,9 @@
 a work note stored but answered by a gateway's 502 or 504 is not written again; an agent's
 urgency and label set while the write waits out a 503 or a 429 are kept (the retried write is
 planned from a fresh read, and a priority is never lowered); a killed run's noted ticket gets
-no second note; a record deleted or hidden mid-run is settled as gone; the priority is written
-as impact and urgency.
+no second note; a priority set by a PATCH whose answer was lost, or by a run that died before
+its marker, keeps the label that says ticketbot set it; a record deleted or hidden mid-run is
+settled as gone; the priority is written as impact and urgency.
 """
 
 from __future__ import annotations
@@ -114,13 +115,17 @@ def row(sn: ServiceNowDesk, ticket_id: int) -> dict[str, str]:
 def test_a_note_stored_but_answered_with_a_gateway_error_is_not_written_again(
     sn: ServiceNowDesk, clock: FakeClock, fault: str
 ) -> None:
-    (ticket,) = sn.create([NewTicket("Invoice", "Why was I charged twice?")])
+    (ticket,) = sn.create([NewTicket("Invoice", "Why was I charged twice?", priority="low")])
     sn.sandbox.config.faults = [f"{fault} {PATCH}"]
-    (outcome,) = write(helpdesk(sn, clock), [ticket])
+    (outcome,) = write(helpdesk(sn, clock), [ticket], triage(urgency="medium"))
     assert outcome.error is None, outcome.error
     assert outcome.writeback is not None
     assert len(triage_notes(sn, ticket)) == 1
-    assert MARKER in sn.snapshot(ticket).tags
+    # The priority the lost answer's PATCH set keeps the label that says ticketbot set it.
+    assert outcome.writeback.priority == "normal"
+    after = sn.snapshot(ticket)
+    assert after.priority == "normal"
+    assert {MARKER, "ai_priority_normal"} <= set(after.tags)
 
 
 @pytest.mark.parametrize("fault", ["503", "429"])
@@ -161,21 +166,30 @@ def test_the_priority_is_written_as_impact_and_urgency(
 def test_a_killed_runs_noted_ticket_gets_no_second_note(
     sn: ServiceNowDesk, clock: FakeClock
 ) -> None:
-    (ticket,) = sn.create([NewTicket("Invoice", "Why was I charged twice?")])
+    (ticket,) = sn.create([NewTicket("Invoice", "Why was I charged twice?", priority="low")])
     desk = helpdesk(sn, clock)
-    # The run died after its PATCH (the note) and before the labels: no marker yet.
+    # The labels go before the PATCH: a first try a data policy refused put them on.
+    sn.refuse_updates([ticket])
+    (refused,) = write(desk, [ticket], triage(urgency="medium"))
+    assert refused.error is not None
+    assert triage_notes(sn, ticket) == []
+    sn.refuse_updates([])
+    # The run died after its PATCH (the note, the priority) and before the marker.
     sn.sandbox.config.faults = ["500 POST /api/now/table/label_entry"] * 100
     journal = Journal()
-    (failed,) = write(desk, [ticket], journal=journal)
+    (failed,) = write(desk, [ticket], triage(urgency="medium"), journal=journal)
     assert failed.error is not None
     assert journal.inflight == {ticket}  # the noted ticket stays in flight
     sn.sandbox.config.faults = []
     fresh = helpdesk(sn, clock)
     assert fresh.recover({}, sorted(journal.inflight)) == [ticket]
-    (outcome,) = write(fresh, [ticket])
+    (outcome,) = write(fresh, [ticket], triage(urgency="medium"))
     assert outcome.error is None, outcome.error
     assert len(triage_notes(sn, ticket)) == 1
-    assert MARKER in sn.snapshot(ticket).tags
+    after = sn.snapshot(ticket)
+    # The priority the dead run set keeps the label that lets a later run or a revert move it.
+    assert after.priority == "normal"
+    assert {MARKER, "ai_priority_normal"} <= set(after.tags)
 
 
 def test_a_record_deleted_mid_run_is_settled_as_gone(sn: ServiceNowDesk, clock: FakeClock) -> None:

@@ -7,14 +7,14 @@ note, a public answer a comment.
 
 Writing, per ticket: a fresh read right before the write (by its number: a record an ACL
 hides is left out of the list, so it is settled as a deleted one), the change re-planned from
-it (an agent's edit since discovery is kept: their priority, group, labels), then one
-``PATCH`` carrying the work note with the fields together — impact and urgency for the
-priority (the instance computes ``priority``), the group and assignee, the ``u_`` columns —
-then the labels ticketbot adds (``label_entry`` rows), the marker among them. The ``PATCH``
+it (an agent's edit since discovery is kept: their priority, group, labels), then the
+labels ticketbot adds (``label_entry`` rows) but the marker, one ``PATCH`` carrying the work
+note with the fields together — impact and urgency for the priority (the instance computes
+``priority``), the group and assignee, the ``u_`` columns — and last the marker. The ``PATCH``
 is never replayed by the transport: an answer that leaves its fate unknown (5xx, a lost
 connection) is retried as the whole write, which looks for the note in the journal before
 sending it again. The journal records the ticket before the ``PATCH``: a run killed between
-the ``PATCH`` and the labels leaves the ticket in flight, and the next run's ``recover`` finds
+the ``PATCH`` and the marker leaves the ticket in flight, and the next run's ``recover`` finds
 the note and keeps it there until the labels are written, so no second note is posted.
 """
 
@@ -338,7 +338,26 @@ class ServiceNowHelpdesk:
         plan = replan(fresh.ticket)
         if plan is None:  # done already: our lost answer's write, or another writer's
             return self._finished(ticket_id, tries.plan if tries.updated_at else None, noted)
-        tries.plan = plan
+        landed = self._landed(fresh, tries)
+        # The PATCH whose answer was lost is on the record: a plan made again from the fields
+        # it set sees no change to make (no priority label); its own plan is what was written.
+        plan = tries.plan = landed or plan
+        add, remove = tag_changes(plan, fresh.ticket)
+        # Labels before the PATCH, the marker after it: a write cut short (a killed run, an
+        # open breaker) never leaves a priority ticketbot set without the label that says so,
+        # which is what lets a later run or a revert change it again; a label is taken off
+        # only once the field it stood for is put back.
+        self.labels.add(fresh.sys_id, [tag for tag in add if tag != self._marker])
+        if landed is None:
+            self._send(fresh, plan, change, tries, noted)
+        self.labels.remove(fresh.sys_id, remove)
+        self.labels.add(fresh.sys_id, [tag for tag in add if tag == self._marker])
+        return self._finished(ticket_id, plan, noted, tries.updated_at)
+
+    def _send(
+        self, fresh: Record, plan: WriteBack, change: WriteBack, tries: _Tries, noted: set[int]
+    ) -> None:
+        """The PATCH of ``plan``'s fields, with its note unless the note is there already."""
         note = self._note_to_send(plan, fresh, change, tries)
         body = update_body(
             self.table,
@@ -352,15 +371,21 @@ class ServiceNowHelpdesk:
             body = fit_subcategory(body, fresh.row, self._subcategories())
         if note is not None:
             body["work_notes"] = note
-            noted.add(ticket_id)
+            noted.add(fresh.ticket.id)
         if body:
             self._patch(fresh, body, tries, note)
-        add, remove = tag_changes(plan, fresh.ticket)
-        # The marker last: a run killed before it leaves the ticket to be found again.
-        add.sort(key=lambda tag: tag == self._marker)
-        self.labels.remove(fresh.sys_id, remove)
-        self.labels.add(fresh.sys_id, add)
-        return self._finished(ticket_id, plan, noted, tries.updated_at)
+
+    def _landed(self, fresh: Record, tries: _Tries) -> WriteBack | None:
+        """The plan of the PATCH whose answer was lost (note and fields together) if it is on
+        the record, its note looked for once; if not, the next PATCH sends the note again."""
+        sent = tries.plan.note if tries.plan is not None and tries.note_unknown else None
+        if not sent:
+            return None
+        tries.note_unknown = False
+        if not self._has_note(fresh, sent):
+            return None
+        tries.note = sent
+        return tries.plan
 
     def _note_to_send(
         self, plan: WriteBack, fresh: Record, change: WriteBack, tries: _Tries
@@ -462,28 +487,7 @@ class ServiceNowHelpdesk:
         return reads.articles(self.http, self._bases, since)
 
     def probe(self) -> Probe:
-        user = self._own_user
-        query = f"user_name={user}" if user else "active=true"
-        try:
-            answer = self.http.request(
-                "GET",
-                f"{TABLE_API}/sys_user",
-                params={
-                    "sysparm_query": query,
-                    "sysparm_fields": "user_name,name,email",
-                    "sysparm_limit": "1",
-                },
-            )
-        except HelpdeskError as exc:
-            return Probe(False, str(exc), refused=isinstance(exc, AuthError))
-        rows = answer.body.get("result") if isinstance(answer.body, dict) else None
-        row = rows[0] if isinstance(rows, list) and rows and isinstance(rows[0], dict) else {}
-        # Without a user name (OAuth's client credentials) the listed user is anyone's: the
-        # client is named instead.
-        name = (row.get("user_name") if user else None) or user or "an OAuth client"
-        said = f"signed in as {name}"
-        sandbox = answer.sandbox == KIND.name
-        return Probe(True, said, sandbox=sandbox, account={"user_name": name, "table": self.table})
+        return reads.probe(self.http, self._own_user, self.table)
 
 
 def build(desk: HelpdeskSettings, wiring: Wiring) -> ServiceNowHelpdesk:

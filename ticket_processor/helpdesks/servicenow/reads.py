@@ -1,5 +1,6 @@
 """ServiceNow reads for notes, routing, the spam gate and the help centre: journal entries,
-counts, a caller's solved records, groups, agents, the table's custom columns, articles.
+counts, a caller's solved records, groups, agents, the table's custom columns, articles, and
+the probe (who ticketbot signs in as).
 
 Functions of a ``ServiceNowTransport``; ``ServiceNowHelpdesk`` delegates to them. Groups are
 ``sys_user_group`` rows, agents the users who are members of one (``sys_user_grmember``).
@@ -15,7 +16,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ...errors import AuthError, HelpdeskError, NotFoundError, RecordInvalidError
-from ...models import Agent, Article, ArticleListing, FieldOption, Group, HelpdeskField
+from ...models import Agent, Article, ArticleListing, FieldOption, Group, HelpdeskField, Probe
+from .kind import KIND
 from .records import glide, iso, number_digits, sys_int
 from .wire import TABLE_API, ServiceNowTransport, result_rows
 
@@ -236,3 +238,29 @@ def sys_id_of(http: ServiceNowTransport, table: str, value: int) -> str | None:
     )
     found = rows[0].get("sys_id") if rows else None
     return found if isinstance(found, str) else None
+
+
+def probe(http: ServiceNowTransport, user: str | None, table: str) -> Probe:
+    """Who ticketbot signs in as (``user``: the setting's user name, None under OAuth's client
+    credentials), or why it cannot."""
+    query = f"user_name={user}" if user else "active=true"
+    try:
+        answer = http.request(
+            "GET",
+            f"{TABLE_API}/sys_user",
+            params={
+                "sysparm_query": query,
+                "sysparm_fields": "user_name,name,email",
+                "sysparm_limit": "1",
+            },
+        )
+    except HelpdeskError as exc:
+        return Probe(False, str(exc), refused=isinstance(exc, AuthError))
+    rows = answer.body.get("result") if isinstance(answer.body, dict) else None
+    row = rows[0] if isinstance(rows, list) and rows and isinstance(rows[0], dict) else {}
+    # Without a user name (OAuth's client credentials) the listed user is anyone's: the
+    # client is named instead.
+    name = (row.get("user_name") if user else None) or user or "an OAuth client"
+    said = f"signed in as {name}"
+    sandbox = answer.sandbox == KIND.name
+    return Probe(True, said, sandbox=sandbox, account={"user_name": name, "table": table})
