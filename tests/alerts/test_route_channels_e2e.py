@@ -58,8 +58,7 @@ def test_a_route_keeps_its_escalations_to_its_channels(
             dedup_key(desk.url, f"ticket:{t}") for t in (charged, parcel)
         )
         # An agent solves the parcel's ticket: the next run resolves its page, not the other.
-        solved = {"status": "solved"} if desk.kind == "zendesk" else {"status": 4}
-        desk.sandbox.store.update(parcel, solved)
+        desk.agent_solves(parcel)
         again = invoke("run", "--engine", "rules")
         assert again.exit_code == 0, again.output
         statuses = {a.dedup_key: a.status for a in pagerduty.state.alerts}

@@ -108,12 +108,7 @@ def test_an_unsigned_flood_spends_none_of_the_genuine_deliveries_rate(
         flood = [server.deliver(kind, *forged).status_code for _ in range(20)]
         assert set(flood) == {401}, flood
         genuine = [
-            server.deliver(
-                kind,
-                *delivery_for(
-                    kind, ticket, **({"invocation": f"i{n}"} if kind == "zendesk" else {})
-                ),
-            ).status_code
+            server.deliver(kind, *delivery_for(kind, ticket, invocation=f"i{n}")).status_code
             for n in range(5)
         ]
         assert genuine == [200] * 5

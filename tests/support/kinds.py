@@ -24,8 +24,6 @@ TESTS = Path(__file__).resolve().parents[1]
 NOT_YET: dict[str, frozenset[str]] = {
     "servicenow": frozenset(
         {
-            "alerts/test_escalation_kill_e2e.py",
-            "alerts/test_route_channels_e2e.py",
             "answers/test_answers_history_e2e.py",
             "answers/test_answers_modes_e2e.py",
             "answers/test_ladder_e2e.py",
@@ -68,15 +66,8 @@ NOT_YET: dict[str, frozenset[str]] = {
             "run/test_ticket_steps_e2e.py",
             "run/test_writeback_e2e.py",
             "serve/test_answers_served.py",
-            "serve/test_idle_connections.py",
-            "serve/test_received_outcomes.py",
-            "serve/test_refused_credentials.py",
-            "serve/test_serve_edges.py",
-            "serve/test_served_fields.py",
             "serve/test_served_recorded.py",
-            "serve/test_server_e2e.py",
             "serve/test_synced_while_serving.py",
-            "serve/test_webhooks_e2e.py",
             "solved/test_solved_refresh.py",
             "spam/test_spam_bulk_mail.py",
             "spam/test_spam_chat.py",

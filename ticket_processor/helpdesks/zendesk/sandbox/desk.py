@@ -109,6 +109,9 @@ class ZendeskDesk:
     def refuse_updates(self, ticket_ids: list[int]) -> None:
         self.sandbox.config.invalid_ticket_ids = list(ticket_ids)
 
+    def agent_solves(self, ticket_id: int) -> None:
+        self.sandbox.store.update(ticket_id, {"status": "solved"})
+
     def agent_edit(self, ticket_id: int, tag: str, priority: str) -> None:
         self.sandbox.store.update(ticket_id, {"additional_tags": [tag], "priority": priority})
 
