@@ -16,14 +16,11 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
+from support.connected import connected, transport_of
 
 from ticket_processor.errors import NotFoundError
-from ticket_processor.helpdesks.freshdesk.wire import FreshdeskTransport
-from ticket_processor.helpdesks.transport import HelpdeskTransport
-from ticket_processor.helpdesks.zendesk.wire import ZendeskTransport
 from ticket_processor.sandbox.desks import Desk
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,10 +34,15 @@ escalate = true
 SETTINGS = {
     "zendesk": "ZENDESK_URL / ZENDESK_SUBDOMAIN",
     "freshdesk": "FRESHDESK_URL / FRESHDESK_DOMAIN",
+    "servicenow": "SERVICENOW_URL / SERVICENOW_INSTANCE",
 }
-NAMES = {"zendesk": "Zendesk", "freshdesk": "Freshdesk"}
+NAMES = {"zendesk": "Zendesk", "freshdesk": "Freshdesk", "servicenow": "ServiceNow"}
 # A ticket that is not in the sandbox, as each helpdesk's API asks for one.
-MISSING = {"zendesk": "/api/v2/tickets/99999.json", "freshdesk": "/api/v2/tickets/99999"}
+MISSING = {
+    "zendesk": "/api/v2/tickets/99999.json",
+    "freshdesk": "/api/v2/tickets/99999",
+    "servicenow": "/api/now/table/incident/" + "9" * 32,
+}
 
 pytestmark = pytest.mark.desk(configure=True)
 
@@ -129,12 +131,7 @@ def test_an_address_that_is_not_the_helpdesk_is_named_with_its_setting(
 def test_the_helpdesks_own_404_for_a_missing_record_still_says_it_found_nothing(
     desk: Desk, desk_kind: str
 ) -> None:
-    env = desk.env()
-    http: HelpdeskTransport[Any] = (
-        ZendeskTransport(desk.url, email=env["ZENDESK_EMAIL"], api_token=env["ZENDESK_API_TOKEN"])
-        if desk_kind == "zendesk"
-        else FreshdeskTransport(desk.url, api_key=env["FRESHDESK_API_KEY"])
-    )
+    http = transport_of(connected(desk))
     try:
         with pytest.raises(NotFoundError) as caught:
             http.request("GET", MISSING[desk_kind])

@@ -100,6 +100,10 @@ WIRE: Wire[HelpdeskResponse] = Wire(
             foreign=NOT_SERVICENOW,
         ),
         409: StatusRule(ConflictError, "ServiceNow refused {where} (409: {detail})"),
+        # The Table API implements every method ticketbot sends: a 501 is another server's at
+        # the address, and not a server error to wait out (the same request meets the same
+        # server), as on the other helpdesks.
+        501: StatusRule(HelpdeskError, NOT_SERVICENOW),
     },
     describe=describe,
     details=details,
