@@ -35,8 +35,10 @@ RUN = (
 
 
 def patches(sn: ServiceNowDesk) -> int:
+    """The incidents' PATCHes so far (each a note with its fields; the labels go before it
+    and the marker after, so a kill counted in PATCHes lands among a ticket's writes)."""
     counted = sn.stats()["requests"]
-    return sum(n for key, n in counted.items() if key.startswith(("PATCH", "POST")))
+    return sum(n for key, n in counted.items() if key.startswith("PATCH"))
 
 
 def wait_for_writes(sn: ServiceNowDesk, more: int, process: subprocess.Popen[bytes]) -> None:
@@ -67,7 +69,7 @@ def test_runs_killed_at_random_moments_leave_each_incident_noted_once(tmp_path: 
                 stderr=subprocess.DEVNULL,
             )
             # Killed once it has written a few more (a real process, at a real moment).
-            wait_for_writes(sn, rng.randint(1, 12), process)
+            wait_for_writes(sn, rng.randint(1, 6), process)
             process.send_signal(signal.SIGKILL)
             process.wait(30)
         # The kills landed while runs wrote: some incidents noted, not all of them yet.
