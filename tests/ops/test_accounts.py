@@ -104,7 +104,7 @@ def test_profile_env_is_the_overlay_a_profile_means() -> None:
             'credentials = { ZENDESK_API_TOKEN = "tok-3f9a1c-secret" }',
             r"\[account\.x\] credentials\.ZENDESK_API_TOKEN: must name the environment variable",
         ),
-        ('helpdesk = "servicenow"', r"\[account\.x\] helpdesk: 'servicenow' is not one of"),
+        ('helpdesk = "jira"', r"\[account\.x\] helpdesk: 'jira' is not one of"),
         ("interval_minutes = 7", r"\[account\.x\] interval_minutes: must be one of"),
         ("max_runtime = 600", r"\[account\.x\] max_runtime: .*below the 600 s interval"),
         ('colour = "blue"', r"\[account\.x\] colour: unknown key"),
@@ -114,6 +114,23 @@ def test_profile_env_is_the_overlay_a_profile_means() -> None:
 def test_bad_accounts_name_the_account_and_key(table: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         parse_accounts(f"[account.x]\n{table}\n")
+
+
+def test_a_servicenow_account_is_a_profile_too() -> None:
+    # ServiceNow is a registered kind: its account's settings and credentials are laid over
+    # the environment as the others' are.
+    accounts = parse_accounts(
+        "[account.initech]\n"
+        'helpdesk = "servicenow"\n'
+        'servicenow_instance = "initech"\n'
+        'credentials = { SERVICENOW_PASSWORD = "INITECH_SN_PASSWORD" }\n'
+    )
+    assert profile_env(accounts["initech"], {"INITECH_SN_PASSWORD": "pw"}) == {
+        "TICKETBOT_ACCOUNT": "initech",
+        "TICKETBOT_HELPDESK": "servicenow",
+        "SERVICENOW_INSTANCE": "initech",
+        "SERVICENOW_PASSWORD": "pw",
+    }
 
 
 def test_bad_files_are_clear() -> None:

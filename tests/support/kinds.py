@@ -46,7 +46,6 @@ NOT_YET: dict[str, frozenset[str]] = {
             "llm/test_budget_unreachable.py",
             "macros/test_macro_answers.py",
             "macros/test_macros_on_desks.py",
-            "ops/test_accounts.py",
             "passes/test_cautions_e2e.py",
             "report/test_report_knowledge_e2e.py",
             "risk/test_risk_learn.py",
