@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import requests
 from support.cli import invoke
 from support.e2e import configure, create, events
 
@@ -141,27 +140,6 @@ def test_revert_lists_each_tag_once_and_its_note_ends_what_stands() -> None:
     assert standing_note([triaged, change.note]) is None
 
 
-def _new_group(desk: Desk, name: str) -> int:
-    env = desk.env()
-    if "FRESHDESK_URL" in env:
-        answer = requests.post(
-            f"{desk.url}/api/v2/groups",
-            json={"name": name},
-            auth=(env["FRESHDESK_API_KEY"], "X"),
-            timeout=5,
-        )
-        answer.raise_for_status()
-        return int(answer.json()["id"])
-    answer = requests.post(
-        f"{desk.url}/api/v2/groups.json",
-        json={"group": {"name": name}},
-        auth=(f"{env['ZENDESK_EMAIL']}/token", env["ZENDESK_API_TOKEN"]),
-        timeout=5,
-    )
-    answer.raise_for_status()
-    return int(answer.json()["group"]["id"])
-
-
 def write(helpdesk: Helpdesk, ledger: RunLedger, changes: list[WriteBack]) -> None:
     """Write ``changes`` as planned (Freshdesk re-plans every change on a fresh read)."""
     by_id = {c.ticket_id: c for c in changes}
@@ -181,7 +159,7 @@ def test_revert_takes_back_a_group_the_run_set_where_there_was_none(
 ) -> None:
     settings = load_settings(desk.env(), env_file=None, overrides={"state_dir": tmp_path})
     ledger = RunLedger(tmp_path)
-    billing = _new_group(desk, "Billing")
+    billing = desk.group("Billing")
     kept, changed = desk.create([NewTicket("Refund", "Refund me"), NewTicket("Bill", "Twice")])
     helpdesk = connect(settings)
     try:
@@ -191,7 +169,7 @@ def test_revert_takes_back_a_group_the_run_set_where_there_was_none(
             for i in (kept, changed)
         ]
         write(helpdesk, ledger, routed)
-        other = _new_group(desk, "Security")  # then an agent moves one ticket on
+        other = desk.group("Security")  # then an agent moves one ticket on
         write(helpdesk, ledger, [WriteBack(ticket_id=changed, additional_tags=(), group_id=other)])
         tickets = {t.id: t for t in helpdesk.tickets([kept, changed])}
         writes = [

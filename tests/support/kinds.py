@@ -56,7 +56,6 @@ NOT_YET: dict[str, frozenset[str]] = {
             "run/test_llm_text_e2e.py",
             "run/test_note_language_e2e.py",
             "run/test_replies_e2e.py",
-            "run/test_revert.py",
             "run/test_run_memory.py",
             "run/test_served_seen.py",
             "run/test_shadow_e2e.py",

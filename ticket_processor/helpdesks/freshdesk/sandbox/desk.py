@@ -112,6 +112,13 @@ class FreshdeskDesk:
             for t in self.sandbox.store.all_tickets()
         ]
 
+    def group(self, name: str) -> int:
+        directory = self.sandbox.store.directory
+        for group in directory.groups():
+            if group["name"] == name:
+                return int(group["id"])
+        return int(directory.create_group({"name": name})["id"])
+
     def stats(self) -> dict[str, Any]:
         return self.sandbox.stats()
 

@@ -164,6 +164,18 @@ class ServiceNowDesk:
             for row in self.sandbox.store.rows(TABLE)
         ]
 
+    def group(self, name: str) -> int:
+        """A ``sys_user_group`` (the seed's Billing, Security, Technical and Shipping are
+        there), its id as ticketbot's: its sys_id's first 15 hex digits."""
+        store = self.sandbox.store
+        found = [row for row in store.rows("sys_user_group") if row["name"] == name]
+        sys_id = (
+            found[0]["sys_id"]
+            if found
+            else store.insert("sys_user_group", {"name": name}, self._api_user)["sys_id"]
+        )
+        return int(sys_id[:15], 16)
+
     def stats(self) -> dict[str, Any]:
         return self.sandbox.stats()
 

@@ -91,6 +91,13 @@ class ZendeskDesk:
             for t in self.sandbox.store.all_tickets()
         ]
 
+    def group(self, name: str) -> int:
+        directory = self.sandbox.store.directory
+        for group_id, group in directory.groups.items():
+            if group["name"] == name and not group["deleted"]:
+                return int(group_id)
+        return int(directory.create_group({"name": name}, self.url)["id"])
+
     def stats(self) -> dict[str, Any]:
         return self.sandbox.stats()
 
