@@ -52,9 +52,7 @@ def _serve_and_check(desk: Desk, tmp_path: Path, url: str | None) -> None:
     state = tmp_path / "state"
     with serving(env) as server:
         for ticket in ids:
-            # Zendesk tells deliveries apart by their invocation id.
-            kw = {"invocation": f"inv-{ticket}"} if desk.kind == "zendesk" else {}
-            body, headers = delivery_for(desk.kind, ticket, **kw)
+            body, headers = delivery_for(desk.kind, ticket, invocation=f"inv-{ticket}")
             assert server.deliver(desk.kind, body, headers).status_code == 200
         server.drained()
         # In the store within a minute of being written, while the server still runs.
@@ -103,8 +101,8 @@ def test_served_tickets_reach_a_postgres_store(
 
 
 def _deliver(server: Running, kind: str, ticket: int) -> None:
-    kw = {"invocation": f"inv-{ticket}"} if kind == "zendesk" else {}
-    assert server.deliver(kind, *delivery_for(kind, ticket, **kw)).status_code == 200
+    delivery = delivery_for(kind, ticket, invocation=f"inv-{ticket}")
+    assert server.deliver(kind, *delivery).status_code == 200
 
 
 def _wait_stored(state: Path, kind: str, ticket: int) -> dict[int, str]:
@@ -158,8 +156,8 @@ def test_a_breaker_that_opens_under_serve_is_logged_and_alerted(
     }
     with serving(serve_env(desk.env(), tmp_path, **llm), engine="llm") as server:
         for ticket in ids:
-            kw = {"invocation": f"inv-{ticket}"} if desk.kind == "zendesk" else {}
-            assert server.deliver(desk.kind, *delivery_for(desk.kind, ticket, **kw)).is_success
+            delivery = delivery_for(desk.kind, ticket, invocation=f"inv-{ticket}")
+            assert server.deliver(desk.kind, *delivery).is_success
         server.drained(60)
     logged = events(tmp_path / "logs")
     opened = [e for e in logged if e["event"] == "breaker_opened"]

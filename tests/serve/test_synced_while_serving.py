@@ -45,9 +45,9 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 def _served_note(server: Running, desk: Desk, subject: str, body: str) -> str:
     """A new ticket delivered to the server, triaged and written: its note."""
     [ticket] = desk.create([NewTicket(subject, body)])
-    # Each its own delivery (Zendesk's invocation id: a repeated one is a redelivery).
-    kw = {"invocation": f"inv-{ticket}"} if desk.kind == "zendesk" else {}
-    answer = server.deliver(desk.kind, *delivery_for(desk.kind, ticket, **kw))
+    # Each its own delivery (where a kind sends an invocation id, a repeat is a redelivery).
+    delivery = delivery_for(desk.kind, ticket, invocation=f"inv-{ticket}")
+    answer = server.deliver(desk.kind, *delivery)
     assert answer.status_code == 200, answer.text
     server.drained(timeout=120)
     [note] = desk.snapshot(ticket).notes
