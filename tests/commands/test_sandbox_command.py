@@ -16,6 +16,25 @@ from support.cli import invoke
 from ticket_processor.helpdesks.registry import KINDS
 
 BANNER_END = "Ctrl-C stops."
+# The lines that point ticketbot at each kind's sandbox with its default account.
+ACCOUNT = {
+    "zendesk": {
+        "ZENDESK_URL": "{url}",
+        "ZENDESK_EMAIL": "agent@example.com",
+        "ZENDESK_API_TOKEN": "sandbox-token",
+    },
+    "freshdesk": {
+        "TICKETBOT_HELPDESK": "freshdesk",
+        "FRESHDESK_URL": "{url}",
+        "FRESHDESK_API_KEY": "sandbox-key",
+    },
+    "servicenow": {
+        "TICKETBOT_HELPDESK": "servicenow",
+        "SERVICENOW_URL": "{url}",
+        "SERVICENOW_USERNAME": "admin",
+        "SERVICENOW_PASSWORD": "sandbox-password",
+    },
+}
 
 
 def banner(*flags: str) -> tuple[list[str], dict[str, str]]:
@@ -60,14 +79,8 @@ def test_the_banner_gives_every_line_to_paste_and_they_work(kind: str) -> None:
     lines, pairs = banner("--helpdesk", kind, "--llm")
     url = re.search(r"listening on (http://127\.0\.0\.1:\d+)", lines[0])
     assert url, lines
-    if kind == "zendesk":
-        assert pairs["ZENDESK_URL"] == url.group(1)
-        assert pairs["ZENDESK_EMAIL"] == "agent@example.com"
-        assert pairs["ZENDESK_API_TOKEN"] == "sandbox-token"
-    else:
-        assert pairs["TICKETBOT_HELPDESK"] == "freshdesk"
-        assert pairs["FRESHDESK_URL"] == url.group(1)
-        assert pairs["FRESHDESK_API_KEY"] == "sandbox-key"
+    account = {name: value.format(url=url.group(1)) for name, value in ACCOUNT[kind].items()}
+    assert {name: pairs.get(name) for name in account} == account
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+/v1", pairs["OPENAI_BASE_URL"])
     assert pairs["OPENAI_API_KEY"]
     assert pairs["TICKETBOT_MODEL"] == "stand-in"
