@@ -131,11 +131,6 @@ class Desk(Protocol):
         ServiceNow's Resolved state)."""
         ...
 
-    def agent_solves(self, ticket_id: int) -> None:
-        """The human agent solves the ticket (Zendesk's solved, Freshdesk's resolved,
-        ServiceNow's Resolved state)."""
-        ...
-
     def requester_says(self, ticket_id: int, text: str) -> None: ...
     def agent_replies(self, ticket_id: int, text: str, *, author: int = HUMAN_AGENT_ID) -> None:
         """A public reply by agent ``author`` (ticketbot's own API user is 1 on both sandboxes:

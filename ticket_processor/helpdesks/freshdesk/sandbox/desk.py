@@ -176,9 +176,6 @@ class FreshdeskDesk:
     def agent_solves(self, ticket_id: int) -> None:
         self.sandbox.store.update(ticket_id, {"status": 4})  # Freshdesk's Resolved
 
-    def agent_solves(self, ticket_id: int) -> None:
-        self.sandbox.store.update(ticket_id, {"status": 4})  # Freshdesk's Resolved
-
     def agent_edit(self, ticket_id: int, tag: str, priority: str) -> None:
         ticket = self.sandbox.store.find(ticket_id)
         self.sandbox.store.update(

@@ -214,11 +214,6 @@ class ServiceNowDesk:
         resolution = {"state": "6", "close_code": "Solution provided", "close_notes": "Solved"}
         self.sandbox.store.update(TABLE, self._sys_id(ticket_id), resolution, HUMAN_AGENT_USER)
 
-    def agent_solves(self, ticket_id: int) -> None:
-        """The human agent resolves the incident (state 6, with the close code it needs)."""
-        resolution = {"state": "6", "close_code": "Solution provided", "close_notes": "Solved"}
-        self.sandbox.store.update(TABLE, self._sys_id(ticket_id), resolution, HUMAN_AGENT_USER)
-
     def agent_edit(self, ticket_id: int, tag: str, priority: str) -> None:
         """The human agent sets impact and urgency so the priority is ``priority``, and adds
         the label ``tag``."""

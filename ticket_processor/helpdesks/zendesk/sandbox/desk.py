@@ -119,9 +119,6 @@ class ZendeskDesk:
     def agent_solves(self, ticket_id: int) -> None:
         self.sandbox.store.update(ticket_id, {"status": "solved"})
 
-    def agent_solves(self, ticket_id: int) -> None:
-        self.sandbox.store.update(ticket_id, {"status": "solved"})
-
     def agent_edit(self, ticket_id: int, tag: str, priority: str) -> None:
         self.sandbox.store.update(ticket_id, {"additional_tags": [tag], "priority": priority})
 
