@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from support.answers_desk import (
     create_tickets,
+    linked_articles,
     outbox,
     private_notes,
     publish_help_centre,
@@ -69,7 +70,7 @@ def test_dry_run_shadow_and_draft_write_no_reply(desk: Desk, tmp_path: Path) -> 
     assert sorted(e["ticket_id"] for e in would) == sorted(ids[:3])
     # The summary line counts them too: "answers_sent=0" alone read as "it would never send".
     assert "answers_would_send=3 answers_sent=0" in shadow.output
-    assert all("/articles/" in e["body"] for e in would)
+    assert all(linked_articles(e["body"]) for e in would)
     # What would be sent, greeting nobody: the customers' names stay out of the log.
     bare = {t.greeting.format(name="") for t in TEMPLATES.values()}
     assert all(e["body"].split("\n")[0] in bare for e in would), [e["body"] for e in would]

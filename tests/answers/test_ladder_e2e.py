@@ -5,13 +5,12 @@ move it back to draft by themselves, with one alert."""
 from __future__ import annotations
 
 import json
-import re
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from support.answers_desk import create_tickets, outbox, publish_help_centre, rows
+from support.answers_desk import article_url, create_tickets, outbox, publish_help_centre, rows
 from support.cli import invoke
 from support.clock import FakeClock
 from support.e2e import events
@@ -62,10 +61,10 @@ def test_auto_drafts_is_promoted_and_demoted_with_one_alert(
     assert ours(desk) == []  # a new auto category drafts
     for ticket_id in drafted:
         (note,) = [n for n in desk.snapshot(ticket_id).notes if DRAFT_OPENS in n]
-        link = re.search(r"https?://\S+/articles?/\d+\S*", note)
+        link = article_url(note)
         assert link is not None, note
         desk_clock.advance(1)
-        desk.agent_replies(ticket_id, f"Hi, this should help: {link.group(0)}")
+        desk.agent_replies(ticket_id, f"Hi, this should help: {link}")
     run()  # the drafts are judged against the agents' first public reply
     status = json.loads(invoke("answers", "status", "--json").stdout)
     how_to = next(r for r in status["categories"] if r["category"] == "how_to")

@@ -1,17 +1,25 @@
 """An article only some signed-in customers may read (a Zendesk user segment narrowed by
-``or_tags``; a Freshdesk folder for chosen companies) is never quoted in a public reply, and the
-triage API names each article's visibility. On each sandbox, through ``kb sync``, a real run in
-send mode and ``serve``'s triage API."""
+``or_tags``; a Freshdesk folder for chosen companies; a ServiceNow article whose Can Read names
+a user criteria) is never quoted in a public reply, and the triage API names each article's
+visibility. On each sandbox, through ``kb sync``, a real run in send mode and ``serve``'s
+triage API."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from support.answers_desk import create_tickets, outbox, rows
+from support.answers_desk import (
+    ServiceNowApi,
+    create_tickets,
+    outbox,
+    publish_servicenow,
+    rows,
+)
 from support.cli import invoke
 from support.e2e import events
 from support.serving import TOKEN, serve_env, serving
@@ -36,25 +44,30 @@ class _Zendesk:
 
 def publish_restricted(desk: Desk) -> list[int]:
     """The answers' help centre, every article readable only by some signed-in customers."""
-    found = rows("answers_articles.jsonl")
-    if desk.kind == "zendesk":
-        api = _Zendesk(desk)
-        made = publish(api, parse_articles(json.dumps(a) for a in found))
-        body = {
-            "user_segment": {
-                "name": "Beta customers",
-                "user_type": "signed_in_users",
-                "or_tags": ["beta", "vip"],
-            }
+    return _RESTRICTED[desk.kind](desk, rows("answers_articles.jsonl"))
+
+
+def _restricted_zendesk(desk: Desk, found: list[dict[str, Any]]) -> list[int]:
+    api = _Zendesk(desk)
+    made = publish(api, parse_articles(json.dumps(a) for a in found))
+    body = {
+        "user_segment": {
+            "name": "Beta customers",
+            "user_type": "signed_in_users",
+            "or_tags": ["beta", "vip"],
         }
-        segment = api.request("POST", "/api/v2/help_center/user_segments.json", json=body)
-        for article in set(made):
-            api.request(
-                "PUT",
-                f"/api/v2/help_center/articles/{article}.json",
-                json={"article": {"user_segment_id": segment["user_segment"]["id"]}},
-            )
-        return made
+    }
+    segment = api.request("POST", "/api/v2/help_center/user_segments.json", json=body)
+    for article in set(made):
+        api.request(
+            "PUT",
+            f"/api/v2/help_center/articles/{article}.json",
+            json={"article": {"user_segment_id": segment["user_segment"]["id"]}},
+        )
+    return made
+
+
+def _restricted_freshdesk(desk: Desk, found: list[dict[str, Any]]) -> list[int]:
     auth = (desk.sandbox.config.api_key, "X")
 
     def post(path: str, body: dict[str, Any]) -> int:
@@ -72,6 +85,20 @@ def publish_restricted(desk: Desk) -> list[int]:
         )
         for a in found
     ]
+
+
+def _restricted_servicenow(desk: Desk, found: list[dict[str, Any]]) -> list[int]:
+    """Each article's Can Read names a user criteria (the beta customers), as Knowledge
+    Management v3 restricts an article."""
+    criteria = ServiceNowApi(desk).request("POST", "user_criteria", {"name": "Beta customers"})
+    return publish_servicenow(desk, found, {"can_read_user_criteria": criteria["sys_id"]})
+
+
+_RESTRICTED: dict[str, Callable[[Desk, list[dict[str, Any]]], list[int]]] = {
+    "zendesk": _restricted_zendesk,
+    "freshdesk": _restricted_freshdesk,
+    "servicenow": _restricted_servicenow,
+}
 
 
 @pytest.mark.desk(configure=True)

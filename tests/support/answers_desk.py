@@ -27,6 +27,7 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 # Freshdesk's ``/support/solutions/articles/123``, ServiceNow's
 # ``kb_view.do?sysparm_article=KB0010001`` (the id: the number's digits).
 _ARTICLE_LINK = re.compile(r"/articles?/(\d+)|sysparm_article=KB(\d+)")
+_ARTICLE_URL = re.compile(r"https?://\S+(?:/articles?/\d+|sysparm_article=KB\d+)\S*")
 
 
 def rows(name: str) -> list[dict[str, Any]]:
@@ -51,6 +52,12 @@ class _ZendeskApi:
 def linked_articles(text: str) -> set[int]:
     """The ids of the help-centre articles ``text`` links."""
     return {int(a or b) for a, b in _ARTICLE_LINK.findall(text)}
+
+
+def article_url(text: str) -> str | None:
+    """The first help-centre article's address in ``text`` (None: it links none)."""
+    found = _ARTICLE_URL.search(text)
+    return found.group(0) if found else None
 
 
 def publish_help_centre(desk: Desk, name: str = "answers_articles.jsonl") -> dict[str, set[int]]:
@@ -90,10 +97,16 @@ def _publish_freshdesk(desk: Desk, found: list[dict[str, Any]]) -> list[int]:
 
 
 def _publish_servicenow(desk: Desk, found: list[dict[str, Any]]) -> list[int]:
+    return publish_servicenow(desk, found)
+
+
+def publish_servicenow(
+    desk: Desk, found: list[dict[str, Any]], fields: dict[str, str] | None = None
+) -> list[int]:
     """Published ``kb_knowledge`` articles in a knowledge base of their own, each translation
-    its own article in its language; the sandbox's sample articles retired first, so the help
-    centre is the file's alone, as on the other sandboxes."""
-    api = _ServiceNowApi(desk)
+    its own article in its language, with ``fields`` besides; the sandbox's sample articles
+    retired first, so the help centre is the file's alone, as on the other sandboxes."""
+    api = ServiceNowApi(desk)
     for article in api.rows("kb_knowledge", "workflow_state=published"):
         api.request("PATCH", f"kb_knowledge/{article['sys_id']}", {"workflow_state": "retired"})
     base = api.request("POST", "kb_knowledge_base", {"title": "Help"})["sys_id"]
@@ -105,13 +118,16 @@ def _publish_servicenow(desk: Desk, found: list[dict[str, Any]]) -> list[int]:
             "workflow_state": "published",
             "kb_knowledge_base": base,
             "language": a["locale"].split("-")[0],
+            **(fields or {}),
         }
         number = api.request("POST", "kb_knowledge", body)["number"]
         made.append(int("".join(c for c in number if c.isdigit())))
     return made
 
 
-class _ServiceNowApi:
+class ServiceNowApi:
+    """The sandbox's Table API as its API user: ``request`` one record, ``rows`` of a query."""
+
     def __init__(self, desk: Desk) -> None:
         config = desk.sandbox.config
         self.url = f"{desk.url}/api/now/table/"
@@ -195,7 +211,7 @@ def _assign_freshdesk(desk: Desk, ticket_id: int) -> None:
 
 
 def _assign_servicenow(desk: Desk, ticket_id: int) -> None:
-    api = _ServiceNowApi(desk)
+    api = ServiceNowApi(desk)
     found = api.rows("sys_user", "user_name=alex.agent")
     agent = found[0] if found else None
     if agent is None:
@@ -300,7 +316,7 @@ def _comments_freshdesk(desk: Desk, ticket_id: int, public: bool) -> list[str]:
 def _comments_servicenow(desk: Desk, ticket_id: int, public: bool) -> list[str]:
     """Additional comments (public) or work notes (internal), oldest first; the caller's
     first message is the incident's description, not a journal entry."""
-    api = _ServiceNowApi(desk)
+    api = ServiceNowApi(desk)
     (incident,) = api.rows("incident", f"number={_number(desk, ticket_id)}")
     element = "comments" if public else "work_notes"
     query = f"element_id={incident['sys_id']}^element={element}^ORDERBYsys_created_on"

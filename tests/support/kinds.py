@@ -24,10 +24,6 @@ TESTS = Path(__file__).resolve().parents[1]
 NOT_YET: dict[str, frozenset[str]] = {
     "servicenow": frozenset(
         {
-            "answers/test_answers_history_e2e.py",
-            "answers/test_answers_modes_e2e.py",
-            "answers/test_ladder_e2e.py",
-            "answers/test_restricted_articles.py",
             "audit/test_audit_ids.py",
             "audit/test_audit_report.py",
             "commands/test_explain_missing_ticket.py",

@@ -5,7 +5,8 @@ the probe (who ticketbot signs in as).
 Functions of a ``ServiceNowTransport``; ``ServiceNowHelpdesk`` delegates to them. Groups are
 ``sys_user_group`` rows, agents the users who are members of one (``sys_user_grmember``).
 Articles are ``kb_knowledge``: published ones are indexed, any other state (draft, retired,
-outdated …) is ``removed``; with ``since`` only those changed since (``sys_updated_on``).
+outdated …) is ``removed``, one with user criteria of its own (Can Read, Cannot Read) is
+``internal``; with ``since`` only those changed since (``sys_updated_on``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,16 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ...errors import AuthError, HelpdeskError, NotFoundError, RecordInvalidError
-from ...models import Agent, Article, ArticleListing, FieldOption, Group, HelpdeskField, Probe
+from ...models import (
+    Agent,
+    Article,
+    ArticleListing,
+    ArticleVisibility,
+    FieldOption,
+    Group,
+    HelpdeskField,
+    Probe,
+)
 from .kind import KIND
 from .records import glide, iso, number_digits, sys_int
 from .wire import TABLE_API, ServiceNowTransport, result_rows
@@ -206,7 +216,10 @@ def articles(http: ServiceNowTransport, bases: Sequence[str], since: int | None)
 
 
 def _articles(http: ServiceNowTransport, query: str) -> Iterator[Article]:
-    fields = "sys_id,number,short_description,text,workflow_state,language,sys_updated_on,active"
+    fields = (
+        "sys_id,number,short_description,text,workflow_state,language,sys_updated_on,active,"
+        "can_read_user_criteria,cannot_read_user_criteria"
+    )
     for row in http.every("kb_knowledge", query, fields):
         article_id = number_digits(row.get("number"))
         if article_id is None:
@@ -218,9 +231,19 @@ def _articles(http: ServiceNowTransport, query: str) -> Iterator[Article]:
             url=f"{http.base_url}/kb_view.do?sysparm_article={row.get('number')}",
             locale=str(row.get("language") or "en"),
             updated_at=iso(row.get("sys_updated_on")) or "",
-            visibility="everyone",
+            visibility=_visibility(row),
             removed=row.get("workflow_state") != "published" or row.get("active") == "false",
         )
+
+
+def _visibility(row: dict[str, Any]) -> ArticleVisibility:
+    """An article whose own user criteria name who may (or may not) read it is for those
+    readers only: ``internal``, never quoted to a customer whom ticketbot cannot check against
+    them. Without criteria (or on an instance whose articles have no such columns) it is the
+    knowledge base's, read as everyone's."""
+    if row.get("can_read_user_criteria") or row.get("cannot_read_user_criteria"):
+        return "internal"
+    return "everyone"
 
 
 def sys_id_of(http: ServiceNowTransport, table: str, value: int) -> str | None:

@@ -124,6 +124,20 @@ COLUMNS: dict[str, dict[str, str]] = {
         "active": "true",
         "author": "",
         "published": "",
+        # Article-level user criteria (Knowledge Management v3): comma-separated
+        # ``user_criteria`` sys_ids; empty, the knowledge base's own readers.
+        "can_read_user_criteria": "",
+        "cannot_read_user_criteria": "",
+    },
+    # Who may read (a named condition on users, groups, roles, companies), as articles name it.
+    "user_criteria": {
+        "name": "",
+        "active": "true",
+        "user": "",
+        "group": "",
+        "role": "",
+        "company": "",
+        "match_all": "false",
     },
     "sys_template": {
         "name": "",
@@ -185,6 +199,7 @@ DISPLAY_COLUMN: dict[str, str] = {
     "label": "name",
     "kb_knowledge_base": "title",
     "kb_knowledge": "number",
+    "user_criteria": "name",
     "sys_template": "name",
     "customer_account": "name",
     "sys_choice": "label",
