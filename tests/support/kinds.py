@@ -55,7 +55,6 @@ NOT_YET: dict[str, frozenset[str]] = {
             "run/test_served_seen.py",
             "run/test_shadow_e2e.py",
             "run/test_ticket_steps_e2e.py",
-            "run/test_writeback_e2e.py",
             "solved/test_solved_refresh.py",
             "spam/test_spam_bulk_mail.py",
             "spam/test_spam_chat.py",
