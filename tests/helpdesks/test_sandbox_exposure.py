@@ -58,27 +58,29 @@ def test_the_command_bound_to_every_interface_warns_on_stderr_and_in_the_banner(
     assert "WARNING: the sandbox listens on every interface" in err
 
 
-def _auth(desk: Desk) -> tuple[str, str]:
-    env = desk.env()
-    if desk.kind == "zendesk":
-        return f"{env['ZENDESK_EMAIL']}/token", env["ZENDESK_API_TOKEN"]
-    return env["FRESHDESK_API_KEY"], "X"
+# Each helpdesk's ticket list and its page-size parameter.
+LISTS = {
+    "zendesk": ("/api/v2/tickets", "per_page"),
+    "freshdesk": ("/api/v2/tickets", "per_page"),
+    "servicenow": ("/api/now/table/incident", "sysparm_limit"),
+}
 
 
 def _next_link(desk: Desk, answer: requests.Response) -> str:
     if desk.kind == "zendesk":
         body: dict[str, Any] = answer.json()
         return str(body["next_page"])
-    return str(answer.links["next"]["url"])
+    return str(answer.links["next"]["url"])  # Freshdesk and ServiceNow: the Link header
 
 
 def test_next_page_links_use_the_bound_address_not_the_host_header(desk: Desk) -> None:
     desk.create([NewTicket(f"Ticket {n}", "Body") for n in range(3)])
+    path, page_size = LISTS[desk.kind]
     answer = requests.get(
-        f"{desk.url}/api/v2/tickets",
-        params={"per_page": 1},
+        desk.url + path,
+        params={page_size: 1},
         headers={"Host": "attacker.example:80"},
-        auth=_auth(desk),
+        auth=desk.api_auth(),
         timeout=5,
     )
     assert answer.status_code == 200, answer.text

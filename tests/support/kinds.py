@@ -27,7 +27,6 @@ NOT_YET: dict[str, frozenset[str]] = {
             "audit/test_audit_ids.py",
             "audit/test_audit_report.py",
             "commands/test_explain_missing_ticket.py",
-            "helpdesks/test_sandbox_exposure.py",
             "incidents/test_incident_history.py",
             "incidents/test_incident_pass.py",
             "incidents/test_incident_rises.py",

@@ -47,6 +47,9 @@ class FreshdeskDesk:
             "FRESHDESK_API_KEY": self.sandbox.config.api_key,
         }
 
+    def api_auth(self) -> tuple[str, str]:
+        return self.sandbox.config.api_key, "X"  # Freshdesk ignores the password
+
     def create(self, tickets: list[NewTicket]) -> list[int]:
         ids = []
         for n, t in enumerate(tickets):

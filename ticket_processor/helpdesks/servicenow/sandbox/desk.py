@@ -64,6 +64,9 @@ class ServiceNowDesk:
             "SERVICENOW_PASSWORD": self.sandbox.config.password,
         }
 
+    def api_auth(self) -> tuple[str, str]:
+        return self.sandbox.config.user, self.sandbox.config.password
+
     @property
     def _api_user(self) -> str:
         return self.sandbox.config.user

@@ -43,6 +43,9 @@ class ZendeskDesk:
             "ZENDESK_API_TOKEN": self.sandbox.config.token,
         }
 
+    def api_auth(self) -> tuple[str, str]:
+        return f"{self.sandbox.config.email}/token", self.sandbox.config.token
+
     def create(self, tickets: list[NewTicket]) -> list[int]:
         ids = []
         for n, t in enumerate(tickets):
