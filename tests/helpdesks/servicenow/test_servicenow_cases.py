@@ -90,7 +90,9 @@ def test_a_case_reads_with_its_contact_and_is_written_and_answered(
     assert "ai_processed" in adapter.tickets([ticket_id])[0].tags
 
     adapter.set_status(ticket_id, "open")
-    adapter.post_answer(ticket_id, "Here is how to fix your invoice.", add_tags=["ai_answered"])
+    sent = adapter.post_answer(
+        ticket_id, "Here is how to fix your invoice.", add_tags=["ai_answered"]
+    )
     row = running.store.find(TABLE, sys_id) or {}
     assert row["state"] == "18"  # Awaiting Info
     conversation = adapter.conversation(ticket_id)
@@ -98,6 +100,7 @@ def test_a_case_reads_with_its_contact_and_is_written_and_answered(
     public = [m for m in conversation.messages if m.public]
     assert [m.body for m in public] == ["Here is how to fix your invoice."]
     assert public[0].from_ticketbot
+    assert sent == str(public[0].id)  # the reply's id, as the audit store keeps it
     assert adapter.ticket_url(ticket_id).endswith(
         "/sn_customerservice_case.do?sysparm_query=number=CS0001001"
     )

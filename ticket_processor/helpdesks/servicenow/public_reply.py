@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ...errors import HelpdeskError
 from .labels import Labels
 from .list_reads import TableReads
-from .records import STATE_OF
+from .reads import journal
+from .records import STATE_OF, sys_int
 from .wire import TABLE_API, ServiceNowTransport, result_row
 
 CLOSE = {"close_code": "Solution provided", "close_notes": "Answered by ticketbot"}
@@ -54,8 +56,9 @@ def post_answer(
     *,
     add_tags: Sequence[str],
 ) -> str | None:
-    """The comment and the waiting state in one ``PATCH``, then the labels; no id (the
-    ``PATCH``'s answer does not name the journal entry it made)."""
+    """The comment and the waiting state in one ``PATCH``, then the labels; the comment's id
+    (as ``conversation`` names it), read back from the journal since the ``PATCH``'s answer
+    does not name the entry it made; None when that read fails (the answer went out)."""
     record = reads.one(ticket_id)
     if record is None:
         return None
@@ -63,6 +66,19 @@ def post_answer(
     path = f"{TABLE_API}/{reads.table}/{record.sys_id}"
     http.request("PATCH", path, json=change, replay_safe=False, retry=False)
     labels.add(record.sys_id, [t for t in add_tags if t not in record.ticket.tags])
+    return _comment_id(http, reads.table, record.sys_id, body)
+
+
+def _comment_id(http: ServiceNowTransport, table: str, sys_id: str, body: str) -> str | None:
+    """The newest ``comments`` entry of the record holding ``body``: the answer just sent."""
+    try:
+        entries = journal(http, table, [sys_id], "comments")[sys_id]
+    except HelpdeskError:
+        return None
+    for entry in reversed(entries):
+        entry_id = sys_int(entry.get("sys_id"))
+        if entry_id is not None and str(entry.get("value") or "").strip() == body.strip():
+            return str(entry_id)
     return None
 
 
