@@ -14,7 +14,7 @@ import orjson
 import pytest
 from support.cli import invoke
 from support.e2e import events
-from support.incident_scenario import history_ticket, load_freshdesk, load_zendesk, scenario
+from support.incident_scenario import LOADERS, history_ticket, scenario
 from support.serving import delivery_for, serve_env, serving
 from support.webhook import Receiver
 
@@ -124,8 +124,7 @@ def test_what_serve_triaged_joins_the_next_runs_rising_counts(
     env = serve_env(desk.env(), tmp_path)
     with serving(env) as server:
         for ticket in tickets:
-            one = {"invocation": f"inv-{ticket}"} if desk.kind == "zendesk" else {}
-            body, headers = delivery_for(desk.kind, ticket, **one)
+            body, headers = delivery_for(desk.kind, ticket, invocation=f"inv-{ticket}")
             assert server.deliver(desk.kind, body, headers).status_code == 200
         server.drained()
     assert [len(desk.snapshot(t).notes) for t in tickets] == [1] * len(tickets)
@@ -155,7 +154,7 @@ def test_an_outage_serve_triaged_is_grouped_by_the_next_run(
     one incident and alerts once, from the sightings the server kept."""
     now = int(time.time())
     specs = scenario(300, now=now)
-    load = load_zendesk if desk_kind == "zendesk" else load_freshdesk
+    load = LOADERS[desk_kind]
     monkeypatch.setenv("TICKETBOT_INCIDENTS", "true")
     monkeypatch.setenv("TICKETBOT_ALERT_WEBHOOK", receiver.url)
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
@@ -173,8 +172,7 @@ def test_an_outage_serve_triaged_is_grouped_by_the_next_run(
 
     with serving(serve_env({}, tmp_path)) as server:
         for ticket in hour:
-            one = {"invocation": f"inv-{ticket}"} if desk_kind == "zendesk" else {}
-            body, headers = delivery_for(desk_kind, ticket, **one)
+            body, headers = delivery_for(desk_kind, ticket, invocation=f"inv-{ticket}")
             assert server.deliver(desk_kind, body, headers).status_code == 200
         server.drained(timeout=120)
     assert receiver.bodies == []  # serve groups nothing itself

@@ -51,7 +51,6 @@ NOT_YET: dict[str, frozenset[str]] = {
             "run/test_note_language_e2e.py",
             "run/test_replies_e2e.py",
             "run/test_run_memory.py",
-            "run/test_served_seen.py",
             "run/test_shadow_e2e.py",
             "run/test_ticket_steps_e2e.py",
             "solved/test_solved_refresh.py",
