@@ -56,19 +56,30 @@ def solved_tickets(count: int, seed: int = 7) -> list[SolvedTicket]:
     return found
 
 
+def kept_outcome(desk: Desk, row: SolvedTicket) -> SolvedTicket:
+    """``row`` with a bad outcome the helpdesk does not keep (``Desk.outcomes``: Zendesk has no
+    escalation flag, Freshdesk counts no reopens, ServiceNow keeps only reopens) given as the
+    one it keeps first."""
+    bad = {
+        "rating": row.satisfaction == "bad",
+        "reopen": row.reopens > 0,
+        "escalation": row.escalated,
+    }
+    if not any(was and how not in desk.outcomes for how, was in bad.items()):
+        return row
+    how = desk.outcomes[0]
+    return SolvedTicket(
+        row.subject,
+        row.body,
+        "bad" if how == "rating" else "unoffered" if bad["rating"] else row.satisfaction,
+        1 if how == "reopen" else 0,
+        how == "escalation",
+    )
+
+
 @pytest.mark.desk(configure=True, unlimited=True)
 def test_the_learned_head_beats_the_rules(desk: Desk, tmp_path: Path) -> None:
-    rows = solved_tickets(300)
-    if desk.kind == "zendesk":  # Zendesk has no escalation flag: the outcome is a bad rating
-        rows = [
-            SolvedTicket(r.subject, r.body, "bad", r.reopens) if r.escalated else r for r in rows
-        ]
-    else:  # Freshdesk counts no reopens: the outcome is an escalation
-        rows = [
-            SolvedTicket(r.subject, r.body, r.satisfaction, 0, True) if r.reopens else r
-            for r in rows
-        ]
-    desk.import_solved(rows)
+    desk.import_solved([kept_outcome(desk, r) for r in solved_tickets(300)])
     state = tmp_path / "state"
     env = {"TICKETBOT_STATE_DIR": str(state)}
     learned = invoke("learn", "--risk", "--from-helpdesk", "--since", "30d", env=env)
@@ -150,10 +161,9 @@ def test_learn_from_helpdesk_promote_refuses_a_head_no_better_than_the_rules_unl
         "How do I change the interface language for profile {n}? Thanks!",
         "Where can I find the keyboard shortcuts of editor {n}? Thank you.",
     )
-    desk.import_solved(
-        [SolvedTicket("Outage", angry[n % 2].format(n=n), "bad") for n in range(40)]
-        + [SolvedTicket("Question", calm[n % 2].format(n=n), "good") for n in range(40)]
-    )
+    rows = [SolvedTicket("Outage", angry[n % 2].format(n=n), "bad") for n in range(40)]
+    rows += [SolvedTicket("Question", calm[n % 2].format(n=n), "good") for n in range(40)]
+    desk.import_solved([kept_outcome(desk, r) for r in rows])
     state = tmp_path / "state"
     env = {"TICKETBOT_STATE_DIR": str(state)}
     learn = ("learn", "--from-helpdesk", "--promote", "--since", "30d", "--folds", "0")

@@ -28,7 +28,7 @@ def harvest_outcomes(helpdesk: Helpdesk, since: int) -> OutcomeHarvest:
     """Every solved ticket since ``since`` with its outcome (a ticket the helpdesk says nothing
     of ended well: no bad rating, no reopen, no escalation)."""
     known = helpdesk.outcomes(since)
-    rows: list[OutcomeRow] = []
+    rows: list[tuple[int, OutcomeRow]] = []
     rated = 0
     stream = TicketStream(helpdesk, since=since)
     for page in stream.pages(None):
@@ -42,13 +42,16 @@ def harvest_outcomes(helpdesk: Helpdesk, since: int) -> OutcomeHarvest:
                 continue
             outcome = known.get(ticket.id, TicketOutcome())
             rated += outcome.satisfaction in ("good", "bad")
-            rows.append(
-                OutcomeRow(
-                    ticket.subject[:MAX_TEXT],
-                    ticket.description[:MAX_TEXT],
-                    outcome.satisfaction,
-                    outcome.reopens,
-                    outcome.escalated or ticket.helpdesk_escalated,
-                )
+            row = OutcomeRow(
+                ticket.subject[:MAX_TEXT],
+                ticket.description[:MAX_TEXT],
+                outcome.satisfaction,
+                outcome.reopens,
+                outcome.escalated or ticket.helpdesk_escalated,
             )
-    return OutcomeHarvest(rows, len(rows), rated)
+            rows.append((ticket.id, row))
+    # In the order the tickets were made, not the order a list gave them (ServiceNow's keyset
+    # breaks ties in a second by a random sys_id): the seeded held-out split is then the same
+    # on every read of the same tickets.
+    rows.sort(key=lambda pair: pair[0])
+    return OutcomeHarvest([row for _, row in rows], len(rows), rated)

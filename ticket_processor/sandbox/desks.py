@@ -92,6 +92,9 @@ class Desk(Protocol):
     invalid_word: str  # what the helpdesk's refusal of an update says
     # A fresh desk's first ticket id (ServiceNow's first incident is INC0010001).
     first_id: int
+    # Which of a ``SolvedTicket``'s bad outcomes the helpdesk keeps ("rating", "reopen",
+    # "escalation"), the first the one a test gives a ticket whose outcome it cannot keep.
+    outcomes: tuple[str, ...]
 
     @property
     def ops(self) -> dict[str, str]:

@@ -36,6 +36,7 @@ class ServiceNowDesk:
     kind = "servicenow"
     invalid_word = "Data Policy Exception"
     first_id = 10001  # INC0010001
+    outcomes = ("reopen",)  # no rating or escalation on the record
 
     @property
     def ops(self) -> dict[str, str]:
@@ -136,10 +137,12 @@ class ServiceNowDesk:
         return _digits(number)
 
     def import_solved(self, tickets: list[SolvedTicket]) -> list[int]:
-        """Closed incidents (state 7); ServiceNow keeps no rating or escalation on them."""
+        """Closed incidents (state 7) with their reopens (``reopen_count``); ServiceNow keeps no
+        rating or escalation on them."""
         ids = []
         for n, t in enumerate(tickets):
             closed = {"state": "7", "close_code": "Solution provided", "close_notes": "Solved"}
+            closed["reopen_count"] = str(t.reopens)
             number = self._make(
                 NewTicket(t.subject, t.body), f"solved{n}@example.com", closed, None
             )

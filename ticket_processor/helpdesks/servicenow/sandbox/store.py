@@ -219,8 +219,11 @@ class ServiceNowStore:
                 return None
             given = self._values(table, body)
             notes = {name: given.pop(name) for name in JOURNAL_COLUMNS if name in given}
+            reopened = _reopens(table, row.get("state"), given.get("state"))
             row.update(given)
             self._derive(table, row, given, when)
+            if reopened and "reopen_count" in row:
+                row["reopen_count"] = str(int(row["reopen_count"] or "0") + 1)
             row["sys_updated_on"] = when
             row["sys_updated_by"] = user
             row["sys_mod_count"] = str(int(row["sys_mod_count"]) + 1)
@@ -344,3 +347,10 @@ class ServiceNowStore:
             self._hidden = set(state.get("hidden", []))
             self._next_number.update(state.get("next_number", {}))
             self.writes += 1
+
+
+def _reopens(table: str, was: str | None, becomes: str | None) -> bool:
+    """Whether a write takes a resolved record back to work (the instance's reopen rule)."""
+    resolved = RESOLVED_STATES.get(table)
+    closed = CLOSED_STATES.get(table, ())
+    return was == resolved and becomes is not None and becomes not in (resolved, *closed)

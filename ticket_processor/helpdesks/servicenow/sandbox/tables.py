@@ -52,6 +52,9 @@ COLUMNS: dict[str, dict[str, str]] = {
         "watch_list": "",
         "resolved_by": "",
         "closed_by": "",
+        # How often it was reopened after it was resolved (the instance's reopen rule counts
+        # it); what ticketbot's risk head reads as a bad outcome.
+        "reopen_count": "0",
     },
     "sn_customerservice_case": {
         **_TASK,

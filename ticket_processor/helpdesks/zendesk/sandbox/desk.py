@@ -28,6 +28,7 @@ class ZendeskDesk:
 
     invalid_word = "RecordInvalid"
     first_id = 1
+    outcomes = ("rating", "reopen")  # no escalation flag
 
     def __init__(self, sandbox: RunningSandbox) -> None:
         self.sandbox = sandbox
