@@ -1,8 +1,8 @@
-"""The names the helpdesk knows stay away from the LLM, on both helpdesks: a ticket whose
+"""The names the helpdesk knows stay away from the LLM, on every helpdesk: a ticket whose
 requester is "Will Baker", with "May Chen" copied in and the agent "Grace Hopper" assigned,
 mentions all three (full names, surnames, first names in a greeting and a sign-off, an
-e-mail); ``ticketbot run`` sends the stand-in none of them (Freshdesk names a CC by address
-only: the CC's name is not known there), and the ordinary words the first
+e-mail); ``ticketbot run`` sends the stand-in none of them (Freshdesk and ServiceNow name a
+CC by address only: the CC's name is not known there), and the ordinary words the first
 names also are ("will", "in May") reach it as written."""
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ BODY = (
     "Thanks, Will"
 )
 NAMES = ["Baker", "Chen", "Hopper", "Grace", "may.chen", "grace.hopper", "Thanks, Will"]
+CC_BY_ADDRESS = ("freshdesk", "servicenow")
 KEPT = [
     "[NAME]: order 4471 will not ship",
     "Hi [NAME],",
@@ -68,8 +69,9 @@ def test_known_names_do_not_reach_the_llm(
     assert result.exit_code == 0, result.output
     sent = "\n".join(iter_requests(llm))
     assert "order 4471" in sent, "the ticket did not reach the stand-in: the check would be empty"
-    # Freshdesk names a CC by address alone (``cc_emails``): the address goes, the name stays.
-    names = NAMES if desk.kind != "freshdesk" else [n for n in NAMES if n != "Chen"]
+    # Freshdesk (``cc_emails``) and ServiceNow (an address on the watch list) name a CC by
+    # address alone: the address goes, the name stays.
+    names = NAMES if desk.kind not in CC_BY_ADDRESS else [n for n in NAMES if n != "Chen"]
     assert [name for name in names if name in sent] == []
     assert [text for text in KEPT if text not in sent] == []
 

@@ -88,11 +88,13 @@ BASE_FIELDS = (
 
 def fields_for(table: str, custom: tuple[str, ...] = ()) -> str:
     """``sysparm_fields`` for a ticket read: the columns ticketbot maps, the customer's name,
-    e-mail, user name and language through dotted walks, and the ``u_`` columns it fills."""
+    e-mail, user name and language and the assignee's name and e-mail through dotted walks,
+    the watch list, and the ``u_`` columns it fills."""
     who = CUSTOMER[table]
     walked = (f"{who}.name", f"{who}.email", f"{who}.user_name", f"{who}.preferred_language")
     extra = ("hold_reason", "reopen_count") if table == "incident" else ()
-    names = (*BASE_FIELDS, who, *walked, *extra, PARENT[table], *custom)
+    named = ("assigned_to.name", "assigned_to.email", "watch_list")
+    names = (*BASE_FIELDS, who, *walked, *named, *extra, PARENT[table], *custom)
     return ",".join(dict.fromkeys(names))
 
 
@@ -148,15 +150,33 @@ def status_of(table: str, row: dict[str, Any]) -> str:
     return word
 
 
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def people_of(table: str, row: dict[str, Any]) -> tuple[Person, ...]:
+    """Whom the record names: its caller (a case's contact) first, the agent assigned and the
+    addresses on its watch list (a user on it is a sys_id, its name not read); whose names and
+    addresses are redacted before the LLM reads it."""
+    who = CUSTOMER[table]
+    caller = Person(name=_text(row.get(f"{who}.name")), email=_text(row.get(f"{who}.email")))
+    others = (
+        Person(name=_text(row.get("assigned_to.name")), email=_text(row.get("assigned_to.email"))),
+        *(Person(email=entry.strip()) for entry in _text(row.get("watch_list")).split(",")),
+    )
+    named = tuple(person for person in others if person.name or "@" in person.email)
+    if not named:
+        return (caller,) if caller.name or caller.email else ()
+    # The caller stays first even when unnamed: the first person is the one who asked.
+    return (caller, *named)
+
+
 def ticket_fields(
     table: str, row: dict[str, Any], tags: tuple[str, ...], custom: tuple[str, ...] = ()
 ) -> dict[str, Any]:
     """A record in ``models.Ticket``'s names."""
     who = CUSTOMER[table]
-    name, email = row.get(f"{who}.name"), row.get(f"{who}.email")
-    person = Person(
-        name=name if isinstance(name, str) else "", email=email if isinstance(email, str) else ""
-    )
+    email = row.get(f"{who}.email")
     locale = row.get(f"{who}.preferred_language")
     contact = row.get("contact_type")
     return {
@@ -174,7 +194,7 @@ def ticket_fields(
         "channel": CONTACT_CHANNEL.get(contact) if isinstance(contact, str) else None,
         "sender": email if isinstance(email, str) and email else None,
         "custom_fields": {key: row.get(key) or None for key in custom if key in row},
-        "people": (person,) if person.name or person.email else (),
+        "people": people_of(table, row),
         "requester_locale": locale if isinstance(locale, str) and locale else None,
     }
 
