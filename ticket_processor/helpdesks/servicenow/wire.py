@@ -35,7 +35,7 @@ from ...resilience.pacing import RateLimitThrottle
 from ...resilience.retry import Retrier
 from ..transport import HelpdeskTransport
 from ..wire import HelpdeskResponse, StatusRule, Wire, json_body
-from ..write_budget import HelpdeskWriteBudget
+from ..write_budget import NO_CAP, HelpdeskWriteBudget
 
 TABLE_API = "/api/now/table"
 TOKEN_PATH = "/oauth_token.do"  # noqa: S105 - an address, not a secret
@@ -79,6 +79,15 @@ def _answer(answer: HelpdeskResponse, where: str) -> HelpdeskResponse:
     return answer
 
 
+def write_limit(announced: int | None) -> int:
+    """The writes a minute the shared write budget keeps to. ServiceNow documents no write
+    limit: an instance limits the integration user's requests with its rate limit rules, by
+    the hour (``X-RateLimit-Limit``), so a minute gets that hour's sixtieth; with no rule
+    announced there is nothing to keep under (the shared default of 50 a minute paced a run's
+    label and record writes, a quarter of it with the budget's Redis down, to minutes)."""
+    return max(1, announced // 60) if announced else NO_CAP
+
+
 WIRE: Wire[HelpdeskResponse] = Wire(
     name="ServiceNow",
     url_settings=URL_SETTINGS,
@@ -109,6 +118,7 @@ WIRE: Wire[HelpdeskResponse] = Wire(
     details=details,
     shape=_answer,
     rate_limit_headers=("X-RateLimit-Limit", "X-RateLimit-Remaining"),
+    write_limit=write_limit,
     request_id_headers=("X-Request-Id", "X-Transaction-Id"),
     own_answer=own_answer,
 )
