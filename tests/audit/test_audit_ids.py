@@ -2,7 +2,8 @@
 a run in send mode on each sandbox stores each answer's reply id (the one the customer was
 mailed: ``GET /sandbox/outbox``) on its decision and its ``answer`` write; on Freshdesk each
 triage note's id (the ``POST /notes`` answer) too. Zendesk's batched writes (``update_many``
-jobs) name no comment: there the note id stays empty, as docs/reference/audit-store.md says."""
+jobs) and ServiceNow's record ``PATCH`` (a work note is a journal field of it) name no comment:
+there the note id stays empty, as docs/reference/audit-store.md says for Zendesk."""
 
 from __future__ import annotations
 
