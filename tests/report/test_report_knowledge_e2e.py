@@ -60,7 +60,7 @@ def test_report_names_the_articles_to_write_and_the_time_saved(
     # run's discovery sees the outcome, and the report counts the labels kept.
     kept = min(no_source - sent)
     desk_clock.advance(60)
-    desk.sandbox.store.update(kept, {"status": "solved" if desk.kind == "zendesk" else 4})
+    desk.agent_solves(kept)
     result = invoke("run", "--engine", "rules", env={"TICKETBOT_ANSWER_MODE": "send"})
     assert result.exit_code == 0, result.output
     logged = events(tmp_path / "logs")

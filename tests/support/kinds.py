@@ -34,7 +34,6 @@ NOT_YET: dict[str, frozenset[str]] = {
             "macros/test_macro_answers.py",
             "macros/test_macros_on_desks.py",
             "passes/test_cautions_e2e.py",
-            "report/test_report_knowledge_e2e.py",
             "run/test_faults.py",
             "run/test_fields_e2e.py",
             "run/test_fields_midrun.py",
