@@ -21,6 +21,7 @@ pytestmark = pytest.mark.desk(configure=True)
 FIRST_READ = {
     "zendesk": "GET /api/v2/help_center/user_segments",
     "freshdesk": "GET /api/v2/solutions/categories",
+    "servicenow": "GET /api/now/table/kb_knowledge",
 }
 
 
@@ -29,7 +30,7 @@ def test_a_refused_key_is_said_once(
 ) -> None:
     desk.create([NewTicket("Refund", "Please refund my broken order.")])
     monkeypatch.setenv("TICKETBOT_ANSWER_MODE", "draft")  # the answers read the agents first
-    key = next(name for name in desk.env() if name.endswith(("_TOKEN", "_KEY")))
+    key = next(name for name in desk.env() if name.endswith(("_TOKEN", "_KEY", "_PASSWORD")))
     monkeypatch.setenv(key, "wrong-key-123")
     ran = invoke("run", "--engine", "rules")
     assert ran.exit_code == 1, ran.output

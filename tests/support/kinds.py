@@ -30,7 +30,6 @@ NOT_YET: dict[str, frozenset[str]] = {
             "incidents/test_incident_pass.py",
             "incidents/test_incident_rises.py",
             "incidents/test_incident_suggested_shown.py",
-            "kb/test_sync_failure_notes.py",
             "macros/test_macro_answers.py",
             "macros/test_macros_on_desks.py",
             "passes/test_cautions_e2e.py",
