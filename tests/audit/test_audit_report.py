@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from support.cli import invoke
 
 from ticket_processor.audit.store import FILE_NAME
@@ -29,17 +28,8 @@ def solve_as_other(desk: Desk, ticket_id: int) -> None:
     """An agent re-labels the ticket's category ``other`` and solves it."""
     tags = [t for t in desk.snapshot(ticket_id).tags if not t.startswith("ai_category_")]
     tags.append("ai_category_other")
-    env = desk.env()
-    if desk.kind == "zendesk":
-        auth = (f"{env['ZENDESK_EMAIL']}/token", env["ZENDESK_API_TOKEN"])
-        body: dict[str, Any] = {"ticket": {"status": "solved", "tags": tags}}
-        url = f"{env['ZENDESK_URL']}/api/v2/tickets/{ticket_id}.json"
-    else:
-        auth = (env["FRESHDESK_API_KEY"], "X")
-        body = {"status": 4, "tags": tags}
-        url = f"{env['FRESHDESK_URL']}/api/v2/tickets/{ticket_id}"
-    done = requests.put(url, json=body, auth=auth, timeout=10)
-    assert done.status_code == 200, done.text
+    desk.agent_solves(ticket_id, tags=tags)
+    assert sorted(desk.snapshot(ticket_id).tags) == sorted(tags)
 
 
 def figures(*args: str) -> dict[str, Any]:

@@ -177,8 +177,11 @@ class FreshdeskDesk:
         body = f"<p>{html.escape(text)}</p>"
         self.sandbox.store.add_note(ticket_id, body, private=True, user_id=HUMAN_AGENT_ID)
 
-    def agent_solves(self, ticket_id: int) -> None:
-        self.sandbox.store.update(ticket_id, {"status": 4})  # Freshdesk's Resolved
+    def agent_solves(self, ticket_id: int, *, tags: Sequence[str] | None = None) -> None:
+        change: dict[str, Any] = {"status": 4}  # Freshdesk's Resolved
+        if tags is not None:
+            change["tags"] = list(tags)
+        self.sandbox.store.update(ticket_id, change)
 
     def agent_edit(self, ticket_id: int, tag: str, priority: str) -> None:
         ticket = self.sandbox.store.find(ticket_id)

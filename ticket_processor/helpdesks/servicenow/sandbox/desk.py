@@ -16,7 +16,7 @@ from typing import Any
 
 from ....sandbox.desks import HUMAN_AGENT_ID, Asked, NewTicket, Snapshot, SolvedTicket
 from .config import ServiceNowConfig
-from .labels import add_label, labels_of
+from .labels import add_label, labels_of, set_labels
 from .seed import HUMAN_AGENT_USER, add_user
 from .serving import RunningServiceNow, serve_in_thread
 
@@ -215,10 +215,14 @@ class ServiceNowDesk:
         sys_id = self._sys_id(ticket_id)
         self.sandbox.store.update(TABLE, sys_id, {"work_notes": text}, HUMAN_AGENT_USER)
 
-    def agent_solves(self, ticket_id: int) -> None:
-        """The human agent resolves the incident (state 6, with the close code it needs)."""
+    def agent_solves(self, ticket_id: int, *, tags: Sequence[str] | None = None) -> None:
+        """The human agent resolves the incident (state 6, with the close code it needs), its
+        labels first set to ``tags`` when given."""
+        sys_id = self._sys_id(ticket_id)
+        if tags is not None:
+            set_labels(self.sandbox.store, TABLE, sys_id, tags, HUMAN_AGENT_USER)
         resolution = {"state": "6", "close_code": "Solution provided", "close_notes": "Solved"}
-        self.sandbox.store.update(TABLE, self._sys_id(ticket_id), resolution, HUMAN_AGENT_USER)
+        self.sandbox.store.update(TABLE, sys_id, resolution, HUMAN_AGENT_USER)
 
     def agent_edit(self, ticket_id: int, tag: str, priority: str) -> None:
         """The human agent sets impact and urgency so the priority is ``priority``, and adds

@@ -3,6 +3,8 @@ rows tying a label to a record (``table``, ``table_key``), as the instance's tag
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .store import ServiceNowStore
 from .tables import DISPLAY_COLUMN
 
@@ -21,6 +23,20 @@ def add_label(store: ServiceNowStore, table: str, sys_id: str, name: str, user: 
         {"label": label["sys_id"], "table": table, "table_key": sys_id, "title": title},
         user,
     )
+
+
+def set_labels(
+    store: ServiceNowStore, table: str, sys_id: str, names: Sequence[str], user: str
+) -> None:
+    """Leave the record tagged with exactly ``names``: the other entries removed, as a user
+    removing a tag in the web UI deletes its ``label_entry``."""
+    labels = {row["sys_id"]: row["name"] for row in store.rows("label")}
+    for row in store.rows("label_entry"):
+        mine = row["table"] == table and row["table_key"] == sys_id
+        if mine and labels.get(row["label"]) not in names:
+            store.delete("label_entry", row["sys_id"])
+    for name in names:
+        add_label(store, table, sys_id, name, user)
 
 
 def labels_of(store: ServiceNowStore, table: str, sys_id: str) -> list[str]:

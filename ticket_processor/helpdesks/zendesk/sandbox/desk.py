@@ -120,8 +120,11 @@ class ZendeskDesk:
     def refuse_updates(self, ticket_ids: list[int]) -> None:
         self.sandbox.config.invalid_ticket_ids = list(ticket_ids)
 
-    def agent_solves(self, ticket_id: int) -> None:
-        self.sandbox.store.update(ticket_id, {"status": "solved"})
+    def agent_solves(self, ticket_id: int, *, tags: Sequence[str] | None = None) -> None:
+        change: dict[str, Any] = {"status": "solved"}
+        if tags is not None:
+            change["tags"] = list(tags)
+        self.sandbox.store.update(ticket_id, change)
 
     def agent_edit(self, ticket_id: int, tag: str, priority: str) -> None:
         self.sandbox.store.update(ticket_id, {"additional_tags": [tag], "priority": priority})
