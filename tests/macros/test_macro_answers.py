@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 import pytest
-import requests
 from support.answers_desk import create_tickets, outbox, public_comments, publish_help_centre
 from support.cli import invoke
 from support.e2e import events
-from support.macros_desk import TIMEOUT
+from support.macros_desk import NOTE_MACROS, post_macro
 
 from ticket_processor.kb.documents import is_document
 from ticket_processor.kb.index import INDEX_FILE, ArticleIndex
@@ -97,32 +95,7 @@ def test_an_internal_note_is_refused_and_entries_keep_out_of_the_documents_range
 
 
 def _post(desk: Desk, title: str, text: str, *, public: bool = True) -> int:
-    """One shared macro (Zendesk) or canned response in the General folder (Freshdesk)."""
-    env = desk.env()
-    if desk.kind == "zendesk":
-        actions: list[dict[str, Any]] = [{"field": "comment_value", "value": text}]
-        if not public:
-            actions.append({"field": "comment_mode_is_public", "value": "false"})
-        answer = requests.post(
-            f"{desk.url}/api/v2/macros.json",
-            json={"macro": {"title": title, "actions": actions}},
-            auth=(f"{env['ZENDESK_EMAIL']}/token", env["ZENDESK_API_TOKEN"]),
-            timeout=TIMEOUT,
-        )
-        assert answer.status_code == 200, answer.text
-        return int(answer.json()["macro"]["id"])
-    auth = (env["FRESHDESK_API_KEY"], "X")
-    folders = requests.get(f"{desk.url}/api/v2/canned_response_folders", auth=auth, timeout=TIMEOUT)
-    general = next(f["id"] for f in folders.json() if f["name"] == "General")
-    paragraphs = "".join(f"<p>{p}</p>" for p in text.split("\n\n"))
-    answer = requests.post(
-        f"{desk.url}/api/v2/canned_responses",
-        json={"title": title, "content_html": paragraphs, "folder_id": general},
-        auth=auth,
-        timeout=TIMEOUT,
-    )
-    assert answer.status_code == 201, answer.text
-    return int(answer.json()["id"])
+    return post_macro(desk.kind, desk, title, text, public=public)
 
 
 @pytest.mark.desk(configure=True)
@@ -133,7 +106,7 @@ def test_a_public_macro_answers_and_an_unsafe_one_never_reaches_the_customer(
     sso = _post(desk, "Single sign-on with Okta", SSO_TEXT)
     _post(desk, "Outlook calendar sync", CALENDAR_TEXT)
     _post(desk, "Label printer pairing", PRINTER_TEXT)
-    if desk.kind == "zendesk":
+    if desk.kind in NOTE_MACROS:
         _post(desk, "Salesforce bulk import (internal)", PRIVATE_TEXT, public=False)
     cases = SSO + CALENDAR + PRINTER + PRIVATE + [SSO[0]]
     ids = create_tickets(

@@ -103,6 +103,11 @@ _MACROS: dict[str, Callable[[Desk, str, str, bool], int]] = {
 }
 
 
+# The kinds whose macros may be an internal note (Zendesk's private comment, ServiceNow's work
+# note); a canned response is text an agent inserts.
+NOTE_MACROS = frozenset({"zendesk", "servicenow"})
+
+
 def post_macro(desk_kind: str, desk: Desk, title: str, text: str, *, public: bool = True) -> int:
     """One shared macro whose text is a public reply (``public``: else an internal note, where
     the helpdesk has that kind); its id."""
