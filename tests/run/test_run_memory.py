@@ -1,8 +1,8 @@
 """What a run keeps per ticket lasts as long as the ticket is in flight, not the whole run.
 
 A backlog of 100,000 tickets is read in one run; whatever the run keeps of each ticket until it
-ends grows with the backlog (and in ``serve``, with the days it lives). Checked here on both
-helpdesks: once a run is over, the planner keeps no ticket's note language or translations
+ends grows with the backlog (and in ``serve``, with the days it lives). Checked here on every
+helpdesk: once a run is over, the planner keeps no ticket's note language or translations
 (they are kept for a re-plan before the write, and let go once the ticket is written, failed or
 left to the next run). And the encoder's memo keeps the last ``MEMO_SIZE`` vectors unless a pass
 after the run reads the run's vectors again (the incident grouping asks for ``RUN_MEMO_SIZE``).
@@ -16,10 +16,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from support.connected import connected
 from support.events import Events
 
-from ticket_processor.helpdesks.freshdesk.adapter import FreshdeskHelpdesk
-from ticket_processor.helpdesks.freshdesk.wire import FreshdeskTransport
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.models import Helpdesk
 from ticket_processor.passes.planner import ChangePlanner
@@ -43,15 +42,15 @@ FRENCH = NewTicket(
 
 
 def adapter(desk: Desk) -> Helpdesk:
-    env = desk.env()
+    """The desk's helpdesk as a run builds it; Zendesk's with pages of 10 (its export's are a
+    thousand), so the run reads several."""
     if desk.kind == "zendesk":
+        env = desk.env()
         client = ZendeskClient(
             desk.url, email=env["ZENDESK_EMAIL"], api_token=env["ZENDESK_API_TOKEN"]
         )
-        # Pages of 10: the run reads several.
         return ZendeskHelpdesk(client, marker=MARKER, page_size=10)
-    transport = FreshdeskTransport(desk.url, api_key=env["FRESHDESK_API_KEY"])
-    return FreshdeskHelpdesk(transport, marker=MARKER)
+    return connected(desk, marker=MARKER)
 
 
 @pytest.mark.desk(seed=None)

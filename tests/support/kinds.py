@@ -37,7 +37,6 @@ NOT_YET: dict[str, frozenset[str]] = {
             "run/test_fields_stale.py",
             "run/test_llm_text_e2e.py",
             "run/test_replies_e2e.py",
-            "run/test_run_memory.py",
             "run/test_shadow_e2e.py",
             "solved/test_solved_refresh.py",
             "spam/test_spam_customers.py",
