@@ -1,4 +1,4 @@
-"""An LLM that writes what the ticket asked for, on both helpdesks: links, forged header, run,
+"""An LLM that writes what the ticket asked for, on every helpdesk: links, forged header, run,
 label and trailer lines, a citation of an article it was never given, an escape sequence, NUL
 and bidi overrides. The note stored in the sandbox has none of them in an active form, the
 harvest (``learn --from-helpdesk``'s) still reads the note as ticketbot's own guess (not an
@@ -70,10 +70,7 @@ def test_llm_text_is_inert_in_the_stored_note_and_on_the_terminal(
 
     # The harvest, once the ticket is solved, reads the note through the helpdesk as
     # ticketbot's own guess (left out as unreviewed), not as an agent's label.
-    if desk.kind == "zendesk":
-        desk.sandbox.store.update(ticket_id, {"status": "solved"})
-    else:
-        desk.sandbox.store.update(ticket_id, {"status": 4})
+    desk.agent_solves(ticket_id)
     helpdesk = connect(load_settings(dict(desk.env()), env_file=None))
     try:
         assert is_unreviewed(snapshot.tags, standing_note(helpdesk.notes(ticket_id)))

@@ -35,7 +35,6 @@ NOT_YET: dict[str, frozenset[str]] = {
             "run/test_fields_e2e.py",
             "run/test_fields_midrun.py",
             "run/test_fields_stale.py",
-            "run/test_llm_text_e2e.py",
             "run/test_replies_e2e.py",
             "run/test_shadow_e2e.py",
             "solved/test_solved_refresh.py",
