@@ -8,10 +8,8 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
-import requests
 from support.cli import invoke
 from support.e2e import events
 
@@ -28,34 +26,6 @@ TICKETS = [
 TEAM = ["refund", "billing", "bug", "account", "billing"]  # the last one: agents disagree
 
 
-def raw(desk: Desk, ticket_id: int) -> dict[str, Any]:
-    """The ticket as the sandbox holds it, every field, and its comments."""
-    sandbox: Any = desk.sandbox
-    if desk.kind == "zendesk":
-        return {
-            "ticket": dict(sandbox.store.get(ticket_id)),
-            "comments": sandbox.store.comments(ticket_id),
-        }
-    return {
-        "ticket": dict(sandbox.store.find(ticket_id)),
-        "notes": sandbox.store.conversations(ticket_id),
-    }
-
-
-def solve_with_team_tag(desk: Desk, ticket_id: int, category: str) -> None:
-    env = desk.env()
-    if desk.kind == "zendesk":
-        auth = (f"{env['ZENDESK_EMAIL']}/token", env["ZENDESK_API_TOKEN"])
-        body: dict[str, Any] = {"ticket": {"status": "solved", "tags": [f"team_cat_{category}"]}}
-        url = f"{env['ZENDESK_URL']}/api/v2/tickets/{ticket_id}.json"
-    else:
-        auth = (env["FRESHDESK_API_KEY"], "X")
-        body = {"status": 4, "tags": [f"team_cat_{category}"]}
-        url = f"{env['FRESHDESK_URL']}/api/v2/tickets/{ticket_id}"
-    done = requests.put(url, json=body, auth=auth, timeout=10)
-    assert done.status_code == 200, done.text
-
-
 def test_shadow_writes_nothing_and_report_shows_the_agreement(
     desk: Desk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -63,11 +33,11 @@ def test_shadow_writes_nothing_and_report_shows_the_agreement(
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     monkeypatch.setenv("TICKETBOT_SHADOW_LABELS", "category=tag:team_cat_")
     ids = desk.create(TICKETS)
-    before = {i: raw(desk, i) for i in ids}
+    before = {i: desk.held(i) for i in ids}
     ran = invoke("run", "--shadow", "--engine", "rules")
     assert ran.exit_code == 0, ran.output
     assert "shadow run: nothing was written" in ran.output
-    assert {i: raw(desk, i) for i in ids} == before  # not a tag, not a note, not a stamp
+    assert {i: desk.held(i) for i in ids} == before  # not a tag, not a note, not a stamp
     decided = {
         e["ticket_id"]: e["category"]
         for e in events(tmp_path / "logs")
@@ -78,7 +48,7 @@ def test_shadow_writes_nothing_and_report_shows_the_agreement(
     assert not (tmp_path / "state" / "cursor.json").exists()
 
     for ticket_id, category in zip(ids, TEAM, strict=True):
-        solve_with_team_tag(desk, ticket_id, category)
+        desk.agent_solves(ticket_id, tags=[f"team_cat_{category}"])  # their own label
     again = invoke("run", "--shadow", "--engine", "rules")
     assert again.exit_code == 0, again.output
 

@@ -36,7 +36,6 @@ NOT_YET: dict[str, frozenset[str]] = {
             "run/test_fields_midrun.py",
             "run/test_fields_stale.py",
             "run/test_replies_e2e.py",
-            "run/test_shadow_e2e.py",
             "solved/test_solved_refresh.py",
             "spam/test_spam_customers.py",
             "summary/test_summary_dashboard.py",

@@ -123,6 +123,10 @@ class FreshdeskDesk:
                 return int(group["id"])
         return int(directory.create_group({"name": name})["id"])
 
+    def held(self, ticket_id: int) -> dict[str, Any]:
+        store = self.sandbox.store
+        return {"ticket": dict(store.find(ticket_id)), "notes": store.conversations(ticket_id)}
+
     def stats(self) -> dict[str, Any]:
         return self.sandbox.stats()
 

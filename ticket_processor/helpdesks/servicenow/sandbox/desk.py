@@ -182,6 +182,13 @@ class ServiceNowDesk:
         )
         return int(sys_id[:15], 16)
 
+    def held(self, ticket_id: int) -> dict[str, Any]:
+        """The incident's row, its journal (comments and work notes) and its label entries."""
+        store, sys_id = self.sandbox.store, self._sys_id(ticket_id)
+        labels = [row for row in store.rows("label_entry") if row["table_key"] == sys_id]
+        record = dict(store.find(TABLE, sys_id) or {})
+        return {"record": record, "journal": store.journal(TABLE, sys_id), "labels": labels}
+
     def stats(self) -> dict[str, Any]:
         return self.sandbox.stats()
 

@@ -102,6 +102,10 @@ class ZendeskDesk:
                 return int(group_id)
         return int(directory.create_group({"name": name}, self.url)["id"])
 
+    def held(self, ticket_id: int) -> dict[str, Any]:
+        store = self.sandbox.store
+        return {"ticket": dict(store.get(ticket_id)), "comments": store.comments(ticket_id)}
+
     def stats(self) -> dict[str, Any]:
         return self.sandbox.stats()
 
