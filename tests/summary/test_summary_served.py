@@ -34,8 +34,7 @@ def test_serve_fills_and_refreshes_the_summary(
         desk.agent_replies(ticket, "I have refunded the duplicate charge today.")
         desk_clock.advance(5)
         desk.requester_says(ticket, "My bank says it never received the refund.")
-        second = {"invocation": "inv-2"} if desk.kind == "zendesk" else {}
-        reply = delivery_for(desk.kind, ticket, "reply", **second)
+        reply = delivery_for(desk.kind, ticket, "reply", invocation="inv-2")
         assert server.deliver(desk.kind, *reply).status_code == 200
         server.drained()
     # The server's stop waits for the summaries under way.
