@@ -41,7 +41,6 @@ NOT_YET: dict[str, frozenset[str]] = {
             "summary/test_summary_dashboard.py",
             "summary/test_summary_e2e.py",
             "summary/test_summary_served.py",
-            "triage/test_routing_deleted_group.py",
         }
     ),
 }

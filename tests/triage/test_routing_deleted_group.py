@@ -1,7 +1,7 @@
 """A routed group deleted in the helpdesk mid-life: runs go on, one alert, checks fail.
 
-Each helpdesk deletes the group through its own API (``DELETE /api/v2/groups/{id}``: Zendesk
-marks it ``deleted``, Freshdesk removes it). The next runs still triage every new ticket and
+Each helpdesk's admin deletes the group (``Desk.delete_group``: Zendesk marks it ``deleted``,
+Freshdesk and ServiceNow remove it). The next runs still triage every new ticket and
 apply the rest of the route; the webhook hears of it once; ``health`` and ``routes check``
 fail naming the route and the group until the group is back.
 """
@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
-import requests
 from support.cli import invoke
+from support.connected import connected
 from support.webhook import Receiver
 
 from ticket_processor.sandbox.desks import Desk, NewTicket
@@ -35,32 +34,13 @@ add_tags = ["seen"]
 TICKET = NewTicket("Charged twice", "I was charged twice for my invoice, please refund.")
 
 
-def _auth(desk: Desk) -> tuple[str, str]:
-    env = desk.env()
-    if desk.kind == "zendesk":
-        return f"{env['ZENDESK_EMAIL']}/token", env["ZENDESK_API_TOKEN"]
-    return env["FRESHDESK_API_KEY"], "X"
-
-
-def _api(desk: Desk, method: str, path: str, body: Any = None) -> requests.Response:
-    return requests.request(
-        method, f"{desk.url}/api/v2/{path}", json=body, auth=_auth(desk), timeout=5
-    )
-
-
-def _create_group(desk: Desk, name: str) -> int:
-    body = {"group": {"name": name}} if desk.kind == "zendesk" else {"name": name}
-    answer = _api(desk, "POST", "groups", body)
-    assert answer.status_code == 201, answer.text
-    found = answer.json()
-    return int((found["group"] if desk.kind == "zendesk" else found)["id"])
-
-
-def _ticket(desk: Desk, ticket_id: int) -> dict[str, Any]:
-    answer = _api(desk, "GET", f"tickets/{ticket_id}")
-    assert answer.status_code == 200, answer.text
-    found: dict[str, Any] = answer.json()
-    return found["ticket"] if desk.kind == "zendesk" else found
+def _listed(desk: Desk) -> set[int]:
+    """The ids of the groups ticketbot reads from the helpdesk now."""
+    helpdesk = connected(desk)
+    try:
+        return {group.id for group in helpdesk.groups()}
+    finally:
+        helpdesk.close()
 
 
 def _run(env: dict[str, str]) -> tuple[int, str]:
@@ -74,29 +54,26 @@ def test_a_deleted_group_skips_its_route_alerts_once_and_fails_the_checks(
     routes = tmp_path / "routes.toml"
     routes.write_text(ROUTES, encoding="utf-8")
     env = {"TICKETBOT_ROUTES": str(routes), "TICKETBOT_ALERT_WEBHOOK": receiver.url}
-    group_id = _create_group(desk, "Money Desk")
+    group_id = desk.group("Money Desk")
 
     [first] = desk.create([TICKET])
     code, output = _run(env)
     assert code == 0, output
-    assert _ticket(desk, first)["group_id"] == group_id
+    assert desk.group_of(first) == group_id
     assert invoke("routes", "check", env=env).exit_code == 0
 
-    assert _api(desk, "DELETE", f"groups/{group_id}").status_code == 204
-    if desk.kind == "zendesk":  # marked deleted, still served by id
-        shown = _api(desk, "GET", f"groups/{group_id}").json()["group"]
-        assert shown["deleted"] is True
-    else:  # removed
-        assert _api(desk, "GET", f"groups/{group_id}").status_code == 404
+    assert group_id in _listed(desk)
+    desk.delete_group(group_id)
+    # Gone from the groups ticketbot reads (Zendesk's marked deleted, the others' removed).
+    assert group_id not in _listed(desk)
 
     for _ in range(2):  # two scheduled runs after the deletion
         [new] = desk.create([TICKET])
         code, output = _run(env)
         assert code == 0, output
         assert "route \"money\": group 'Money Desk'" in output  # the warning names both
-        ticket = _ticket(desk, new)
-        assert ticket["group_id"] is None  # not placed: the group is gone
-        tags = set(ticket["tags"])
+        assert desk.group_of(new) is None  # not placed: the group is gone
+        tags = set(desk.snapshot(new).tags)
         assert {"ai_money", "ai_seen"} <= tags  # the rest of the route, and the other route
         assert "ai_processed" in tags
 
@@ -125,7 +102,7 @@ def test_a_deleted_group_skips_its_route_alerts_once_and_fails_the_checks(
 
     # The group is back (recreated under the same name): the checks pass, and a later loss
     # would alert anew.
-    _create_group(desk, "Money Desk")
+    desk.group("Money Desk")
     assert invoke("routes", "check", env=env).exit_code == 0
     code, output = _run(env)
     assert code == 0, output

@@ -127,6 +127,15 @@ class Desk(Protocol):
         routing names), the group made if the helpdesk has none of that name."""
         ...
 
+    def delete_group(self, group_id: int) -> None:
+        """An admin deletes the group (Zendesk marks it deleted, Freshdesk and ServiceNow
+        remove it); the tickets in it keep the id."""
+        ...
+
+    def group_of(self, ticket_id: int) -> int | None:
+        """The id of the group the ticket is assigned to (None: no group)."""
+        ...
+
     def held(self, ticket_id: int) -> dict[str, Any]:
         """Everything the sandbox holds of the ticket, as it stores it (every field, every
         message, its tags): what a test compares to show that nothing was written."""

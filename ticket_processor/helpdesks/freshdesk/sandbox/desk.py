@@ -123,6 +123,13 @@ class FreshdeskDesk:
                 return int(group["id"])
         return int(directory.create_group({"name": name})["id"])
 
+    def delete_group(self, group_id: int) -> None:
+        self.sandbox.store.directory.delete_group(group_id)
+
+    def group_of(self, ticket_id: int) -> int | None:
+        group_id = self.sandbox.store.find(ticket_id).get("group_id")
+        return None if group_id is None else int(group_id)
+
     def held(self, ticket_id: int) -> dict[str, Any]:
         store = self.sandbox.store
         return {"ticket": dict(store.find(ticket_id)), "notes": store.conversations(ticket_id)}

@@ -182,6 +182,20 @@ class ServiceNowDesk:
         )
         return int(sys_id[:15], 16)
 
+    def delete_group(self, group_id: int) -> None:
+        """The ``sys_user_group`` row deleted; an incident's ``assignment_group`` keeps the
+        sys_id (a dangling reference, as an instance leaves it)."""
+        store = self.sandbox.store
+        prefix = f"{group_id:015x}"
+        groups = store.rows("sys_user_group")
+        (sys_id,) = [row["sys_id"] for row in groups if row["sys_id"].startswith(prefix)]
+        store.delete("sys_user_group", sys_id)
+
+    def group_of(self, ticket_id: int) -> int | None:
+        row = self.sandbox.store.find(TABLE, self._sys_id(ticket_id)) or {}
+        sys_id = row.get("assignment_group") or ""
+        return int(sys_id[:15], 16) if sys_id else None
+
     def held(self, ticket_id: int) -> dict[str, Any]:
         """The incident's row, its journal (comments and work notes) and its label entries."""
         store, sys_id = self.sandbox.store, self._sys_id(ticket_id)

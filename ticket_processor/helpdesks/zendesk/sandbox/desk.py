@@ -102,6 +102,14 @@ class ZendeskDesk:
                 return int(group_id)
         return int(directory.create_group({"name": name}, self.url)["id"])
 
+    def delete_group(self, group_id: int) -> None:
+        if not self.sandbox.store.directory.delete_group(group_id):
+            raise KeyError(f"no group {group_id}")
+
+    def group_of(self, ticket_id: int) -> int | None:
+        group_id = self.sandbox.store.get(ticket_id).get("group_id")
+        return None if group_id is None else int(group_id)
+
     def held(self, ticket_id: int) -> dict[str, Any]:
         store = self.sandbox.store
         return {"ticket": dict(store.get(ticket_id)), "comments": store.comments(ticket_id)}
