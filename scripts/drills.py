@@ -38,13 +38,13 @@ Crash consistency of ``ticketbot run``: SIGKILL it at random moments, then check
 
 What it does:
 
-1. starts the Zendesk sandbox (``--helpdesk freshdesk``: the Freshdesk one; both as a ``Desk``,
-   ``ticket_processor/sandbox/desks.py``, as the tests drive them) and the OpenAI stand-in as
-   threads of this process, and seeds one backlog of ``--tickets`` open tickets (some with an
-   agent's tags, some with a priority a human set), all from a seeded RNG;
+1. starts the Zendesk sandbox (``--helpdesk freshdesk`` or ``servicenow``: that one; each as a
+   ``Desk``, ``ticket_processor/sandbox/desks.py``, as the tests drive them) and the OpenAI
+   stand-in as threads of this process, and seeds one backlog of ``--tickets`` open tickets
+   (some with an agent's tags, some with a priority a human set), all from a seeded RNG;
 2. ``--kills`` times: starts ``python -m ticket_processor run`` as a child process and sends it
    SIGKILL at a random moment (seeded): half the time up to ``--max-delay`` seconds after the
-   run's first request to Zendesk, half the time up to a quarter of that after its first write
+   run's first request to the helpdesk, half the time up to a quarter of that after its first write
    request, so that many kills land while a job is queued, polled or being recorded. The
    stand-in answers after ``--llm-latency`` seconds and the sandbox runs each ``update_many``
    job ``--job-delay-ms`` late, so a run takes a while;
@@ -97,7 +97,7 @@ class CampaignSettings:
     workers: int = 4
     max_delay: float = 2.0
     job_delay_ms: float = 150.0
-    helpdesk: str = "zendesk"  # or "freshdesk"
+    helpdesk: str = "zendesk"  # or any kind the registry lists
 
 
 @dataclass
@@ -448,7 +448,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--max-delay",
         type=float,
         default=defaults.max_delay,
-        help="latest kill, in seconds after the run's first Zendesk request",
+        help="latest kill, in seconds after the run's first helpdesk request",
     )
     parser.add_argument(
         "--job-delay-ms", type=float, default=defaults.job_delay_ms, help="sandbox job delay"
@@ -526,7 +526,7 @@ note announces a reply has exactly one, and nothing is left planned. Exit 1 on a
 class CrashSettings:
     kills: int = 20
     seed: int = 7
-    helpdesk: str = "zendesk"  # or "freshdesk"
+    helpdesk: str = "zendesk"  # or any kind the registry lists
     latency_ms: float = 40.0  # the sandbox answers every request this late: sends last a while
     after_mail_delay: float = 0.3  # the most a kill timed from a mail waits after it
     max_delay: float = 3.0
