@@ -30,7 +30,6 @@ NOT_YET: dict[str, frozenset[str]] = {
             "incidents/test_incident_rises.py",
             "incidents/test_incident_suggested_shown.py",
             "macros/test_macros_on_desks.py",
-            "passes/test_cautions_e2e.py",
             "run/test_fields_e2e.py",
             "run/test_fields_midrun.py",
             "run/test_fields_stale.py",

@@ -45,6 +45,9 @@ STATES = {
 AWAITING_CALLER = "1"  # incident's hold_reason: On Hold, Awaiting Caller is ticketbot's pending
 CUSTOMER = {"incident": "caller_id", "sn_customerservice_case": "contact"}
 PARENT = {"incident": "parent_incident", "sn_customerservice_case": "parent"}
+# The customer's organisation: an incident's caller's company, a case's account (a customer
+# the team knows, whom the spam gate never gates on its head's guess alone).
+ORGANISATION = {"incident": "caller_id.company", "sn_customerservice_case": "account"}
 # ticketbot's status -> the table's state (and an incident's hold reason).
 STATE_OF = {
     "incident": {
@@ -88,13 +91,14 @@ BASE_FIELDS = (
 
 def fields_for(table: str, custom: tuple[str, ...] = ()) -> str:
     """``sysparm_fields`` for a ticket read: the columns ticketbot maps, the customer's name,
-    e-mail, user name and language and the assignee's name and e-mail through dotted walks,
-    the watch list, and the ``u_`` columns it fills."""
+    e-mail, user name and language, the assignee's name and e-mail and the organisation
+    through dotted walks, the watch list, and the ``u_`` columns it fills."""
     who = CUSTOMER[table]
     walked = (f"{who}.name", f"{who}.email", f"{who}.user_name", f"{who}.preferred_language")
     extra = ("hold_reason", "reopen_count") if table == "incident" else ()
     named = ("assigned_to.name", "assigned_to.email", "watch_list")
-    names = (*BASE_FIELDS, who, *walked, *named, *extra, PARENT[table], *custom)
+    names = (*BASE_FIELDS, who, *walked, *named, ORGANISATION[table], *extra, PARENT[table])
+    names = (*names, *custom)
     return ",".join(dict.fromkeys(names))
 
 
@@ -191,6 +195,7 @@ def ticket_fields(
         "group_id": sys_int(row.get("assignment_group")),
         "assignee_id": sys_int(row.get("assigned_to")),
         "requester_id": sys_int(row.get(who)),
+        "organization_id": sys_int(row.get(ORGANISATION[table])),
         "channel": CONTACT_CHANNEL.get(contact) if isinstance(contact, str) else None,
         "sender": email if isinstance(email, str) and email else None,
         "custom_fields": {key: row.get(key) or None for key in custom if key in row},

@@ -100,6 +100,9 @@ class ServiceNowDesk:
             fields["watch_list"] = ",".join(email for _, email in ticket.cc)
         if ticket.locale:
             store.update("sys_user", caller, {"preferred_language": ticket.locale}, "system")
+        if ticket.organization is not None:  # the caller works for a customer company
+            company = self._company(f"Customer {ticket.organization}")
+            store.update("sys_user", caller, {"company": company}, "system")
         if ticket.agent:
             name, agent_email = ticket.agent
             fields["assigned_to"] = add_user(store, agent_email, name, agent_email)
@@ -109,6 +112,13 @@ class ServiceNowDesk:
         for tag in ticket.tags:
             add_label(store, TABLE, made["sys_id"], tag, self._api_user)
         return made["number"]
+
+    def _company(self, name: str) -> str:
+        store = self.sandbox.store
+        found = [row["sys_id"] for row in store.rows("core_company") if row["name"] == name]
+        if found:
+            return str(found[0])
+        return str(store.insert("core_company", {"name": name}, "system")["sys_id"])
 
     def create(self, tickets: list[NewTicket]) -> list[int]:
         ids = []

@@ -101,6 +101,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "vip": "false",
         "time_zone": "",
         "preferred_language": "",
+        "company": "",  # ref core_company: the customer company the user works for
     },
     "sys_user_group": {"name": "", "active": "true", "description": "", "email": "", "manager": ""},
     "sys_user_grmember": {"user": "", "group": ""},
@@ -153,6 +154,7 @@ COLUMNS: dict[str, dict[str, str]] = {
     },
     "sys_number": {"category": "", "prefix": "", "number": "", "maximum_digits": "7"},
     "customer_account": {"name": "", "number": "", "customer": "true"},
+    "core_company": {"name": "", "customer": "true"},
 }
 
 # table -> column -> the table it references.
@@ -181,6 +183,7 @@ REFERENCES: dict[str, dict[str, str]] = {
         "assigned_to": "sys_user",
         "opened_by": "sys_user",
     },
+    "sys_user": {"company": "core_company"},
     "sys_user_group": {"manager": "sys_user"},
     "sys_user_grmember": {"user": "sys_user", "group": "sys_user_group"},
     "sys_user_has_role": {"user": "sys_user", "role": "sys_user_role"},
@@ -205,6 +208,7 @@ DISPLAY_COLUMN: dict[str, str] = {
     "user_criteria": "name",
     "sys_template": "name",
     "customer_account": "name",
+    "core_company": "name",
     "sys_choice": "label",
     "sys_number": "prefix",
 }
