@@ -34,7 +34,6 @@ NOT_YET: dict[str, frozenset[str]] = {
             "run/test_fields_midrun.py",
             "run/test_fields_stale.py",
             "solved/test_solved_refresh.py",
-            "spam/test_spam_customers.py",
             "summary/test_summary_dashboard.py",
             "summary/test_summary_e2e.py",
             "summary/test_summary_served.py",
