@@ -60,7 +60,7 @@ class SolvedTicket:
 
 
 @dataclass(frozen=True)
-class Asked:
+class ListedTicket:
     """A ticket as the desk's list shows it: its id, its subject and who asked it (the
     requester's id in the helpdesk, as text: Zendesk's and Freshdesk's ints, a sys_id)."""
 
@@ -118,7 +118,7 @@ class Desk(Protocol):
     def create(self, tickets: list[NewTicket]) -> list[int]: ...
     def snapshot(self, ticket_id: int) -> Snapshot: ...
     def ids(self) -> list[int]: ...
-    def asked(self) -> list[Asked]:
+    def asked(self) -> list[ListedTicket]:
         """Every ticket on the desk, in the order the desk made them."""
         ...
 

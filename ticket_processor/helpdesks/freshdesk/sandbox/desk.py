@@ -10,7 +10,14 @@ from contextlib import contextmanager
 from typing import Any
 
 from ....models import Priority
-from ....sandbox.desks import HUMAN_AGENT_ID, UNLIMITED, Asked, NewTicket, Snapshot, SolvedTicket
+from ....sandbox.desks import (
+    HUMAN_AGENT_ID,
+    UNLIMITED,
+    ListedTicket,
+    NewTicket,
+    Snapshot,
+    SolvedTicket,
+)
 from ....writeback.note import NOTE_HEADER
 from ..records import PRIORITY_FROM_FRESHDESK, PRIORITY_TO_FRESHDESK
 from .config import FreshdeskConfig, PlanLimits
@@ -110,9 +117,9 @@ class FreshdeskDesk:
     def ids(self) -> list[int]:
         return [int(t["id"]) for t in self.sandbox.store.all_tickets()]
 
-    def asked(self) -> list[Asked]:
+    def asked(self) -> list[ListedTicket]:
         return [
-            Asked(int(t["id"]), str(t["subject"]), str(t["requester_id"]))
+            ListedTicket(int(t["id"]), str(t["subject"]), str(t["requester_id"]))
             for t in self.sandbox.store.all_tickets()
         ]
 

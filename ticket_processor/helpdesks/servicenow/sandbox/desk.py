@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from ....sandbox.desks import HUMAN_AGENT_ID, Asked, NewTicket, Snapshot, SolvedTicket
+from ....sandbox.desks import HUMAN_AGENT_ID, ListedTicket, NewTicket, Snapshot, SolvedTicket
 from .config import ServiceNowConfig
 from .labels import add_label, labels_of, set_labels
 from .seed import HUMAN_AGENT_USER, add_user
@@ -174,9 +174,9 @@ class ServiceNowDesk:
     def ids(self) -> list[int]:
         return [_digits(row["number"]) for row in self.sandbox.store.rows(TABLE)]
 
-    def asked(self) -> list[Asked]:
+    def asked(self) -> list[ListedTicket]:
         return [
-            Asked(_digits(row["number"]), row["short_description"], row.get("caller_id", ""))
+            ListedTicket(_digits(row["number"]), row["short_description"], row.get("caller_id", ""))
             for row in self.sandbox.store.rows(TABLE)
         ]
 

@@ -8,7 +8,14 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from ....sandbox.desks import HUMAN_AGENT_ID, UNLIMITED, Asked, NewTicket, Snapshot, SolvedTicket
+from ....sandbox.desks import (
+    HUMAN_AGENT_ID,
+    UNLIMITED,
+    ListedTicket,
+    NewTicket,
+    Snapshot,
+    SolvedTicket,
+)
 from ....writeback.note import NOTE_HEADER
 from .config import SandboxConfig
 from .records import VIA_MAIL, iso
@@ -89,9 +96,9 @@ class ZendeskDesk:
     def ids(self) -> list[int]:
         return [int(t["id"]) for t in self.sandbox.store.all_tickets()]
 
-    def asked(self) -> list[Asked]:
+    def asked(self) -> list[ListedTicket]:
         return [
-            Asked(int(t["id"]), str(t["subject"]), str(t["requester_id"]))
+            ListedTicket(int(t["id"]), str(t["subject"]), str(t["requester_id"]))
             for t in self.sandbox.store.all_tickets()
         ]
 
