@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from support.events import Events
-from support.incident_scenario import Spec, load_freshdesk, load_zendesk
+from support.incident_scenario import LOADERS, Spec
 from support.webhook import Receiver
 from support.word_encoder import encode
 
@@ -57,11 +57,15 @@ class Counted:
         return getattr(self.inner, name)
 
 
-def _requester(kind: str, sandbox: Any, ticket_id: int) -> int:
-    store = sandbox.store
-    return int(
-        (store.get(ticket_id) if kind == "zendesk" else store.find(ticket_id))["requester_id"]
-    )
+def _requesters(ids: list[int]) -> dict[int, int]:
+    """Each ticket's requester as ticketbot reads it from the helpdesk, whichever kind."""
+    helpdesk = connect(load_settings(os.environ))
+    try:
+        found = {t.id: t.requester_id for t in helpdesk.tickets(ids)}
+    finally:
+        helpdesk.close()
+    assert all(found.get(i) is not None for i in ids), found
+    return {i: int(found[i] or 0) for i in ids}
 
 
 def _scene(
@@ -102,15 +106,16 @@ def _scene(
         )
         for i in range(unrelated)
     ]
-    load = load_zendesk if kind == "zendesk" else load_freshdesk
+    load = LOADERS[kind]
     load(desk, history)
     ids = load(desk, today)
+    requesters = _requesters(ids)
     sightings = [
         Sighting(
             t,
             s.subject,
             f"{s.subject}\n{s.body}",
-            _requester(kind, desk, t),
+            requesters[t],
             s.created_at,
             "bug",
             True,

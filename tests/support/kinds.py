@@ -27,7 +27,6 @@ NOT_YET: dict[str, frozenset[str]] = {
             "commands/test_explain_missing_ticket.py",
             "incidents/test_incident_history.py",
             "incidents/test_incident_pass.py",
-            "incidents/test_incident_rises.py",
             "incidents/test_incident_suggested_shown.py",
             "macros/test_macros_on_desks.py",
             "run/test_fields_e2e.py",
