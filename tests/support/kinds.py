@@ -24,7 +24,6 @@ TESTS = Path(__file__).resolve().parents[1]
 NOT_YET: dict[str, frozenset[str]] = {
     "servicenow": frozenset(
         {
-            "commands/test_explain_missing_ticket.py",
             "incidents/test_incident_history.py",
             "incidents/test_incident_pass.py",
             "incidents/test_incident_suggested_shown.py",
