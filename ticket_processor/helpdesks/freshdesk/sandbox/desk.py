@@ -39,7 +39,7 @@ class FreshdeskDesk:
 
     invalid_word = "Validation failed"
     first_id = 1
-    outcomes = ("escalation", "rating")  # no reopen count
+    outcomes: tuple[str, ...] = ("escalation", "rating")  # no reopen count
 
     def __init__(self, sandbox: RunningFreshdesk) -> None:
         self.sandbox = sandbox

@@ -36,7 +36,7 @@ class ServiceNowDesk:
     kind = "servicenow"
     invalid_word = "Data Policy Exception"
     first_id = 10001  # INC0010001
-    outcomes = ("reopen",)  # no rating or escalation on the record
+    outcomes: tuple[str, ...] = ("reopen",)  # no rating or escalation on the record
 
     @property
     def ops(self) -> dict[str, str]:

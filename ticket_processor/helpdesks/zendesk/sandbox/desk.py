@@ -35,7 +35,7 @@ class ZendeskDesk:
 
     invalid_word = "RecordInvalid"
     first_id = 1
-    outcomes = ("rating", "reopen")  # no escalation flag
+    outcomes: tuple[str, ...] = ("rating", "reopen")  # no escalation flag
 
     def __init__(self, sandbox: RunningSandbox) -> None:
         self.sandbox = sandbox
