@@ -11,7 +11,6 @@ encoder), PagerDuty its stand-in and the alert webhook the hook receiver, all re
 from __future__ import annotations
 
 import os
-import random
 import time
 from pathlib import Path
 from typing import Any
@@ -19,49 +18,14 @@ from typing import Any
 import pytest
 from support.cli import invoke
 from support.e2e import events
-from support.incident_scenario import (
-    _OUTAGE_EN,
-    _OUTAGE_OTHER,
-    HOUR,
-    Hour,
-    Spec,
-    history_ticket,
-    load_freshdesk,
-    load_zendesk,
-)
+from support.first_seen import genuine, reports, throwaway, week
+from support.incident_scenario import Spec, load_freshdesk, load_zendesk
 from support.webhook import Receiver
 
 from ticket_processor.sandbox.pagerduty import PagerDutyStandin
 
 pytestmark = pytest.mark.desk(raw=True, configure=True)
 ROUTING_KEY = "R0UT1NGKEY0123456789abcdef012345"
-# What an attacker varies to make one invented fault read as many customers' reports.
-_OPENERS = ("", "Hi, ", "Hello team, ", "Urgent: ", "Hey, ", "Good morning. ")
-_CLOSERS = ("", " Please fix.", " Order {o}.", " Help!", " Thanks.", " Any news?")
-
-
-def _week(now: int) -> list[Spec]:
-    """The helpdesk's week: 150 ordinary tickets, solved (their requesters are customers the
-    helpdesk knows), and one from eight days before (history enough to link)."""
-    built = Hour(random.Random(7), now)
-    built.week(150)
-    return [history_ticket(now), *sorted(built.specs, key=lambda s: s.created_at)]
-
-
-def _reports(count: int, emails: list[str], now: int, seed: int) -> list[Spec]:
-    """``count`` reports of the checkout's 502 in varied words and languages, in the last hour."""
-    rng = random.Random(seed)
-    texts = [*_OUTAGE_EN, *_OUTAGE_OTHER]
-    specs = []
-    for n in range(count):
-        subject, body = texts[n % len(texts)]
-        body = body.format(p=rng.choice(("lamp", "kettle", "desk", "chair", "backpack")))
-        body = (
-            rng.choice(_OPENERS) + body + rng.choice(_CLOSERS).format(o=rng.randint(10**5, 10**6))
-        )
-        at = rng.randint(now - HOUR + 60, now - 60)
-        specs.append(Spec(subject, body, emails[n], at, "open", "outage"))
-    return sorted(specs, key=lambda s: s.created_at)
 
 
 def _run(desk_kind: str, desk: Any, receiver: Receiver, monkeypatch: pytest.MonkeyPatch,
@@ -70,7 +34,7 @@ def _run(desk_kind: str, desk: Any, receiver: Receiver, monkeypatch: pytest.Monk
     incident events."""
     now = int(time.time())
     load = load_zendesk if desk_kind == "zendesk" else load_freshdesk
-    load(desk, _week(now))
+    load(desk, week(now))
     ids = load(desk, specs)
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.setenv("TICKETBOT_INCIDENTS", "true")
@@ -84,6 +48,12 @@ def _run(desk_kind: str, desk: Any, receiver: Receiver, monkeypatch: pytest.Monk
     return result, ids, paged
 
 
+def _notes(desk_kind: str, desk: Any, ticket_id: int) -> list[str]:
+    if desk_kind == "zendesk":
+        return [c["body"] for c in desk.store.comments(ticket_id)[1:] if not c["public"]]
+    return [c["body_text"] for c in desk.store.conversations(ticket_id) if c["private"]]
+
+
 def _tags(desk_kind: str, desk: Any, ticket_id: int) -> set[str]:
     found = desk.store.get(ticket_id) if desk_kind == "zendesk" else desk.store.find(ticket_id)
     return set(found["tags"])
@@ -94,9 +64,8 @@ def test_a_burst_from_first_seen_addresses_is_suggested_and_pages_nobody(
     desk_kind: str, desk: Any, receiver: Receiver, monkeypatch: pytest.MonkeyPatch, count: int
 ) -> None:
     now = int(time.time())
-    throwaway = [f"x{n}@mail.test" for n in range(1, count + 1)]
     result, ids, paged = _run(
-        desk_kind, desk, receiver, monkeypatch, _reports(count, throwaway, now, seed=count)
+        desk_kind, desk, receiver, monkeypatch, reports(throwaway(count), now, seed=count)
     )
 
     assert paged == []
@@ -106,6 +75,7 @@ def test_a_burst_from_first_seen_addresses_is_suggested_and_pages_nobody(
     assert " 0 linked to an incident" in result.output, result.output
     suggested = [t for t in ids if "ai_incident_suggested" in _tags(desk_kind, desk, t)]
     assert len(suggested) >= 5, result.output
+    assert "first seen in this burst" in _notes(desk_kind, desk, suggested[0])[-1]
     assert "first seen in this burst" in result.output, result.output
     assert "first-seen addresses on one domain, mail.test" in result.output, result.output
     [vouched] = [
@@ -120,15 +90,8 @@ def test_a_genuine_outage_from_known_customers_is_linked_and_pages_once(
     desk_kind: str, desk: Any, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     now = int(time.time())
-    known = list(dict.fromkeys(s.email for s in _week(now)[1:]))[:15]
-    new = [f"{name}@{domain}" for name, domain in zip(
-        ("ana", "bo", "chen", "dara", "eli", "fatou", "gus", "hana", "ivo", "jun"),
-        ("gmail.example", "web.example", "outlook.example", "acme.example", "uni.example",
-         "mail.example", "shop.example", "home.example", "isp.example", "corp.example"),
-        strict=True,
-    )]  # fmt: skip
     result, ids, paged = _run(
-        desk_kind, desk, receiver, monkeypatch, _reports(25, known + new, now, seed=3)
+        desk_kind, desk, receiver, monkeypatch, reports(genuine(now), now, seed=3)
     )
 
     assert len([e for e in paged if e["event_action"] == "trigger"]) == 1, paged
@@ -137,5 +100,6 @@ def test_a_genuine_outage_from_known_customers_is_linked_and_pages_once(
     [vouched] = [
         e for e in events(Path(os.environ["TICKETBOT_LOG_DIR"])) if e["event"] == "incident_vouched"
     ]
-    assert vouched["vouched"] >= 12, vouched
+    assert vouched["vouched"] == 15, vouched
+    assert vouched["first_seen"] == 10
     assert vouched["held"] is False
