@@ -38,6 +38,8 @@ _DIGITS = re.compile(r"\d+")
 NEAR_IDENTICAL = 0.8
 # Texts compared pairwise for the shape (the rest are not read: the shape is a description).
 SHAPE_TEXTS = 200
+# Fewer addresses or texts than this sharing a trait are a coincidence, not a shape.
+SHAPE_AT_LEAST = 3
 
 
 @dataclass
@@ -116,19 +118,20 @@ def vouch(
 
 def burst_shape(addresses: Sequence[str], texts: Sequence[str]) -> list[str]:
     """What the first-seen addresses and the texts share, said in words: one domain or one
-    pattern for at least half of the addresses, near-identical texts for at least half."""
+    pattern for at least half of the addresses, near-identical texts for at least half (each
+    for at least ``SHAPE_AT_LEAST`` of them)."""
     said: list[str] = []
     if len(addresses) >= 2:
         domains = Counter(a.rpartition("@")[2] for a in addresses)
         domain, many = domains.most_common(1)[0]
-        if domain and 2 * many >= len(addresses):
+        if domain and many >= SHAPE_AT_LEAST and 2 * many >= len(addresses):
             said.append(f"{many} first-seen addresses on one domain, {domain}")
         patterns = Counter(_DIGITS.sub("<n>", a) for a in addresses)
         pattern, many = patterns.most_common(1)[0]
-        if "<n>" in pattern and 2 * many >= len(addresses):
+        if "<n>" in pattern and many >= SHAPE_AT_LEAST and 2 * many >= len(addresses):
             said.append(f"{many} first-seen addresses of one pattern, {pattern}")
     copies = _near_identical(texts[:SHAPE_TEXTS])
-    if len(texts) >= 2 and 2 * copies >= min(len(texts), SHAPE_TEXTS):
+    if copies >= SHAPE_AT_LEAST and 2 * copies >= min(len(texts), SHAPE_TEXTS):
         said.append(f"{copies} near-identical texts")
     return said
 
