@@ -348,7 +348,7 @@ class Hour:
         for spec in ordered:
             if spec.repeat_of is not None:
                 spec.repeat_of = position[spec.repeat_of]
-        return ordered
+        return known_reporters(ordered)
 
 
 def scenario(n_ordinary: int = 1000, *, now: int, seed: int = 7) -> list[Spec]:
@@ -361,7 +361,7 @@ def scenario(n_ordinary: int = 1000, *, now: int, seed: int = 7) -> list[Spec]:
         built.add(template, "outage", built.recent(), "open")
     for _ in range(20):
         built.add(rng.choice(_CANCEL), "cancel", built.recent(), "open")
-    return known_reporters(built.rest_of_hour())
+    return built.rest_of_hour()
 
 
 def known_reporters(specs: list[Spec]) -> list[Spec]:
