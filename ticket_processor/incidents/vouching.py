@@ -109,7 +109,7 @@ def vouch(
         if seen.address:
             addresses[seen.requester] = seen.address.lower()
     requesters = list(dict.fromkeys(incident.requesters))
-    vouched = [r for r in requesters if organisations.get(r) or customers.known(r)]
+    vouched = {r for r in requesters if organisations.get(r) or customers.known(r)}
     first = [r for r in requesters if r not in earlier and r not in vouched]
     texts = [sightings[t].text for t in incident.members if t in sightings]
     shape = burst_shape([addresses[r] for r in first if r in addresses], texts)
