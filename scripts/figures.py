@@ -97,6 +97,11 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "incident_stages",
         "Which stage of the incident grouping keeps a labelled outage out of an incident",
     ),
+    "incidents_first_seen": (
+        "figures_first_seen",
+        "incidents_first_seen",
+        "Incidents from first-seen addresses after a week: linked, suggested, paged",
+    ),
     "incidents_first_day": (
         "figures_incidents",
         "incidents_first_day",

@@ -286,9 +286,9 @@ def first_day(
     first: ``ordinary``, the 60 ordinary tickets from 60 customers; ``outage``, the 25 reports
     of the fault (15 long, 5 short, 5 not in English) among 35 of those ordinary tickets.
     ``history``: a week of the product's own tickets before it (``WEEK_TICKETS`` solved, from
-    eight days back to two hours back, from the file's ``history`` texts). Every ticket from a
-    requester of its own; ``label`` says which part it is (``outage``, ``ordinary``,
-    ``history``)."""
+    eight days back to two hours back, from the file's ``history`` texts). Every ticket of the
+    hour from a requester of its own: with ``history``, one of the week's (a customer the
+    helpdesk knows); ``label`` says which part it is (``outage``, ``ordinary``, ``history``)."""
     if name not in FIRST_DAY_HOURS:
         raise ValueError(f"no first-day hour {name!r}: one of {', '.join(FIRST_DAY_HOURS)}")
     lines = [json.loads(x) for x in source.read_text(encoding="utf-8").splitlines() if x]
@@ -305,7 +305,12 @@ def first_day(
     for number, (template, label) in enumerate(chosen):
         subject, body = _bikes(rng, template)
         at = rng.randint(now - HOUR + 60, now - 60)
-        specs.append(Spec(subject, body, f"rider{number}@mail-{number}.example", at, "open", label))
+        # After a week, the hour's customers are the week's (a ticket solved before), whose
+        # reports an incident counts (``incidents.vouching``); the texts and draws are the same.
+        email = f"rider{number}@mail-{number}.example"
+        if history:
+            email = f"past{number}@mail-p{number}.example"
+        specs.append(Spec(subject, body, email, at, "open", label))
     if history:
         for number in range(WEEK_TICKETS):
             subject, body = _bikes(rng, rng.choice(parts["history"]))

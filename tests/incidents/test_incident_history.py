@@ -23,6 +23,7 @@ from support.incident_scenario import (
     load_freshdesk,
     load_zendesk,
     scenario,
+    solved_before,
 )
 from support.word_encoder import encode
 
@@ -70,15 +71,22 @@ def _hour(kind: str, desk: Any, history: bool) -> tuple[dict[int, str], list[Sig
         )
         for i in range(15)
     ] + [s for s in specs if s.label == "ordinary"][:2]
-    if history:
-        specs.insert(0, history_ticket(now))
-    ids = (load_zendesk if kind == "zendesk" else load_freshdesk)(desk, specs)
+    load = load_zendesk if kind == "zendesk" else load_freshdesk
+    if history:  # the payers are customers the helpdesk knows, as an outage's are
+        specs[:0] = [history_ticket(now), *solved_before([s.email for s in specs[:15]], now)]
+    ids = load(desk, specs)
     sightings = [
-        Sighting(t, s.subject, f"{s.subject}\n{s.body}", 1000 + i, s.created_at, "other", True)
-        for i, (t, s) in enumerate(zip(ids, specs, strict=True))
+        Sighting(t, s.subject, f"{s.subject}\n{s.body}", _requester(kind, desk, t), s.created_at,
+                 "other", True)
+        for t, s in zip(ids, specs, strict=True)
         if s.status == "open"
-    ]
+    ]  # fmt: skip
     return {t: s.label for t, s in zip(ids, specs, strict=True)}, sightings
+
+
+def _requester(kind: str, desk: Any, ticket_id: int) -> int:
+    found = desk.store.get(ticket_id) if kind == "zendesk" else desk.store.find(ticket_id)
+    return int(found["requester_id"])
 
 
 def _pass(helpdesk: Any, run_id: str) -> IncidentPass:

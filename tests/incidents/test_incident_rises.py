@@ -89,7 +89,7 @@ def _scene(
         Spec(
             "checkout error 502",
             "checkout error 502 upstream",
-            f"o{i}@example.com",
+            f"c{i}@example.com",  # a customer of the week: one the helpdesk knows
             now - 3000 + 10 * i,
             "open",
             "outage",

@@ -23,6 +23,7 @@ from support.incident_hours import hour
 from support.incident_scenario import (
     Spec,
     history_ticket,
+    known_reporters,
     load_freshdesk,
     load_zendesk,
     scenario,
@@ -72,7 +73,7 @@ def _outage_hour(
     """``specs``: the hour (``scenario``'s by default); ``burst``: the label of its request
     burst, none of which may be linked; ``llm_url``: an LLM triages the hour (else none)."""
     now = int(time.time())
-    specs = specs if specs is not None else scenario(ordinary, now=now)
+    specs = known_reporters(specs if specs is not None else scenario(ordinary, now=now))
     load = load_zendesk if desk_kind == "zendesk" else load_freshdesk
     load(desk, [history_ticket(now)])  # the helpdesk's own week, which linking needs
     ids = load(desk, specs)

@@ -32,6 +32,12 @@ def ticket_state(kind: str, desk: Any, ticket_id: int) -> tuple[bool, bool, Any]
     return linked, "ai_incident_suggested" in raw["tags"], raw["priority"]
 
 
+def requester(kind: str, desk: Any, ticket_id: int) -> int:
+    """The ticket's requester as the sandbox numbers it (whom ``requester_known`` asks about)."""
+    found = desk.store.get(ticket_id) if kind == "zendesk" else desk.store.find(ticket_id)
+    return int(found["requester_id"])
+
+
 @dataclass
 class FirstDayHour:
     """What the pass did (``done``), what it was cautious about, the hour's tickets by their
@@ -67,8 +73,16 @@ def run_first_day(
     labels = {t: s.label for t, s in zip(ids, specs, strict=True) if s.label != "history"}
     before = {t: ticket_state(kind, desk, t)[2] for t in labels}
     sightings = [
-        Sighting(t, s.subject, f"{s.subject}\n{s.body}", 1000 + i, s.created_at, "other", True)
-        for i, (t, s) in enumerate(zip(ids, specs, strict=True))
+        Sighting(
+            t,
+            s.subject,
+            f"{s.subject}\n{s.body}",
+            requester(kind, desk, t),
+            s.created_at,
+            "other",
+            True,
+        )
+        for t, s in zip(ids, specs, strict=True)
         if s.label != "history"
     ]
     helpdesk = connect(load_settings(os.environ))

@@ -3,7 +3,8 @@
 ``scenario(n_ordinary, now)`` gives a week of ordinary tickets, solved (``n_ordinary``, spread
 over the last seven days; a steady share of them ask how to cancel an order, ask about payment,
 or report a one-off checkout problem, so the window knows those kinds' normal rates), then the
-last hour: a checkout outage reported by 25 different customers (six of them not in English),
+last hour: a checkout outage reported by 25 different customers, each of the week's where it has
+enough (six of the reports not in English),
 ordinary tickets, other payment questions, 20 customers asking how to cancel an order, four
 customers writing a second time about the same thing (their first ticket open, a day or an
 hour earlier) and one customer writing a second time about something else.
@@ -349,7 +350,7 @@ class Hour:
         for spec in ordered:
             if spec.repeat_of is not None:
                 spec.repeat_of = position[spec.repeat_of]
-        return ordered
+        return known_reporters(ordered)
 
 
 def scenario(n_ordinary: int = 1000, *, now: int, seed: int = 7) -> list[Spec]:
@@ -365,6 +366,18 @@ def scenario(n_ordinary: int = 1000, *, now: int, seed: int = 7) -> list[Spec]:
     return built.rest_of_hour()
 
 
+def known_reporters(specs: list[Spec]) -> list[Spec]:
+    """The outage reported by customers the helpdesk knows, as a shop's outage is: the n-th
+    report's requester is the n-th customer of the week (a ticket solved before), while there
+    are such customers. ticketbot links an incident only from customers the helpdesk vouches
+    for (``incidents.vouching``); no random draw is taken, so the texts stay as they were."""
+    week = iter(dict.fromkeys(s.email for s in specs if s.status == "solved"))
+    for spec in specs:
+        if spec.label == "outage":
+            spec.email = next(week, spec.email)
+    return specs
+
+
 def history_ticket(now: int) -> Spec:
     """A solved ticket from eight days before ``now``: the helpdesk's own past, the week of
     history an incident needs to be linked rather than suggested (``IncidentPolicy.link_after``;
@@ -377,6 +390,17 @@ def history_ticket(now: int) -> Spec:
         "solved",
         "ordinary",
     )
+
+
+def solved_before(emails: list[str], now: int) -> list[Spec]:
+    """A ticket of each of these customers, solved eight days before ``now``: customers the
+    helpdesk knows (``Helpdesk.requester_known``), whose reports an incident counts
+    (``incidents.vouching``)."""
+    return [
+        Spec("Where is my invoice?", "Please send me last month's invoice.", e, now - 8 * DAY,
+             "solved", "ordinary")
+        for e in emails
+    ]  # fmt: skip
 
 
 def iso(moment: int) -> str:

@@ -57,14 +57,24 @@ def history_said(days: float) -> str:
 
 
 def suggested_note(
-    *, title: str, others: Sequence[int], first_seen: str, history_days: float, link_days: int
+    *,
+    title: str,
+    others: Sequence[int],
+    first_seen: str,
+    history_days: float,
+    link_days: int,
+    why: str = "",
 ) -> str:
-    """A report of what may be an incident, on a helpdesk with too little history to link."""
+    """A report of what may be an incident, on a helpdesk with too little history to link, or
+    (``why``) one whose requesters the helpdesk does not vouch for (``vouching``)."""
+    because = why or (
+        f"the helpdesk has {history_said(history_days)} of tickets, and ticketbot links an "
+        f"incident once it has {link_days} days to compare an hour with; until then it only "
+        "suggests"
+    )
     return (
         f"ticketbot: this ticket may be one report of an incident, “{title}”, first seen "
-        f"{first_seen}, with {ticket_list(others)}. Not linked: the helpdesk has "
-        f"{history_said(history_days)} of tickets, and ticketbot links an incident once it has "
-        f"{link_days} days to compare an hour with; until then it only suggests. "
+        f"{first_seen}, with {ticket_list(others)}. Not linked: {because}. "
         "Link them yourself if they are one fault.\n"
         f"{suggested_marker()}"
     )

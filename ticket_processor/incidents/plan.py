@@ -46,6 +46,10 @@ class Sighting:
     open: bool
     subcategory: str | None = None
     fault: bool | None = None  # the LLM's view: reports a fault (True) or asks (False); None: none
+    # Who the helpdesk says wrote it (``vouching``): the sender's address where it shows one,
+    # and the requester's organisation (company), a customer the team knows.
+    address: str | None = None
+    organization: int | None = None
 
     @property
     def key(self) -> str:
@@ -76,6 +80,7 @@ class PlannedIncident:
     # Suggest-only (``suggest_only``): its reports are tagged and noted, never linked, and no
     # group ticket is opened for it, even when a later run finds it again with nothing to write.
     suggested: bool = False
+    why: str = ""  # why it is only suggested, when not for want of history (``vouching``)
 
 
 @dataclass(frozen=True)
@@ -249,6 +254,8 @@ def suggest_only(
     facts: Mapping[int, Mapping[str, Any]],
     policy: IncidentPolicy,
     titles: Callable[[Sequence[int]], str | None] = lambda members: None,
+    *,
+    held: Mapping[int, str] | None = None,
 ) -> LinkPlan:
     """The plan on a helpdesk with too little history to link (``policy.link_after``): each
     incident's reports tagged ``suggested_tag`` with a note naming the others, no group ticket,
@@ -256,10 +263,11 @@ def suggest_only(
     again. Repeat tickets are the requester's own and are flagged as ever. ``titles``: the
     title an earlier run gave the suggestion over some of these reports (the book's), which
     a suggestion found again keeps: its late reports' notes name the outage as its first
-    ones do, not by a late report's own subject."""
+    ones do, not by a late report's own subject. ``held``: only these incidents (by index),
+    each with why it is suggested; the others are left as they are."""
     writes: list[LinkWrite] = []
     for write in plan.writes:
-        if write.incident < 0:
+        if write.incident < 0 or (held is not None and write.incident not in held):
             writes.append(write)
             continue
         tags = (facts.get(write.ticket_id) or {}).get("tags") or ()
@@ -273,8 +281,11 @@ def suggest_only(
             routing={},
             suggested=True,
             title=titles(i.members) or i.title,
+            why=(held or {}).get(index, ""),
         )
-        for i in plan.incidents
+        if held is None or index in held
+        else i
+        for index, i in enumerate(plan.incidents)
     ]
     return LinkPlan(incidents, writes, plan.kept)
 

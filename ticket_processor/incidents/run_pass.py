@@ -40,18 +40,11 @@ from .fault import FaultHead, load_fault_head
 from .follow_up import follow_ups
 from .grouping import Burst, Known, judge
 from .link_writes import LinkWrites
-from .plan import (
-    LinkOps,
-    LinkPlan,
-    PlannedIncident,
-    Sighting,
-    fact_ids,
-    plan_links,
-    suggest_only,
-)
+from .plan import LinkOps, LinkPlan, PlannedIncident, Sighting, fact_ids, plan_links, suggest_only
 from .policy import DAY, IncidentPolicy
 from .sightings import IncidentOutcome, RisingSeed, Sightings, link_ops
 from .suggested import SuggestedWrites
+from .vouching import Customers, vouched_plan
 from .window import Window, load_window, save_window
 
 STATE_SUBDIR = "incidents"
@@ -205,6 +198,11 @@ class IncidentPass:
         )
         if history < self.policy.link_after:
             plan = suggest_only(plan, facts, self.policy, book.suggested_title)
+        else:  # a week to link with: a new incident needs customers the helpdesk vouches for
+            customers = Customers(self.helpdesk.requester_known)
+            plan = vouched_plan(
+                plan, facts, self.policy, by_id, window, customers, now, book, self.log
+            )
         self.outcome.kept = len(plan.kept)
         for ticket_id, why_kept in plan.kept:
             self.log.emit("incident_kept", ticket_id=ticket_id, reason=why_kept)
@@ -244,8 +242,6 @@ class IncidentPass:
         save_window(self.directory, window)
         save_book(self.directory, book)
 
-    # -- the baseline ----------------------------------------------------------------------
-
     # -- output and writes -------------------------------------------------------------------
 
     @property
@@ -274,9 +270,10 @@ class IncidentPass:
                 continue
             shown += 1
             if incident.suggested:
+                why = incident.why or "no link"
                 self.outcome.lines.append(
                     f"incident suggested: “{incident.title}”, "
-                    f"{len(set(incident.requesters))} reports (suggest-only: no link)"
+                    f"{len(set(incident.requesters))} reports (suggest-only: {why})"
                 )
                 for write in plan.writes:
                     if write.incident == index:

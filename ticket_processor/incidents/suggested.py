@@ -57,6 +57,7 @@ class SuggestedWrites:
                 first_seen=first_seen,
                 history_days=history_days,
                 link_days=int(self.policy.link_after // DAY),
+                why=incident.why,
             )
             tags = (self.policy.suggested_tag,)
             if self.writer.one("suggest", write.ticket_id, None, note, tags, write=write):
@@ -66,7 +67,7 @@ class SuggestedWrites:
         members = [t for t in incident.members if t not in failed]
         if not members:
             return
-        why = why_suggested(history_days, self.policy)
+        why = incident.why or why_suggested(history_days, self.policy)
         record, new = self._record(incident, members, why)
         if not written:
             return  # found again with nothing new: said when it was first written

@@ -75,6 +75,9 @@ def sighting_fields(ticket: Ticket, prepared: PreparedTicket, triage: Triage) ->
         "open": ticket.status not in ("solved", "closed"),
         "subcategory": triage.analysis.subcategory,
         "fault": triage.analysis.fault,  # the LLM's view (None: none), weighed with the head
+        # Who vouches for the requester (``incidents.vouching``): the address, the company.
+        "address": ticket.sender or next((p.email for p in ticket.people if p.email), None),
+        "organization": ticket.organization_id,
     }
 
 
