@@ -19,12 +19,13 @@ import pytest
 from support.cli import invoke
 from support.e2e import events
 from support.first_seen import genuine, reports, throwaway, week
-from support.incident_scenario import Spec, load_freshdesk, load_zendesk
+from support.incident_scenario import LOADERS, Spec
 from support.webhook import Receiver
 
+from ticket_processor.sandbox.desks import Desk
 from ticket_processor.sandbox.pagerduty import PagerDutyStandin
 
-pytestmark = pytest.mark.desk(raw=True, configure=True)
+pytestmark = pytest.mark.desk(configure=True)
 ROUTING_KEY = "R0UT1NGKEY0123456789abcdef012345"
 
 
@@ -33,9 +34,9 @@ def _run(desk_kind: str, desk: Any, receiver: Receiver, monkeypatch: pytest.Monk
     """The week and ``specs`` loaded, one run: its result, the reports' ids, PagerDuty's
     incident events."""
     now = int(time.time())
-    load = load_zendesk if desk_kind == "zendesk" else load_freshdesk
-    load(desk, week(now))
-    ids = load(desk, specs)
+    load = LOADERS[desk_kind]
+    load(desk.sandbox, week(now))
+    ids = load(desk.sandbox, specs)
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.setenv("TICKETBOT_INCIDENTS", "true")
     monkeypatch.setenv("TICKETBOT_ALERT_WEBHOOK", receiver.url)
@@ -48,15 +49,20 @@ def _run(desk_kind: str, desk: Any, receiver: Receiver, monkeypatch: pytest.Monk
     return result, ids, paged
 
 
-def _notes(desk_kind: str, desk: Any, ticket_id: int) -> list[str]:
+def _notes(desk_kind: str, desk: Desk, ticket_id: int) -> list[str]:
+    """Every private note on the ticket (the triage note and the incident pass's), oldest first:
+    ServiceNow's desk lists each work note ticketbot's user wrote; the others' snapshots only
+    the triage note, so their stores are read."""
+    store = desk.sandbox.store
     if desk_kind == "zendesk":
-        return [c["body"] for c in desk.store.comments(ticket_id)[1:] if not c["public"]]
-    return [c["body_text"] for c in desk.store.conversations(ticket_id) if c["private"]]
+        return [c["body"] for c in store.comments(ticket_id)[1:] if not c["public"]]
+    if desk_kind == "freshdesk":
+        return [c["body_text"] for c in store.conversations(ticket_id) if c["private"]]
+    return desk.snapshot(ticket_id).notes
 
 
-def _tags(desk_kind: str, desk: Any, ticket_id: int) -> set[str]:
-    found = desk.store.get(ticket_id) if desk_kind == "zendesk" else desk.store.find(ticket_id)
-    return set(found["tags"])
+def _tags(desk_kind: str, desk: Desk, ticket_id: int) -> set[str]:
+    return set(desk.snapshot(ticket_id).tags)
 
 
 @pytest.mark.parametrize("count", [10, 25, 60])

@@ -112,7 +112,7 @@ def test_demo_with_freshdesk_seeds_runs_and_shows_what_it_read_back(isolated_env
 def test_demo_refuses_an_unknown_helpdesk() -> None:
     result = invoke("demo", "--helpdesk", "jira")
     assert result.exit_code == 2
-    assert "--helpdesk must be zendesk or freshdesk" in result.output
+    assert "--helpdesk must be zendesk, freshdesk or servicenow" in result.output
 
 
 def test_report_and_health_read_a_freshdesk_run(desk: RunningFreshdesk) -> None:
