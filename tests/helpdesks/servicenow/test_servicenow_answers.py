@@ -15,8 +15,6 @@ import requests
 from support.answers_desk import rows
 from support.cli import invoke
 
-from ticket_processor.helpdesks.registry import KINDS, register, unregister
-from ticket_processor.helpdesks.servicenow.kind import KIND
 from ticket_processor.helpdesks.servicenow.sandbox.desk import ServiceNowDesk, serve
 from ticket_processor.sandbox.desks import NewTicket
 
@@ -25,22 +23,15 @@ TABLE_API = "/api/now/table"
 
 @pytest.fixture
 def sn(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[ServiceNowDesk]:
-    added = KIND.name not in KINDS
-    if added:
-        register(KIND)
-    try:
-        with serve(seed=5) as running:
-            env = {
-                **running.env(),
-                "TICKETBOT_STATE_DIR": str(tmp_path / "state"),
-                "TICKETBOT_LOG_DIR": str(tmp_path / "logs"),
-            }
-            for name, value in env.items():
-                monkeypatch.setenv(name, value)
-            yield running
-    finally:
-        if added:
-            unregister(KIND.name)
+    with serve(seed=5) as running:
+        env = {
+            **running.env(),
+            "TICKETBOT_STATE_DIR": str(tmp_path / "state"),
+            "TICKETBOT_LOG_DIR": str(tmp_path / "logs"),
+        }
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        yield running
 
 
 def api(sn: ServiceNowDesk, method: str, path: str, **kw: Any) -> Any:

@@ -1,6 +1,6 @@
 """Runs against ServiceNow killed (SIGKILL) at random moments mid-backlog, then a run left to
 finish: every incident ends with exactly one triage note and the marker. The run is its own
-process with the kind registered (the registry lists it once the lead adds it); the sandbox's
+process (``python -m ticket_processor run``), as cron starts it; the sandbox's
 latency keeps the backlog going while the kills land. ``slow``."""
 
 from __future__ import annotations
@@ -24,14 +24,7 @@ pytestmark = [
     pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX"),
 ]
 
-RUN = (
-    "import sys\n"
-    "from ticket_processor.helpdesks.registry import register\n"
-    "from ticket_processor.helpdesks.servicenow.kind import KIND\n"
-    "register(KIND)\n"
-    "from ticket_processor.cli import app\n"
-    "app(['run', '--engine', 'rules'])\n"
-)
+RUN = "from ticket_processor.cli import app\napp(['run', '--engine', 'rules'])\n"
 
 
 def patches(sn: ServiceNowDesk) -> int:

@@ -1,9 +1,8 @@
 """ticketbot's runs against ServiceNow's sandbox through the CLI: a backlog triaged once each
-and a rerun that changes nothing, a dry run that writes nothing, an agent's edit raced against
-the write kept, a caller's comment re-triaged and an agent's work note not, a public answer
-as a comment where answers are on, and a revert taking a run's writes off.
-
-The kind is registered for these tests only (the registry lists it once the lead adds it).
+and a rerun that changes nothing, a dry run that writes nothing, a caller's comment re-triaged
+and an agent's work note not, a revert taking a run's writes off, OAuth's client credentials, a
+wrong password and the running summary's column. An agent's edit raced against the write is
+the shared suite's (``tests/run/test_faults.py``), which runs on ServiceNow too.
 """
 
 from __future__ import annotations
@@ -15,8 +14,6 @@ import pytest
 from support.cli import invoke
 from support.e2e import events
 
-from ticket_processor.helpdesks.registry import KINDS, register, unregister
-from ticket_processor.helpdesks.servicenow.kind import KIND
 from ticket_processor.helpdesks.servicenow.sandbox.desk import ServiceNowDesk, serve
 from ticket_processor.sandbox.desks import NewTicket
 
@@ -33,22 +30,15 @@ ANGRY = (
 
 @pytest.fixture
 def sn(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[ServiceNowDesk]:
-    added = KIND.name not in KINDS
-    if added:
-        register(KIND)
-    try:
-        with serve(seed=5) as running:
-            env = {
-                **running.env(),
-                "TICKETBOT_STATE_DIR": str(tmp_path / "state"),
-                "TICKETBOT_LOG_DIR": str(tmp_path / "logs"),
-            }
-            for name, value in env.items():
-                monkeypatch.setenv(name, value)
-            yield running
-    finally:
-        if added:
-            unregister(KIND.name)
+    with serve(seed=5) as running:
+        env = {
+            **running.env(),
+            "TICKETBOT_STATE_DIR": str(tmp_path / "state"),
+            "TICKETBOT_LOG_DIR": str(tmp_path / "logs"),
+        }
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        yield running
 
 
 def _run(*args: str) -> None:
@@ -86,18 +76,6 @@ def test_a_callers_comment_is_triaged_again_and_an_agents_work_note_is_not(
     replies = [e["ticket_id"] for e in events(tmp_path / "logs") if e["event"] == "reply_triaged"]
     assert replies == [first]
     assert len(sn.snapshot(second).notes) == 1, sn.snapshot(second)
-
-
-def test_an_agents_edit_raced_against_the_write_is_kept(sn: ServiceNowDesk) -> None:
-    [ticket_id] = sn.create(TICKETS[:1])
-    # The sandbox's ``edit`` fault: the human agent edits the record (urgency and a label)
-    # just before ticketbot's fresh read of it, after discovery read it.
-    sn.sandbox.config.apply({"edit_tag": "agent_took_it", "edit_urgency": "1"})
-    sn.sandbox.config.faults.append("edit GET /api/now/table/incident")
-    _run()
-    seen = sn.snapshot(ticket_id)
-    assert "ai_processed" in seen.tags, seen
-    assert len(seen.notes) == 1, seen
 
 
 def test_a_revert_takes_a_runs_writes_off(sn: ServiceNowDesk, tmp_path: Path) -> None:

@@ -12,10 +12,8 @@ from pathlib import Path
 import pytest
 from support.cli import invoke
 
-from ticket_processor.helpdesks.registry import KINDS, register, unregister
 from ticket_processor.helpdesks.sample_replies import sample_replies
 from ticket_processor.helpdesks.samples import SAMPLE_GROUPS
-from ticket_processor.helpdesks.servicenow.kind import KIND
 from ticket_processor.helpdesks.servicenow.sandbox.desk import ServiceNowDesk, serve
 
 COUNT = 12
@@ -24,22 +22,15 @@ HISTORY = len(sample_replies()[1])
 
 @pytest.fixture
 def sn(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[ServiceNowDesk]:
-    added = KIND.name not in KINDS
-    if added:
-        register(KIND)
-    try:
-        with serve(seed=5) as running:
-            env = {
-                **running.env(),
-                "TICKETBOT_STATE_DIR": str(tmp_path / "state"),
-                "TICKETBOT_LOG_DIR": str(tmp_path / "logs"),
-            }
-            for name, value in env.items():
-                monkeypatch.setenv(name, value)
-            yield running
-    finally:
-        if added:
-            unregister(KIND.name)
+    with serve(seed=5) as running:
+        env = {
+            **running.env(),
+            "TICKETBOT_STATE_DIR": str(tmp_path / "state"),
+            "TICKETBOT_LOG_DIR": str(tmp_path / "logs"),
+        }
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        yield running
 
 
 def test_seed_makes_each_sample_once_and_a_run_triages_them(sn: ServiceNowDesk) -> None:

@@ -16,9 +16,7 @@ import pytest
 from support.serving import SECRET, serve_env, serving
 
 from ticket_processor.helpdesks.deliveries import Refused, body_signature
-from ticket_processor.helpdesks.registry import KINDS, register, unregister
 from ticket_processor.helpdesks.servicenow.deliveries import RECEIVER
-from ticket_processor.helpdesks.servicenow.kind import KIND
 from ticket_processor.helpdesks.servicenow.sandbox.desk import ServiceNowDesk, serve
 from ticket_processor.helpdesks.servicenow.webhooks import SETUP
 from ticket_processor.run.connect import load_settings
@@ -26,15 +24,8 @@ from ticket_processor.run.connect import load_settings
 
 @pytest.fixture
 def sn() -> Iterator[ServiceNowDesk]:
-    added = KIND.name not in KINDS
-    if added:
-        register(KIND)
-    try:
-        with serve(seed=5) as running:
-            yield running
-    finally:
-        if added:
-            unregister(KIND.name)
+    with serve(seed=5) as running:
+        yield running
 
 
 def delivered(sn: ServiceNowDesk, timeout: float = 30.0) -> None:
