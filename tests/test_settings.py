@@ -51,7 +51,7 @@ def test_a_typo_of_a_choice_is_answered_with_the_choice_it_is_near() -> None:
         load_settings({"TICKETBOT_ANSWER_MODE": "sned"}, env_file=None)
     with pytest.raises(
         ConfigError,
-        match=r"^TICKETBOT_HELPDESK: must be zendesk or freshdesk, not 'zendeks'; "
+        match=r"^TICKETBOT_HELPDESK: must be zendesk, freshdesk or servicenow, not 'zendeks'; "
         r"did you mean 'zendesk'\?$",
     ):
         load_settings({"TICKETBOT_HELPDESK": "zendeks"}, env_file=None)
@@ -70,7 +70,7 @@ def test_a_typo_of_a_choice_is_answered_with_the_choice_it_is_near() -> None:
         ("TICKETBOT_MAX_INPUT_TOKENS", "lots", "must be a whole number from 100 to 100000"),
         ("TICKETBOT_ANSWER_MODE", "everything", "must be off, draft, send or auto, not"),
         # The helpdesks are the registry's, checked by a validator, yet told in the same words.
-        ("TICKETBOT_HELPDESK", "jira", "must be zendesk or freshdesk, not 'jira'"),
+        ("TICKETBOT_HELPDESK", "jira", "must be zendesk, freshdesk or servicenow, not 'jira'"),
     ],
 )
 def test_a_bad_value_is_answered_with_the_values_the_setting_takes(
