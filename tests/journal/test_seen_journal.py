@@ -25,7 +25,19 @@ def _sighting(ticket_id: int, **more: Any) -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize("extra", [{"fault": True}, {"fault": False}, {"fault": None}, {}], ids=str)
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"fault": True},
+        {"fault": False},
+        {"fault": None},
+        {},
+        # Who vouches for the requester: the next run's incident pass reads them.
+        {"fault": True, "address": "ana@customer.example", "organization": 7},
+        {"address": None, "organization": None},
+    ],
+    ids=str,
+)
 def test_a_sighting_is_taken_with_or_without_the_llms_view(
     tmp_path: Path, extra: dict[str, Any]
 ) -> None:

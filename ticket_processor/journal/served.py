@@ -57,9 +57,11 @@ SIGHTING: dict[str, tuple[type, ...]] = {
     "open": (bool,),
     "subcategory": (str, type(None)),
     "fault": (bool, type(None)),
+    "address": (str, type(None)),
+    "organization": (int, type(None)),
 }
 # Fields a server of an older version did not write: its journal is still read.
-OPTIONAL = frozenset({"fault"})
+OPTIONAL = frozenset({"fault", "address", "organization"})
 
 
 def sighting_fields(ticket: Ticket, prepared: PreparedTicket, triage: Triage) -> dict[str, Any]:
