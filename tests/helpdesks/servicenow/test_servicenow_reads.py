@@ -134,6 +134,8 @@ def test_routing_fields_and_help_centre_reads(
     assert articles
     assert all("kb_view.do?sysparm_article=KB" in a.url for a in articles)
     assert not any(a.removed for a in articles)
+    # The seeded help centre's articles in German, French and Spanish say so (language).
+    assert {a.locale for a in articles} == {"en", "de", "fr", "es"}
     assert adapter.macros() == []  # a fresh instance has none: `ticketbot seed` makes them
     for name, template in (
         ("Resolve: password reset", "comments=We have reset your password.^state=6"),

@@ -153,6 +153,8 @@ def _knowledge(store: ServiceNowStore, author: str) -> None:
                 "text": article["body"],
                 "workflow_state": "published",
                 "kb_knowledge_base": base["sys_id"],
+                # ServiceNow's language codes are the language alone ("de", "en"), no region.
+                "language": str(article.get("locale") or "en").split("-")[0],
                 "author": author,
             },
             "system",
