@@ -8,8 +8,8 @@ built from data are the helpdesk's ticket links, and only when they are http(s).
 
 Routes: ``/`` the overview (``?partial=1``: its body, which the page's script fetches to refresh
 itself), ``/tickets`` the list, ``/tickets/{id}`` a ticket, ``/review`` the queue (GET; POST
-accepts or corrects), ``/login`` and ``/logout``, ``/static/…`` the CSS, script and icon,
-``/healthz`` (no store, no sign-in: for a load balancer).
+accepts or corrects), ``/login`` and ``/logout``, ``/events`` the live updates (``live``),
+``/static/…`` the CSS, script and icon, ``/healthz`` (no store, no sign-in: for a load balancer).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote_plus, urlsplit
 
 import jinja2
 import sqlalchemy as sa
@@ -43,6 +43,7 @@ from .access import SESSION_COOKIE, SESSION_SECONDS, Access, Identity, same_orig
 from .filters import DECISIONS, MAX_TICKET_ID, SORTS, ListQuery
 from .from_helpdesk import BUSY, HelpdeskRead, SummaryShown, shown_of
 from .kept_reads import KeptReads
+from .live import LiveFeed
 from .review import Refusal, ReviewDesk
 from .signals import Signals, run_outcomes
 from .spam import GateWork, gate_work
@@ -134,6 +135,7 @@ class DashboardConfig:
     # by their tags.
     tag_prefix: str = "ai_"
     title: str = "ticketbot"
+    live_clients: int = 200  # pages listening at /events at once (``live``)
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 
@@ -214,6 +216,7 @@ class _Pages:
         self.store = LazyStore(config.open_store)
         self.env = _templates()
         self.access = config.access
+        self.live = LiveFeed(self.store.read, max_clients=config.live_clients)
         # What a ticket's page shows of the helpdesk, read at most once a minute per ticket.
         self.helpdesk_view = KeptReads(
             lambda ticket_id: shown_of(config.helpdesk, config.summary_field, ticket_id),
@@ -390,7 +393,7 @@ class _Pages:
         told = "; ".join(results)[:300]
         back = form.get("back", ["/review"])[0]
         back = back if back.startswith("/") and not back.startswith("//") else "/review"
-        target = _root(request) + back + ("&" if "?" in back else "?") + "done=" + _quote(told)
+        target = _root(request) + back + ("&" if "?" in back else "?") + "done=" + quote_plus(told)
         if any(isinstance(r, Refusal) for r in results):
             target += "&refused=1"  # shown as a failure, not in the box of a success
         return RedirectResponse(target, status_code=303)
@@ -445,12 +448,14 @@ def build_app(config: DashboardConfig) -> Starlette:
         Route("/login", pages.login, methods=["GET", "POST"]),
         Route("/logout", pages.logout, methods=["POST"]),
         Route("/healthz", pages.healthz),
+        Route("/events", pages.live.respond),
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield  # nothing before listening: the store opens on the first request
+        await pages.live.close()
         pages.store.close()
 
     async def unavailable(request: Request, exc: Exception) -> Response:
@@ -485,9 +490,3 @@ async def _form(request: Request) -> dict[str, list[str]] | None:
     for key, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
         found.setdefault(key, []).append(value)
     return found
-
-
-def _quote(text: str) -> str:
-    from urllib.parse import quote_plus
-
-    return quote_plus(text)
