@@ -19,11 +19,12 @@
     }
   }
 
-  // This page fetched again, and the parts named swapped for their new versions.
-  async function swap(ids) {
+  // This page fetched again, and the parts named swapped for their new versions; a fetch that
+  // fails (offline for a moment) is tried again a few times.
+  async function swap(ids, tries = 5) {
     try {
       const answer = await fetch(window.location.href, { credentials: "same-origin", cache: "no-store" });
-      if (!answer.ok) return;
+      if (!answer.ok) throw new Error(String(answer.status));
       const fresh = new DOMParser().parseFromString(await answer.text(), "text/html");
       for (const id of ids) {
         const now = document.getElementById(id);
@@ -31,7 +32,7 @@
         if (now && then) now.replaceWith(document.importNode(then, true));
       }
     } catch (e) {
-      // the next decision tries again
+      if (tries > 1) setTimeout(() => swap(ids, tries - 1), 2000);
     }
   }
 
@@ -52,6 +53,11 @@
   // The browser reconnects by itself after a drop, sending the last event's id: the server
   // sends what was missed.
   const source = new EventSource(events);
+  function everything() {
+    if (box) soon(refresh);
+    if (rows) soon(() => swap(["ticket-rows", "count"]));
+    if (ticket) soon(() => swap(["history", "ratings"]));
+  }
   source.addEventListener("decision", (message) => {
     let decision;
     try { decision = JSON.parse(message.data); } catch (e) { return; }
@@ -61,4 +67,6 @@
       soon(() => swap(["history", "ratings"]));
     }
   });
+  // Back online: whatever an event could not fetch while the network was gone.
+  window.addEventListener("online", everything);
 })();
