@@ -86,6 +86,7 @@ class EventRows:
     decisions: list[dict[str, Any]] = field(default_factory=list)
     writes: list[dict[str, Any]] = field(default_factory=list)
     outcomes: list[Outcome] = field(default_factory=list)
+    ratings: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def of(cls, record: Mapping[str, Any], runs: MutableMapping[str, RunInfo]) -> EventRows:
@@ -159,6 +160,12 @@ class EventRows:
                         "note": bool(record.get("note")),
                     }
                 )
+        elif event == "ticket_rated":
+            # Feedback tags an agent put on the ticket (``ratings.tags``): one row a tag.
+            ticket = _int(record.get("ticket_id"))
+            for verdict in _list(record.get("verdicts")) or []:
+                if ticket is not None:
+                    rows.ratings.append(_tag_rating(record, ticket, str(verdict), at, info))
         elif event in ("ticket_outcome", "shadow_outcome"):
             ticket = _int(record.get("ticket_id"))
             labels = record.get("labels")
@@ -416,3 +423,19 @@ def _routes(value: object) -> list[str]:
     if isinstance(value, str):
         return [value] if value else []
     return [str(v) for v in _list(value)]
+
+
+def _tag_rating(
+    record: Mapping[str, Any], ticket: int, verdict: str, at: datetime, info: RunInfo
+) -> dict[str, Any]:
+    return {
+        "helpdesk": info.helpdesk,
+        "ticket_id": ticket,
+        "at": at,
+        "source": "tag",
+        "rater": "",
+        "target": "ticket",
+        "item": verdict,
+        "verdict": verdict,
+        "ticketbot": _text(record.get("category")),
+    }

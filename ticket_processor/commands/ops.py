@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from ..llm import LLMAnalyser
     from ..models import Helpdesk
     from ..ops.health import HealthSetup
+    from ..ratings.figures import RatingFigures
     from ..report.aggregate import Report
     from ..report.incidents import IncidentReport
     from ..report.to_write import ArticleToWrite
@@ -194,6 +195,7 @@ def report(
     From the audit store when it holds the window's runs, else from the JSON-lines logs (--log-dir: the logs)."""  # noqa: E501 - Typer shows each paragraph as written: one line
 
     from ..common.eventlog import read_events
+    from ..ratings.figures import rating_lines
     from ..report.aggregate import build_report, parse_since
     from ..report.html import render_html
     from ..report.incidents import incident_lines
@@ -229,11 +231,14 @@ def report(
         # Dry and shadow runs tagged nothing: the gate's verdicts there are counted apart.
         untagged = {r.run_id for r in summary.run_list if r.dry_run or r.shadow}
         spam = spam_report(scrubbed, prefix=settings.tag_prefix, dry_runs=untagged)
+        rated = _ratings(settings, start, now)
         if html is not None:  # first: a reader that closes stdout early must not cost the file
             try:
                 html.parent.mkdir(parents=True, exist_ok=True)
                 html.write_text(
-                    render_html(summary, version=__version__, incidents=grouped, spam=spam),
+                    render_html(
+                        summary, version=__version__, incidents=grouped, spam=spam, ratings=rated
+                    ),
                     encoding="utf-8",
                 )
             except OSError as exc:
@@ -245,6 +250,7 @@ def report(
                         **summary.to_dict(),
                         **grouped.to_dict(),
                         "spam": spam.to_dict(),
+                        "ratings": rated.to_dict(),
                         "corrupt_lines": events.corrupt_lines,
                     }
                 )
@@ -257,7 +263,7 @@ def report(
             )
         else:
             print_report(summary, console, log_dir=settings.log_dir)
-            for line in [*incident_lines(grouped), *spam_lines(spam)]:
+            for line in [*incident_lines(grouped), *spam_lines(spam), *rating_lines(rated)]:
                 console.print(line, markup=False, highlight=False, soft_wrap=True)
         if events.corrupt_lines and not json_output:
             err_console.print(f"skipped {events.corrupt_lines} unreadable log line(s)")
@@ -298,6 +304,22 @@ def _with_state(
         per_answer=settings.saved_seconds_per_answer,
     )
     return replace(summary, to_write=_to_write(settings, events, summary, start, now))
+
+
+def _ratings(settings: Settings, start: datetime, now: datetime) -> RatingFigures:
+    """Agents' and customers' ratings of the window from the audit store (none without one)."""
+    from ..audit.store import FILE_NAME, AuditStoreError
+    from ..ratings.figures import RatingFigures, rating_figures
+    from ..run.audit import open_store
+
+    if settings.database_url is None and not (settings.state_dir / FILE_NAME).is_file():
+        return RatingFigures()
+    try:
+        with open_store(settings) as store, store.engine.connect() as conn:
+            return rating_figures(conn, store.account, since=start, until=now)
+    except AuditStoreError as exc:
+        err_console.print(f"reading the ratings: {escape(str(exc))}")
+        return RatingFigures()
 
 
 def _stored_events(

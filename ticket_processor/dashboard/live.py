@@ -47,7 +47,7 @@ Read = Callable[[Callable[[sa.Connection, str], Any]], Any]
 
 
 @dataclass(frozen=True)
-class Decision:
+class LiveDecision:
     """What an event says of one decision: enough for a page to know it concerns it."""
 
     id: int
@@ -59,7 +59,9 @@ class Decision:
         )
 
 
-def decisions_after(conn: sa.Connection, account: str, after: int, limit: int) -> list[Decision]:
+def decisions_after(
+    conn: sa.Connection, account: str, after: int, limit: int
+) -> list[LiveDecision]:
     """The decisions stored after id ``after``, oldest first, at most ``limit``."""
     columns = [decisions.c[name] for name in _SHOWN] + [decisions.c.at]
     rows = conn.execute(
@@ -72,7 +74,7 @@ def decisions_after(conn: sa.Connection, account: str, after: int, limit: int) -
     for row in rows:
         fields = {name: row[name] for name in _SHOWN}
         fields["at"] = row["at"].isoformat() if row["at"] is not None else None
-        found.append(Decision(int(row["id"]), fields))
+        found.append(LiveDecision(int(row["id"]), fields))
     return found
 
 
@@ -86,7 +88,7 @@ def newest_id(conn: sa.Connection, account: str) -> int:
 
 class _Listener:
     def __init__(self, backlog: int) -> None:
-        self.queue: asyncio.Queue[Decision] = asyncio.Queue(maxsize=backlog)
+        self.queue: asyncio.Queue[LiveDecision] = asyncio.Queue(maxsize=backlog)
         self.behind = False  # its queue overflowed: it is let go and catches up on return
 
 
@@ -142,7 +144,7 @@ class LiveFeed:
         )
 
     async def _stream(
-        self, listener: _Listener, missed: list[Decision], since: int
+        self, listener: _Listener, missed: list[LiveDecision], since: int
     ) -> AsyncIterator[ServerSentEvent]:
         last = since
         try:
@@ -177,7 +179,7 @@ class LiveFeed:
 
     async def _tick(self) -> None:
         after = await self._newest()
-        found: list[Decision] = await run_in_threadpool(
+        found: list[LiveDecision] = await run_in_threadpool(
             self._read, lambda conn, account: decisions_after(conn, account, after, 500)
         )
         for decision in found:
