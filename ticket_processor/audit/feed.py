@@ -136,7 +136,7 @@ class AuditFeed:
                 _merge(self._writes, (*_decision_key(row), row["kind"]), row)
             self._outcomes.extend(rows.outcomes)
             for row in rows.ratings:
-                _merge(self._ratings, (row["ticket_id"], row["item"]), row)
+                _merge(self._ratings, (row["ticket_id"], row["source"], row["item"]), row)
             full = len(self._decisions) + len(self._writes) >= self._batch_rows
         if full or rows.outcomes or rows.ratings or record.get("event") == "run_finished":
             self.flush()

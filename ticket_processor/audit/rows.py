@@ -160,6 +160,17 @@ class EventRows:
                         "note": bool(record.get("note")),
                     }
                 )
+        elif event == "customer_rated" and record.get("score") in ("good", "bad"):
+            # The customer's satisfaction rating (``ratings.customers``): the latest counts.
+            ticket = _int(record.get("ticket_id"))
+            if ticket is not None:
+                rows.ratings.append(
+                    {
+                        **_tag_rating(record, ticket, str(record["score"]), at, info),
+                        "source": "customer",
+                        "item": "",
+                    }
+                )
         elif event == "ticket_rated":
             # Feedback tags an agent put on the ticket (``ratings.tags``): one row a tag.
             ticket = _int(record.get("ticket_id"))

@@ -155,6 +155,19 @@ COLUMNS: dict[str, dict[str, str]] = {
     "sys_number": {"category": "", "prefix": "", "number": "", "maximum_digits": "7"},
     "customer_account": {"name": "", "number": "", "customer": "true"},
     "core_company": {"name": "", "customer": "true"},
+    # Surveys (the Assessments and Surveys application): a survey sent for a record, and the
+    # taker's answer to each of its questions.
+    "asmt_assessment_instance": {
+        "number": "",
+        "metric_type": "",
+        "state": "ready",
+        "trigger_table": "",
+        "trigger_id": "",
+        "task_id": "",
+        "user": "",
+        "taken_on": "",
+    },
+    "asmt_metric_result": {"instance": "", "metric": "", "actual_value": "", "string_value": ""},
 }
 
 # table -> column -> the table it references.
