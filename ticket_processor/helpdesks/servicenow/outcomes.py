@@ -5,10 +5,13 @@ satisfaction where the instance runs surveys: each completed survey instance
 (``asmt_assessment_instance``, ``state=complete``) whose ``trigger_table`` is ticketbot's table
 names the record in ``trigger_id``; its answers (``asmt_metric_result.actual_value``, on the
 survey's 1-5 scale) average to ``good`` (4 or more), ``bad`` (2 or less) or neutral (said of no
-one). ServiceNow keeps no escalation flag ticketbot reads; a case has no reopen count."""
+one); an instance without the Surveys application (its Table API says "Invalid table") or a
+user without the role to read them has none. ServiceNow keeps no escalation flag ticketbot
+reads; a case has no reopen count."""
 
 from __future__ import annotations
 
+from ...errors import AuthError, NotFoundError, RecordInvalidError
 from ...models import TicketOutcome
 from .records import glide, number_digits
 from .wire import ServiceNowTransport
@@ -31,7 +34,11 @@ def outcomes(http: ServiceNowTransport, table: str, since: int) -> dict[int, Tic
                 continue
             if ticket_id is not None and count > 0:
                 reopens[ticket_id] = count
-    rated = satisfaction(http, table, since)
+    try:
+        rated = satisfaction(http, table, since)
+    except (RecordInvalidError, AuthError, NotFoundError):
+        # No Surveys application ("Invalid table"), or no role to read it: no ratings here.
+        rated = {}
     return {
         ticket_id: TicketOutcome(rated.get(ticket_id), reopens.get(ticket_id, 0))
         for ticket_id in {*reopens, *rated}
