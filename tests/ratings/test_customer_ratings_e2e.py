@@ -52,9 +52,7 @@ EVERY_RUN = {"TICKETBOT_ANSWER_MODE": "send", "TICKETBOT_CUSTOMER_RATINGS_EVERY"
 def _answered(ids: list[int]) -> set[int]:
     settings = load_settings(dict(os.environ), env_file=None)
     with open_store(settings) as store, store.engine.connect() as conn:
-        rows = conn.execute(
-            decisions.select().where(decisions.c.answer_state == "sent")
-        ).mappings()
+        rows = conn.execute(decisions.select().where(decisions.c.answer_state == "sent")).mappings()
         return {int(r["ticket_id"]) for r in rows} & set(ids)
 
 
@@ -91,6 +89,12 @@ def test_report_compares_satisfaction_by_who_answered(desk: Desk, tmp_path: Path
         "satisfaction": 0.0,
     }
     assert customers["person_alone"] == {"good": 1, "bad": 1, "satisfaction": 0.5}
+    # The risk head's predictions of the triaged tickets, against the ratings that came later.
+    calibration = json.loads(report.output)["ratings"]["risk_calibration"]
+    assert sum(row["tickets"] for row in calibration) == len(ids)
+    assert sum(row["rated_bad"] * row["tickets"] for row in calibration) == pytest.approx(
+        len(after_note)
+    )
 
     text = invoke("report", "--since", "1d")
     assert "Customers' satisfaction, answered by ticketbot: 100% good" in text.output
