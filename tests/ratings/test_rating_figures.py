@@ -1,12 +1,15 @@
-"""``report``'s ratings figures over a store written through its own API: agents' verdicts
-counted once each by source and target, customers' satisfaction by who answered (the latest
-rating of a ticket counts), and the risk head's calibration in bins of its prediction."""
+"""``report``'s ratings figures over a store written through its own API, SQLite and (marker
+``postgres``) PostgreSQL alike: agents' verdicts counted once each by source and target,
+customers' satisfaction by who answered (the latest rating of a ticket counts), and the risk
+head's calibration in bins of its prediction."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from ticket_processor.audit.store import AuditStore
 from ticket_processor.ratings.figures import rating_figures, rating_lines
@@ -43,7 +46,16 @@ def _rating(ticket: int, source: str, verdict: str, **extra: Any) -> dict[str, A
 
 
 def test_figures_count_each_rating_once_and_compare_who_answered(tmp_path: Path) -> None:
-    with AuditStore.open(None, state_dir=tmp_path, account=ACCOUNT) as store:
+    _count_once_and_compare(None, tmp_path)
+
+
+@pytest.mark.postgres
+def test_the_same_in_postgresql(postgres_url: str, tmp_path: Path) -> None:
+    _count_once_and_compare(postgres_url, tmp_path)
+
+
+def _count_once_and_compare(url: str | None, tmp_path: Path) -> None:
+    with AuditStore.open(url, state_dir=tmp_path, account=ACCOUNT) as store:
         store.upsert_decisions(
             [_decision(1, 0.1, "sent"), _decision(2, 0.9), _decision(3, 0.6), _decision(4, 0.2)]
         )
