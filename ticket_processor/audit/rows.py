@@ -160,23 +160,8 @@ class EventRows:
                         "note": bool(record.get("note")),
                     }
                 )
-        elif event == "customer_rated" and record.get("score") in ("good", "bad"):
-            # The customer's satisfaction rating (``ratings.customers``): the latest counts.
-            ticket = _int(record.get("ticket_id"))
-            if ticket is not None:
-                rows.ratings.append(
-                    {
-                        **_tag_rating(record, ticket, str(record["score"]), at, info),
-                        "source": "customer",
-                        "item": "",
-                    }
-                )
-        elif event == "ticket_rated":
-            # Feedback tags an agent put on the ticket (``ratings.tags``): one row a tag.
-            ticket = _int(record.get("ticket_id"))
-            for verdict in _list(record.get("verdicts")) or []:
-                if ticket is not None:
-                    rows.ratings.append(_tag_rating(record, ticket, str(verdict), at, info))
+        elif event in ("ticket_rated", "customer_rated"):
+            rows.ratings += _ratings_of(record, at, info)
         elif event in ("ticket_outcome", "shadow_outcome"):
             ticket = _int(record.get("ticket_id"))
             labels = record.get("labels")
@@ -436,7 +421,23 @@ def _routes(value: object) -> list[str]:
     return [str(v) for v in _list(value)]
 
 
-def _tag_rating(
+def _ratings_of(record: Mapping[str, Any], at: datetime, info: RunInfo) -> list[dict[str, Any]]:
+    """``ticket_rated``: a row per feedback tag an agent put on the ticket (``ratings.tags``);
+    ``customer_rated``: the customer's satisfaction rating (``ratings.customers``), one a
+    ticket (the latest counts)."""
+    ticket = _int(record.get("ticket_id"))
+    if ticket is None:
+        return []
+    if record.get("event") == "customer_rated":
+        score = record.get("score")
+        if score not in ("good", "bad"):
+            return []
+        return [{**_rating(record, ticket, str(score), at, info), "source": "customer"}]
+    verdicts = [str(v) for v in _list(record.get("verdicts")) or []]
+    return [{**_rating(record, ticket, v, at, info), "item": v} for v in verdicts]
+
+
+def _rating(
     record: Mapping[str, Any], ticket: int, verdict: str, at: datetime, info: RunInfo
 ) -> dict[str, Any]:
     return {
@@ -446,7 +447,7 @@ def _tag_rating(
         "source": "tag",
         "rater": "",
         "target": "ticket",
-        "item": verdict,
+        "item": "",
         "verdict": verdict,
         "ticketbot": _text(record.get("category")),
     }
