@@ -357,6 +357,7 @@ class AuditStore:
                 (reverts, reverts.c.at),
                 (corrections, corrections.c.at),
                 (reviews, reviews.c.at),
+                (ratings, ratings.c.at),
                 (runs, runs.c.started_at),
             ):
                 result = conn.execute(

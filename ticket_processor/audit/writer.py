@@ -155,6 +155,7 @@ PRUNED: Final = (
     ("reverts", "at"),
     ("corrections", "at"),
     ("reviews", "at"),
+    ("ratings", "at"),
     ("runs", "started_at"),
 )
 
