@@ -3,7 +3,7 @@ the helpdesk's own webhook calls ``ticketbot serve``, which triages a new ticket
 list open in the browser shows its row within 3 s of the note being written, without a reload;
 the page's connection dropped (the browser offline) while another ticket is triaged, it catches
 up when the connection comes back. The dashboard is the real command, in its own process,
-reading the store serve writes.
+reading the store serve writes. An agent rates on a ticket's page: a double click is one rating.
 
 Marker ``browser``: deselected by the README's test line; ``.ci/run`` runs ``pytest -m browser``.
 """
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.cli import invoke
 from support.dashboard import TOKEN, start_dashboard
 from support.hooked import hooked_serving, wait_for_notes
 
@@ -95,4 +96,27 @@ def test_an_anonymous_browser_gets_nothing_on_a_dashboard_with_a_token(
         assert state == "closed"
         page.goto(url + "/tickets")
         assert page.url == url + "/login"
+        context.close()
+
+
+def test_an_agent_rates_on_the_ticket_page_and_a_double_click_counts_once(
+    desk: Desk, browser: Any, tmp_path: Path
+) -> None:
+    (ticket,) = desk.create([NewTicket("Refund not received", "I was charged twice.")])
+    assert invoke("run", "--engine", "rules").exit_code == 0
+    with start_dashboard(env={"TICKETBOT_DASHBOARD_TOKEN": TOKEN}) as url:
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(url + "/login")
+        page.fill('input[name="token"]', TOKEN)
+        with page.expect_navigation():
+            page.click('button[type="submit"]')
+        page.goto(f"{url}/tickets/{ticket}")
+        row = page.locator('#ratings tr[data-target="analysis"]')
+        row.locator('input[name="reason"]').fill("the customer wanted a refund, not billing help")
+        with page.expect_navigation():
+            row.locator('button[value="not_helped"]').dblclick()
+        page.wait_for_selector('#rated li[data-verdict="not_helped"]')
+        assert page.locator("#rated li").count() == 1
+        assert "the customer wanted a refund" in page.locator("#rated").inner_text()
         context.close()
