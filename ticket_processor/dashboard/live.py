@@ -176,6 +176,9 @@ class LiveFeed:
                 await self._tick()
             await asyncio.sleep(self.poll_seconds)
         self._poller = None
+        # Nobody listens: the next page starts from the newest decision then, not from here
+        # (what was stored meanwhile is no news to a page that has just loaded).
+        self._seen = None
 
     async def _tick(self) -> None:
         after = await self._newest()
