@@ -132,3 +132,19 @@ def test_a_reply_owed_across_a_kill_goes_out_exactly_once(
     _run()
     assert len(desk.public_replies(ticket)) == 1
     assert json.loads(book_path.read_text())[key]["state"] == "sent"
+
+
+def test_a_damaged_book_sends_nothing_it_does_not_know(
+    desk: StaffedDesk, llm: RunningStandin, tmp_path: Path
+) -> None:
+    agent, ticket = _agent_and_ticket(desk)
+    _run()
+    book_path = tmp_path / "state" / "assignment" / "replies.json"
+    book_path.parent.mkdir(parents=True, exist_ok=True)
+    book_path.write_text("{not json")
+    desk.note_by(ticket, agent, f"/reply {ANSWER}")
+    _run()
+    assert desk.public_replies(ticket) == []
+    [told] = [n for n in desk.internal_notes(ticket) if "was not sent" in n]
+    assert "damaged" in told
+    assert list(book_path.parent.glob("replies.json.bad-*"))

@@ -27,8 +27,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from ..common.atomic import atomic_write_bytes, read_state_bytes
+from ..common.atomic import atomic_write_bytes, read_state_bytes, set_aside
 from ..common.eventlog import EventSink
+from ..errors import TicketBotError
 from ..helpdesks.staffing import AgentNote, StaffingDesk
 from ..models import Helpdesk
 from ..passes.protocol import Pass, RunEnd, RunPass
@@ -41,6 +42,7 @@ from .step import staffing_of
 
 MARKER = "/reply"
 BOOK = Path("assignment") / "replies.json"
+DAMAGED = "ticketbot's record of sent replies was damaged; write the note again if it is needed"
 NO_LLM = "no LLM is configured (set OPENAI_API_KEY or OPENAI_BASE_URL) to translate it"
 
 # (text, ISO 639-1 code) -> the text in that language; None: the LLM did not answer.
@@ -75,9 +77,22 @@ class MarkerBook:
         self.path = state_dir / BOOK
         self._lock = threading.Lock()
         self._entries: dict[str, dict[str, Any]] = {}
-        if self.path.is_file():
+        # Damaged: set aside, and the markers it does not know are refused this once rather
+        # than risk sending one twice (the agent writes it again if it is still needed).
+        self.damaged = False
+        if not (self.path.exists() or self.path.is_symlink()):
+            # The run's sweep sets a damaged state file aside before any pass reads it.
+            self.damaged = any(self.path.parent.glob(f"{self.path.name}.bad-*"))
+            return
+        try:
             loaded = json.loads(read_state_bytes(self.path) or b"{}")
-            self._entries = loaded if isinstance(loaded, dict) else {}
+        except (OSError, ValueError, TicketBotError):
+            loaded = None
+        if isinstance(loaded, dict):
+            self._entries = loaded
+        else:
+            set_aside(self.path, "damaged")
+            self.damaged = True
 
     def get(self, key: str) -> dict[str, Any] | None:
         with self._lock:
@@ -147,7 +162,9 @@ class TwoWayReplyPass(Pass):
                 self._send(desk, book, key, ticket_id, note, entry, log)
                 continue
             language = language or customer_language(self.run.helpdesk, ticket_id)
-            translation, why = self._translate(marked(note) or "", language)
+            translation, why = (
+                (None, DAMAGED) if book.damaged else self._translate(marked(note) or "", language)
+            )
             if why is not None or translation is None:
                 reason = why or "the LLM did not answer"
                 desk.note(ticket_id, f"Your {MARKER} note was not sent to the customer: {reason}.")
