@@ -4,7 +4,7 @@ Groups' members are ``sys_user_grmember`` rows; skills are ``cmn_skill`` records
 ``sys_user_has_skill`` rows, a task's its ``skills`` list (cmn_skill sys_ids, comma-separated);
 presence is Advanced Work Assignment's ``awa_agent_presence`` (``current_presence_state``'s
 display value ``Available``; an agent without a row has no presence kept: None). Open tickets
-per agent are the table's active records ``assigned_to`` them; the customer's company is the
+per agent are the table's unsolved records ``assigned_to`` them; the customer's company is the
 caller's ``core_company`` (its columns are its fields). The Table API writes as the signed-in
 user: a reply "in an agent's name" is a comment by ticketbot's user, the work note beside it
 names the agent.
@@ -18,7 +18,7 @@ from typing import Any
 from ..staffing import AgentNote, Organisation, PublicMessage, SkillCatalogue, Staff
 from .list_reads import TableReads
 from .people import IdBook
-from .records import sys_int
+from .records import STATE_OF, sys_int
 from .wire import TABLE_API, ServiceNowTransport
 
 
@@ -83,7 +83,10 @@ class ServiceNowStaffing:
         loads = {}
         for agent_id in agent_ids:
             sys_id = self.ids.sys_id("sys_user", agent_id)
-            rows = self._every(self.table, f"active=true^assigned_to={sys_id}", "sys_id")
+            # Unsolved: a Resolved record stays active until it closes, but is no one's work.
+            done = ",".join((STATE_OF[self.table]["solved"], STATE_OF[self.table]["closed"]))
+            query = f"active=true^stateNOT IN{done}^assigned_to={sys_id}"
+            rows = self._every(self.table, query, "sys_id")
             loads[agent_id] = len(rows) if sys_id else 0
         return loads
 
