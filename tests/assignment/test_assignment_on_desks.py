@@ -5,6 +5,7 @@ and a note naming the missing skill; a person's assignment is kept; revert takes
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -144,3 +145,27 @@ def test_off_by_default_touches_no_one(desk: StaffedDesk, team: int, tmp_path: P
     _run(tmp_path / "logs")
     assert desk.assignee_of(pt) is None
     assert desk.skills_on(pt) == []
+
+
+def test_a_person_moving_our_assignment_is_counted_in_report(
+    desk: StaffedDesk, team: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TICKETBOT_ASSIGNMENT", "agents")
+    ana = desk.hire("Ana Souza", team, ["Portuguese", "Billing"])
+    eve = desk.hire("Eve Costa", team, ["English", "Billing"])
+    [ticket] = _create(desk, team, [PORTUGUESE])
+    logs = tmp_path / "logs"
+    _run(logs)
+    assert desk.assignee_of(ticket) == ana
+    desk.person_assigns(ticket, eve, team)  # a person knows better
+    _run(logs)
+    _run(logs)  # once only
+    [moved] = [e for e in events(logs) if e["event"] == "assignment_moved"]
+    assert (moved["ticket_id"], moved["agent_id"], moved["now_id"]) == (ticket, ana, eve)
+    assert desk.assignee_of(ticket) == eve  # and it stays the person's
+    report = invoke("report", "--json")
+    assert report.exit_code == 0, report.output
+    counted = json.loads(report.output)["assignments"]
+    assert counted["assigned"] == 1
+    assert counted["moved_by_people"] == 1
+    assert counted["by_skill"]["Portuguese"] == {"assigned": 1, "moved": 1}

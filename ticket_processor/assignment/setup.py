@@ -23,7 +23,7 @@ def assignment_steps(
     steps: list[TicketStep] = []
     if mode in ("skills", "agents"):
         chosen: Mode = "skills" if mode == "skills" else "agents"
-        steps.append(AssignmentStep(chosen, read_policy(skills_file), capacity))
+        steps.append(AssignmentStep(chosen, read_policy(skills_file), capacity, state_dir))
     if two_way_reply:
         steps.append(TwoWayReplyStep(state_dir, translate))
     return steps

@@ -11,14 +11,16 @@ reads the tickets again, so a ticket a person assigned meanwhile is left as they
   assigns each ticket of a group the team opted in to the agent ``choose`` picks; a ticket no
   one fits stays in its group, and a note line names the skill no available agent has.
 
-Every assignment is logged (``ticket_assigned``: the agent, the group, the assignee before),
-which ``revert --run`` reads to take it back (``revert.py``).
+Every assignment is logged (``ticket_assigned``: the agent, the group, the skills), which
+``revert --run`` reads to take it back (``revert.py``), and kept until a person moves it
+(``moves.py``: ``assignment_moved``, counted by ``report``).
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal, cast
 
 from ..common.eventlog import EventSink
@@ -27,6 +29,7 @@ from ..models import Helpdesk, Ticket, Triage, WriteBack
 from ..passes.protocol import Pass, RunEnd, RunPass
 from ..steps.protocol import Step, StepRun
 from .choose import Need, assign_batch
+from .moves import AssignedBook
 from .policy import SkillPolicy
 
 Mode = Literal["skills", "agents"]
@@ -53,8 +56,9 @@ def staffing_of(helpdesk: Helpdesk) -> StaffingDesk | None:
 class AssignmentStep(Step):
     name = "assignment"
 
-    def __init__(self, mode: Mode, policy: SkillPolicy, capacity: int) -> None:
+    def __init__(self, mode: Mode, policy: SkillPolicy, capacity: int, state_dir: Path) -> None:
         self.mode, self.policy, self.capacity = mode, policy, capacity
+        self.state_dir = state_dir
         self._lock = threading.Lock()
         self._seen: dict[int, Noted] = {}
 
@@ -97,11 +101,16 @@ class AssignmentPass(Pass):
 
     def write(self, end: RunEnd) -> None:
         seen = self.step.taken()
-        if not (end.writes and self.run.writes and seen):
+        if not (end.writes and self.run.writes):
             return
         desk = staffing_of(self.run.helpdesk)
         if desk is None:
             end.summary.warnings.append("assignment: this helpdesk offers no agents or skills")
+            return
+        book = AssignedBook(self.step.state_dir)
+        if self.step.mode == "agents":  # people's moves of earlier assignments, for `report`
+            book.watch(self.run.helpdesk, self.run.ticket_ids(), end.log)
+        if not seen:
             return
         catalogue = desk.catalogue()
         end.summary.warnings.extend(self.step.policy.check(catalogue))
@@ -118,7 +127,8 @@ class AssignmentPass(Pass):
         if self.step.mode == "skills":
             self._set_skills(desk, catalogue, waiting, end.log)
         else:
-            self._assign(desk, catalogue, waiting, end)
+            self._assign(desk, catalogue, waiting, end, book)
+            book.save()
 
     def _set_skills(
         self,
@@ -139,6 +149,7 @@ class AssignmentPass(Pass):
         catalogue: SkillCatalogue,
         waiting: list[tuple[Noted, Ticket]],
         end: RunEnd,
+        book: AssignedBook,
     ) -> None:
         policy = self.step.policy
         allowed = self._groups(policy)
@@ -178,6 +189,7 @@ class AssignmentPass(Pass):
                 f"{loads.get(choice.agent.id, 0)} open tickets before this one.",
             )
             loads[choice.agent.id] = loads.get(choice.agent.id, 0) + 1
+            book.made(need.ticket_id, choice.agent.id, need.skills)
             end.log.emit(
                 "ticket_assigned",
                 ticket_id=need.ticket_id,

@@ -193,6 +193,7 @@ def report(
 
     From the audit store when it holds the window's runs, else from the JSON-lines logs (--log-dir: the logs)."""  # noqa: E501 - Typer shows each paragraph as written: one line
 
+    from ..assignment.moves import assignment_moves
     from ..common.eventlog import read_events
     from ..report.aggregate import build_report, parse_since
     from ..report.html import render_html
@@ -229,6 +230,7 @@ def report(
         # Dry and shadow runs tagged nothing: the gate's verdicts there are counted apart.
         untagged = {r.run_id for r in summary.run_list if r.dry_run or r.shadow}
         spam = spam_report(scrubbed, prefix=settings.tag_prefix, dry_runs=untagged)
+        moves = assignment_moves(scrubbed)
         if html is not None:  # first: a reader that closes stdout early must not cost the file
             try:
                 html.parent.mkdir(parents=True, exist_ok=True)
@@ -245,6 +247,7 @@ def report(
                         **summary.to_dict(),
                         **grouped.to_dict(),
                         "spam": spam.to_dict(),
+                        "assignments": moves.to_dict(),
                         "corrupt_lines": events.corrupt_lines,
                     }
                 )
@@ -257,7 +260,7 @@ def report(
             )
         else:
             print_report(summary, console, log_dir=settings.log_dir)
-            for line in [*incident_lines(grouped), *spam_lines(spam)]:
+            for line in [*incident_lines(grouped), *spam_lines(spam), *moves.lines()]:
                 console.print(line, markup=False, highlight=False, soft_wrap=True)
         if events.corrupt_lines and not json_output:
             err_console.print(f"skipped {events.corrupt_lines} unreadable log line(s)")
