@@ -148,34 +148,3 @@ def test_a_damaged_book_sends_nothing_it_does_not_know(
     [told] = [n for n in desk.internal_notes(ticket) if "was not sent" in n]
     assert "damaged" in told
     assert list(book_path.parent.glob("replies.json.bad-*"))
-
-
-FIVE = {
-    "pt": ("Encomenda não chegou", "Olá, a minha encomenda ainda não chegou e o rastreamento "
-           "não mostra nada. Onde está o meu pacote?"),
-    "de": ("Paket nicht angekommen", "Hallo, mein Paket ist immer noch nicht angekommen und "
-           "die Sendungsverfolgung zeigt nichts an."),
-    "es": ("Pedido no recibido", "Hola, mi pedido todavía no ha llegado y el seguimiento no "
-           "muestra nada. ¿Dónde está mi paquete?"),
-    "fr": ("Colis non reçu", "Bonjour, mon colis n'est toujours pas arrivé et le suivi ne "
-           "montre rien. Où est ma commande ?"),
-    "it": ("Pacco non arrivato", "Buongiorno, il mio pacco non è ancora arrivato e il "
-           "tracciamento non mostra niente. Dove è il mio ordine?"),
-}  # fmt: skip
-
-
-def test_twenty_notes_in_five_languages_each_become_one_reply(
-    desk: StaffedDesk, llm: RunningStandin
-) -> None:
-    agent = desk.hire("Carl Reed", desk.group("Support"), ["English"])
-    languages = [code for code in FIVE for _ in range(4)]
-    ids = desk.create([NewTicket(*FIVE[code]) for code in languages])
-    _run()
-    for n, ticket in enumerate(ids):
-        desk.note_by(ticket, agent, f"/reply Your parcel {n} left our warehouse today.")
-    _run()
-    for n, (ticket, code) in enumerate(zip(ids, languages, strict=True)):
-        text = f"Your parcel {n} left our warehouse today."
-        assert [t for _, t in desk.public_replies(ticket)] == [f"[{code}] {text}"]
-        assert _asked_to_translate(llm, text) == [code]
-        assert sum(f"/reply {text}" in note for note in desk.internal_notes(ticket)) == 1

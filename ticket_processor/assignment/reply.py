@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -119,9 +120,24 @@ class TwoWayReplyStep(Step):
 
     def __init__(self, state_dir: Path, translate: Translate | None) -> None:
         self.state_dir, self.translate = state_dir, translate
+        self._lock = threading.Lock()
+        self._served: StepRun | None = None
+        self._delivered: dict[int, None] = {}
 
     def run_pass(self, run: StepRun) -> RunPass | None:
         return TwoWayReplyPass(self, run)
+
+    def served(self, run: StepRun, ticket_ids: Sequence[int]) -> None:
+        # ``serve``: no pass; each delivered batch's markers are settled after its writes.
+        with self._lock:
+            self._served = run
+            self._delivered.update(dict.fromkeys(ticket_ids))
+
+    def after_writes(self, should_stop: Callable[[], str | None]) -> None:
+        with self._lock:
+            run, ids, self._delivered = self._served, list(self._delivered), {}
+        if run is not None and ids and not should_stop():
+            TwoWayReplyPass(self, replace(run, ticket_ids=lambda: ids)).work(run.log)
 
 
 class TwoWayReplyPass(Pass):
@@ -131,7 +147,12 @@ class TwoWayReplyPass(Pass):
         self.step, self.run = step, run
 
     def write(self, end: RunEnd) -> None:
-        if not (end.writes and self.run.writes):
+        if end.writes:
+            self.work(end.log)
+
+    def work(self, log: EventSink) -> None:
+        """Settle the markers on the run's tickets."""
+        if not self.run.writes:
             return
         desk = staffing_of(self.run.helpdesk)
         if desk is None:
@@ -142,7 +163,7 @@ class TwoWayReplyPass(Pass):
                 return
             notes = [n for n in desk.agent_notes(ticket_id) if marked(n) is not None]
             if notes:
-                self.settle(desk, book, ticket_id, notes, end.log)
+                self.settle(desk, book, ticket_id, notes, log)
 
     def settle(
         self,

@@ -19,6 +19,7 @@ Every assignment is logged (``ticket_assigned``: the agent, the group, the skill
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -61,6 +62,7 @@ class AssignmentStep(Step):
         self.state_dir = state_dir
         self._lock = threading.Lock()
         self._seen: dict[int, Noted] = {}
+        self._served: StepRun | None = None
 
     def attach(
         self,
@@ -92,6 +94,13 @@ class AssignmentStep(Step):
     def run_pass(self, run: StepRun) -> RunPass | None:
         return AssignmentPass(self, run)
 
+    def served(self, run: StepRun, ticket_ids: Sequence[int]) -> None:
+        self._served = run  # ``serve``: no pass; its batches' tickets go after their writes
+
+    def after_writes(self, should_stop: Callable[[], str | None]) -> None:
+        if self._served is not None and not should_stop():
+            AssignmentPass(self, self._served).work(self._served.log, [])
+
 
 class AssignmentPass(Pass):
     name = "assignment"
@@ -100,20 +109,25 @@ class AssignmentPass(Pass):
         self.step, self.run = step, run
 
     def write(self, end: RunEnd) -> None:
+        if end.writes:
+            self.work(end.log, end.summary.warnings)
+
+    def work(self, log: EventSink, warnings: list[str]) -> None:
+        """Assign (or set the skills of) the tickets the step saw planned since it last did."""
         seen = self.step.taken()
-        if not (end.writes and self.run.writes):
+        if not self.run.writes:
             return
         desk = staffing_of(self.run.helpdesk)
         if desk is None:
-            end.summary.warnings.append("assignment: this helpdesk offers no agents or skills")
+            warnings.append("assignment: this helpdesk offers no agents or skills")
             return
         book = AssignedBook(self.step.state_dir)
         if self.step.mode == "agents":  # people's moves of earlier assignments, for `report`
-            book.watch(self.run.helpdesk, self.run.ticket_ids(), end.log)
+            book.watch(self.run.helpdesk, self.run.ticket_ids(), log)
         if not seen:
             return
         catalogue = desk.catalogue()
-        end.summary.warnings.extend(self.step.policy.check(catalogue))
+        warnings.extend(self.step.policy.check(catalogue))
         fresh = {t.id: t for t in self.run.helpdesk.tickets([s.ticket_id for s in seen])}
         waiting = []
         for one in seen:
@@ -121,13 +135,13 @@ class AssignmentPass(Pass):
             if ticket is None or ticket.status in ("solved", "closed"):
                 continue
             if ticket.assignee_id is not None:  # a person's choice (or an earlier run's) stands
-                end.log.emit("assignment_kept", ticket_id=one.ticket_id, reason="assigned")
+                log.emit("assignment_kept", ticket_id=one.ticket_id, reason="assigned")
                 continue
             waiting.append((one, ticket))
         if self.step.mode == "skills":
-            self._set_skills(desk, catalogue, waiting, end.log)
+            self._set_skills(desk, catalogue, waiting, log)
         else:
-            self._assign(desk, catalogue, waiting, end, book)
+            self._assign(desk, catalogue, waiting, log, book)
             book.save()
 
     def _set_skills(
@@ -148,7 +162,7 @@ class AssignmentPass(Pass):
         desk: StaffingDesk,
         catalogue: SkillCatalogue,
         waiting: list[tuple[Noted, Ticket]],
-        end: RunEnd,
+        log: EventSink,
         book: AssignedBook,
     ) -> None:
         policy = self.step.policy
@@ -177,7 +191,7 @@ class AssignmentPass(Pass):
             first = " (VIP customer: served first)" if need.vip else ""
             if choice.agent is None:
                 desk.note(need.ticket_id, f"Not assigned: {choice.reason}; it stays in its group.")
-                end.log.emit(
+                log.emit(
                     "assignment_none", ticket_id=need.ticket_id, reason=choice.reason, vip=need.vip
                 )
                 continue
@@ -190,7 +204,7 @@ class AssignmentPass(Pass):
             )
             loads[choice.agent.id] = loads.get(choice.agent.id, 0) + 1
             book.made(need.ticket_id, choice.agent.id, need.skills)
-            end.log.emit(
+            log.emit(
                 "ticket_assigned",
                 ticket_id=need.ticket_id,
                 agent_id=choice.agent.id,
