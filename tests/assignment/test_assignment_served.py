@@ -11,6 +11,7 @@ import pytest
 from support.serving import delivery_for, serve_env, serving
 
 from ticket_processor.sandbox.desks import NewTicket, StaffedDesk
+from ticket_processor.sandbox.llm_standin.server import RunningStandin
 
 pytestmark = pytest.mark.desk()
 
@@ -41,3 +42,35 @@ def test_a_delivered_ticket_is_assigned_after_its_batch_is_written(
         while desk.assignee_of(ticket) is None and time.monotonic() < deadline:
             time.sleep(0.05)
     assert desk.assignee_of(ticket) == ana
+
+
+def test_a_reply_note_delivered_to_serve_goes_out_once(
+    desk: StaffedDesk,
+    desk_kind: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    standin: RunningStandin,
+) -> None:
+    agent = desk.hire("Carl Reed", desk.group("Billing"), [])
+    env = serve_env(
+        desk.env(),
+        tmp_path,
+        TICKETBOT_TWO_WAY_REPLY="true",
+        OPENAI_BASE_URL=standin.url,
+        OPENAI_API_KEY="sk-test-not-a-real-key",
+        TICKETBOT_MODEL="stand-in",
+    )
+    with serving(env, engine="llm") as running:
+        [ticket] = desk.create([PORTUGUESE])
+        body, headers = delivery_for(desk_kind, ticket, invocation="first")
+        assert running.deliver(desk_kind, body, headers).status_code in (200, 202)
+        running.drained()
+        desk.note_by(ticket, agent, "/reply We refunded the second charge today.")
+        body, headers = delivery_for(desk_kind, ticket, "updated", invocation="second")
+        assert running.deliver(desk_kind, body, headers).status_code in (200, 202)
+        running.drained()
+        deadline = time.monotonic() + 30
+        while not desk.public_replies(ticket) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    replies = [text for _, text in desk.public_replies(ticket)]
+    assert replies == ["[pt] We refunded the second charge today."]
