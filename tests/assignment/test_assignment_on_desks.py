@@ -130,13 +130,17 @@ def test_skills_mode_writes_the_routing_skills_and_no_assignee(
     monkeypatch.setenv("TICKETBOT_ASSIGNMENT", "skills")
     desk.hire("Ana Souza", team, ["Portuguese", "Billing"])
     pt, de = _create(desk, team, [PORTUGUESE, GERMAN])
-    _run(tmp_path / "logs")
+    run_id = _run(tmp_path / "logs")
     # Freshdesk matches a ticket to one skill (the language's); the others take every skill.
     assert desk.skills_on(pt)[0] == "Portuguese"
     assert set(desk.skills_on(pt)) <= {"Portuguese", "Billing"}
     assert desk.skills_on(de)[0] == "German"
     assert desk.assignee_of(pt) is None
     assert desk.assignee_of(de) is None
+    reverted = invoke("revert", "--run", run_id)
+    assert reverted.exit_code == 0, reverted.output
+    assert desk.skills_on(pt) == []
+    assert desk.skills_on(de) == []
 
 
 def test_off_by_default_touches_no_one(desk: StaffedDesk, team: int, tmp_path: Path) -> None:

@@ -2,7 +2,8 @@
 
 From the run's ``ticket_assigned`` events: a ticket still assigned to the agent the run chose
 loses its assignee (it stays in its group) and a note says so; a ticket a person reassigned
-since, or one gone, is left as it is.
+since, or one gone, is left as it is. From its ``skills_set`` events: a ticket whose skills are
+still the ones the run wrote gets the skills it had before.
 """
 
 from __future__ import annotations
@@ -18,18 +19,27 @@ from .step import staffing_of
 
 @dataclass(frozen=True)
 class MadeAssignment:
+    """An assignment (``agent_id``), or skills written (``skills``, ``previous``)."""
+
     ticket_id: int
-    agent_id: int
+    agent_id: int | None
+    skills: tuple[str, ...] = ()
+    previous: tuple[str, ...] = ()
 
 
 def assignments_of_run(events: Iterable[dict[str, Any]], run_id: str) -> list[MadeAssignment]:
     found: dict[int, MadeAssignment] = {}
     for event in events:
-        if event.get("event") != "ticket_assigned" or event.get("run_id") != run_id:
+        kind, ticket_id = event.get("event"), event.get("ticket_id")
+        if event.get("run_id") != run_id or not isinstance(ticket_id, int):
             continue
-        ticket_id, agent_id = event.get("ticket_id"), event.get("agent_id")
-        if isinstance(ticket_id, int) and isinstance(agent_id, int):
+        agent_id = event.get("agent_id")
+        if kind == "ticket_assigned" and isinstance(agent_id, int):
             found[ticket_id] = MadeAssignment(ticket_id, agent_id)
+        elif kind == "skills_set":
+            skills = tuple(str(s) for s in event.get("skills") or ())
+            previous = tuple(str(s) for s in event.get("previous") or ())
+            found[ticket_id] = MadeAssignment(ticket_id, None, skills, previous)
     return list(found.values())
 
 
@@ -44,13 +54,20 @@ def revert_assignments(
     undone, kept = [], []
     for one in made:
         ticket = now.get(one.ticket_id)
-        if ticket is None or ticket.assignee_id != one.agent_id:
+        if one.agent_id is None:
+            standing = ticket is not None and desk.ticket_skills(one.ticket_id) == one.skills
+        else:
+            standing = ticket is not None and ticket.assignee_id == one.agent_id
+        if not standing:
             kept.append(one.ticket_id)
             continue
         if not dry_run:
             try:
-                desk.assign(one.ticket_id, None, None)
-                desk.note(one.ticket_id, "ticketbot's assignment was taken back (revert).")
+                if one.agent_id is None:
+                    desk.set_ticket_skills(one.ticket_id, one.previous)
+                else:
+                    desk.assign(one.ticket_id, None, None)
+                    desk.note(one.ticket_id, "ticketbot's assignment was taken back (revert).")
             except TicketBotError:
                 kept.append(one.ticket_id)
                 continue

@@ -151,11 +151,22 @@ class AssignmentPass(Pass):
         waiting: list[tuple[Noted, Ticket]],
         log: EventSink,
     ) -> None:
+        known = {name.casefold() for name in catalogue.names()}
         for one, _ in waiting:
-            skills = self.step.policy.needs(one.language, one.category, catalogue)
+            needs = self.step.policy.needs(one.language, one.category, catalogue)
+            skills = tuple(s for s in needs if s.casefold() in known)
             if skills:
-                desk.set_ticket_skills(one.ticket_id, skills)
-                log.emit("skills_set", ticket_id=one.ticket_id, skills=list(skills))
+                before = desk.ticket_skills(one.ticket_id)  # what a revert gives back
+                # Added to what is there (a person's or a trigger's skills stay, and stay first
+                # where the helpdesk takes one skill).
+                desk.set_ticket_skills(one.ticket_id, tuple(dict.fromkeys((*before, *skills))))
+                written = desk.ticket_skills(one.ticket_id)
+                log.emit(
+                    "skills_set",
+                    ticket_id=one.ticket_id,
+                    skills=list(written),
+                    previous=list(before),
+                )
 
     def _assign(
         self,

@@ -94,9 +94,8 @@ class FreshdeskStaffing:
 
     def set_ticket_skills(self, ticket_id: int, skills: Sequence[str]) -> None:
         by_name = {name.casefold(): sid for sid, name in self._skill_names().items()}
+        # None (no skill named, a revert to none): the ticket's skill is cleared.
         chosen = next((by_name[s.casefold()] for s in skills if s.casefold() in by_name), None)
-        if chosen is None:
-            return
         self.http.request("PUT", f"/api/v2/tickets/{int(ticket_id)}", json={"skill_id": chosen})
 
     def assign(self, ticket_id: int, agent_id: int | None, group_id: int | None) -> None:
