@@ -27,6 +27,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # NAME -> (module of scripts/, its function taking argv, one line of what it does).
 REGISTRY: dict[str, tuple[str, str, str]] = {
+    "assignment_hour": (
+        "figures_assignment",
+        "assignment_hour",
+        "A simulated hour of 300 tickets and 12 agents assigned by skills, load and tier",
+    ),
+    "assignment_language": (
+        "figures_assignment",
+        "assignment_language",
+        "The language the skills read, on labelled multilingual sets it was not chosen on",
+    ),
     "answers_figures": (
         "figures_answers",
         "answers_figures",

@@ -36,10 +36,6 @@ if TYPE_CHECKING:
     from ..llm import LLMAnalyser
     from ..models import Helpdesk
     from ..ops.health import HealthSetup
-    from ..ratings.figures import RatingFigures
-    from ..report.aggregate import Report
-    from ..report.incidents import IncidentReport
-    from ..report.to_write import ArticleToWrite
 
 
 def config(
@@ -49,7 +45,6 @@ def config(
     ] = False,
 ) -> None:
     """Show the effective settings, where each came from, and secrets masked."""
-    from rich.markup import escape
 
     from ..run.connect import load_settings
     from ..settings.describe import describe_settings
@@ -194,6 +189,7 @@ def report(
 
     From the audit store when it holds the window's runs, else from the JSON-lines logs (--log-dir: the logs)."""  # noqa: E501 - Typer shows each paragraph as written: one line
 
+    from ..assignment.moves import assignment_moves
     from ..common.eventlog import read_events
     from ..ratings.figures import rating_lines
     from ..report.aggregate import build_report, parse_since
@@ -204,6 +200,7 @@ def report(
     from ..report.stored import with_logged
     from ..report.table import print_report
     from .output import PipeConsole, stdout_may_close
+    from .report_inputs import incidents_of, ratings_of, stored_events_of, with_state
 
     console = PipeConsole(highlight=False)
     settings: Settings | None = None
@@ -214,24 +211,25 @@ def report(
         start = parse_since(since, now=now)
         events = read_events(settings.log_dir, since=start)
         older: Iterable[Mapping[str, Any]] = read_events(settings.log_dir, until=start)
-        stored = None if log_dir is not None else _stored_events(settings, start, now)
+        stored = None if log_dir is not None else stored_events_of(settings, start, now)
         window: Iterable[Mapping[str, Any]] = events
         if stored is not None:
             # The same events, from the store; the kinds it does not keep, from the logs.
             window = with_logged(stored[0], read_events(settings.log_dir, since=start))
             older = stored[1]
-        grouped = _incidents(read_events(settings.log_dir, since=start), settings.state_dir)
+        grouped = incidents_of(read_events(settings.log_dir, since=start), settings.state_dir)
         # The log was scrubbed when written, but perhaps with fewer secrets than are known now
         # (a key added to a URL since): every event is scrubbed again on its way to the report.
         # The older history only lends the labels written on tickets (enum values), no text.
         scrub = settings.scrubber()
         scrubbed = [scrub(e) for e in window]
         summary = build_report(scrubbed, prices=prices, since=start, until=now, history=older)
-        summary = _with_state(summary, settings, scrubbed, start, now)
+        summary = with_state(summary, settings, scrubbed, start, now)
         # Dry and shadow runs tagged nothing: the gate's verdicts there are counted apart.
         untagged = {r.run_id for r in summary.run_list if r.dry_run or r.shadow}
         spam = spam_report(scrubbed, prefix=settings.tag_prefix, dry_runs=untagged)
-        rated = _ratings(settings, start, now)
+        rated = ratings_of(settings, start, now)
+        moves = assignment_moves(scrubbed)
         if html is not None:  # first: a reader that closes stdout early must not cost the file
             try:
                 html.parent.mkdir(parents=True, exist_ok=True)
@@ -251,6 +249,7 @@ def report(
                         **grouped.to_dict(),
                         "spam": spam.to_dict(),
                         "ratings": rated.to_dict(),
+                        "assignments": moves.to_dict(),
                         "corrupt_lines": events.corrupt_lines,
                     }
                 )
@@ -263,131 +262,11 @@ def report(
             )
         else:
             print_report(summary, console, log_dir=settings.log_dir)
-            for line in [*incident_lines(grouped), *spam_lines(spam), *rating_lines(rated)]:
+            lines = [*incident_lines(grouped), *spam_lines(spam), *rating_lines(rated)]
+            for line in [*lines, *moves.lines()]:
                 console.print(line, markup=False, highlight=False, soft_wrap=True)
         if events.corrupt_lines and not json_output:
             err_console.print(f"skipped {events.corrupt_lines} unreadable log line(s)")
-
-
-def _with_state(
-    summary: Report,
-    settings: Settings,
-    events: list[dict[str, Any]],
-    start: datetime,
-    now: datetime,
-) -> Report:
-    """The report with what the state directory and the store add to the logs' figures: the
-    runs and serve sessions still going, the rising topics, the time saved, the articles to
-    write."""
-    from dataclasses import replace
-
-    from ..report.aggregate import with_time_saved
-    from ..report.live import lock_holders
-    from ..report.runs import LockHolders, mark_running
-    from ..report.trends import trends
-    from ..topics.rising import load_counts
-
-    # A run or a serve session has no run_finished while it goes: its lock says if it still does.
-    holders = lock_holders(settings.state_dir) or LockHolders()
-    marked = mark_running(summary.run_list, holders)
-    going = sum(1 for r in marked if r.running and not r.served and not r.dry_run)
-    status = dict(summary.run_status)
-    if going:  # counted among the runs by outcome as the runs table says it
-        status["unfinished"] = status.get("unfinished", 0) - going
-        status = {k: n for k, n in status.items() if n > 0} | {"running": going}
-    summary = replace(summary, run_list=marked, run_status=status)
-    summary = replace(summary, trends=trends(load_counts(settings.state_dir), now.date()))
-    summary = with_time_saved(
-        summary,
-        per_triage=settings.saved_seconds_per_triage,
-        per_suggestion=settings.saved_seconds_per_suggestion,
-        per_answer=settings.saved_seconds_per_answer,
-    )
-    return replace(summary, to_write=_to_write(settings, events, summary, start, now))
-
-
-def _ratings(settings: Settings, start: datetime, now: datetime) -> RatingFigures:
-    """Agents' and customers' ratings of the window from the audit store (none without one)."""
-    from ..audit.store import FILE_NAME, AuditStoreError
-    from ..ratings.figures import RatingFigures, rating_figures
-    from ..run.audit import open_store
-
-    if settings.database_url is None and not (settings.state_dir / FILE_NAME).is_file():
-        return RatingFigures()
-    try:
-        with open_store(settings) as store, store.engine.connect() as conn:
-            return rating_figures(conn, store.account, since=start, until=now)
-    except AuditStoreError as exc:
-        err_console.print(f"reading the ratings: {escape(str(exc))}")
-        return RatingFigures()
-
-
-def _stored_events(
-    settings: Settings, start: datetime, now: datetime
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]] | None:
-    """The window's events and the older ones from the audit store, or None: no store, a
-    store that cannot be read (said on stderr), or one that does not reach back as far as
-    the logs (their history is not imported yet)."""
-    from ..audit.store import FILE_NAME, AuditStoreError
-    from ..common.eventlog import read_events
-    from ..report.stored import store_covers, stored_events
-    from ..run.audit import open_store
-
-    if settings.database_url is None and not (settings.state_dir / FILE_NAME).is_file():
-        return None
-    first = next(iter(read_events(settings.log_dir, since=start)), None)
-    try:
-        with open_store(settings) as store:
-            if not store_covers(store, first):
-                return None
-            return (
-                stored_events(store, since=start, until=now),
-                stored_events(store, until=start),
-            )
-    except AuditStoreError as exc:
-        err_console.print(f"reading the logs: {escape(str(exc))}")
-        return None
-
-
-def _to_write(
-    settings: Settings,
-    events: list[dict[str, Any]],
-    summary: Report,
-    start: datetime,
-    now: datetime,
-) -> list[ArticleToWrite]:
-    """The articles to write: the window's refusals for want of a source, with each ticket's
-    kind and subject from the audit store (without a store: the refusals' categories alone)."""
-    from ..audit.store import FILE_NAME, AuditStoreError
-    from ..report.stored import stored_tickets
-    from ..report.to_write import StoredTicket, articles_to_write, gaps
-    from ..run.audit import open_store
-
-    dry_runs = {r.run_id for r in summary.run_list if r.dry_run}
-    refused = gaps(events, dry_runs)
-    stored: dict[int, StoredTicket] = {}
-    if refused and (settings.database_url or (settings.state_dir / FILE_NAME).is_file()):
-        try:
-            with open_store(settings) as store:
-                stored = stored_tickets(store, refused, since=start, until=now)
-        except AuditStoreError as exc:
-            err_console.print(f"reading the audit store: {escape(str(exc))}")
-    return articles_to_write(events, stored, dry_runs)
-
-
-def _incidents(events: Iterable[dict[str, Any]], state_dir: Path) -> IncidentReport:
-    """The incidents and repeat tickets of the period, with each incident's state now."""
-    from ..incidents.book import load_book
-    from ..incidents.run_pass import STATE_SUBDIR
-    from ..report.incidents import incident_report
-
-    open_now: set[int] = set()
-    suggested_now: set[int] = set()
-    if (state_dir / STATE_SUBDIR).is_dir():
-        book, _ = load_book(state_dir / STATE_SUBDIR)
-        open_now = {i.key for i in book.open_incidents()}
-        suggested_now = {i.key for i in book.suggested_incidents()}
-    return incident_report(events, open_now, suggested_now)
 
 
 def schedule(

@@ -361,6 +361,7 @@ def revert(
 ) -> None:
     """Undo one run: remove its tags, restore priority and group where nobody changed them."""
     from ..answers.revert import answers_of_run, describe, revert_answers
+    from ..assignment.revert import assignments_of_run, revert_assignments
     from ..common.eventlog import read_events
     from ..incidents.revert import LinkRevert, as_undone, links_of_run, revert_links
     from ..incidents.sightings import link_ops
@@ -377,7 +378,8 @@ def revert(
         writes = writes_of_run(logged, run_id)
         sent = answers_of_run(logged, run_id)
         linked = links_of_run(logged, run_id)
-        if not writes and not sent and not linked:
+        assigned = assignments_of_run(logged, run_id)
+        if not writes and not sent and not linked and not assigned:
             raise ConfigError(
                 f"--run: no triaged tickets of run {run_id!r} in {settings.log_dir} "
                 "(see `ticketbot report` for run ids)"
@@ -399,6 +401,10 @@ def revert(
                     links = revert_links(
                         ops, linked, state_dir=settings.state_dir, dry_run=dry_run, echo=typer.echo
                     )
+            if assigned:  # before the triage's: a person's later assignment is not ours
+                with RunLock(settings.state_dir) if not dry_run else nullcontext():
+                    back, kept = revert_assignments(helpdesk, assigned, dry_run=dry_run)
+                typer.echo(f"assignments: {len(back)} taken back, {len(kept)} changed since")
             ids = [w.ticket_id for w in writes] + [a.ticket_id for a in sent]
             tickets = {t.id: t for t in helpdesk.tickets(ids)}
             if dry_run and ops is not None:

@@ -49,6 +49,7 @@ from .build import (
     run_answers,
     spam_gate,
     text_writer,
+    translator_of,
 )
 from .connect import connect
 from .pipeline import Pipeline, step_run
@@ -102,6 +103,17 @@ def ticket_steps(settings: Settings, parts: Parts) -> list[TicketStep]:
             )
         )
     steps += _solved(settings, parts)
+    if settings.assignment != "off" or settings.two_way_reply:
+        from ..assignment.setup import assignment_steps  # its modules load only when on
+
+        steps += assignment_steps(
+            settings.assignment,
+            capacity=settings.agent_capacity,
+            skills_file=settings.skills_file,
+            two_way_reply=settings.two_way_reply,
+            state_dir=settings.state_dir,
+            translate=translator_of(parts.choice.chain),
+        )
     return steps
 
 

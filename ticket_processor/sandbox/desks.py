@@ -217,3 +217,55 @@ def serve_desk(
     windows, timestamps), a fake one in tests that move time by hand."""
     server = cast(DeskServer, pkgutil.resolve_name(kind.desk))
     return server(seed=seed, unlimited=unlimited, job_delay_ms=job_delay_ms, clock=clock)
+
+
+class StaffedDesk(Desk, Protocol):
+    """A desk with people who answer (every kind's desk is one): the skills it routes by,
+    agents in a group with skills, availability and capacity, an organisation with a tier, and
+    agents' own notes and public replies, in ticketbot's words."""
+
+    def define_skills(self, languages: Sequence[str], others: Sequence[str]) -> None:
+        """The skills the helpdesk routes by: each language by its English name (a routing
+        attribute ``Language``'s values, or skills named after languages) and the others."""
+        ...
+
+    def hire(
+        self,
+        name: str,
+        group_id: int,
+        skills: Sequence[str],
+        *,
+        available: bool = True,
+        capacity: int | None = None,
+    ) -> int:
+        """An agent in the group with these skills (their id); ``capacity`` where the helpdesk
+        keeps one (else the team's setting applies)."""
+        ...
+
+    def set_away(self, agent_id: int, away: bool) -> None: ...
+    def assignee_of(self, ticket_id: int) -> int | None: ...
+    def put_in_group(self, ticket_id: int, group_id: int) -> None:
+        """The ticket lands in the group (a trigger, or a person), with no assignee."""
+        ...
+
+    def person_assigns(self, ticket_id: int, agent_id: int, group_id: int) -> None: ...
+    def skills_on(self, ticket_id: int) -> list[str]:
+        """The skills set on the ticket for the helpdesk's own routing."""
+        ...
+
+    def organisation(self, name: str, tier: str) -> int:
+        """A customer organisation whose ``tier`` field (Zendesk, Freshdesk) or ``u_tier``
+        column (ServiceNow) holds ``tier``: the id a ``NewTicket``'s ``organization`` takes."""
+        ...
+
+    def note_by(self, ticket_id: int, agent_id: int, text: str) -> None:
+        """An internal note written by agent ``agent_id``."""
+        ...
+
+    def public_replies(self, ticket_id: int) -> list[tuple[int | None, str]]:
+        """The ticket's public messages after its first: (author, text), oldest first."""
+        ...
+
+    def internal_notes(self, ticket_id: int) -> list[str]:
+        """Every internal note's text on the ticket, oldest first (ticketbot's and people's)."""
+        ...

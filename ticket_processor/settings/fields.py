@@ -250,6 +250,30 @@ class DeclaredSettings(ServiceSettings):
         "title or id; Freshdesk: its `cf_` name; ServiceNow: the column's name, such as "
         "`u_ai_summary`); unset: no summary.",
     )
+    assignment: Literal["off", "skills", "agents"] = setting(
+        "off",
+        env="TICKETBOT_ASSIGNMENT",
+        help="Who answers: `off`, `skills` (set the ticket's skills for the helpdesk's own "
+        "routing) or `agents` (ticketbot assigns an available agent with every skill).",
+    )
+    agent_capacity: Annotated[int, Field(ge=1, le=10_000)] = setting(
+        20,
+        env="TICKETBOT_AGENT_CAPACITY",
+        help="Open tickets an agent may hold when ticketbot assigns, where the helpdesk keeps "
+        "no capacity of its own.",
+    )
+    skills_file: Path | None = setting(
+        None,
+        env="TICKETBOT_SKILLS",
+        help="Each category's skill, the organisation's tier field and VIP tiers, the groups "
+        "ticketbot assigns in (`skills.toml`); unset: the language skill only.",
+    )
+    two_way_reply: bool = setting(
+        False,
+        env="TICKETBOT_TWO_WAY_REPLY",
+        help="An agent's internal note starting `/reply` is translated into the customer's "
+        "language by the LLM and sent as their public reply.",
+    )
     answer_mode: Literal["off", "draft", "send", "auto"] = setting(
         "off",
         env="TICKETBOT_ANSWER_MODE",

@@ -88,6 +88,7 @@ from .outcomes import outcomes as read_outcomes
 from .people import WITH_REQUESTER, AgentNames
 from .records import note_html, parse_tickets, update_body, updated_at_of
 from .second_writer import SecondWriter
+from .staffing import FreshdeskStaffingReads
 from .wire import FreshdeskTransport
 
 BATCH = 10  # tickets a write_batch call takes (each is three requests)
@@ -109,7 +110,7 @@ class _Tries:
     note_id: str | None = None  # the posted note's id, from the POST's answer
 
 
-class FreshdeskHelpdesk(HistoryReads, CannedResponseReads):
+class FreshdeskHelpdesk(HistoryReads, CannedResponseReads, FreshdeskStaffingReads):
     """``Helpdesk`` over a ``FreshdeskTransport``. Thread-safe as the transport is."""
 
     def __init__(

@@ -59,6 +59,7 @@ from .guide import list_articles
 from .kind import KIND, ZendeskSettings
 from .links import ZendeskLinks
 from .macros import ZendeskMacroReads
+from .staffing import ZendeskStaffing
 from .wire import UPDATES_PER_MINUTE
 from .writer import ZendeskBatchWrite
 
@@ -253,6 +254,10 @@ class ZendeskHelpdesk(ZendeskMacroReads):
     def links(self) -> ZendeskLinks:
         """Problem and incident tickets and merges, for the incident grouping (``links.py``)."""
         return ZendeskLinks(self.client)
+
+    def staffing(self) -> ZendeskStaffing:
+        """Agents, skills, availability and organisations, for the assignment (``staffing.py``)."""
+        return ZendeskStaffing(self.client, self.own_id)
 
     def own_id(self) -> int | None:
         """The id of the user ticketbot signs in as, the author of its notes (one ``users/me``

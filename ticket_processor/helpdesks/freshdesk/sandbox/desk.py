@@ -23,9 +23,10 @@ from ..records import PRIORITY_FROM_FRESHDESK, PRIORITY_TO_FRESHDESK
 from .config import FreshdeskConfig, PlanLimits
 from .records import SOURCE_REPLY
 from .serving import RunningFreshdesk, serve_in_thread
+from .staff_desk import FreshdeskStaffDesk
 
 
-class FreshdeskDesk:
+class FreshdeskDesk(FreshdeskStaffDesk):
     kind = "freshdesk"
 
     @property

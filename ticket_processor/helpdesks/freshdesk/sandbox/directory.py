@@ -13,6 +13,7 @@ from typing import Any
 from ....sandbox.httpbase import ApiError
 from .config import field_error, not_found, validation_failed
 from .records import iso
+from .staff_book import StaffBook
 
 _SANDBOX_AGENT = 1
 
@@ -53,6 +54,7 @@ class FreshdeskDirectory:
         self._on_write = on_write
         self._lock = threading.Lock()
         self._agent_email = agent_email
+        self.staff = StaffBook()  # skills and companies
         self._reset()
 
     def _reset(self) -> None:
@@ -148,6 +150,7 @@ class FreshdeskDirectory:
         return {
             "id": agent_id,
             "available": True,
+            "skill_ids": list(body.get("skill_ids", [])),
             "occasional": bool(body.get("occasional", False)),
             "signature": body.get("signature"),
             "ticket_scope": body.get("ticket_scope", 1),
@@ -198,6 +201,7 @@ class FreshdeskDirectory:
             "job_title": (str, type(None)),
             "language": str,
             "time_zone": str,
+            "skill_ids": list,
         }
         require(body, spec, ("email", "ticket_scope"))
         one_of(body, "ticket_scope", (1, 2, 3))
@@ -227,6 +231,12 @@ class FreshdeskDirectory:
             out = self._with_groups(agent)
         self._on_write()
         return out
+
+    def set_available(self, agent_id: int, available: bool) -> None:
+        """The agent's availability toggle (Omniroute's "available" in the agent's status)."""
+        with self._lock:
+            self._agents[agent_id]["available"] = available
+            self._agents[agent_id]["available_since"] = iso(self._now()) if available else None
 
     # --- state file ---------------------------------------------------------------------
 

@@ -43,6 +43,7 @@ _WRITABLE = {
     "tags": list,
     "group_id": (int, type(None)),
     "responder_id": (int, type(None)),
+    "skill_id": (int, type(None)),  # the one skill the ticket is matched to (skill routing)
     "requester_id": int,
     "email": str,
     "name": str,
@@ -196,6 +197,7 @@ def new_ticket(
         "priority": fields.get("priority", 1),
         "requester_id": requester_id,
         "responder_id": fields.get("responder_id"),
+        "skill_id": fields.get("skill_id"),
         "source": fields.get("source", 2),
         "company_id": fields.get("company_id"),
         "status": fields.get("status", 2),

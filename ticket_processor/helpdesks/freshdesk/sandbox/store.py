@@ -68,6 +68,9 @@ class FreshdeskStore:
         with self._lock:
             self.observer = observer
 
+    def now(self) -> float:
+        return self._now()
+
     def is_agent(self, user_id: int) -> bool:
         """The API user, the desk's human agent and the directory's agents are agents."""
         return user_id in (SANDBOX_AGENT_ID, HUMAN_AGENT_ID) or self.directory.agent_exists(user_id)

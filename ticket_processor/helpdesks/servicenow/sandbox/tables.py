@@ -28,6 +28,7 @@ _TASK = {
     "subcategory": "",
     "assignment_group": "",
     "assigned_to": "",
+    "skills": "",  # glide_list of cmn_skill sys_ids: what an agent needs to take the task
     "opened_by": "",
     "contact_type": "",
     "opened_at": "",
@@ -154,7 +155,6 @@ COLUMNS: dict[str, dict[str, str]] = {
     },
     "sys_number": {"category": "", "prefix": "", "number": "", "maximum_digits": "7"},
     "customer_account": {"name": "", "number": "", "customer": "true"},
-    "core_company": {"name": "", "customer": "true"},
     # Surveys (the Assessments and Surveys application): a survey sent for a record, and the
     # taker's answer to each of its questions.
     "asmt_assessment_instance": {
@@ -168,6 +168,11 @@ COLUMNS: dict[str, dict[str, str]] = {
         "taken_on": "",
     },
     "asmt_metric_result": {"instance": "", "metric": "", "actual_value": "", "string_value": ""},
+    "core_company": {"name": "", "customer": "true", "u_tier": ""},  # u_: an instance's own
+    "cmn_skill": {"name": "", "active": "true", "description": ""},
+    "sys_user_has_skill": {"user": "", "skill": "", "skill_level": ""},
+    "awa_presence_state": {"name": "", "available": "false"},
+    "awa_agent_presence": {"agent": "", "current_presence_state": ""},
 }
 
 # table -> column -> the table it references.
@@ -199,6 +204,8 @@ REFERENCES: dict[str, dict[str, str]] = {
     "sys_user": {"company": "core_company"},
     "sys_user_group": {"manager": "sys_user"},
     "sys_user_grmember": {"user": "sys_user", "group": "sys_user_group"},
+    "sys_user_has_skill": {"user": "sys_user", "skill": "cmn_skill"},
+    "awa_agent_presence": {"agent": "sys_user", "current_presence_state": "awa_presence_state"},
     "sys_user_has_role": {"user": "sys_user", "role": "sys_user_role"},
     "label": {"owner": "sys_user"},
     "label_entry": {"label": "label"},
@@ -222,6 +229,8 @@ DISPLAY_COLUMN: dict[str, str] = {
     "sys_template": "name",
     "customer_account": "name",
     "core_company": "name",
+    "cmn_skill": "name",
+    "awa_presence_state": "name",
     "sys_choice": "label",
     "sys_number": "prefix",
 }

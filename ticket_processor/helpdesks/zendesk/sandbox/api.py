@@ -28,6 +28,7 @@ from .macros_api import MACRO_ROUTES
 from .outcomes_api import OUTCOME_ROUTES
 from .people import PEOPLE_ROUTES, side_loaded_users, wants_users
 from .routes import Call, Endpoint, Handler, Services
+from .routing_api import ROUTING_ROUTES
 from .ticket_book import AGENT_ID
 from .webhooks_api import WEBHOOK_ROUTES
 
@@ -256,12 +257,14 @@ _ROUTES: list[tuple[str, str, Handler, bool, bool]] = [
     *((method, path, handler, False, False) for method, path, handler in WEBHOOK_ROUTES),
     *((method, path, handler, False, False) for method, path, handler in OUTCOME_ROUTES),
     *((method, path, handler, False, False) for method, path, handler in MACRO_ROUTES),
+    *((method, path, handler, False, False) for method, path, handler in ROUTING_ROUTES),
 ]
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
     regex = pattern.replace("{id}", r"(\d+)").replace("{job_id}", r"([0-9A-Za-z_-]+)")
     regex = regex.replace("{webhook_id}", r"([0-9A-Za-z]+)")
+    regex = regex.replace("{attribute_id}", r"([0-9a-f-]+)")
     regex = regex.replace("{locale}", r"([a-z]{2}(?:-[a-z0-9]{2,4})?)")
     return re.compile(f"^{regex}$")
 

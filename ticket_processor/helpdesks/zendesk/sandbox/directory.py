@@ -15,6 +15,7 @@ from typing import Any
 
 from .config import invalid_field, record_invalid
 from .records import iso
+from .routing_book import RoutingBook
 
 FIRST_GROUP_ID = 360_000_001
 FIRST_AGENT_ID = 380_000_001
@@ -56,6 +57,7 @@ class Directory:
         self.groups: dict[int, dict[str, Any]] = {}
         self.agents: dict[int, dict[str, Any]] = {}
         self.memberships: dict[int, dict[str, Any]] = {}
+        self.routing = RoutingBook()  # skills, agents' states, organisations
         self._next = {
             "group": FIRST_GROUP_ID,
             "agent": FIRST_AGENT_ID,

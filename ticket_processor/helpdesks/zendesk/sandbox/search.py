@@ -99,6 +99,8 @@ def _term(key: str, op: str, value: str, now: float) -> Predicate | None:
         return lambda t: tag in t["tags"]
     if key == "requester" and raw.isdigit():  # a user id (Zendesk also takes a name or e-mail)
         return lambda t: t.get("requester_id") == int(raw)
+    if key in ("assignee", "group") and raw.isdigit():  # an id (Zendesk also takes a name)
+        return lambda t: t.get(f"{key}_id") == int(raw)
     if key in ("created", "updated"):
         return _dated(f"{key}_at", op, raw, now)
     if key in ("subject", "description"):
