@@ -200,7 +200,7 @@ def report(
     from ..report.stored import with_logged
     from ..report.table import print_report
     from .output import PipeConsole, stdout_may_close
-    from .report_inputs import incidents_of, ratings_of, stored_events_of, with_state
+    from .report_inputs import incidents_of, ratings_of, stored_events_of, with_state, write_page
 
     console = PipeConsole(highlight=False)
     settings: Settings | None = None
@@ -231,16 +231,10 @@ def report(
         rated = ratings_of(settings, start, now)
         moves = assignment_moves(scrubbed)
         if html is not None:  # first: a reader that closes stdout early must not cost the file
-            try:
-                html.parent.mkdir(parents=True, exist_ok=True)
-                html.write_text(
-                    render_html(
-                        summary, version=__version__, incidents=grouped, spam=spam, ratings=rated
-                    ),
-                    encoding="utf-8",
-                )
-            except OSError as exc:
-                raise ConfigError(f"--html: cannot write {html} ({exc.strerror or exc})") from None
+            html_page = render_html(
+                summary, version=__version__, incidents=grouped, spam=spam, ratings=rated
+            )
+            write_page(html, html_page)
         if json_output:
             typer.echo(
                 json_text(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 
+from ..errors import ConfigError
 from ..settings import Settings
 from .common import err_console
 
@@ -139,3 +140,12 @@ def incidents_of(events: Iterable[dict[str, Any]], state_dir: Path) -> IncidentR
         open_now = {i.key for i in book.open_incidents()}
         suggested_now = {i.key for i in book.suggested_incidents()}
     return incident_report(events, open_now, suggested_now)
+
+
+def write_page(path: Path, page: str) -> None:
+    """``--html``'s page written, its folder made; a path that cannot take it is a ConfigError."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"--html: cannot write {path} ({exc.strerror or exc})") from None
