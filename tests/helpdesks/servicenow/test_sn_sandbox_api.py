@@ -390,3 +390,28 @@ def test_the_state_file_keeps_records_and_numbering_across_restarts(tmp_path: Pa
         )
         assert after.json()["result"]["number"] == "INC0010002"
         assert second.store.count("sys_user") == first.store.count("sys_user")
+
+
+def test_an_agent_edits_between_the_re_read_by_number_and_the_write(
+    api: requests.Session, instance: RunningServiceNow
+) -> None:
+    """A client re-reads one record by a list query naming its number before its PATCH: the
+    edit lands there too; a list query of many records is left alone."""
+    made = _create(api, instance, short_description="x")
+    other = _create(api, instance, short_description="y")
+    instance.config.edit_urgency = "1"
+    instance.config.edit_rate = 1.0
+    listed = api.get(
+        _table(instance, "incident"), params={"sysparm_query": "active=true"}, timeout=5
+    ).json()["result"]
+    assert {row["urgency"] for row in listed} == {"3"}
+    assert instance.stats()["concurrent_edits"] == 0
+    [read] = api.get(
+        _table(instance, "incident"),
+        params={"sysparm_query": f"number={made['number']}", "sysparm_limit": "1"},
+        timeout=5,
+    ).json()["result"]
+    assert read["urgency"] == "1"
+    assert read["sys_updated_by"] == "beth.anglin"
+    assert instance.store.find("incident", other["sys_id"])["urgency"] == "3"  # type: ignore[index]
+    assert instance.stats()["concurrent_edits"] == 1

@@ -98,7 +98,7 @@ class _Handler(JsonHandler):
             return 200, sandbox.auth.grant(raw), {"Cache-Control": "no-store"}
         user = sandbox.auth.user_of(self.headers.get("Authorization"))
         headers.update(sandbox.admit(user))
-        sandbox.inject(key, fault, split.path)
+        sandbox.inject(key, fault, split.path, split.query)
         query = dict(parse_qsl(split.query, keep_blank_values=True))
         if BATCH_PATH.match(split.path) and self.command == "POST":
             body = _json(raw)
