@@ -82,6 +82,30 @@ class Snapshot:
         return self.tags, self.priority
 
 
+@dataclass(frozen=True)
+class Linked:
+    """A ticket as the incidents pass reads and leaves it (``Desk.linked``): its tags (sorted),
+    its place in a link in the helpdesk's own word (``link``: ``problem``/``incident`` a
+    Zendesk ticket's type, ``tracker``/``related`` a Freshdesk association, ``parent``/``child``
+    a ServiceNow parent record and its reports; None: in no link), the ticket it is a report
+    under (``group``), every internal note on it, anyone's, oldest first, its status as the
+    helpdesk stores it, its priority in ticketbot's words and its requester's id as ticketbot
+    knows it."""
+
+    tags: list[str]
+    link: str | None
+    group: int | None
+    notes: list[str]
+    status: str
+    priority: str | None
+    requester: int
+
+    @property
+    def linked(self) -> bool:
+        """In a link of any kind (a report, or the ticket reports are linked under)."""
+        return self.link is not None or self.group is not None
+
+
 # The agent whose replies and notes a desk writes (``agent_replies``, ``agent_notes``): a
 # person, not the API user ticketbot signs in as (id 1 on both sandboxes), as on a real desk.
 HUMAN_AGENT_ID = 2
@@ -162,6 +186,10 @@ class Desk(Protocol):
 
     def agent_notes(self, ticket_id: int, text: str) -> None: ...
     def import_solved(self, tickets: list[SolvedTicket]) -> list[int]: ...
+    def linked(self, ticket_id: int) -> Linked:
+        """The ticket as the incidents pass reads and leaves it."""
+        ...
+
     def import_answered(
         self, ticket: NewTicket, replies: Sequence[tuple[str, float]], solved_at: float
     ) -> int:

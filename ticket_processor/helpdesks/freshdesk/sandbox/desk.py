@@ -13,6 +13,7 @@ from ....models import Priority
 from ....sandbox.desks import (
     HUMAN_AGENT_ID,
     UNLIMITED,
+    Linked,
     ListedTicket,
     NewTicket,
     Snapshot,
@@ -23,6 +24,9 @@ from ..records import PRIORITY_FROM_FRESHDESK, PRIORITY_TO_FRESHDESK
 from .config import FreshdeskConfig, PlanLimits
 from .records import SOURCE_REPLY
 from .serving import RunningFreshdesk, serve_in_thread
+
+# Freshdesk's association types, by their names in its API docs.
+_ASSOCIATIONS = {1: "parent", 2: "child", 3: "tracker", 4: "related"}
 
 
 class FreshdeskDesk:
@@ -113,6 +117,23 @@ class FreshdeskDesk:
             if c.get("private") and NOTE_HEADER in str(c.get("body_text") or c.get("body"))
         ]
         return Snapshot(list(ticket["tags"]), PRIORITY_FROM_FRESHDESK[ticket["priority"]], notes)
+
+    def linked(self, ticket_id: int) -> Linked:
+        """A report is ``related`` to the ``tracker`` ticketbot opened (association types 4
+        and 3), the tracker first in its associated tickets."""
+        store = self.sandbox.store
+        ticket = store.find(ticket_id)
+        association = ticket.get("association_type")
+        listed = ticket.get("associated_tickets_list") or []
+        return Linked(
+            tags=sorted(ticket["tags"]),
+            link=_ASSOCIATIONS.get(association) if association is not None else None,
+            group=int(listed[0]) if association == 4 and listed else None,
+            notes=[str(c["body_text"]) for c in store.conversations(ticket_id) if c["private"]],
+            status=str(ticket["status"]),
+            priority=PRIORITY_FROM_FRESHDESK[ticket["priority"]],
+            requester=int(ticket["requester_id"]),
+        )
 
     def ids(self) -> list[int]:
         return [int(t["id"]) for t in self.sandbox.store.all_tickets()]

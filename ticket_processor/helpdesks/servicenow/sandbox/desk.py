@@ -14,7 +14,14 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from ....sandbox.desks import HUMAN_AGENT_ID, ListedTicket, NewTicket, Snapshot, SolvedTicket
+from ....sandbox.desks import (
+    HUMAN_AGENT_ID,
+    Linked,
+    ListedTicket,
+    NewTicket,
+    Snapshot,
+    SolvedTicket,
+)
 from .config import ServiceNowConfig
 from .labels import add_label, labels_of, set_labels
 from .seed import HUMAN_AGENT_USER, add_user
@@ -170,6 +177,29 @@ class ServiceNowDesk:
         ]
         priority = PRIORITY_WORDS.get(row.get("priority", ""))
         return Snapshot(labels_of(store, TABLE, sys_id), priority, notes)
+
+    def linked(self, ticket_id: int) -> Linked:
+        """A report is a ``child`` of its ``parent_incident``; the incident it names is a
+        ``parent``; the notes are the incident's work notes, anyone's."""
+        store = self.sandbox.store
+        sys_id = self._sys_id(ticket_id)
+        row = store.find(TABLE, sys_id) or {}
+        parent = store.find(TABLE, row.get("parent_incident") or "")
+        children = any(other.get("parent_incident") == sys_id for other in store.rows(TABLE))
+        caller = row.get("caller_id") or ""
+        return Linked(
+            tags=sorted(labels_of(store, TABLE, sys_id)),
+            link="child" if parent else "parent" if children else None,
+            group=_digits(parent["number"]) if parent else None,
+            notes=[
+                entry["value"]
+                for entry in reversed(store.journal(TABLE, sys_id))
+                if entry["element"] == "work_notes"
+            ],
+            status=str(row.get("state", "")),
+            priority=PRIORITY_WORDS.get(row.get("priority", "")),
+            requester=int(caller[:15], 16) if caller else 0,
+        )
 
     def ids(self) -> list[int]:
         return [_digits(row["number"]) for row in self.sandbox.store.rows(TABLE)]

@@ -11,6 +11,7 @@ from typing import Any
 from ....sandbox.desks import (
     HUMAN_AGENT_ID,
     UNLIMITED,
+    Linked,
     ListedTicket,
     NewTicket,
     Snapshot,
@@ -92,6 +93,22 @@ class ZendeskDesk:
             if not c["public"] and NOTE_HEADER in str(c["body"])
         ]
         return Snapshot(list(ticket["tags"]), ticket["priority"], notes)
+
+    def linked(self, ticket_id: int) -> Linked:
+        """A report is an ``incident`` under its ``problem_id``; the problem is a ``problem``."""
+        store = self.sandbox.store
+        ticket = store.get(ticket_id)
+        kind = ticket.get("type")
+        problem = ticket.get("problem_id") if kind == "incident" else None
+        return Linked(
+            tags=sorted(ticket["tags"]),
+            link=kind,
+            group=None if problem is None else int(problem),
+            notes=[str(c["body"]) for c in store.comments(ticket_id)[1:] if not c["public"]],
+            status=str(ticket["status"]),
+            priority=ticket["priority"],
+            requester=int(ticket["requester_id"]),
+        )
 
     def ids(self) -> list[int]:
         return [int(t["id"]) for t in self.sandbox.store.all_tickets()]
