@@ -25,15 +25,11 @@ NOT_YET: dict[str, frozenset[str]] = {
     "servicenow": frozenset(
         {
             "helpdesks/test_write_budget.py",
-            "incidents/test_howto_sandbox_outage.py",
             "incidents/test_incident_as_a_user_saw_it.py",
             "incidents/test_incident_history.py",
-            "incidents/test_incident_llm_first_day.py",
             "incidents/test_incident_pass.py",
             "incidents/test_incident_suggested_shown.py",
             "incidents/test_incidents_e2e.py",
-            "incidents/test_judged_no_incident_once.py",
-            "incidents/test_repeat_follow_up.py",
             "macros/test_macros_on_desks.py",
             "run/test_fields_e2e.py",
             "run/test_fields_midrun.py",
