@@ -4,7 +4,8 @@ whichever helpdesk it imitates (here, beside the sandboxes, so scripts need not 
 tests).
 
 A desk creates tickets (each with its own requester), reads one back in ticketbot's words (tags,
-priority, ticketbot's notes), adds messages as people would (the requester's public reply, an
+priority, ticketbot's notes; its links and routing as the incidents pass leaves them), routes
+and links tickets as an agent would, adds messages as people would (the requester's public reply, an
 agent's public reply, an agent's internal note), tells its request counts and history, and
 injects faults: scripted ``faults`` items in the
 sandbox's own ``"503 KEY"`` form for the endpoint keys in ``ops`` (``list``, ``write`` ... as
@@ -188,6 +189,32 @@ class Desk(Protocol):
     def import_solved(self, tickets: list[SolvedTicket]) -> list[int]: ...
     def linked(self, ticket_id: int) -> Linked:
         """The ticket as the incidents pass reads and leaves it."""
+        ...
+
+    def agent_links(self, ticket_id: int) -> None:
+        """The human agent links the ticket their own way before ticketbot does (Zendesk: its
+        type set to question; Freshdesk: a tracker of theirs with it; ServiceNow: a child of an
+        incident of theirs): a link the incidents pass must leave alone."""
+        ...
+
+    def merged(self, source: int, target: int) -> bool:
+        """Whether the helpdesk shows ``source`` merged into ``target``: Zendesk and Freshdesk
+        close the source (their merge); ServiceNow, which has no merge, makes it the target's
+        child."""
+        ...
+
+    def agent_in(self, groups: Sequence[int]) -> int:
+        """A new agent, a member of each of these groups; the id ticketbot knows them by."""
+        ...
+
+    def agent_routes(self, ticket_id: int, *, group: int | None = None,
+                     priority: str | None = None, assignee: int | None = None) -> None:  # fmt: skip
+        """The human agent sets what is given of the ticket's group, priority (ticketbot's
+        words) and assignee."""
+        ...
+
+    def routing(self, ticket_id: int) -> tuple[int | None, str | None, int | None]:
+        """The ticket's group, priority (ticketbot's words) and assignee."""
         ...
 
     def import_answered(

@@ -135,6 +135,40 @@ class FreshdeskDesk:
             requester=int(ticket["requester_id"]),
         )
 
+    def agent_links(self, ticket_id: int) -> None:
+        """A tracker ticket of the agent's, the ticket related to it."""
+        tracker = {"subject": "agent's tracker", "description": "x", "email": "a@example.com"}
+        self.sandbox.store.create({**tracker, "related_ticket_ids": [ticket_id]})
+
+    def merged(self, source: int, target: int) -> bool:
+        """Freshdesk's merge closes the source (status 5)."""
+        return bool(self.sandbox.store.find(source)["status"] == 5)
+
+    def agent_in(self, groups: Sequence[int]) -> int:
+        directory = self.sandbox.store.directory
+        n = len(directory.agents()) + 1
+        who = {"email": f"agent{n}@example.com", "ticket_scope": 1}
+        agent = int(directory.create_agent(who)["id"])
+        for group in groups:
+            directory.add_member(group, agent)
+        return agent
+
+    def agent_routes(self, ticket_id: int, *, group: int | None = None,
+                     priority: str | None = None, assignee: int | None = None) -> None:  # fmt: skip
+        change: dict[str, Any] = {"group_id": group, "responder_id": assignee}
+        if priority is not None:
+            change["priority"] = PRIORITY_TO_FRESHDESK[Priority(priority)]
+        self.sandbox.store.update(ticket_id, {k: v for k, v in change.items() if v is not None})
+
+    def routing(self, ticket_id: int) -> tuple[int | None, str | None, int | None]:
+        ticket = self.sandbox.store.find(ticket_id)
+        group, assignee = ticket.get("group_id"), ticket.get("responder_id")
+        return (
+            None if group is None else int(group),
+            PRIORITY_FROM_FRESHDESK[ticket["priority"]],
+            None if assignee is None else int(assignee),
+        )
+
     def ids(self) -> list[int]:
         return [int(t["id"]) for t in self.sandbox.store.all_tickets()]
 

@@ -110,6 +110,37 @@ class ZendeskDesk:
             requester=int(ticket["requester_id"]),
         )
 
+    def agent_links(self, ticket_id: int) -> None:
+        self.sandbox.store.update(ticket_id, {"type": "question"})
+
+    def merged(self, source: int, target: int) -> bool:
+        """Zendesk's merge closes the source."""
+        return bool(self.sandbox.store.get(source)["status"] == "closed")
+
+    def agent_in(self, groups: Sequence[int]) -> int:
+        """An agent, a member of each group (Zendesk assigns only within the ticket's group)."""
+        directory, url = self.sandbox.store.directory, self.sandbox.store.base_url
+        n = len(directory.agents) + 1
+        who = {"name": f"Agent {n}", "email": f"agent{n}@example.com", "role": "agent"}
+        agent = int(directory.create_agent(who, url)["id"])
+        for group in groups:
+            directory.create_membership({"user_id": agent, "group_id": group}, url)
+        return agent
+
+    def agent_routes(self, ticket_id: int, *, group: int | None = None,
+                     priority: str | None = None, assignee: int | None = None) -> None:  # fmt: skip
+        change = {"group_id": group, "priority": priority, "assignee_id": assignee}
+        self.sandbox.store.update(ticket_id, {k: v for k, v in change.items() if v is not None})
+
+    def routing(self, ticket_id: int) -> tuple[int | None, str | None, int | None]:
+        ticket = self.sandbox.store.get(ticket_id)
+        group, assignee = ticket.get("group_id"), ticket.get("assignee_id")
+        return (
+            None if group is None else int(group),
+            ticket["priority"],
+            None if assignee is None else int(assignee),
+        )
+
     def ids(self) -> list[int]:
         return [int(t["id"]) for t in self.sandbox.store.all_tickets()]
 
