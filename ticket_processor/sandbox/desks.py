@@ -90,8 +90,9 @@ class Linked:
     Zendesk ticket's type, ``tracker``/``related`` a Freshdesk association, ``parent``/``child``
     a ServiceNow parent record and its reports; None: in no link), the ticket it is a report
     under (``group``), every internal note on it, anyone's, oldest first, its status as the
-    helpdesk stores it, its priority in ticketbot's words and its requester's id as ticketbot
-    knows it."""
+    helpdesk stores it, its priority in ticketbot's words, its requester's id as ticketbot
+    knows it and its description (its first message: a group ticket's is what its opener
+    wrote)."""
 
     tags: list[str]
     link: str | None
@@ -100,6 +101,7 @@ class Linked:
     status: str
     priority: str | None
     requester: int
+    description: str
 
     @property
     def linked(self) -> bool:

@@ -133,6 +133,7 @@ class FreshdeskDesk:
             status=str(ticket["status"]),
             priority=PRIORITY_FROM_FRESHDESK[ticket["priority"]],
             requester=int(ticket["requester_id"]),
+            description=str(ticket.get("description_text") or ticket.get("description") or ""),
         )
 
     def agent_links(self, ticket_id: int) -> None:

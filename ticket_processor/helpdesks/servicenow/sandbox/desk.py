@@ -199,6 +199,7 @@ class ServiceNowDesk:
             status=str(row.get("state", "")),
             priority=PRIORITY_WORDS.get(row.get("priority", "")),
             requester=int(caller[:15], 16) if caller else 0,
+            description=str(row.get("description") or ""),
         )
 
     def agent_links(self, ticket_id: int) -> None:

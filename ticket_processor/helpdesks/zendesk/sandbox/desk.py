@@ -98,16 +98,18 @@ class ZendeskDesk:
         """A report is an ``incident`` under its ``problem_id``; the problem is a ``problem``."""
         store = self.sandbox.store
         ticket = store.get(ticket_id)
+        comments = store.comments(ticket_id)
         kind = ticket.get("type")
         problem = ticket.get("problem_id") if kind == "incident" else None
         return Linked(
             tags=sorted(ticket["tags"]),
             link=kind,
             group=None if problem is None else int(problem),
-            notes=[str(c["body"]) for c in store.comments(ticket_id)[1:] if not c["public"]],
+            notes=[str(c["body"]) for c in comments[1:] if not c["public"]],
             status=str(ticket["status"]),
             priority=ticket["priority"],
             requester=int(ticket["requester_id"]),
+            description=str(comments[0]["body"]) if comments else "",
         )
 
     def agent_links(self, ticket_id: int) -> None:
