@@ -25,7 +25,6 @@ NOT_YET: dict[str, frozenset[str]] = {
     "servicenow": frozenset(
         {
             "helpdesks/test_write_budget.py",
-            "incidents/test_incidents_e2e.py",
             "macros/test_macros_on_desks.py",
             "run/test_fields_e2e.py",
             "run/test_fields_midrun.py",
