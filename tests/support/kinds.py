@@ -25,13 +25,11 @@ NOT_YET: dict[str, frozenset[str]] = {
     "servicenow": frozenset(
         {
             "helpdesks/test_write_budget.py",
-            "macros/test_macros_on_desks.py",
             "run/test_fields_e2e.py",
             "run/test_fields_midrun.py",
             "run/test_fields_stale.py",
             "run/test_metrics_export.py",
             "serve/test_refused_deliveries.py",
-            "solved/test_solved_refresh.py",
             "summary/test_summary_dashboard.py",
             "summary/test_summary_e2e.py",
             "summary/test_summary_served.py",

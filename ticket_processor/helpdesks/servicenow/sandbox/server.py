@@ -36,6 +36,7 @@ _HISTORY = 10_000  # requests remembered for ``history`` (as the other sandboxes
 _HOUR = 3600
 # A list query that names one record: the re-read before a write.
 _ONE_RECORD = re.compile(r"(number|sys_id)=([A-Za-z0-9]+)")
+_JOURNAL_OF = re.compile(r"(?:^|\^)element_id(=|IN)([0-9a-f,]+)")
 
 
 class ServiceNowSandbox:
@@ -73,6 +74,10 @@ class ServiceNowSandbox:
                 "concurrent_edits": 0,
                 "unauthorized": 0,
                 "tokens_issued": 0,
+                # The records whose journal a ``sys_journal_field`` query named
+                # (``element_id=``, ``element_idIN``): how many records' messages a client
+                # read, as the other sandboxes count their per-ticket reads.
+                "journal_records_read": 0,
             }
 
     def count(self, key: str, counter: str | None = None, status: int | None = None) -> None:
@@ -86,6 +91,14 @@ class ServiceNowSandbox:
     def bump(self, counter: str) -> None:
         with self._stats_lock:
             self._counters[counter] += 1
+
+    def journals_asked(self, encoded: str) -> None:
+        """Count the records a journal query names (``journal_records_read``)."""
+        named = _JOURNAL_OF.search(encoded)
+        if named is not None:
+            count = len([s for s in named.group(2).split(",") if s])
+            with self._stats_lock:
+                self._counters["journal_records_read"] += count
 
     def history(self) -> list[tuple[float, str, int | None]]:
         """The last requests answered: (moment on ``config.clock``, endpoint key, status)."""

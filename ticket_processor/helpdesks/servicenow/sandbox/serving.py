@@ -131,6 +131,8 @@ class _Handler(JsonHandler):
         # Links come from the address the sandbox is bound to, never from the client's Host
         # header: a forged Host would send the client elsewhere.
         call = TableCall(method, route[0], route[1], query, body, user, sandbox.base_url)
+        if method == "GET" and route == ("sys_journal_field", None):
+            sandbox.journals_asked(query.get("sysparm_query", ""))
         return handle_table(sandbox.store, call, refuses(sandbox.config.invalid_ticket_ids))
 
 
