@@ -24,7 +24,6 @@ TESTS = Path(__file__).resolve().parents[1]
 NOT_YET: dict[str, frozenset[str]] = {
     "servicenow": frozenset(
         {
-            "helpdesks/test_write_budget.py",
             "run/test_fields_e2e.py",
             "run/test_fields_midrun.py",
             "run/test_fields_stale.py",
