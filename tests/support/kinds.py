@@ -27,7 +27,6 @@ NOT_YET: dict[str, frozenset[str]] = {
             "run/test_fields_e2e.py",
             "run/test_fields_midrun.py",
             "run/test_fields_stale.py",
-            "run/test_metrics_export.py",
             "summary/test_summary_dashboard.py",
             "summary/test_summary_e2e.py",
             "summary/test_summary_served.py",
