@@ -43,18 +43,25 @@ class Field(FieldsAdmin):
         super().__init__(desk)
         made = self.create(
             {
-                "type": "textarea",
-                "title": "Summary",
-                "visible_in_portal": shown or editable,
-                "editable_in_portal": editable,
-            },
-            {
-                "label": "Summary",
-                "label_for_customers": "Summary",
-                "type": "custom_paragraph",
-                "displayed_to_customers": shown or editable,
-                "customers_can_edit": editable,
-            },
+                "zendesk": {
+                    "type": "textarea",
+                    "title": "Summary",
+                    "visible_in_portal": shown or editable,
+                    "editable_in_portal": editable,
+                },
+                "freshdesk": {
+                    "label": "Summary",
+                    "label_for_customers": "Summary",
+                    "type": "custom_paragraph",
+                    "displayed_to_customers": shown or editable,
+                    "customers_can_edit": editable,
+                },
+                "servicenow": {
+                    "element": "u_summary",
+                    "column_label": "Summary",
+                    "max_length": "4000",
+                },
+            }
         )
         self.key = self.key_of(made)
 

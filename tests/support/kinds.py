@@ -24,12 +24,9 @@ TESTS = Path(__file__).resolve().parents[1]
 NOT_YET: dict[str, frozenset[str]] = {
     "servicenow": frozenset(
         {
-            "run/test_fields_e2e.py",
             "run/test_fields_midrun.py",
-            "run/test_fields_stale.py",
             "summary/test_summary_dashboard.py",
             "summary/test_summary_e2e.py",
-            "summary/test_summary_served.py",
         }
     ),
 }

@@ -179,15 +179,18 @@ class ServiceNowHelpdesk:
         return self._choices
 
     def _custom(self) -> frozenset[str]:
-        """The table's ``u_`` columns, read once; read with every record from then on."""
+        """The table's ``u_`` columns, read once (or with the run's fields); read with every
+        record from then on."""
         if self._columns is None:
             try:
-                found = frozenset(f.key for f in self.ticket_fields())
+                self.ticket_fields()
             except (NotFoundError, AuthError):
-                found = frozenset()
-            self._columns = found
-            self.reads.custom = tuple(sorted(found))
-        return self._columns
+                self._learn_columns([])
+        return self._columns or frozenset()
+
+    def _learn_columns(self, fields: Sequence[HelpdeskField]) -> None:
+        self._columns = frozenset(f.key for f in fields)
+        self.reads.custom = tuple(sorted(self._columns))
 
     # -- discovery -------------------------------------------------------------------------
 
@@ -261,25 +264,10 @@ class ServiceNowHelpdesk:
             self.http, self.reads, self.labels, ticket_id, body, add_tags=add_tags
         )
 
-    def set_status(
-        self,
-        ticket_id: int,
-        status: str | None,
-        *,
-        add_tags: Sequence[str] = (),
-        remove_tags: Sequence[str] = (),
-        note: str | None = None,
-    ) -> None:
-        public_reply.set_status(
-            self.http,
-            self.reads,
-            self.labels,
-            ticket_id,
-            status,
-            add_tags=add_tags,
-            remove_tags=remove_tags,
-            note=note,
-        )
+    def set_status(self, ticket_id: int, status: str | None, *, add_tags: Sequence[str] = (),
+                   remove_tags: Sequence[str] = (), note: str | None = None) -> None:  # fmt: skip
+        public_reply.set_status(self.http, self.reads, self.labels, ticket_id, status,
+                                add_tags=add_tags, remove_tags=remove_tags, note=note)  # fmt: skip
 
     def links(self) -> ServiceNowLinks:
         """Parent records and their children, for the incident grouping (``links.py``)."""
@@ -481,7 +469,10 @@ class ServiceNowHelpdesk:
         return reads.agents(self.http)
 
     def ticket_fields(self) -> list[HelpdeskField]:
-        return reads.custom_columns(self.http, self.table)
+        """The fields as the instance has them now (a run that reads them reads them once)."""
+        found = reads.custom_columns(self.http, self.table)
+        self._learn_columns(found)
+        return found
 
     def articles(self, since: int | None) -> ArticleListing:
         return reads.articles(self.http, self._bases, since)

@@ -61,6 +61,10 @@ def endpoint_key(method: str, path: str) -> str:
     return f"{method} {path}"
 
 
+# Tables only an admin may change: the data dictionary alters the tables themselves.
+ADMIN_TABLES = frozenset({"sys_dictionary"})
+
+
 def handle_table(
     store: ServiceNowStore, call: TableCall, refused: Callable[[str, dict[str, str]], bool]
 ) -> Answer:
@@ -68,6 +72,12 @@ def handle_table(
     an update of that record (the ``invalid_ticket_ids`` knob)."""
     if not store.has_table(call.table):
         raise invalid_table(call.table)
+    if (
+        call.table in ADMIN_TABLES
+        and call.method != "GET"
+        and not store.has_role(call.user, "admin")
+    ):
+        raise not_authorized(call.table)
     shape = Shape(store, call.base_url, call.query, call.table)
     if call.sys_id is None:
         if call.method == "GET":

@@ -59,6 +59,8 @@ def seed_instance(store: ServiceNowStore, api_user: str) -> None:
             },
             system,
         )
+    for table in ("incident", "sn_customerservice_case"):
+        store.insert("sys_dictionary", summary_column(table), system)
     for role in _ROLES:
         store.insert("sys_user_role", {"sys_id": sys_id_for("role", role), "name": role}, system)
     admin = add_user(store, api_user, "System Administrator", f"{api_user}@example.com")
@@ -79,6 +81,19 @@ def seed_instance(store: ServiceNowStore, api_user: str) -> None:
             store.insert("sys_user_grmember", {"user": user, "group": group_id}, system)
     _choices(store)
     _knowledge(store, admin)
+
+
+def summary_column(table: str) -> dict[str, str]:
+    """The running summary's column the seed's instance has (``u_ai_summary``), as its
+    dictionary row."""
+    return {
+        "sys_id": sys_id_for("sys_dictionary", f"{table}.u_ai_summary"),
+        "name": table,
+        "element": "u_ai_summary",
+        "column_label": "AI summary",
+        "internal_type": "string",
+        "max_length": "4000",
+    }
 
 
 def add_user(store: ServiceNowStore, user_name: str, name: str, email: str) -> str:

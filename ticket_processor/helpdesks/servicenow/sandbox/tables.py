@@ -81,6 +81,20 @@ COLUMNS: dict[str, dict[str, str]] = {
         "comments": "",
     },
     "sys_journal_field": {"element_id": "", "name": "", "element": "", "value": ""},
+    # The data dictionary: a row is a table's column; inserting one (an admin's) adds the
+    # column to that table (``ServiceNowStore``), as the instance alters the table.
+    "sys_dictionary": {
+        "name": "",
+        "element": "",
+        "column_label": "",
+        "internal_type": "string",
+        "max_length": "40",
+        "choice": "0",
+        "active": "true",
+        "read_only": "false",
+        "mandatory": "false",
+        "default_value": "",
+    },
     "sys_choice": {
         "name": "",
         "element": "",
