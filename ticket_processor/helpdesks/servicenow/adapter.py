@@ -449,18 +449,22 @@ class ServiceNowHelpdesk:
     # -- reading for notes, routing and the help centre ------------------------------------
 
     def notes(self, ticket_id: int) -> list[str]:
-        record = self.reads.one(ticket_id)
-        if record is None:
-            raise NotFoundError(f"ticket {ticket_id} no longer exists", status_code=404)
-        return reads.work_notes(self.http, self.table, record.sys_id)
+        return self.notes_and_field(ticket_id, "")[0]
 
     def notes_and_field(self, ticket_id: int, field_key: str) -> tuple[list[str], object]:
-        self._custom()
-        record = self.reads.one(ticket_id)
-        if record is None:
+        """The work notes and one column (a page's): the record read for its sys_id and that
+        column alone, not as a ticket (no labels, no fields list), then its journal."""
+        params = {
+            "sysparm_query": f"number={self.reads.number(ticket_id)}",
+            "sysparm_fields": ",".join(["sys_id", *([field_key] if field_key else [])]),
+            "sysparm_limit": "1",
+            "sysparm_exclude_reference_link": "true",
+        }
+        rows = self.http.rows(self.table, params)
+        if not rows or not rows[0].get("sys_id"):
             raise NotFoundError(f"ticket {ticket_id} no longer exists", status_code=404)
-        value = record.row.get(field_key) or None
-        return reads.work_notes(self.http, self.table, record.sys_id), value
+        value = rows[0].get(field_key) or None if field_key else None
+        return reads.work_notes(self.http, self.table, str(rows[0]["sys_id"])), value
 
     def groups(self) -> list[Group]:
         return reads.groups(self.http)
