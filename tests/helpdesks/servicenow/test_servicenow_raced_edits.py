@@ -39,6 +39,6 @@ def test_an_agents_edit_between_the_read_and_the_write_is_kept_on_every_record(
             seen = sn.snapshot(ticket_id)
             assert "agent_escalated" in seen.tags, (ticket_id, seen)
             assert len(seen.notes) == 1, (ticket_id, seen)
-            row = store.find("incident", sn.sandbox.sandbox.record_of("incident", ticket_id))
+            row = store.find("incident", sn.held(ticket_id)["record"]["sys_id"])
             assert row is not None
             assert row["urgency"] == "1", (ticket_id, row["urgency"])  # the agent's, kept
