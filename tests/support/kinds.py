@@ -25,7 +25,6 @@ NOT_YET: dict[str, frozenset[str]] = {
     "servicenow": frozenset(
         {
             "run/test_fields_midrun.py",
-            "summary/test_summary_e2e.py",
         }
     ),
 }

@@ -215,6 +215,13 @@ class Desk(Protocol):
         words) and assignee."""
         ...
 
+    def field_audience(self, key: str, *, shown: bool, editable: bool) -> None:
+        """The admin says whether customers see the custom field ``key`` (its key in a
+        ticket's ``custom_fields``) and may edit it: Zendesk's "Visible" / "Editable for end
+        users", Freshdesk's "Displayed to customers" / "Customers can edit", ServiceNow's
+        field-level ACLs on the column (a read, a write ACL requiring itil unless they may)."""
+        ...
+
     def routing(self, ticket_id: int) -> tuple[int | None, str | None, int | None]:
         """The ticket's group, priority (ticketbot's words) and assignee."""
         ...

@@ -161,6 +161,12 @@ class FreshdeskDesk:
             change["priority"] = PRIORITY_TO_FRESHDESK[Priority(priority)]
         self.sandbox.store.update(ticket_id, {k: v for k, v in change.items() if v is not None})
 
+    def field_audience(self, key: str, *, shown: bool, editable: bool) -> None:
+        fields = self.sandbox.store.fields
+        [field] = [f for f in fields.admin_listing() if f["name"] == key]
+        change = {"displayed_to_customers": shown, "customers_can_edit": editable}
+        fields.update(int(field["id"]), change)
+
     def routing(self, ticket_id: int) -> tuple[int | None, str | None, int | None]:
         ticket = self.sandbox.store.find(ticket_id)
         group, assignee = ticket.get("group_id"), ticket.get("responder_id")

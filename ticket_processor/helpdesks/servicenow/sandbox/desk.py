@@ -24,7 +24,7 @@ from ....sandbox.desks import (
 )
 from .config import ServiceNowConfig
 from .labels import add_label, labels_of, set_labels
-from .seed import HUMAN_AGENT_USER, add_user
+from .seed import HUMAN_AGENT_USER, add_user, restrict_column
 from .serving import RunningServiceNow, serve_in_thread
 
 TABLE = "incident"
@@ -235,6 +235,11 @@ class ServiceNowDesk:
         if assignee is not None:
             change["assigned_to"] = self._by_id("sys_user", assignee)
         self.sandbox.store.update(TABLE, self._sys_id(ticket_id), change, HUMAN_AGENT_USER)
+
+    def field_audience(self, key: str, *, shown: bool, editable: bool) -> None:
+        """Field-level ACLs on the incident's column: customers who may not see (edit) it
+        meet a read (write) ACL requiring itil."""
+        restrict_column(self.sandbox.store, TABLE, key, read=not shown, write=not editable)
 
     def routing(self, ticket_id: int) -> tuple[int | None, str | None, int | None]:
         row = self.sandbox.store.find(TABLE, self._sys_id(ticket_id)) or {}

@@ -95,6 +95,21 @@ COLUMNS: dict[str, dict[str, str]] = {
         "mandatory": "false",
         "default_value": "",
     },
+    # Access controls: a field-level ACL is named ``<table>.<column>``; its operation is
+    # ``read`` or ``write`` (the instance's reference to ``sys_security_operation``, kept here
+    # as the operation's name, its display value). The roles it requires (any one of them)
+    # are its ``sys_security_acl_role`` rows; an ACL without roles lets anyone through.
+    "sys_security_acl": {
+        "name": "",
+        "operation": "",
+        "type": "record",
+        "active": "true",
+        "admin_overrides": "true",
+        "description": "",
+        "condition": "",
+        "script": "",
+    },
+    "sys_security_acl_role": {"sys_security_acl": "", "sys_user_role": ""},
     "sys_choice": {
         "name": "",
         "element": "",
@@ -201,6 +216,10 @@ REFERENCES: dict[str, dict[str, str]] = {
     "sys_user_group": {"manager": "sys_user"},
     "sys_user_grmember": {"user": "sys_user", "group": "sys_user_group"},
     "sys_user_has_role": {"user": "sys_user", "role": "sys_user_role"},
+    "sys_security_acl_role": {
+        "sys_security_acl": "sys_security_acl",
+        "sys_user_role": "sys_user_role",
+    },
     "label": {"owner": "sys_user"},
     "label_entry": {"label": "label"},
     "kb_knowledge_base": {"owner": "sys_user"},
@@ -216,6 +235,7 @@ DISPLAY_COLUMN: dict[str, str] = {
     "sys_user": "name",
     "sys_user_group": "name",
     "sys_user_role": "name",
+    "sys_security_acl": "name",
     "label": "name",
     "kb_knowledge_base": "title",
     "kb_knowledge": "number",

@@ -134,6 +134,9 @@ class ZendeskDesk:
         change = {"group_id": group, "priority": priority, "assignee_id": assignee}
         self.sandbox.store.update(ticket_id, {k: v for k, v in change.items() if v is not None})
 
+    def field_audience(self, key: str, *, shown: bool, editable: bool) -> None:
+        self.sandbox.store.set_field_audience(int(key), visible=shown, editable=editable)
+
     def routing(self, ticket_id: int) -> tuple[int | None, str | None, int | None]:
         ticket = self.sandbox.store.get(ticket_id)
         group, assignee = ticket.get("group_id"), ticket.get("assignee_id")
