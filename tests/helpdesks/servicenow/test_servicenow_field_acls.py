@@ -1,23 +1,27 @@
 """Who sees and edits a ServiceNow column, as the adapter reads it from the instance's
 field-level ACLs (``sys_security_acl`` and its roles), and what it says when ticketbot's user
-may not read them (only admins may): the column is taken as one callers may see, with the fix.
+may not read them (only admins may): the column is taken as one callers may see, with the fix,
+and a run's summary there leaves the work notes out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
+from support.cli import invoke
 
 from ticket_processor.errors import ConfigError
 from ticket_processor.helpdesks.servicenow.adapter import ServiceNowHelpdesk
 from ticket_processor.helpdesks.servicenow.sandbox.config import ServiceNowConfig
-from ticket_processor.helpdesks.servicenow.sandbox.desk import ServiceNowDesk
+from ticket_processor.helpdesks.servicenow.sandbox.desk import ServiceNowDesk, serve
 from ticket_processor.helpdesks.servicenow.sandbox.seed import sys_id_for
 from ticket_processor.helpdesks.servicenow.sandbox.serving import serve_in_thread
 from ticket_processor.helpdesks.servicenow.wire import ServiceNowTransport
 from ticket_processor.models import HelpdeskField
+from ticket_processor.sandbox.desks import NewTicket
 from ticket_processor.summary.field import resolve_summary_field, where_it_goes
 
 TABLE = "/api/now/table"
@@ -101,13 +105,18 @@ def test_a_column_is_agents_only_when_every_acl_on_it_needs_an_agent_role(
     assert "shows the customer" in where_it_goes(resolve_summary_field("Mixed", [*fields.values()]))
 
 
-def test_a_user_who_may_not_read_the_acls_takes_the_column_as_one_callers_see(
-    sn: ServiceNowDesk, adapter: ServiceNowHelpdesk
-) -> None:
+def _no_admin(sn: ServiceNowDesk) -> None:
+    """ticketbot's user loses the admin role (keeps itil and knowledge)."""
     store = sn.sandbox.store
     admin = sys_id_for("role", "admin")
     [held] = [r["sys_id"] for r in store.rows("sys_user_has_role") if r["role"] == admin]
     store.delete("sys_user_has_role", held)
+
+
+def test_a_user_who_may_not_read_the_acls_takes_the_column_as_one_callers_see(
+    sn: ServiceNowDesk, adapter: ServiceNowHelpdesk
+) -> None:
+    _no_admin(sn)
     refused = requests.get(f"{sn.url}{TABLE}/sys_security_acl", auth=sn.api_auth(), timeout=5)
     assert refused.status_code == 403, refused.text
     summary = _fields(adapter)["u_ai_summary"]
@@ -117,3 +126,32 @@ def test_a_user_who_may_not_read_the_acls_takes_the_column_as_one_callers_see(
     assert "which the helpdesk shows the customer" in said
     assert "may not read the instance's access controls" in said
     assert "add a read ACL on incident.u_ai_summary requiring the itil role" in said
+
+
+def test_without_the_acls_fields_check_says_so_and_the_summary_leaves_work_notes_out(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    with serve(seed=5) as running:
+        env = {
+            **running.env(),
+            "TICKETBOT_STATE_DIR": str(tmp_path / "state"),
+            "TICKETBOT_LOG_DIR": str(tmp_path / "logs"),
+            "TICKETBOT_SUMMARY_FIELD": "u_ai_summary",
+        }
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        _no_admin(running)
+        checked = invoke("fields", "check")
+        assert checked.exit_code == 0, checked.output
+        said = " ".join(checked.output.split())
+        assert "the helpdesk shows this field to the customer" in said
+        assert "add a read ACL on incident.u_ai_summary requiring the itil role" in said
+        [ticket] = running.create([NewTicket("Charged twice", "Please refund the second charge.")])
+        running.agent_notes(ticket, "INTERNAL ONLY: fraud watchlist, stall them.")
+        ran = invoke("run", "--engine", "rules")
+        assert ran.exit_code == 0, ran.output
+        row = running.sandbox.store.rows("incident")[0]
+        assert "refund" in row["u_ai_summary"]
+        assert "watchlist" not in row["u_ai_summary"]
