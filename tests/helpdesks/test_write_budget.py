@@ -61,14 +61,27 @@ def _http(helpdesk: Any) -> Any:
     return helpdesk.client.http if helpdesk.kind == "zendesk" else helpdesk.http
 
 
-def _write(helpdesk: Any, ticket_id: int, *, retry: bool = True) -> None:
-    """One write request (a ticket's PUT) of the adapter's own kind, through its transport."""
-    body: dict[str, Any] = {"tags": ["budget_test"]}
-    if helpdesk.kind == "zendesk":
-        path, body = f"/api/v2/tickets/{ticket_id}.json", {"ticket": body}
-    else:
-        path = f"/api/v2/tickets/{ticket_id}"
-    _http(helpdesk).request("PUT", path, json=body, retry=retry)
+def _zendesk_write(desk: Desk, ticket_id: int) -> tuple[str, str, dict[str, Any]]:
+    return "PUT", f"/api/v2/tickets/{ticket_id}.json", {"ticket": {"tags": ["budget_test"]}}
+
+
+def _freshdesk_write(desk: Desk, ticket_id: int) -> tuple[str, str, dict[str, Any]]:
+    return "PUT", f"/api/v2/tickets/{ticket_id}", {"tags": ["budget_test"]}
+
+
+def _servicenow_write(desk: Desk, ticket_id: int) -> tuple[str, str, dict[str, Any]]:
+    sys_id = desk.held(ticket_id)["record"]["sys_id"]
+    return "PATCH", f"/api/now/table/incident/{sys_id}", {"short_description": "budget test"}
+
+
+# One write request of each helpdesk's ticket: (method, path, body).
+WRITES = {"zendesk": _zendesk_write, "freshdesk": _freshdesk_write, "servicenow": _servicenow_write}
+
+
+def _write(helpdesk: Any, desk: Desk, ticket_id: int, *, retry: bool = True) -> None:
+    """One write request (a ticket's update) of the adapter's own kind, through its transport."""
+    method, path, body = WRITES[desk.kind](desk, ticket_id)
+    _http(helpdesk).request(method, path, json=body, retry=retry)
 
 
 def _write_times(desk: Desk) -> list[float]:
@@ -85,7 +98,7 @@ def _writers(desk: Desk, ids: list[int], redis_url: str | None) -> list[float]:
     adapters = [_adapter(b) for b in budgets]
     desk.reset_stats()
     with ThreadPoolExecutor(WRITERS * 3) as pool:
-        list(pool.map(lambda n: _write(adapters[n % WRITERS], ids[n]), range(len(ids))))
+        list(pool.map(lambda n: _write(adapters[n % WRITERS], desk, ids[n]), range(len(ids))))
     for adapter in adapters:
         adapter.close()
     return _write_times(desk)
@@ -114,9 +127,9 @@ def test_a_429_one_writer_meets_holds_every_writer(desk: Desk, redis_url: str) -
     )
     desk.start_storm(1.0)  # every request answered 429 with Retry-After: 1
     with pytest.raises(HelpdeskRateLimited):
-        _write(first, ids[0], retry=False)
+        _write(first, desk, ids[0], retry=False)
     started = time.monotonic()
-    _write(other, ids[1])  # never met the 429 itself, yet waits it out
+    _write(other, desk, ids[1])  # never met the 429 itself, yet waits it out
     assert time.monotonic() - started >= 0.5
     assert _http(other).write_budget.stats()["helpdesk_budget_waits"] == 1
     first.close()

@@ -15,16 +15,17 @@ import pytest
 from support.cli import invoke
 from support.e2e import events
 from support.incident_scenario import (
+    LOADERS,
     Spec,
     history_ticket,
-    load_freshdesk,
-    load_zendesk,
     solved_before,
 )
 
+from ticket_processor.helpdesks.registry import KINDS
+from ticket_processor.sandbox.desks import Desk
 from ticket_processor.sandbox.llm_standin.server import RunningStandin
 
-pytestmark = [pytest.mark.slow, pytest.mark.desk(raw=True, configure=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.desk(configure=True)]
 
 ORDINARY = [
     ("How do I reset my password?", "I forgot my password and the reset email never arrives."),
@@ -79,23 +80,18 @@ def _later(texts: list[tuple[str, str]], who: str) -> list[Spec]:
     return _specs(texts, who, int(time.time()), len(texts))
 
 
-def _load(kind: str, desk: Any, specs: list[Spec]) -> list[int]:
-    return (load_zendesk if kind == "zendesk" else load_freshdesk)(desk, specs)
+def _load(desk: Desk, specs: list[Spec]) -> list[int]:
+    return LOADERS[desk.kind](desk.sandbox, specs)
 
 
-def _linked_to(kind: str, desk: Any, ticket_id: int) -> int | None:
-    """The problem (Zendesk) or tracker (Freshdesk) a ticket is linked to, if any."""
-    if kind == "zendesk":
-        ticket = desk.store.get(ticket_id)
-        return ticket["problem_id"] if ticket["type"] == "incident" else None
-    ticket = desk.store.find(ticket_id)
-    linked = ticket.get("associated_tickets_list") or []
-    return int(linked[0]) if ticket.get("association_type") == 4 and linked else None
+def _linked_to(desk: Desk, ticket_id: int) -> int | None:
+    """The group ticket (Zendesk's problem, Freshdesk's tracker, ServiceNow's parent incident)
+    a ticket is linked to, if any."""
+    return desk.linked(ticket_id).group
 
 
 def _first_run(
-    kind: str,
-    desk: Any,
+    desk: Desk,
     monkeypatch: pytest.MonkeyPatch,
     llm_url: str | None = None,
     came_with: dict[int, Any] | None = None,
@@ -111,41 +107,36 @@ def _first_run(
         monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
         monkeypatch.setenv("TICKETBOT_MODEL", "stand-in")
     now = int(time.time())
-    _load(kind, desk, [history_ticket(now)])  # the helpdesk's own week, which linking needs
-    _load(kind, desk, _specs(ORDINARY, "asks", now))
+    _load(desk, [history_ticket(now)])  # the helpdesk's own week, which linking needs
+    _load(desk, _specs(ORDINARY, "asks", now))
     reports = _specs(OUTAGE, "login", now)
-    _load(kind, desk, solved_before([s.email for s in reports], now))  # customers it knows
-    outage = _load(kind, desk, reports)
+    _load(desk, solved_before([s.email for s in reports], now))  # customers it knows
+    outage = _load(desk, reports)
     if came_with is not None:
-        came_with.update({t: _priority(kind, desk, t) for t in outage})
+        came_with.update({t: desk.linked(t).priority for t in outage})
     ran = invoke("run", "--since", "1h")
     assert ran.exit_code == 0, ran.output
-    groups = {_linked_to(kind, desk, t) for t in outage} - {None}
+    groups = {_linked_to(desk, t) for t in outage} - {None}
     assert len(groups) == 1, groups
     [group] = groups
     assert group is not None
     return outage, group
 
 
-def _priority(kind: str, desk: Any, ticket_id: int) -> Any:
-    store = desk.store
-    return (store.get(ticket_id) if kind == "zendesk" else store.find(ticket_id))["priority"]
-
-
 def test_a_different_fault_sharing_error_words_does_not_join_the_open_outage(
     desk_kind: str, desk: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _, group = _first_run(desk_kind, desk, monkeypatch)
-    others = _load(desk_kind, desk, _later(OTHER_FAULTS, "other"))
-    later = _load(desk_kind, desk, _later(LATER_OUTAGE, "later"))
+    _, group = _first_run(desk, monkeypatch)
+    others = _load(desk, _later(OTHER_FAULTS, "other"))
+    later = _load(desk, _later(LATER_OUTAGE, "later"))
     planned = invoke("run", "--since", "1h", "--dry-run")
     assert planned.exit_code == 0, planned.output
     for ticket_id in others:
         assert f"ticket {ticket_id}: member" not in planned.output, planned.output
     ran = invoke("run", "--since", "1h")
     assert ran.exit_code == 0, ran.output
-    assert {t: _linked_to(desk_kind, desk, t) for t in others} == dict.fromkeys(others)
-    assert {t: _linked_to(desk_kind, desk, t) for t in later} == dict.fromkeys(later, group)
+    assert {t: _linked_to(desk, t) for t in others} == dict.fromkeys(others)
+    assert {t: _linked_to(desk, t) for t in later} == dict.fromkeys(later, group)
 
 
 CRASH = [
@@ -158,17 +149,11 @@ CRASH = [
 ]
 
 
-def _tags(kind: str, desk: Any, ticket_id: int) -> set[str]:
-    store = desk.store
-    return set((store.get(ticket_id) if kind == "zendesk" else store.find(ticket_id))["tags"])
-
-
-def _group_note(kind: str, desk: Any, group: int) -> str:
+def _group_note(desk: Desk, group: int) -> str:
     """What ticketbot wrote on the group ticket: Zendesk's problem note, Freshdesk's tracker
-    description."""
-    if kind == "zendesk":
-        return " ".join(c["body"] for c in desk.store.comments(group)[1:] if not c["public"])
-    return str(desk.store.find(group)["description"])
+    description, ServiceNow's parent incident's description and work note."""
+    seen = desk.linked(group)
+    return " ".join([seen.description, *seen.notes])
 
 
 def test_what_ticketbot_opened_is_never_triaged_nor_flagged_as_a_repeat(
@@ -181,13 +166,13 @@ def test_what_ticketbot_opened_is_never_triaged_nor_flagged_as_a_repeat(
     # The crash's customers are known to the helpdesk, as the login outage's are; their solved
     # tickets are imported before the first run, so the second triages the crash alone.
     customers = [s.email for s in _later(CRASH, "crash")]
-    _load(desk_kind, desk, solved_before(customers, int(time.time())))
-    _, login = _first_run(desk_kind, desk, monkeypatch)
-    crash = _load(desk_kind, desk, _later(CRASH, "crash"))
+    _load(desk, solved_before(customers, int(time.time())))
+    _, login = _first_run(desk, monkeypatch)
+    crash = _load(desk, _later(CRASH, "crash"))
     ran = invoke("run", "--since", "1h")
     assert ran.exit_code == 0, ran.output
     assert f"triaged={len(CRASH)} " in ran.output, ran.output
-    groups = {_linked_to(desk_kind, desk, t) for t in crash} - {None}
+    groups = {_linked_to(desk, t) for t in crash} - {None}
     assert len(groups) == 1, groups
     [crashes] = groups
     assert crashes is not None
@@ -196,12 +181,14 @@ def test_what_ticketbot_opened_is_never_triaged_nor_flagged_as_a_repeat(
     assert again.exit_code == 0, again.output
     assert "triaged=0 " in again.output, again.output
     for group in (login, crashes):
-        tags = _tags(desk_kind, desk, group)
+        tags = set(desk.linked(group).tags)
         assert "ai_possible_duplicate" not in tags, (group, tags)
-        said = _group_note(desk_kind, desk, group)
+        said = _group_note(desk, group)
         assert "ticketbot: " in said
-        if desk_kind == "freshdesk":
-            assert "tracker ticket" in said
+        linking = KINDS[desk_kind].linking
+        assert linking is not None
+        if not linking.problem_type:  # a group ticket ticketbot opened, in its helpdesk's words
+            assert linking.group_noun in said
             assert "problem ticket" not in said  # Zendesk's words
             assert "ai_incident_tracker" in tags
             assert not {t for t in tags if t.startswith("ai_") and t != "ai_incident_tracker"}
@@ -216,8 +203,8 @@ def test_the_group_ticket_and_every_report_share_the_incidents_priority(
     incident's write after the triage's is the run's own, not someone's change since; a second
     revert finds nothing left to do."""
     came_with: dict[int, Any] = {}
-    outage, group = _first_run(desk_kind, desk, monkeypatch, standin.url, came_with)
-    priorities = {t: _priority(desk_kind, desk, t) for t in [group, *outage]}
+    outage, group = _first_run(desk, monkeypatch, standin.url, came_with)
+    priorities = {t: desk.linked(t).priority for t in [group, *outage]}
     assert len(set(priorities.values())) == 1, priorities
     assert None not in priorities.values()
     log_dir = Path(os.environ["TICKETBOT_LOG_DIR"])
@@ -226,7 +213,7 @@ def test_the_group_ticket_and_every_report_share_the_incidents_priority(
     assert preview.exit_code == 0, preview.output
     undone = invoke("revert", "--run", run)
     assert undone.exit_code == 0, undone.output
-    back = {t: _priority(desk_kind, desk, t) for t in outage}
+    back = {t: desk.linked(t).priority for t in outage}
     assert back == came_with, undone.output
     # The preview says what the revert then did, each priority by its name.
     assert {t: _previewed(preview.output, t, priorities[t]) for t in outage} == {

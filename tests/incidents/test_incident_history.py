@@ -18,10 +18,9 @@ import pytest
 from support.events import Events
 from support.first_day import run_first_day
 from support.incident_scenario import (
+    LOADERS,
     Spec,
     history_ticket,
-    load_freshdesk,
-    load_zendesk,
     scenario,
     solved_before,
 )
@@ -34,24 +33,19 @@ from ticket_processor.incidents.policy import DAY, IncidentPolicy
 from ticket_processor.incidents.run_pass import IncidentPass
 from ticket_processor.passes.types import RunSummary
 from ticket_processor.run.connect import connect, load_settings
+from ticket_processor.sandbox.desks import Desk
 
-pytestmark = pytest.mark.desk(raw=True, configure=True)
+pytestmark = pytest.mark.desk(configure=True)
 POLICY = IncidentPolicy(similarity=0.3, repeat_similarity=0.3)  # the stand-in encoder's scale
 
 
-def _ticket(kind: str, desk: Any, ticket_id: int) -> dict[str, Any]:
-    if kind == "zendesk":
-        raw = desk.store.get(ticket_id)
-        notes = [c["body"] for c in desk.store.comments(ticket_id)[1:] if not c["public"]]
-        linked = raw["type"] is not None or raw.get("problem_id") is not None
-    else:
-        raw = desk.store.find(ticket_id)
-        notes = [c["body_text"] for c in desk.store.conversations(ticket_id) if c["private"]]
-        linked = raw.get("association_type") is not None
-    return {"tags": set(raw["tags"]), "notes": notes, "linked": linked, "priority": raw["priority"]}
+def _ticket(desk: Desk, ticket_id: int) -> dict[str, Any]:
+    seen = desk.linked(ticket_id)
+    return {"tags": set(seen.tags), "notes": seen.notes, "linked": seen.linked,
+            "priority": seen.priority}  # fmt: skip
 
 
-def _hour(kind: str, desk: Any, history: bool) -> tuple[dict[int, str], list[Sighting]]:
+def _hour(desk: Desk, history: bool) -> tuple[dict[int, str], list[Sighting]]:
     """An outage hour without a week: fifteen reports of one fault beside two of
     ``scenario``'s ordinary tickets of the hour (with no fault head, every ticket of the hour
     is the hour's baseline); ``history``: one solved ticket
@@ -71,22 +65,16 @@ def _hour(kind: str, desk: Any, history: bool) -> tuple[dict[int, str], list[Sig
         )
         for i in range(15)
     ] + [s for s in specs if s.label == "ordinary"][:2]
-    load = load_zendesk if kind == "zendesk" else load_freshdesk
     if history:  # the payers are customers the helpdesk knows, as an outage's are
         specs[:0] = [history_ticket(now), *solved_before([s.email for s in specs[:15]], now)]
-    ids = load(desk, specs)
+    ids = LOADERS[desk.kind](desk.sandbox, specs)
     sightings = [
-        Sighting(t, s.subject, f"{s.subject}\n{s.body}", _requester(kind, desk, t), s.created_at,
+        Sighting(t, s.subject, f"{s.subject}\n{s.body}", desk.linked(t).requester, s.created_at,
                  "other", True)
         for t, s in zip(ids, specs, strict=True)
         if s.status == "open"
     ]  # fmt: skip
     return {t: s.label for t, s in zip(ids, specs, strict=True)}, sightings
-
-
-def _requester(kind: str, desk: Any, ticket_id: int) -> int:
-    found = desk.store.get(ticket_id) if kind == "zendesk" else desk.store.find(ticket_id)
-    return int(found["requester_id"])
 
 
 def _pass(helpdesk: Any, run_id: str) -> IncidentPass:
@@ -103,16 +91,16 @@ def _pass(helpdesk: Any, run_id: str) -> IncidentPass:
 
 
 def test_a_fresh_helpdesk_suggests_the_outage_and_links_nothing(desk_kind: str, desk: Any) -> None:
-    labels, sightings = _hour(desk_kind, desk, history=False)
-    before = {t: _ticket(desk_kind, desk, t) for t in labels}
-    count = desk.store.count()
+    labels, sightings = _hour(desk, history=False)
+    before = {t: _ticket(desk, t) for t in labels}
+    count = len(desk.ids())
     helpdesk = connect(load_settings(os.environ))
     try:
         grouping = _pass(helpdesk, "run1")
         done = grouping.run(sightings)
         assert done.linked == 0, done
         assert done.suggested >= POLICY.min_reports, done
-        after = {t: _ticket(desk_kind, desk, t) for t in labels}
+        after = {t: _ticket(desk, t) for t in labels}
         suggested = {t for t, a in after.items() if "ai_incident_suggested" in a["tags"]}
         assert len(suggested) == done.suggested
         assert "outage" in {labels[t] for t in suggested}
@@ -127,7 +115,7 @@ def test_a_fresh_helpdesk_suggests_the_outage_and_links_nothing(desk_kind: str, 
             assert named <= suggested, note
             assert len(named) == min(20, len(suggested) - 1)
             assert "Not linked" in note
-        assert desk.store.count() == count  # no tracker ticket opened
+        assert len(desk.ids()) == count  # no tracker ticket opened
         from ticket_processor.passes.caution import say
 
         caution = grouping.caution
@@ -139,7 +127,7 @@ def test_a_fresh_helpdesk_suggests_the_outage_and_links_nothing(desk_kind: str, 
         again = _pass(helpdesk, "run2").run(sightings)
         assert (again.suggested, again.linked) == (0, 0)
         for ticket_id in suggested:
-            notes = _ticket(desk_kind, desk, ticket_id)["notes"]
+            notes = _ticket(desk, ticket_id)["notes"]
             assert sum("[ticketbot incident suggested]" in n for n in notes) == 1
     finally:
         helpdesk.close()
@@ -148,7 +136,7 @@ def test_a_fresh_helpdesk_suggests_the_outage_and_links_nothing(desk_kind: str, 
 def test_a_week_of_the_helpdesks_own_tickets_is_history_enough_to_link(
     desk_kind: str, desk: Any
 ) -> None:
-    labels, sightings = _hour(desk_kind, desk, history=True)
+    labels, sightings = _hour(desk, history=True)
     helpdesk = connect(load_settings(os.environ))
     try:
         grouping = _pass(helpdesk, "run1")
@@ -156,9 +144,9 @@ def test_a_week_of_the_helpdesks_own_tickets_is_history_enough_to_link(
         assert grouping.caution is None
         assert done.suggested == 0, done
         assert done.linked >= POLICY.min_reports, done
-        linked = [t for t in labels if _ticket(desk_kind, desk, t)["linked"]]
+        linked = [t for t in labels if _ticket(desk, t)["linked"]]
         assert "outage" in {labels[t] for t in linked}
-        tags = [_ticket(desk_kind, desk, t)["tags"] for t in labels]
+        tags = [_ticket(desk, t)["tags"] for t in labels]
         assert not any("ai_incident_suggested" in t for t in tags)
         book, _ = load_book(Path(os.environ["TICKETBOT_STATE_DIR"]) / "incidents")
         assert book.history_from is not None
@@ -193,11 +181,11 @@ def test_a_fresh_helpdesks_ordinary_hour_of_unrelated_complaints_is_no_incident(
     60 customers of a bike-sharing scheme, a third of them saying something of theirs does not
     work: a brake, a light, a chain), the real encoder and fault head: nothing is suggested or
     linked. Before, an empty week read as a quiet one and the complaints made one incident."""
-    ran = run_first_day(desk_kind, desk, "ordinary", history=False)
+    ran = run_first_day(desk, "ordinary", history=False)
     done, ids = ran.done, list(ran.labels)
     assert (done.linked, done.suggested) == (0, 0), done
     assert ran.caution is not None
-    assert not any(_ticket(desk_kind, desk, t)["linked"] for t in ids)
+    assert not any(_ticket(desk, t)["linked"] for t in ids)
 
 
 @pytest.mark.slow
@@ -212,8 +200,8 @@ def test_the_run_and_health_say_incidents_are_suggest_only_on_a_fresh_helpdesk(
     monkeypatch.setenv("TICKETBOT_INCIDENTS", "true")
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     now = int(time.time())
-    load = load_zendesk if desk_kind == "zendesk" else load_freshdesk
-    load(desk, [s for s in scenario(20, now=now) if s.created_at >= now - 3600][:10])
+    load = LOADERS[desk_kind]
+    load(desk.sandbox, [s for s in scenario(20, now=now) if s.created_at >= now - 3600][:10])
     ran = invoke("run", "--since", "1h")
     assert ran.exit_code == 0, ran.output
     said = "incidents: suggest-only until 7 days of history"
@@ -227,7 +215,7 @@ def test_the_run_and_health_say_incidents_are_suggest_only_on_a_fresh_helpdesk(
     # A week later, as far as the helpdesk's own tickets go: the history is read once and kept,
     # so a new state directory stands for an installation on a helpdesk with its week.
     monkeypatch.setenv("TICKETBOT_STATE_DIR", str(Path(os.environ["TICKETBOT_STATE_DIR"]) / "b"))
-    load(desk, [history_ticket(now)])
+    load(desk.sandbox, [history_ticket(now)])
     again = invoke("run", "--since", "1h")
     assert again.exit_code == 0, again.output
     assert "cautious=" not in again.output

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from support.cli import invoke
 from support.e2e import events
-from support.incident_scenario import load_freshdesk, load_zendesk
+from support.incident_scenario import LOADERS
 
 from ticket_processor.sandbox.llm_standin.server import RunningStandin
 
@@ -45,7 +45,7 @@ def _dry_run(
 
     source = FIRST_DAY_SETS[product]
     specs = first_day(hour, now=int(time.time()), history=history, source=source)
-    ids = (load_zendesk if desk_kind == "zendesk" else load_freshdesk)(desk, specs)
+    ids = LOADERS[desk_kind](desk, specs)
     monkeypatch.setenv("TICKETBOT_INCIDENTS", "true")
     if llm_url is None:
         monkeypatch.delenv("OPENAI_API_KEY", raising=False)

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from support.events import Events
 from support.incident_scenario import (
+    LOADERS,
     Spec,
     history_ticket,
-    load_freshdesk,
     load_zendesk,
     scenario,
     solved_before,
@@ -32,9 +32,10 @@ from ticket_processor.incidents.revert import links_of_run, revert_links
 from ticket_processor.incidents.run_pass import IncidentPass
 from ticket_processor.incidents.sightings import link_ops
 from ticket_processor.run.connect import connect, load_settings
+from ticket_processor.sandbox.desks import Desk
 from ticket_processor.state.ledger import RunLedger
 
-pytestmark = pytest.mark.desk(raw=True, configure=True)
+pytestmark = pytest.mark.desk(configure=True)
 POLICY = IncidentPolicy(similarity=0.3, repeat_similarity=0.3)  # the stand-in encoder's scale
 
 
@@ -42,54 +43,27 @@ class Killed(BaseException):
     """kill -9 between two writes: nothing after it runs, no ``except`` catches it."""
 
 
-def _state(kind: str, sandbox: Any, ticket_id: int) -> dict[str, Any]:
-    if kind == "zendesk":
-        ticket = sandbox.store.get(ticket_id)
-        notes = [c["body"] for c in sandbox.store.comments(ticket_id)[1:] if not c["public"]]
-        group = ticket["problem_id"] if ticket["type"] == "incident" else None
-        return {
-            "tags": sorted(ticket["tags"]),
-            "type": ticket["type"],
-            "group": group,
-            "notes": notes,
-        }
-    ticket = sandbox.store.find(ticket_id)
-    notes = [c["body_text"] for c in sandbox.store.conversations(ticket_id) if c["private"]]
-    linked = ticket.get("associated_tickets_list") or []
-    related = ticket.get("association_type") == 4
-    return {
-        "tags": sorted(ticket["tags"]),
-        "type": ticket.get("association_type"),
-        "group": linked[0] if related and linked else None,
-        "notes": notes,
-    }
+def _state(desk: Desk, ticket_id: int) -> dict[str, Any]:
+    seen = desk.linked(ticket_id)
+    return {"tags": seen.tags, "type": seen.link, "group": seen.group, "notes": seen.notes}
 
 
-def _requester(kind: str, sandbox: Any, ticket_id: int) -> int:
-    store = sandbox.store
-    return int(
-        (store.get(ticket_id) if kind == "zendesk" else store.find(ticket_id))["requester_id"]
-    )
-
-
-def _past(kind: str, sandbox: Any) -> None:
+def _past(desk: Desk) -> None:
     """The helpdesk's own week of history, which linking needs (else it only suggests)."""
-    (load_zendesk if kind == "zendesk" else load_freshdesk)(
-        sandbox, [history_ticket(int(time.time()))]
-    )
+    LOADERS[desk.kind](desk.sandbox, [history_ticket(int(time.time()))])
 
 
-def _setup(kind: str, sandbox: Any) -> tuple[list[Spec], list[int], list[Sighting]]:
+def _setup(desk: Desk) -> tuple[list[Spec], list[int], list[Sighting]]:
     now = int(time.time())
-    _past(kind, sandbox)
+    _past(desk)
     specs = scenario(150, now=now)
-    ids = (load_zendesk if kind == "zendesk" else load_freshdesk)(sandbox, specs)
+    ids = LOADERS[desk.kind](desk.sandbox, specs)
     sightings = [
         Sighting(
             t,
             s.subject,
             f"{s.subject}\n{s.body}",
-            _requester(kind, sandbox, t),
+            desk.linked(t).requester,
             s.created_at,
             "other",
             True,
@@ -114,45 +88,34 @@ def _pass(helpdesk: Any, run_id: str, log: Events, *, dry_run: bool = False) -> 
 
 
 def test_the_pass_links_flags_reruns_and_reverts(desk_kind: str, desk: Any) -> None:
-    specs, ids, sightings = _setup(desk_kind, desk)
+    specs, ids, sightings = _setup(desk)
     label = {ids[i]: s.label for i, s in enumerate(specs)}
     english_outage = {
         t for t, s in zip(ids, specs, strict=True) if s.label == "outage" and s.subject.isascii()
     }
     # An agent already linked one outage report their own way: it stays as they left it.
     agents = sorted(english_outage)[-1]
-    if desk_kind == "zendesk":
-        desk.store.update(agents, {"type": "question"})
-    else:
-        tracker = desk.store.create(
-            {
-                "subject": "agent's tracker",
-                "description": "x",
-                "email": "a@example.com",
-                "related_ticket_ids": [agents],
-            }
-        )
-        del tracker
-    before_agents = _state(desk_kind, desk, agents)
+    desk.agent_links(agents)
+    before_agents = _state(desk, agents)
     helpdesk = connect(load_settings(os.environ))
     try:
         dry = _pass(helpdesk, "dry", Events(), dry_run=True).run(sightings)
         assert dry.incidents == 1
-        assert all(_state(desk_kind, desk, t)["group"] is None for t in english_outage - {agents})
+        assert all(_state(desk, t)["group"] is None for t in english_outage - {agents})
         assert not (Path(os.environ["TICKETBOT_STATE_DIR"]) / "incidents").exists()
 
         log = Events()
         done = _pass(helpdesk, "run1", log).run(sightings)
         assert done.incidents == 1, done
-        states = {t: _state(desk_kind, desk, t) for t in ids}
+        states = {t: _state(desk, t) for t in ids}
         groups = {s["group"] for t, s in states.items() if s["group"] is not None and t != agents}
         [group] = groups
         members = {t for t, s in states.items() if s["group"] == group}
-        if desk_kind == "zendesk":
+        if desk.linked(group).link == "problem":  # a report is the group (Zendesk's problem)
             members.add(group)
         assert len(members & english_outage) >= 15
         assert not [t for t in members if label[t] == "cancel"]
-        assert _state(desk_kind, desk, agents) == before_agents  # the agent's link is kept
+        assert _state(desk, agents) == before_agents  # the agent's link is kept
         assert [e for e in log.items if e["event"] == "incident_kept"]
         flagged = {t for t, s in states.items() if "ai_possible_duplicate" in s["tags"]}
         repeats = {
@@ -167,7 +130,7 @@ def test_the_pass_links_flags_reruns_and_reverts(desk_kind: str, desk: Any) -> N
 
         again = _pass(helpdesk, "run2", Events()).run(sightings)
         assert (again.linked, again.flagged) == (0, 0)
-        assert {t: _state(desk_kind, desk, t) for t in ids} == states
+        assert {t: _state(desk, t) for t in ids} == states
 
         ops = link_ops(helpdesk)
         assert ops is not None
@@ -180,14 +143,14 @@ def test_the_pass_links_flags_reruns_and_reverts(desk_kind: str, desk: Any) -> N
         )
         assert undone.failed == []
         for ticket_id in members | flagged:
-            after = _state(desk_kind, desk, ticket_id)
+            after = _state(desk, ticket_id)
             assert after["group"] is None
             assert after["type"] is None
             assert not {"ai_incident", "ai_incident_problem", "ai_possible_duplicate"} & set(
                 after["tags"]
             )
             assert "was reverted" in after["notes"][-1]
-        assert _state(desk_kind, desk, agents) == before_agents
+        assert _state(desk, agents) == before_agents
     finally:
         helpdesk.close()
 
@@ -195,7 +158,7 @@ def test_the_pass_links_flags_reruns_and_reverts(desk_kind: str, desk: Any) -> N
 def test_a_pass_killed_between_writes_is_finished_by_the_next_without_a_second_note(
     desk_kind: str, desk: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _, ids, sightings = _setup(desk_kind, desk)
+    _, ids, sightings = _setup(desk)
     helpdesk: Any = connect(load_settings(os.environ))
     real = type(helpdesk).links
     writes: list[int] = []
@@ -220,7 +183,7 @@ def test_a_pass_killed_between_writes_is_finished_by_the_next_without_a_second_n
         monkeypatch.setattr(type(helpdesk), "links", real)
         finished = _pass(helpdesk, "next", Events()).run(sightings)
         assert finished.linked > 0
-        states = {t: _state(desk_kind, desk, t) for t in ids}
+        states = {t: _state(desk, t) for t in ids}
         groups = {s["group"] for s in states.values() if s["group"] is not None}
         assert len(groups) == 1  # one incident, not a second one for the rest
         for ticket_id in ids:
@@ -230,7 +193,7 @@ def test_a_pass_killed_between_writes_is_finished_by_the_next_without_a_second_n
         helpdesk.close()
 
 
-@pytest.mark.desk(kinds=("zendesk",), raw=True, configure=True)
+@pytest.mark.desk(kinds=("zendesk",), configure=True)
 def test_one_alert_per_incident_and_another_when_it_has_doubled(
     desk_kind: str, desk: Any, receiver: Receiver
 ) -> None:
@@ -252,18 +215,18 @@ def test_one_alert_per_incident_and_another_when_it_has_doubled(
         )
         for i in range(15)
     ]
-    load_zendesk(desk, week)
+    load_zendesk(desk.sandbox, week)
 
-    _past(desk_kind, desk)
+    _past(desk)
 
     def arrive(specs: list[Spec]) -> list[Sighting]:
-        ids = load_zendesk(desk, specs)
+        ids = load_zendesk(desk.sandbox, specs)
         return [
             Sighting(
                 t,
                 s.subject,
                 f"{s.subject}\n{s.body}",
-                _requester(desk_kind, desk, t),
+                desk.linked(t).requester,
                 s.created_at,
                 "bug",
                 True,
@@ -299,7 +262,7 @@ def test_auto_merge_merges_a_near_identical_repeat_and_revert_says_it_cannot_und
     desk_kind: str, desk: Any
 ) -> None:
     now = int(time.time())
-    load = load_zendesk if desk_kind == "zendesk" else load_freshdesk
+    load = LOADERS[desk_kind]
     week = [
         Spec(f"w{i}a w{i}b", f"w{i}c", f"c{i}@example.com", now - 7200 - 900 * i, "solved", "x")
         for i in range(50)
@@ -310,14 +273,14 @@ def test_auto_merge_merges_a_near_identical_repeat_and_revert_says_it_cannot_und
         Spec("Refund missing", same + " please", "ana@example.com", now - 600, "open", "repeat"),
         Spec("Refund missing", same, "bo@example.com", now - 500, "open", "other"),
     ]
-    load(desk, week)
-    ids = load(desk, pair)
+    load(desk.sandbox, week)
+    ids = load(desk.sandbox, pair)
     seen = [
         Sighting(
             t,
             s.subject,
             f"{s.subject}\n{s.body}",
-            _requester(desk_kind, desk, t),
+            desk.linked(t).requester,
             s.created_at,
             "refund",
             True,
@@ -333,14 +296,9 @@ def test_auto_merge_merges_a_near_identical_repeat_and_revert_says_it_cannot_und
             seen
         )
         assert done.merged == 1
-        closed = "closed" if desk_kind == "zendesk" else 5
-        if desk_kind == "zendesk":
-            assert desk.store.get(ids[1])["status"] == closed
-            assert desk.store.get(ids[0])["status"] != closed
-        else:
-            assert desk.store.find(ids[1])["status"] == closed
-            assert desk.store.find(ids[0])["status"] != closed
-        assert f"#{ids[0]}" in _state(desk_kind, desk, ids[1])["notes"][-1]
+        assert desk.merged(ids[1], ids[0])
+        assert not desk.merged(ids[0], ids[1])
+        assert f"#{ids[0]}" in _state(desk, ids[1])["notes"][-1]
         ops = link_ops(helpdesk)
         assert ops is not None
         undone = revert_links(
@@ -352,74 +310,45 @@ def test_auto_merge_merges_a_near_identical_repeat_and_revert_says_it_cannot_und
         helpdesk.close()
 
 
-def _routing(kind: str, sandbox: Any, ticket_id: int) -> tuple[Any, Any, Any]:
-    store = sandbox.store
-    if kind == "zendesk":
-        ticket = store.get(ticket_id)
-        return ticket["group_id"], ticket["priority"], ticket["assignee_id"]
-    ticket = store.find(ticket_id)
-    return ticket["group_id"], ticket["priority"], ticket["responder_id"]
-
-
-def _groups_and_agent(kind: str, sandbox: Any) -> tuple[int, int, int]:
-    """Two groups, and an agent in both (Zendesk assigns only within the ticket's group)."""
-    directory = sandbox.store.directory
-    if kind == "zendesk":
-        url = sandbox.store.base_url
-        made = [directory.create_group({"name": n}, url)["id"] for n in ("Payments", "Outages")]
-        alex = {"name": "Alex", "email": "alex@example.com", "role": "agent"}
-        agent = directory.create_agent(alex, url)["id"]
-        for group in made:
-            directory.create_membership({"user_id": agent, "group_id": group}, url)
-    else:
-        agent = directory.create_agent({"email": "alex@example.com", "ticket_scope": 1})["id"]
-        made = [
-            directory.create_group({"name": n, "agent_ids": [agent]})["id"]
-            for n in ("Payments", "Outages")
-        ]
-    return int(made[0]), int(made[1]), int(agent)
-
-
 def test_reports_take_the_incidents_group_and_priority_and_revert_gives_theirs_back(
     desk_kind: str, desk: Any
 ) -> None:
-    specs, ids, sightings = _setup(desk_kind, desk)
+    specs, ids, sightings = _setup(desk)
     outage = sorted(
         (s.created_at, t) for t, s in zip(ids, specs, strict=True) if s.label == "outage"
     )
-    payments, outages, agent = _groups_and_agent(desk_kind, desk)
-    low, urgent = ("low", "urgent") if desk_kind == "zendesk" else (1, 4)
+    payments, outages = desk.group("Payments"), desk.group("Outages")
+    agent = desk.agent_in([payments, outages])  # Zendesk assigns only within the ticket's group
+    low, urgent = "low", "urgent"
     # The earliest report (Zendesk's problem) is routed to Outages, urgent; the others to
     # Payments, low: the incident takes the most common group, Payments, and the highest
     # priority, urgent (Zendesk's problem with the others, Freshdesk's tracker).
     for n, (_, ticket_id) in enumerate(outage):
         first = n == 0
-        change = {"group_id": outages if first else payments, "priority": urgent if first else low}
-        desk.store.update(ticket_id, change)
+        desk.agent_routes(
+            ticket_id, group=outages if first else payments, priority=urgent if first else low
+        )
     assigned = outage[-1][1]
-    desk.store.update(
-        assigned, {"assignee_id" if desk_kind == "zendesk" else "responder_id": agent}
-    )
-    before = {t: _routing(desk_kind, desk, t) for _, t in outage}
+    desk.agent_routes(assigned, assignee=agent)
+    before = {t: desk.routing(t) for _, t in outage}
     helpdesk = connect(load_settings(os.environ))
     try:
         log = Events()
         done = _pass(helpdesk, "run1", log).run(sightings)
         assert done.incidents == 1, done
-        states = {t: _state(desk_kind, desk, t) for _, t in outage}
+        states = {t: _state(desk, t) for _, t in outage}
         [group] = {s["group"] for s in states.values() if s["group"] is not None}
         members = [t for t, s in states.items() if s["group"] == group and t != assigned]
         assert len(members) >= 10
         expected = (payments, urgent)
-        if desk_kind == "freshdesk":
-            tracker = desk.store.find(group)
-            assert (tracker["group_id"], tracker["priority"]) == expected
-        else:  # the problem, a report, takes it with the others (and gives it back below)
-            assert _routing(desk_kind, desk, group)[:2] == expected
+        # The group ticket takes it too (Freshdesk's tracker, ServiceNow's parent incident);
+        # Zendesk's problem is a report, and gives it back below with the others.
+        assert desk.routing(group)[:2] == expected
+        if desk.linked(group).link == "problem":
             members.append(group)
         for ticket_id in members:
-            assert _routing(desk_kind, desk, ticket_id)[:2] == expected, ticket_id
-        assert _routing(desk_kind, desk, assigned) == before[assigned]  # an agent's: kept
+            assert desk.routing(ticket_id)[:2] == expected, ticket_id
+        assert desk.routing(assigned) == before[assigned]  # an agent's: kept
 
         ops = link_ops(helpdesk)
         assert ops is not None
@@ -432,12 +361,11 @@ def test_reports_take_the_incidents_group_and_priority_and_revert_gives_theirs_b
         )
         assert undone.failed == []
         for ticket_id in members:
-            assert _routing(desk_kind, desk, ticket_id) == before[ticket_id], ticket_id
+            assert desk.routing(ticket_id) == before[ticket_id], ticket_id
     finally:
         helpdesk.close()
 
 
-@pytest.mark.desk(raw=True, configure=True)
 def test_an_incident_alert_carries_no_slack_markup_from_the_customers_subjects(
     desk_kind: str, desk: Any, receiver: Receiver
 ) -> None:
@@ -448,16 +376,16 @@ def test_an_incident_alert_carries_no_slack_markup_from_the_customers_subjects(
         Spec(hostile, f"{hostile} error 502", f"o{i}@example.com", now - 3000 + 10 * i, "open", "x")
         for i in range(6)
     ]
-    _past(desk_kind, desk)
-    load = load_zendesk if desk_kind == "zendesk" else load_freshdesk
-    load(desk, solved_before([s.email for s in outage], now))  # customers the helpdesk knows
-    ids = load(desk, outage)
+    _past(desk)
+    load = LOADERS[desk_kind]
+    load(desk.sandbox, solved_before([s.email for s in outage], now))  # customers it knows
+    ids = load(desk.sandbox, outage)
     sightings = [
         Sighting(
             t,
             s.subject,
             f"{s.subject}\n{s.body}",
-            _requester(desk_kind, desk, t),
+            desk.linked(t).requester,
             s.created_at,
             "bug",
             True,

@@ -19,11 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from support.cli import invoke
 from support.events import Events
 from support.first_day import ticket_state
-from support.incident_scenario import Spec, load_freshdesk, load_zendesk, scenario
+from support.incident_scenario import LOADERS, Spec, scenario
 from support.word_encoder import encode
 
 from ticket_processor.dashboard.signals import read_signals
@@ -35,8 +34,9 @@ from ticket_processor.incidents.run_pass import STATE_SUBDIR, IncidentPass
 from ticket_processor.incidents.sightings import link_ops
 from ticket_processor.report.incidents import incident_lines, incident_report
 from ticket_processor.run.connect import connect, load_settings
+from ticket_processor.sandbox.desks import Desk
 
-pytestmark = pytest.mark.desk(raw=True, configure=True)
+pytestmark = pytest.mark.desk(configure=True)
 POLICY = IncidentPolicy(similarity=0.3, repeat_similarity=0.3)  # the stand-in encoder's scale
 TITLE = "Checkout fails with error 502"
 
@@ -57,16 +57,16 @@ def _reports(subject: str, count: int, *, first: int, order: int, who: str) -> l
     ]
 
 
-def _loaded(kind: str, desk: Any, specs: list[Spec], requester: int) -> list[Sighting]:
+def _loaded(desk: Desk, specs: list[Spec], requester: int) -> list[Sighting]:
     """``specs`` made in the sandbox, as the run's sightings of them."""
-    ids = (load_zendesk if kind == "zendesk" else load_freshdesk)(desk, specs)
+    ids = LOADERS[desk.kind](desk.sandbox, specs)
     return [
         Sighting(t, s.subject, f"{s.subject}\n{s.body}", requester + i, s.created_at, "other", True)
         for i, (t, s) in enumerate(zip(ids, specs, strict=True))
     ]
 
 
-def _outage_hour(kind: str, desk: Any) -> list[Sighting]:
+def _outage_hour(desk: Desk) -> list[Sighting]:
     """Fifteen reports of one fault in nearly the same words (one fault to the stand-in
     encoder) beside two of the hour's ordinary tickets, on a helpdesk with no past."""
     now = int(time.time())
@@ -74,26 +74,7 @@ def _outage_hour(kind: str, desk: Any) -> list[Sighting]:
         s for s in scenario(150, now=now) if s.created_at >= now - 3600 and s.label == "ordinary"
     ][:2]
     specs = _reports(TITLE, 15, first=now - 3000, order=0, who="payer") + ordinary
-    return _loaded(kind, desk, specs, 1000)
-
-
-def _notes(kind: str, sandbox: Any, ticket_id: int) -> list[str]:
-    """The ticket's comments and notes after its first message, read through the sandbox's API."""
-    if kind == "zendesk":
-        answer = requests.get(
-            f"{sandbox.url}/api/v2/tickets/{ticket_id}/comments.json",
-            auth=(f"{sandbox.config.email}/token", sandbox.config.token),
-            timeout=10,
-        )
-        answer.raise_for_status()
-        return [str(c["body"]) for c in answer.json()["comments"][1:]]
-    answer = requests.get(
-        f"{sandbox.url}/api/v2/tickets/{ticket_id}/conversations",
-        auth=(sandbox.config.api_key, "X"),
-        timeout=10,
-    )
-    answer.raise_for_status()
-    return [str(c.get("body_text") or c.get("body") or "") for c in answer.json()]
+    return _loaded(desk, specs, 1000)
 
 
 def _pass(helpdesk: Any, run_id: str, log: Events) -> IncidentPass:
@@ -102,16 +83,14 @@ def _pass(helpdesk: Any, run_id: str, log: Events) -> IncidentPass:
 
 
 def test_a_suggested_incident_is_named_kept_reported_and_shown(desk_kind: str, desk: Any) -> None:
-    sightings = _outage_hour(desk_kind, desk)
-    count = desk.store.count()
+    sightings = _outage_hour(desk)
+    count = len(desk.ids())
     state = Path(os.environ["TICKETBOT_STATE_DIR"])
     log = Events()
     helpdesk = connect(load_settings(os.environ))
     try:
         done = _pass(helpdesk, "run1", log).run(sightings)
-        suggested = [
-            s.ticket_id for s in sightings if ticket_state(desk_kind, desk, s.ticket_id)[1]
-        ]
+        suggested = [s.ticket_id for s in sightings if ticket_state(desk, s.ticket_id)[1]]
         assert done.linked == 0, done
         assert done.suggested == len(suggested) >= POLICY.min_reports, done
 
@@ -155,8 +134,8 @@ def test_a_suggested_incident_is_named_kept_reported_and_shown(desk_kind: str, d
         # Found again by the next run: nothing written, no group ticket, still one record.
         again = _pass(helpdesk, "run2", log).run(sightings)
         assert (again.suggested, again.linked) == (0, 0), again
-        assert desk.store.count() == count
-        assert not any(ticket_state(desk_kind, desk, t)[0] for t in suggested)
+        assert len(desk.ids()) == count
+        assert not any(ticket_state(desk, t)[0] for t in suggested)
         book, _ = load_book(state / STATE_SUBDIR)
         assert len(book.suggested_incidents()) == 1
         assert book.open_incidents() == []
@@ -168,7 +147,7 @@ def test_a_suggested_incident_is_named_kept_reported_and_shown(desk_kind: str, d
             ops, links_of_run(log.items, "run1"), state_dir=state, dry_run=False, echo=print
         )
         assert undone.failed == []
-        assert not any(ticket_state(desk_kind, desk, t)[1] for t in suggested)
+        assert not any(ticket_state(desk, t)[1] for t in suggested)
         book, _ = load_book(state / STATE_SUBDIR)
         assert book.suggested_incidents() == []
     finally:
@@ -190,13 +169,13 @@ def test_ticketbot_run_and_report_name_a_first_day_suggestion(
     monkeypatch.setenv("TICKETBOT_INCIDENTS", "true")
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     specs = first_day("outage", now=int(time.time()), history=False)
-    ids = (load_zendesk if desk_kind == "zendesk" else load_freshdesk)(desk, specs)
-    count = desk.store.count()
+    ids = LOADERS[desk_kind](desk.sandbox, specs)
+    count = len(desk.ids())
     ran = invoke("run", "--since", "2h", "--engine", "learned")
     assert ran.exit_code == 0, ran.output
-    suggested = [t for t in ids if ticket_state(desk_kind, desk, t)[1]]
+    suggested = [t for t in ids if ticket_state(desk, t)[1]]
     assert len(suggested) >= POLICY.min_reports, ran.output
-    assert desk.store.count() == count  # no problem or tracker ticket
+    assert len(desk.ids()) == count  # no problem or tracker ticket
     [line] = [x for x in ran.output.splitlines() if "incident suggested:" in x]
     assert f"#{min(suggested)}" in line, ran.output
     assert "not linked" in line, ran.output
@@ -215,7 +194,7 @@ def test_a_suggestion_found_again_keeps_its_title_and_a_dry_run_adds_nothing(
     incident “#1” that the real run then did not make, and the reports that came later got a
     note naming the outage by their own subject. A dry run now says what a real run would
     write (nothing new here), and a late report's note names the suggestion's title."""
-    sightings = _outage_hour(desk_kind, desk)
+    sightings = _outage_hour(desk)
     state = Path(os.environ["TICKETBOT_STATE_DIR"])
     log = Events()
     helpdesk = connect(load_settings(os.environ))
@@ -229,14 +208,14 @@ def test_a_suggestion_found_again_keeps_its_title_and_a_dry_run_adds_nothing(
         assert not [x for x in shown.lines if x.startswith("incident suggested")], shown.lines
 
         late = _reports("Payment error", 3, first=int(time.time()) - 300, order=100, who="late")
-        fresh = _loaded(desk_kind, desk, late, 2000)
+        fresh = _loaded(desk, late, 2000)
         ids = [s.ticket_id for s in fresh]
         again = _pass(helpdesk, "run2", log).run(fresh)
         assert again.suggested == len(ids), again
         [line] = [x for x in again.lines if x.startswith("incident suggested")]
         assert TITLE in line
         for ticket_id in ids:
-            said = "\n".join(_notes(desk_kind, desk, ticket_id))
+            said = "\n".join(desk.linked(ticket_id).notes)
             assert f"“{TITLE}”" in said, said
             assert "“Payment error”" not in said, said
         book, _ = load_book(state / STATE_SUBDIR)

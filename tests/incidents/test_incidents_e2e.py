@@ -21,42 +21,31 @@ from support.e2e import events
 from support.incident_files import specs_from_file
 from support.incident_hours import hour
 from support.incident_scenario import (
+    LOADERS,
     Spec,
     history_ticket,
     known_reporters,
-    load_freshdesk,
     load_zendesk,
     scenario,
 )
 from support.webhook import Receiver
 
+from ticket_processor.helpdesks.registry import KINDS
+from ticket_processor.sandbox.desks import Desk
 from ticket_processor.sandbox.llm_standin.server import RunningStandin
 
-pytestmark = pytest.mark.desk(raw=True, configure=True)
+pytestmark = pytest.mark.desk(configure=True)
 
 
-def _state(kind: str, sandbox: Any, ticket_id: int) -> dict[str, Any]:
+def _state(desk: Desk, ticket_id: int) -> dict[str, Any]:
     """Tags, link and ticketbot's notes of one ticket as the sandbox holds it."""
-    if kind == "zendesk":
-        ticket = sandbox.store.get(ticket_id)
-        notes = [c["body"] for c in sandbox.store.comments(ticket_id)[1:] if not c["public"]]
-        return {
-            "tags": sorted(ticket["tags"]),
-            "type": ticket["type"],
-            "group": ticket["problem_id"] if ticket["type"] == "incident" else None,
-            "notes": notes,
-            "status": ticket["status"],
-        }
-    ticket = sandbox.store.find(ticket_id)
-    notes = [c["body_text"] for c in sandbox.store.conversations(ticket_id) if c["private"]]
-    linked = ticket.get("associated_tickets_list") or []
-    related = ticket.get("association_type") == 4
+    seen = desk.linked(ticket_id)
     return {
-        "tags": sorted(ticket["tags"]),
-        "type": ticket.get("association_type"),
-        "group": linked[0] if related and linked else None,
-        "notes": notes,
-        "status": ticket["status"],
+        "tags": seen.tags,
+        "type": seen.link,
+        "group": seen.group,
+        "notes": seen.notes,
+        "status": seen.status,
     }
 
 
@@ -74,9 +63,9 @@ def _outage_hour(
     burst, none of which may be linked; ``llm_url``: an LLM triages the hour (else none)."""
     now = int(time.time())
     specs = known_reporters(specs if specs is not None else scenario(ordinary, now=now))
-    load = load_zendesk if desk_kind == "zendesk" else load_freshdesk
-    load(desk, [history_ticket(now)])  # the helpdesk's own week, which linking needs
-    ids = load(desk, specs)
+    load = LOADERS[desk_kind]
+    load(desk.sandbox, [history_ticket(now)])  # the helpdesk's own week, which linking needs
+    ids = load(desk.sandbox, specs)
     monkeypatch.setenv("TICKETBOT_INCIDENTS", "true")
     monkeypatch.setenv("TICKETBOT_ALERT_WEBHOOK", receiver.url)
     if llm_url is None:
@@ -91,7 +80,7 @@ def _outage_hour(
     dry = invoke("run", "--since", "1h", "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert "incidents (planned, nothing written): 1 incident(s) found" in dry.output, dry.output
-    assert all(_state(desk_kind, desk, t)["type"] is None for t in outage)  # nothing written
+    assert all(_state(desk, t)["type"] is None for t in outage)  # nothing written
     assert receiver.bodies == []
 
     ran = invoke("run", "--since", "1h")
@@ -103,15 +92,20 @@ def _outage_hour(
         re.MULTILINE,
     )
     assert said is not None, ran.output
-    after = {t: _state(desk_kind, desk, t) for t in ids}
+    after = {t: _state(desk, t) for t in ids}
     groups = Counter(s["group"] for t, s in after.items() if s["group"] is not None)
     [(group, _)] = groups.most_common(1)
-    if desk_kind == "zendesk":  # the first report is the problem
+    linking = KINDS[desk_kind].linking
+    assert linking is not None
+    if linking.problem_type:  # the first report is the problem
         members = {t for t, s in after.items() if s["group"] == group} | {group}
         assert after[group]["type"] == "problem"
-    else:  # a tracker ticket ticketbot opened
+    else:  # a group ticket ticketbot opened: linked, a report of nothing, no customer's
         members = {t for t, s in after.items() if s["group"] == group}
-        assert desk.store.find(group)["association_type"] == 3
+        opened = desk.linked(group)
+        assert opened.linked
+        assert opened.group is None
+        assert group not in after
     linked_outage = members & set(outage)
     assert len(linked_outage) >= 22, Counter(label.get(t) for t in members)
     # A customer who wrote twice about the outage itself is one of its reports, not another ticket.
@@ -146,7 +140,7 @@ def _outage_hour(
 
     again = invoke("run", "--since", "1h")
     assert again.exit_code == 0, again.output
-    assert {t: _state(desk_kind, desk, t) for t in ids} == after  # a rerun changes nothing
+    assert {t: _state(desk, t) for t in ids} == after  # a rerun changes nothing
     assert len([b for b in receiver.bodies if "incident" in b.get("text", "")]) == 1
 
     shown = invoke("report", "--since", "2h")
@@ -167,7 +161,7 @@ def _outage_hour(
     undone = invoke("revert", "--run", run)
     assert undone.exit_code == 0, undone.output
     for ticket_id in members | flagged:
-        state = _state(desk_kind, desk, ticket_id)
+        state = _state(desk, ticket_id)
         assert state["group"] is None, (ticket_id, state)
         assert state["type"] is None, (ticket_id, state)
         assert not {"ai_incident", "ai_incident_problem", "ai_possible_duplicate"} & set(
@@ -191,20 +185,20 @@ def test_outage_hour_full_week(
 
 
 @pytest.mark.slow
-@pytest.mark.desk(kinds=("zendesk",), raw=True, configure=True)
+@pytest.mark.desk(kinds=("zendesk",), configure=True)
 def test_a_shadow_run_groups_but_writes_nothing(
     desk_kind: str, desk: Any, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     specs = scenario(300, now=int(time.time()))
-    ids = load_zendesk(desk, specs)
+    ids = load_zendesk(desk.sandbox, specs)
     monkeypatch.setenv("TICKETBOT_INCIDENTS", "true")
     monkeypatch.setenv("TICKETBOT_SHADOW", "true")
     monkeypatch.setenv("TICKETBOT_ALERT_WEBHOOK", receiver.url)
-    before = {t: _state(desk_kind, desk, t) for t in ids}
+    before = {t: _state(desk, t) for t in ids}
     ran = invoke("run", "--since", "1h")
     assert ran.exit_code == 0, ran.output
     assert "incidents (planned, nothing written): 1 incident(s) found" in ran.output
-    assert {t: _state(desk_kind, desk, t) for t in ids} == before
+    assert {t: _state(desk, t) for t in ids} == before
     assert receiver.bodies == []
 
 

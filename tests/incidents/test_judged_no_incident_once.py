@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from support.cli import invoke
 from support.e2e import events
-from support.incident_scenario import load_freshdesk, load_zendesk
+from support.incident_scenario import LOADERS
 
 from ticket_processor.incidents.book import IncidentBook
 
@@ -38,7 +38,7 @@ def test_a_second_run_does_not_repeat_a_group_judged_no_incident(
     specs = first_day(
         "ordinary", now=int(time.time()), history=True, source=FIRST_DAY_SETS["stream"]
     )
-    (load_zendesk if desk_kind == "zendesk" else load_freshdesk)(desk, specs)
+    LOADERS[desk_kind](desk, specs)
     monkeypatch.setenv("TICKETBOT_INCIDENTS", "true")
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     first = invoke("run", "--engine", "learned")

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 from support.cli import invoke
-from support.incident_scenario import Spec, load_freshdesk, load_zendesk
+from support.incident_scenario import LOADERS, Spec
 
 from ticket_processor.incidents.follow_up import follow_up_sign, follow_ups
 from ticket_processor.incidents.policy import IncidentPolicy
@@ -85,19 +85,8 @@ SECOND_FOLLOWS_UP = (
 )
 
 
-def _state(kind: str, desk: Any, ticket_id: int) -> tuple[list[str], list[str]]:
-    """Tags and ticketbot's internal notes of one ticket as the sandbox holds it."""
-    if kind == "zendesk":
-        ticket = desk.store.get(ticket_id)
-        notes = [c["body"] for c in desk.store.comments(ticket_id)[1:] if not c["public"]]
-        return sorted(ticket["tags"]), notes
-    ticket = desk.store.find(ticket_id)
-    notes = [c["body_text"] for c in desk.store.conversations(ticket_id) if c["private"]]
-    return sorted(ticket["tags"]), notes
-
-
 @pytest.mark.slow
-@pytest.mark.desk(raw=True, configure=True)
+@pytest.mark.desk(configure=True)
 def test_a_same_hour_ticket_about_another_matter_is_not_flagged_as_a_repeat(
     desk_kind: str, desk: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -109,11 +98,10 @@ def test_a_same_hour_ticket_about_another_matter_is_not_flagged_as_a_repeat(
         email = f"{who}@customer-{who}.example"
         specs.append(Spec(*first, email, now - 1500, "open", "repeat_first"))
         specs.append(Spec(*second, email, now - 900, "open", "repeat"))
-    ids = (load_zendesk if desk_kind == "zendesk" else load_freshdesk)(desk, specs)
+    ids = LOADERS[desk_kind](desk.sandbox, specs)
     ran = invoke("run", "--since", "1h")
     assert ran.exit_code == 0, ran.output
-    tags, _ = _state(desk_kind, desk, ids[1])
-    assert "ai_possible_duplicate" not in tags
-    tags, notes = _state(desk_kind, desk, ids[3])
-    assert "ai_possible_duplicate" in tags
-    assert f"#{ids[2]}" in notes[-1]
+    assert "ai_possible_duplicate" not in desk.linked(ids[1]).tags
+    flagged = desk.linked(ids[3])
+    assert "ai_possible_duplicate" in flagged.tags
+    assert f"#{ids[2]}" in flagged.notes[-1]

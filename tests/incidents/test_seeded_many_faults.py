@@ -22,7 +22,7 @@ import pytest
 from support.cli import invoke
 from support.e2e import events
 from support.first_day import ticket_state
-from support.incident_scenario import history_ticket, load_freshdesk, load_zendesk
+from support.incident_scenario import LOADERS, history_ticket
 
 from ticket_processor.helpdesks.samples import cycle, load_samples
 
@@ -51,8 +51,7 @@ def test_an_hour_of_the_seeds_samples_makes_no_incident_of_several_faults(
     samples = cycle(load_samples(), COUNT)
     assert len(ids) == len(samples)
     if history:  # the helpdesk's own week, which linking needs
-        load = load_zendesk if desk_kind == "zendesk" else load_freshdesk
-        load(desk.sandbox, [history_ticket(int(time.time()))])
+        LOADERS[desk_kind](desk.sandbox, [history_ticket(int(time.time()))])
 
     ran = invoke("run", "--engine", "learned")
     assert ran.exit_code == 0, ran.output
@@ -66,7 +65,7 @@ def test_an_hour_of_the_seeds_samples_makes_no_incident_of_several_faults(
         key: {sample[t] for t in tickets if t in sample} for key, tickets in incidents.items()
     }
     assert all(len(told) == 1 for told in faults.values()), (faults, ran.output)
-    grouped = {t for t in ids if any(ticket_state(desk_kind, desk.sandbox, t)[:2])}
+    grouped = {t for t in ids if any(ticket_state(desk, t)[:2])}
     assert grouped <= {t for tickets in incidents.values() for t in tickets}, ran.output
 
 

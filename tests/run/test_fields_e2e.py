@@ -6,7 +6,7 @@ product a ticket names (by option name or synonym), nothing where the text names
 a lookalike), and a value an agent already set is kept. The requests per ticket are those of a
 run without fields; ``revert --run`` takes the filled values back; ``fields check`` shows what
 each entry resolves to and exits 2 on an unknown field or option. zenpy and python-freshdesk
-read the fields unchanged.
+read the fields unchanged, and pysnc ServiceNow's data dictionary.
 """
 
 from __future__ import annotations
@@ -15,12 +15,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import trustme
 from freshdesk.v2.api import API
+from pysnc import ServiceNowClient  # type: ignore[import-untyped]
 from support.cli import invoke
 from support.e2e import events
 from support.fields_admin import FieldsAdmin
 from zenpy import Zenpy
 
+from ticket_processor.helpdesks.servicenow.sandbox.config import ServiceNowConfig
+from ticket_processor.helpdesks.servicenow.sandbox.desk import ServiceNowDesk
+from ticket_processor.helpdesks.servicenow.sandbox.serving import serve_in_thread
 from ticket_processor.sandbox.desks import Desk, NewTicket
 
 pytestmark = pytest.mark.desk(configure=True)
@@ -80,12 +85,12 @@ class Api(FieldsAdmin):
     def create_fields(self) -> None:
         made = self.order_and_product(OPTIONS)
         self.keys = {title: self.key_of(field) for title, field in made.items()}
-        # Zendesk writes an option's tag value, Freshdesk its label.
-        names = {n: v if self.kind == "zendesk" else n for n, v in OPTIONS}
+        # Zendesk writes an option's tag value, ServiceNow its choice value, Freshdesk its label.
+        names = {n: v if self.holds_option_value else n for n, v in OPTIONS}
         self.labels = {written: name for name, written in names.items()}
 
     def agent_sets_order(self, ticket_id: int, order: str, product: str) -> None:
-        value = dict(OPTIONS)[product] if self.kind == "zendesk" else product
+        value = dict(OPTIONS)[product] if self.holds_option_value else product
         self.agent_sets(ticket_id, {self.keys["Order number"]: order, self.keys["Product"]: value})
 
     def values(self, ticket_id: int) -> dict[str, str | None]:
@@ -104,9 +109,18 @@ class Api(FieldsAdmin):
         return list(self.session.get(f"{self.base}/api/v2/tickets/{ticket_id}").json()["tags"])
 
 
+# The endpoints that list a helpdesk's fields: Zendesk's and Freshdesk's ``ticket_fields``,
+# ServiceNow's data dictionary.
+FIELD_LISTS = ("ticket_fields", "sys_dictionary")
+
+
+def _lists_fields(endpoint: str) -> bool:
+    return any(name in endpoint for name in FIELD_LISTS)
+
+
 def per_ticket(stats: dict[str, Any]) -> dict[str, int]:
     """The run's requests by endpoint, bar the one that reads the fields once per run."""
-    return {k: v for k, v in stats["requests"].items() if "ticket_fields" not in k}
+    return {k: v for k, v in stats["requests"].items() if not _lists_fields(k)}
 
 
 def test_a_run_without_an_llm_fills_the_fields_and_revert_takes_them_back(
@@ -140,7 +154,7 @@ def test_a_run_without_an_llm_fills_the_fields_and_revert_takes_them_back(
         without,
     )
     assert sum(per_ticket(with_fields).values()) <= sum(without.values())
-    assert sum(v for k, v in with_fields["requests"].items() if "ticket_fields" in k) == 1
+    assert sum(v for k, v in with_fields["requests"].items() if _lists_fields(k)) == 1
     assert [api.values(i) for i in ids] == EXPECTED
     note = desk.snapshot(ids[1]).notes[0]
     assert "Fields filled:" in note
@@ -222,25 +236,74 @@ def test_fields_check_shows_each_field_and_refuses_an_unknown_one(
     assert "this field is left alone" in " ".join(run.output.split())
 
 
-def test_the_real_clients_read_the_fields(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+def _zenpy_reads(desk: Desk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     api = Api(desk)
     api.create_fields()
-    if desk.kind == "zendesk":
-        host = api.base.removeprefix("http://")
-        monkeypatch.setenv("ZENPY_FORCE_NETLOC", host)
-        monkeypatch.setenv("ZENPY_FORCE_SCHEME", "http")
-        env = desk.env()
-        zp = Zenpy(subdomain="x", email=env["ZENDESK_EMAIL"], token=env["ZENDESK_API_TOKEN"])
-        found = {f.title: f for f in zp.ticket_fields()}
-        assert found["Product"].type == "tagger"
-        assert [o.name for o in found["Product"].custom_field_options] == [n for n, _ in OPTIONS]
-    else:
-        client = API("acme.freshdesk.com", desk.env()["FRESHDESK_API_KEY"])
-        client._api_prefix = f"{api.base}/api/v2/"
-        fields = {f.label: f for f in client.ticket_fields.list_ticket_fields()}
-        assert fields["Product"].name == "cf_product"
-        assert fields["Product"].choices == [n for n, _ in OPTIONS]
-        assert fields["Order number"].type == "custom_text"
+    host = api.base.removeprefix("http://")
+    monkeypatch.setenv("ZENPY_FORCE_NETLOC", host)
+    monkeypatch.setenv("ZENPY_FORCE_SCHEME", "http")
+    env = desk.env()
+    zp = Zenpy(subdomain="x", email=env["ZENDESK_EMAIL"], token=env["ZENDESK_API_TOKEN"])
+    found = {f.title: f for f in zp.ticket_fields()}
+    assert found["Product"].type == "tagger"
+    assert [o.name for o in found["Product"].custom_field_options] == [n for n, _ in OPTIONS]
+
+
+def _python_freshdesk_reads(desk: Desk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    api = Api(desk)
+    api.create_fields()
+    client = API("acme.freshdesk.com", desk.env()["FRESHDESK_API_KEY"])
+    client._api_prefix = f"{api.base}/api/v2/"
+    fields = {f.label: f for f in client.ticket_fields.list_ticket_fields()}
+    assert fields["Product"].name == "cf_product"
+    assert fields["Product"].choices == [n for n, _ in OPTIONS]
+    assert fields["Order number"].type == "custom_text"
+
+
+def _pysnc_reads(desk: Desk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """pysnc takes only https instances: the same fields made on a ServiceNow sandbox serving
+    TLS with a throw-away authority's certificate, then read as GlideRecords."""
+    authority = trustme.CA()
+    issued = authority.issue_cert("127.0.0.1")
+    ca, chain, key = tmp_path / "ca.pem", tmp_path / "server.pem", tmp_path / "server.key"
+    authority.cert_pem.write_to_path(str(ca))
+    issued.private_key_pem.write_to_path(str(key))
+    for blob in issued.cert_chain_pems:
+        blob.write_to_path(str(chain), append=True)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(ca))  # pysnc merges the environment's in
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    with serve_in_thread(ServiceNowConfig(ssl_certfile=chain, ssl_keyfile=key)) as tls:
+        secure = ServiceNowDesk(tls)
+        api = Api(secure)
+        api.session.verify = str(ca)
+        api.create_fields()
+        client = ServiceNowClient(tls.url, secure.api_auth(), verify=str(ca))
+        columns = client.GlideRecord("sys_dictionary")
+        columns.add_query("name", "incident")
+        columns.add_query("element", "STARTSWITH", "u_")
+        columns.query()
+        found = {str(c.get_value("column_label")): str(c.get_value("element")) for c in columns}
+        assert found["Product"] == "u_product"
+        assert found["Order number"] == "u_order_number"
+        choices = client.GlideRecord("sys_choice")
+        choices.add_query("element", "u_product")
+        choices.order_by("sequence")
+        choices.query()
+        assert [str(c.get_value("label")) for c in choices] == [n for n, _ in OPTIONS]
+
+
+# Each helpdesk's own Python client, reading the fields the admin made.
+REAL_CLIENTS = {
+    "zendesk": _zenpy_reads,
+    "freshdesk": _python_freshdesk_reads,
+    "servicenow": _pysnc_reads,
+}
+
+
+def test_the_real_clients_read_the_fields(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    REAL_CLIENTS[desk.kind](desk, monkeypatch, tmp_path)
 
 
 def test_fields_check_refuses_a_pattern_only_a_backtracking_matcher_can_run(

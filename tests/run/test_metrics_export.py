@@ -24,6 +24,14 @@ TICKETS = [
 ]
 
 
+# Each helpdesk's secret, wrong: the run that follows fails on its first request.
+WRONG_SECRETS = {
+    "ZENDESK_API_TOKEN": "wrong-token",
+    "FRESHDESK_API_KEY": "wrong-key",
+    "SERVICENOW_PASSWORD": "wrong-password",
+}
+
+
 def _closed_port() -> int:
     return held_refused_port()  # nothing listens there, and no other test's server takes it
 
@@ -83,8 +91,8 @@ def test_a_run_leaves_its_series_on_the_pushgateway(
     assert len(success) == 1
 
     # A failing run replaces the run's figures but keeps the last success's time.
-    monkeypatch.setenv("ZENDESK_API_TOKEN", "wrong-token")
-    monkeypatch.setenv("FRESHDESK_API_KEY", "wrong-key")
+    for name, wrong in WRONG_SECRETS.items():
+        monkeypatch.setenv(name, wrong)
     assert run("--engine", "rules").exit_code == 1
     after = pushgateway.series()
     assert [

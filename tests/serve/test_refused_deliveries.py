@@ -3,8 +3,8 @@ secret, oversized, malformed or missing their headers. Every one is refused (401
 never stored), no ticket is triaged, the server still answers ``/healthz``; then the genuine
 delivery, sent twice as a helpdesk's retry would, triages its ticket once.
 
-Extends ``test_webhooks_e2e.py``'s six cases to fifty, on Freshdesk too; ``slow`` (about 4 s a
-helpdesk).
+Extends ``test_webhooks_e2e.py``'s six cases to fifty, on Freshdesk and ServiceNow too;
+``slow`` (about 4 s a helpdesk).
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ from pathlib import Path
 import pytest
 from support.serving import (
     SECRET,
+    delivery_for,
     freshdesk_delivery,
     serve_env,
+    servicenow_delivery,
     serving,
     zendesk_delivery,
     zendesk_stamp,
@@ -103,6 +105,44 @@ def _freshdesk_forgeries(ticket: int) -> list[Delivery]:
     return out[:50]
 
 
+def _servicenow_forgeries(ticket: int) -> list[Delivery]:
+    """ServiceNow's business rule signs the body alone (``X-Ticketbot-Signature``), no secret
+    header, no time: guessed and wrong keys, the signature mangled or moved, the secret sent
+    as Freshdesk's header instead of a signature."""
+    body, headers = servicenow_delivery(ticket)
+    signature = headers["X-Ticketbot-Signature"]
+    mac = signature.removeprefix("sha256=")
+    out: list[Delivery] = []
+    for n in range(8):  # guessed secrets
+        out.append(servicenow_delivery(ticket, secret=secrets.token_hex(16 + n)))
+    for wrong in ("", "x", SECRET + "x", SECRET[:-1], SECRET.upper()):
+        out.append(servicenow_delivery(ticket, secret=wrong))
+    for bad in ("sha256=00", "sha256=", "md5=abc", "sha256=" + "0" * 64, "nonsense", mac):
+        out.append((body, {**headers, "X-Ticketbot-Signature": bad}))
+    as_base64 = base64.b64encode(bytes.fromhex(mac)).decode()  # the right MAC, wrongly encoded
+    out.append((body, {**headers, "X-Ticketbot-Signature": as_base64}))
+    out.append((body, {"Content-Type": "application/json", "X-Ticketbot-Secret": SECRET}))
+    other, other_headers = servicenow_delivery(ticket + 1)
+    out.append((other, headers))  # another body under this body's signature
+    out.append((body, {**headers, "X-Ticketbot-Signature": other_headers["X-Ticketbot-Signature"]}))
+    out.append((body, {"Content-Type": "application/json"}))
+    for size in (64 * 1024 + 1, 100_000, 1_000_000):
+        big = b'{"ticket_id": %d, "pad": "' % ticket + b"a" * size + b'"}'
+        out.append(servicenow_delivery(ticket, body=big))
+    for raw in MALFORMED:
+        out.append(servicenow_delivery(ticket, body=raw))
+        out.append(servicenow_delivery(ticket, body=raw, sign=False))
+    return out[:50]
+
+
+# Each helpdesk's fifty forgeries, in what it signs its deliveries with.
+FORGE = {
+    "zendesk": _zendesk_forgeries,
+    "freshdesk": _freshdesk_forgeries,
+    "servicenow": _servicenow_forgeries,
+}
+
+
 def test_fifty_forged_deliveries_are_refused_and_the_genuine_one_triages_once(
     desk: Desk, tmp_path: Path
 ) -> None:
@@ -112,7 +152,7 @@ def test_fifty_forged_deliveries_are_refused_and_the_genuine_one_triages_once(
             NewTicket("Password reset", "The reset email never arrives."),
         ]
     )
-    forge = _zendesk_forgeries if desk.kind == "zendesk" else _freshdesk_forgeries
+    forge = FORGE[desk.kind]
     with serving(serve_env(desk.env(), tmp_path)) as server:
         forged = forge(ticket)  # now: the stale ones are stale by their margin, no less
         assert len(forged) == 50
@@ -122,7 +162,7 @@ def test_fifty_forged_deliveries_are_refused_and_the_genuine_one_triages_once(
         assert accepted == [], accepted
         assert server.client.get(f"{server.url}/healthz").status_code == 200
         assert server.server.state.queue.counts() == {}
-        body, headers = (zendesk_delivery if desk.kind == "zendesk" else freshdesk_delivery)(ticket)
+        body, headers = delivery_for(desk.kind, ticket)
         first = server.deliver(desk.kind, body, headers)
         again = server.deliver(desk.kind, body, headers)
         assert (first.status_code, again.status_code) == (200, 200)

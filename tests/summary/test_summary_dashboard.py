@@ -1,8 +1,9 @@
 """A ticket's page in the dashboard shows its running summary as the helpdesk holds it, and
 says when an agent wrote or edited it; the real command on port 0, on each sandbox. What the
 pages cost the helpdesk is counted by the sandbox itself: a ticket's notes and summary field are
-one read, kept a minute, so a hundred views of five tickets are five requests (and one for the
-fields), not three hundred against the limit the runs share."""
+one read, kept a minute, so a hundred views of five tickets are five reads (and one of the
+fields), not three hundred against the limit the runs share; a read is one request on Zendesk
+and Freshdesk, three on ServiceNow (``PAGE_READS``)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,13 @@ from ticket_processor.sandbox.desks import Desk
 pytestmark = pytest.mark.desk(configure=True)
 
 SAID = "Problem: The customer writes: “I was charged twice"
+# What a ticket's page read and the fields' read cost each helpdesk, in requests: Zendesk and
+# Freshdesk embed a ticket's notes and fields in one answer and list their fields in one;
+# ServiceNow reads the record, then its journal, after the table's number prefix (each page
+# read is a fresh connection), and its fields from the dictionary, each choice column's
+# options (the category's, and the subcategory's) and who sees each column (its field ACLs,
+# then their roles).
+PAGE_READS = {"zendesk": (1, 1), "freshdesk": (1, 1), "servicenow": (3, 5)}
 
 
 def test_the_ticket_page_shows_the_summary(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -70,8 +78,9 @@ def test_a_hundred_page_views_read_the_helpdesk_once_per_ticket(
                 )
                 assert "edited by an agent" not in page.text
         used = desk.stats()["requests_total"] - before
-        # One request per ticket for its notes and its summary field, once; the fields once.
-        assert used <= len(tickets) + 1, used
+        # Per ticket its notes and its summary field, once; the fields once (see PAGE_READS).
+        per_ticket, fields = PAGE_READS[desk.kind]
+        assert used <= len(tickets) * per_ticket + fields, used
         # An id the store has no decision for is refused before the helpdesk is asked.
         before = desk.stats()["requests_total"]
         assert client.get("/tickets/999999").status_code == 404

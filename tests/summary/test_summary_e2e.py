@@ -37,26 +37,28 @@ THREAD = [
 
 class Field(FieldsAdmin):
     """The summary field, made and read through the helpdesk's own API (as an admin, an agent);
-    ``shown``: the helpdesk shows it to the customer, ``editable``: the customer may write it."""
+    ``shown``: the helpdesk shows it to the customer, ``editable``: the customer may write it
+    (the admin's choice, ``Desk.field_audience``)."""
 
     def __init__(self, desk: Desk, *, shown: bool = False, editable: bool = False) -> None:
         super().__init__(desk)
         made = self.create(
             {
-                "type": "textarea",
-                "title": "Summary",
-                "visible_in_portal": shown or editable,
-                "editable_in_portal": editable,
-            },
-            {
-                "label": "Summary",
-                "label_for_customers": "Summary",
-                "type": "custom_paragraph",
-                "displayed_to_customers": shown or editable,
-                "customers_can_edit": editable,
-            },
+                "zendesk": {"type": "textarea", "title": "Summary"},
+                "freshdesk": {
+                    "label": "Summary",
+                    "label_for_customers": "Summary",
+                    "type": "custom_paragraph",
+                },
+                "servicenow": {
+                    "element": "u_summary",
+                    "column_label": "Summary",
+                    "max_length": "4000",
+                },
+            }
         )
         self.key = self.key_of(made)
+        desk.field_audience(self.key, shown=shown or editable, editable=editable)
 
     def value(self, ticket_id: int) -> Any:
         return self.custom_fields(ticket_id).get(self.key)
@@ -241,8 +243,9 @@ INTERNAL = "INTERNAL ONLY: this customer is on the fraud watchlist, do not refun
 def test_a_field_the_customer_sees_never_gets_an_internal_note(
     desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Zendesk's ``visible_in_portal``, Freshdesk's ``displayed_to_customers``: the summary
-    there is made of what the customer can see, and ``fields check`` and ``health`` say so."""
+    """Zendesk's ``visible_in_portal``, Freshdesk's ``displayed_to_customers``, a ServiceNow
+    column without an agents-only read ACL: the summary there is made of what the customer can
+    see, and ``fields check`` and ``health`` say so."""
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     field = Field(desk, shown=True)

@@ -12,30 +12,20 @@ from pathlib import Path
 from typing import Any
 
 from support.events import Events
-from support.incident_scenario import load_freshdesk, load_zendesk
+from support.incident_scenario import LOADERS
 from ticket_processor.incidents.plan import Sighting
 from ticket_processor.incidents.policy import IncidentPolicy
 from ticket_processor.incidents.run_pass import IncidentPass
 from ticket_processor.run.connect import connect, load_settings
+from ticket_processor.sandbox.desks import Desk
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
 
-def ticket_state(kind: str, desk: Any, ticket_id: int) -> tuple[bool, bool, Any]:
+def ticket_state(desk: Desk, ticket_id: int) -> tuple[bool, bool, Any]:
     """Whether the ticket is linked to an incident, whether one is suggested, its priority."""
-    if kind == "zendesk":
-        raw = desk.store.get(ticket_id)
-        linked = raw["type"] is not None or raw.get("problem_id") is not None
-    else:
-        raw = desk.store.find(ticket_id)
-        linked = raw.get("association_type") is not None
-    return linked, "ai_incident_suggested" in raw["tags"], raw["priority"]
-
-
-def requester(kind: str, desk: Any, ticket_id: int) -> int:
-    """The ticket's requester as the sandbox numbers it (whom ``requester_known`` asks about)."""
-    found = desk.store.get(ticket_id) if kind == "zendesk" else desk.store.find(ticket_id)
-    return int(found["requester_id"])
+    seen = desk.linked(ticket_id)
+    return seen.linked, "ai_incident_suggested" in seen.tags, seen.priority
 
 
 @dataclass
@@ -48,11 +38,11 @@ class FirstDayHour:
     labels: dict[int, str]
     before: dict[int, Any]
 
-    def counts(self, kind: str, desk: Any) -> Counter[str]:
+    def counts(self, desk: Desk) -> Counter[str]:
         """By part, the tickets linked, suggested and whose priority changed."""
         counts: Counter[str] = Counter()
         for ticket_id, label in self.labels.items():
-            linked, suggested, priority = ticket_state(kind, desk, ticket_id)
+            linked, suggested, priority = ticket_state(desk, ticket_id)
             counts[f"{label} linked"] += linked
             counts[f"{label} suggested"] += suggested
             counts[f"{label} priority"] += priority != self.before[ticket_id]
@@ -60,7 +50,7 @@ class FirstDayHour:
 
 
 def run_first_day(
-    kind: str, desk: Any, hour: str, *, history: bool, product: str | None = None
+    desk: Desk, hour: str, *, history: bool, product: str | None = None
 ) -> FirstDayHour:
     """``product``'s (the bikes' when None) ``hour``, with a week of its own tickets
     before it when ``history``, loaded on the sandbox and run through the pass."""
@@ -69,15 +59,15 @@ def run_first_day(
 
     source = FIRST_DAY_SETS[product or "bikes"]
     specs = first_day(hour, now=int(time.time()), history=history, source=source)
-    ids = (load_zendesk if kind == "zendesk" else load_freshdesk)(desk, specs)
+    ids = LOADERS[desk.kind](desk.sandbox, specs)
     labels = {t: s.label for t, s in zip(ids, specs, strict=True) if s.label != "history"}
-    before = {t: ticket_state(kind, desk, t)[2] for t in labels}
+    before = {t: ticket_state(desk, t)[2] for t in labels}
     sightings = [
         Sighting(
             t,
             s.subject,
             f"{s.subject}\n{s.body}",
-            requester(kind, desk, t),
+            desk.linked(t).requester,
             s.created_at,
             "other",
             True,

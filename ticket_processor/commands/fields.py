@@ -82,6 +82,7 @@ def check(
                         if summary.shown_to_customers
                         else ""
                     )
+                    + (f" ({summary.audience_hint})" if summary.audience_hint else "")
                 )
             )
         if path is None:

@@ -168,7 +168,9 @@ class HelpdeskField:
     helpdesk's own type name for the kinds ticketbot does not fill. ``shown_to_customers``:
     the helpdesk shows the field to the requester (Zendesk's ``visible_in_portal``,
     Freshdesk's ``displayed_to_customers``); ``customers_can_edit``: the requester may write it
-    (``editable_in_portal``, ``customers_can_edit``)."""
+    (``editable_in_portal``, ``customers_can_edit``). ServiceNow's come from the column's
+    field-level ACLs; ``audience_hint``: why the adapter could not tell who sees the field (and
+    took it that customers may), with the fix, or "" when it could."""
 
     key: str
     title: str
@@ -176,6 +178,7 @@ class HelpdeskField:
     options: tuple[FieldOption, ...] = ()
     shown_to_customers: bool = False
     customers_can_edit: bool = False
+    audience_hint: str = ""
 
 
 @dataclass(frozen=True)

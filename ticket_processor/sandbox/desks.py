@@ -4,7 +4,8 @@ whichever helpdesk it imitates (here, beside the sandboxes, so scripts need not 
 tests).
 
 A desk creates tickets (each with its own requester), reads one back in ticketbot's words (tags,
-priority, ticketbot's notes), adds messages as people would (the requester's public reply, an
+priority, ticketbot's notes; its links and routing as the incidents pass leaves them), routes
+and links tickets as an agent would, adds messages as people would (the requester's public reply, an
 agent's public reply, an agent's internal note), tells its request counts and history, and
 injects faults: scripted ``faults`` items in the
 sandbox's own ``"503 KEY"`` form for the endpoint keys in ``ops`` (``list``, ``write`` ... as
@@ -80,6 +81,32 @@ class Snapshot:
     @property
     def pair(self) -> tuple[list[str], str | None]:
         return self.tags, self.priority
+
+
+@dataclass(frozen=True)
+class Linked:
+    """A ticket as the incidents pass reads and leaves it (``Desk.linked``): its tags (sorted),
+    its place in a link in the helpdesk's own word (``link``: ``problem``/``incident`` a
+    Zendesk ticket's type, ``tracker``/``related`` a Freshdesk association, ``parent``/``child``
+    a ServiceNow parent record and its reports; None: in no link), the ticket it is a report
+    under (``group``), every internal note on it, anyone's, oldest first, its status as the
+    helpdesk stores it, its priority in ticketbot's words, its requester's id as ticketbot
+    knows it and its description (its first message: a group ticket's is what its opener
+    wrote)."""
+
+    tags: list[str]
+    link: str | None
+    group: int | None
+    notes: list[str]
+    status: str
+    priority: str | None
+    requester: int
+    description: str
+
+    @property
+    def linked(self) -> bool:
+        """In a link of any kind (a report, or the ticket reports are linked under)."""
+        return self.link is not None or self.group is not None
 
 
 # The agent whose replies and notes a desk writes (``agent_replies``, ``agent_notes``): a
@@ -168,6 +195,43 @@ class Desk(Protocol):
         ...
 
     def import_solved(self, tickets: list[SolvedTicket]) -> list[int]: ...
+    def linked(self, ticket_id: int) -> Linked:
+        """The ticket as the incidents pass reads and leaves it."""
+        ...
+
+    def agent_links(self, ticket_id: int) -> None:
+        """The human agent links the ticket their own way before ticketbot does (Zendesk: its
+        type set to question; Freshdesk: a tracker of theirs with it; ServiceNow: a child of an
+        incident of theirs): a link the incidents pass must leave alone."""
+        ...
+
+    def merged(self, source: int, target: int) -> bool:
+        """Whether the helpdesk shows ``source`` merged into ``target``: Zendesk and Freshdesk
+        close the source (their merge); ServiceNow, which has no merge, makes it the target's
+        child."""
+        ...
+
+    def agent_in(self, groups: Sequence[int]) -> int:
+        """A new agent, a member of each of these groups; the id ticketbot knows them by."""
+        ...
+
+    def agent_routes(self, ticket_id: int, *, group: int | None = None,
+                     priority: str | None = None, assignee: int | None = None) -> None:  # fmt: skip
+        """The human agent sets what is given of the ticket's group, priority (ticketbot's
+        words) and assignee."""
+        ...
+
+    def field_audience(self, key: str, *, shown: bool, editable: bool) -> None:
+        """The admin says whether customers see the custom field ``key`` (its key in a
+        ticket's ``custom_fields``) and may edit it: Zendesk's "Visible" / "Editable for end
+        users", Freshdesk's "Displayed to customers" / "Customers can edit", ServiceNow's
+        field-level ACLs on the column (a read, a write ACL requiring itil unless they may)."""
+        ...
+
+    def routing(self, ticket_id: int) -> tuple[int | None, str | None, int | None]:
+        """The ticket's group, priority (ticketbot's words) and assignee."""
+        ...
+
     def import_answered(
         self, ticket: NewTicket, replies: Sequence[tuple[str, float]], solved_at: float
     ) -> int:

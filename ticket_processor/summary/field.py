@@ -41,7 +41,8 @@ def resolve_summary_field(name: str, fields: Sequence[HelpdeskField]) -> Helpdes
             f'{SETTING}={name!r}: customers can edit "{found.title}", so its text could be '
             "anyone's, not ticketbot's summary; make it a field customers cannot edit "
             '(Zendesk: untick "Editable for end users"; Freshdesk: untick "Customers can '
-            'edit"), or name another one'
+            'edit"; ServiceNow: add a write ACL on the column requiring the itil role), or name '
+            "another one"
         )
     return found
 
@@ -52,11 +53,12 @@ def where_it_goes(found: HelpdeskField) -> str:
     where = f'the running summary goes to text field "{found.title}" ({found.key})'
     if not found.shown_to_customers:
         return where
-    return (
+    said = (
         f"{where}, which the helpdesk shows the customer: it summarises only what the customer "
         "can see (their messages and agents' public replies); agents' internal notes are "
         "never written there"
     )
+    return f"{said} ({found.audience_hint})" if found.audience_hint else said
 
 
 def field_verdict(

@@ -14,6 +14,7 @@ import requests
 
 from ticket_processor.helpdesks.servicenow.sandbox.config import ServiceNowConfig
 from ticket_processor.helpdesks.servicenow.sandbox.query import QueryError, Term, parse
+from ticket_processor.helpdesks.servicenow.sandbox.seed import sys_id_for
 from ticket_processor.helpdesks.servicenow.sandbox.serving import (
     RunningServiceNow,
     serve_in_thread,
@@ -390,3 +391,71 @@ def test_the_state_file_keeps_records_and_numbering_across_restarts(tmp_path: Pa
         )
         assert after.json()["result"]["number"] == "INC0010002"
         assert second.store.count("sys_user") == first.store.count("sys_user")
+
+
+def test_an_agent_edits_between_the_re_read_by_number_and_the_write(
+    api: requests.Session, instance: RunningServiceNow
+) -> None:
+    """A client re-reads one record by a list query naming its number before its PATCH: the
+    edit lands there too; a list query of many records is left alone."""
+    made = _create(api, instance, short_description="x")
+    other = _create(api, instance, short_description="y")
+    instance.config.edit_urgency = "1"
+    instance.config.edit_rate = 1.0
+    listed = api.get(
+        _table(instance, "incident"), params={"sysparm_query": "active=true"}, timeout=5
+    ).json()["result"]
+    assert {row["urgency"] for row in listed} == {"3"}
+    assert instance.stats()["concurrent_edits"] == 0
+    [read] = api.get(
+        _table(instance, "incident"),
+        params={"sysparm_query": f"number={made['number']}", "sysparm_limit": "1"},
+        timeout=5,
+    ).json()["result"]
+    assert read["urgency"] == "1"
+    assert read["sys_updated_by"] == "beth.anglin"
+    assert instance.store.find("incident", other["sys_id"])["urgency"] == "3"  # type: ignore[index]
+    assert instance.stats()["concurrent_edits"] == 1
+
+
+def test_an_admins_dictionary_row_adds_the_column_to_the_table(
+    api: requests.Session, instance: RunningServiceNow
+) -> None:
+    """A ``sys_dictionary`` row (the admin's) alters the table: every record has the column,
+    empty, and it is written and read from then on; the seed's summary column is listed."""
+    made = _create(api, instance, short_description="x")
+    listed = api.get(
+        _table(instance, "sys_dictionary"),
+        params={"sysparm_query": "name=incident^elementSTARTSWITHu_"},
+        timeout=5,
+    ).json()["result"]
+    assert [row["element"] for row in listed] == ["u_ai_summary"]
+    column = {"name": "incident", "element": "u_order_number", "column_label": "Order number"}
+    added = api.post(_table(instance, "sys_dictionary"), json=column, timeout=5)
+    assert added.status_code == 201, added.text
+    record = _table(instance, "incident", made["sys_id"])
+    assert api.get(record, timeout=5).json()["result"]["u_order_number"] == ""
+    api.patch(record, json={"u_order_number": "ORD-123456"}, timeout=5)
+    assert api.get(record, timeout=5).json()["result"]["u_order_number"] == "ORD-123456"
+    assert _create(api, instance, short_description="y")["u_order_number"] == ""
+
+
+def test_only_an_admin_changes_the_dictionary(instance: RunningServiceNow) -> None:
+    instance.store.delete(
+        "sys_user_has_role",
+        next(
+            row["sys_id"]
+            for row in instance.store.rows("sys_user_has_role")
+            if row["role"] == sys_id_for("role", "admin")
+        ),
+    )
+    column = {"name": "incident", "element": "u_order_number", "column_label": "Order number"}
+    refused = requests.post(
+        _table(instance, "sys_dictionary"),
+        json=column,
+        auth=(instance.config.user, instance.config.password),
+        timeout=5,
+    )
+    assert refused.status_code == 403, refused.text
+    columns = [row["element"] for row in instance.store.rows("sys_dictionary")]
+    assert "u_order_number" not in columns

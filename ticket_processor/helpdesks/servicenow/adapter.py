@@ -180,15 +180,18 @@ class ServiceNowHelpdesk(ServiceNowStaffingReads):
         return self._choices
 
     def _custom(self) -> frozenset[str]:
-        """The table's ``u_`` columns, read once; read with every record from then on."""
+        """The table's ``u_`` columns, read once (or with the run's fields); read with every
+        record from then on."""
         if self._columns is None:
             try:
-                found = frozenset(f.key for f in self.ticket_fields())
+                self.ticket_fields()
             except (NotFoundError, AuthError):
-                found = frozenset()
-            self._columns = found
-            self.reads.custom = tuple(sorted(found))
-        return self._columns
+                self._learn_columns([])
+        return self._columns or frozenset()
+
+    def _learn_columns(self, fields: Sequence[HelpdeskField]) -> None:
+        self._columns = frozenset(f.key for f in fields)
+        self.reads.custom = tuple(sorted(self._columns))
 
     # -- discovery -------------------------------------------------------------------------
 
@@ -262,25 +265,10 @@ class ServiceNowHelpdesk(ServiceNowStaffingReads):
             self.http, self.reads, self.labels, ticket_id, body, add_tags=add_tags
         )
 
-    def set_status(
-        self,
-        ticket_id: int,
-        status: str | None,
-        *,
-        add_tags: Sequence[str] = (),
-        remove_tags: Sequence[str] = (),
-        note: str | None = None,
-    ) -> None:
-        public_reply.set_status(
-            self.http,
-            self.reads,
-            self.labels,
-            ticket_id,
-            status,
-            add_tags=add_tags,
-            remove_tags=remove_tags,
-            note=note,
-        )
+    def set_status(self, ticket_id: int, status: str | None, *, add_tags: Sequence[str] = (),
+                   remove_tags: Sequence[str] = (), note: str | None = None) -> None:  # fmt: skip
+        public_reply.set_status(self.http, self.reads, self.labels, ticket_id, status,
+                                add_tags=add_tags, remove_tags=remove_tags, note=note)  # fmt: skip
 
     def links(self) -> ServiceNowLinks:
         """Parent records and their children, for the incident grouping (``links.py``)."""
@@ -462,18 +450,22 @@ class ServiceNowHelpdesk(ServiceNowStaffingReads):
     # -- reading for notes, routing and the help centre ------------------------------------
 
     def notes(self, ticket_id: int) -> list[str]:
-        record = self.reads.one(ticket_id)
-        if record is None:
-            raise NotFoundError(f"ticket {ticket_id} no longer exists", status_code=404)
-        return reads.work_notes(self.http, self.table, record.sys_id)
+        return self.notes_and_field(ticket_id, "")[0]
 
     def notes_and_field(self, ticket_id: int, field_key: str) -> tuple[list[str], object]:
-        self._custom()
-        record = self.reads.one(ticket_id)
-        if record is None:
+        """The work notes and one column (a page's): the record read for its sys_id and that
+        column alone, not as a ticket (no labels, no fields list), then its journal."""
+        params = {
+            "sysparm_query": f"number={self.reads.number(ticket_id)}",
+            "sysparm_fields": ",".join(["sys_id", *([field_key] if field_key else [])]),
+            "sysparm_limit": "1",
+            "sysparm_exclude_reference_link": "true",
+        }
+        rows = self.http.rows(self.table, params)
+        if not rows or not rows[0].get("sys_id"):
             raise NotFoundError(f"ticket {ticket_id} no longer exists", status_code=404)
-        value = record.row.get(field_key) or None
-        return reads.work_notes(self.http, self.table, record.sys_id), value
+        value = rows[0].get(field_key) or None if field_key else None
+        return reads.work_notes(self.http, self.table, str(rows[0]["sys_id"])), value
 
     def groups(self) -> list[Group]:
         return reads.groups(self.http)
@@ -482,7 +474,10 @@ class ServiceNowHelpdesk(ServiceNowStaffingReads):
         return reads.agents(self.http)
 
     def ticket_fields(self) -> list[HelpdeskField]:
-        return reads.custom_columns(self.http, self.table)
+        """The fields as the instance has them now (a run that reads them reads them once)."""
+        found = reads.custom_columns(self.http, self.table)
+        self._learn_columns(found)
+        return found
 
     def articles(self, since: int | None) -> ArticleListing:
         return reads.articles(self.http, self._bases, since)

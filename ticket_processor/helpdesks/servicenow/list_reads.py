@@ -49,26 +49,25 @@ class TableReads:
         return fields_for(self.table, self.custom)
 
     def numbering(self) -> tuple[str, int]:
-        """The table's number prefix and digits (``sys_number``; INC/7, CS/7 without one)."""
+        """The table's number prefix and digits (``sys_number``; INC/7, CS/7 without one),
+        read once: the run's threads that ask meanwhile wait for that one read."""
         with self._lock:
-            known = self._numbering
-        if known is not None:
-            return known
-        found = NUMBERING[self.table]
-        rows = self.http.rows(
-            "sys_number",
-            {
-                "sysparm_query": f"category={self.table}",
-                "sysparm_fields": "prefix,maximum_digits",
-                "sysparm_limit": "1",
-            },
-        )
-        if rows and isinstance(rows[0].get("prefix"), str) and rows[0]["prefix"]:
-            with contextlib.suppress(ValueError):
-                found = (rows[0]["prefix"], int(rows[0].get("maximum_digits") or 7))
-        with self._lock:
+            if self._numbering is not None:
+                return self._numbering
+            found = NUMBERING[self.table]
+            rows = self.http.rows(
+                "sys_number",
+                {
+                    "sysparm_query": f"category={self.table}",
+                    "sysparm_fields": "prefix,maximum_digits",
+                    "sysparm_limit": "1",
+                },
+            )
+            if rows and isinstance(rows[0].get("prefix"), str) and rows[0]["prefix"]:
+                with contextlib.suppress(ValueError):
+                    found = (rows[0]["prefix"], int(rows[0].get("maximum_digits") or 7))
             self._numbering = found
-        return found
+            return found
 
     def number(self, ticket_id: int) -> str:
         prefix, width = self.numbering()

@@ -137,8 +137,9 @@ def subcategories(http: ServiceNowTransport, table: str) -> dict[str, set[str]]:
 
 def u_columns(http: ServiceNowTransport, table: str) -> list[HelpdeskField]:
     """The table's ``u_`` columns: from ``sys_dictionary`` (their labels and types, a choice
-    column's options from ``sys_choice``); where the account may not read the dictionary, the
-    ``u_`` columns one record shows, each a text field."""
+    column's options from ``sys_choice``, who sees and edits each from its field ACLs: see
+    ``column_audience``); where the account may not read the dictionary, the ``u_`` columns
+    one record shows, each a text field."""
     try:
         rows = list(
             http.every(
@@ -151,11 +152,11 @@ def u_columns(http: ServiceNowTransport, table: str) -> list[HelpdeskField]:
         rows = []
     if not rows:
         sample = http.rows(table, {"sysparm_limit": "1"})
-        return [
-            HelpdeskField(key, key.removeprefix("u_").replace("_", " ").capitalize(), "text")
-            for key in (sample[0] if sample else {})
-            if key.startswith("u_")
+        keys = [key for key in (sample[0] if sample else {}) if key.startswith("u_")]
+        rows = [
+            {"element": key, "column_label": _title(key), "internal_type": "string"} for key in keys
         ]
+    audience = column_audience(http, table)
     found = []
     for row in rows:
         key = str(row.get("element") or "")
@@ -167,8 +168,83 @@ def u_columns(http: ServiceNowTransport, table: str) -> list[HelpdeskField]:
             options, kind = choices(http, table, key), "dropdown"
         elif kind in ("string", "html", "journal_input"):
             kind = "text"
-        found.append(HelpdeskField(key, str(row.get("column_label") or key), kind, options))
+        shown, editable = audience.get(key, (True, True)) if audience is not None else (True, False)
+        found.append(
+            HelpdeskField(
+                key,
+                str(row.get("column_label") or key),
+                kind,
+                options,
+                shown_to_customers=shown,
+                customers_can_edit=editable,
+                audience_hint="" if audience is not None else _unknown_audience(table, key),
+            )
+        )
     return found
+
+
+# The roles that make an ACL agents-only: a caller (a customer, snc_external or no role at all)
+# holds none of them.
+AGENT_ROLES = frozenset({"itil", "sn_customerservice_agent", "admin"})
+
+
+def column_audience(http: ServiceNowTransport, table: str) -> dict[str, tuple[bool, bool]] | None:
+    """Each ``u_`` column's (customers see it, customers may edit it), as the instance's
+    field-level ACLs (``sys_security_acl`` named ``<table>.<column>``, their roles in
+    ``sys_security_acl_role``) decide: a column is agents-only for an operation when it has an
+    active ACL for it and every such ACL requires an agent role (ACLs on one column are
+    alternatives, and an ACL's roles are too: a customer passes one without roles, or with a
+    role of theirs). A column without one is the table's: a caller reads and writes their own
+    record's. None: the account may not read the ACLs (only admins may)."""
+    try:
+        acls = list(
+            http.every(
+                "sys_security_acl",
+                f"nameSTARTSWITH{table}.u_^active=true",
+                "sys_id,name,operation",
+                sysparm_display_value="true",  # the operation's name, not its reference
+            )
+        )
+        required: dict[str, set[str]] = {str(a.get("sys_id")): set() for a in acls}
+        if required:
+            for held in http.every(
+                "sys_security_acl_role",
+                f"sys_security_aclIN{','.join(required)}",
+                "sys_security_acl,sys_user_role.name",
+            ):
+                roles = required.get(str(held.get("sys_security_acl")))
+                if roles is not None:
+                    roles.add(str(held.get("sys_user_role.name") or ""))
+    except (AuthError, NotFoundError, RecordInvalidError):
+        return None
+    agents_only: dict[tuple[str, str], bool] = {}
+    for acl in acls:
+        column = str(acl.get("name") or "").removeprefix(f"{table}.")
+        guarded = (column, str(acl.get("operation") or ""))
+        roles = required[str(acl.get("sys_id"))]
+        closed = bool(roles) and roles <= AGENT_ROLES
+        agents_only[guarded] = agents_only.get(guarded, True) and closed
+    columns = {column for column, _ in agents_only}
+    return {
+        column: (
+            not agents_only.get((column, "read"), False),
+            not agents_only.get((column, "write"), False),
+        )
+        for column in columns
+    }
+
+
+def _title(key: str) -> str:
+    return key.removeprefix("u_").replace("_", " ").capitalize()
+
+
+def _unknown_audience(table: str, column: str) -> str:
+    return (
+        "the integration user may not read the instance's access controls (sys_security_acl: "
+        "admins only), so ticketbot cannot tell whether callers see this column and takes it "
+        f"that they may; to keep it to agents, add a read ACL on {table}.{column} requiring "
+        "the itil role, and give ticketbot's user the admin role so it can read that ACL"
+    )
 
 
 def choices(

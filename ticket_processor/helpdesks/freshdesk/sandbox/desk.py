@@ -13,6 +13,7 @@ from ....models import Priority
 from ....sandbox.desks import (
     HUMAN_AGENT_ID,
     UNLIMITED,
+    Linked,
     ListedTicket,
     NewTicket,
     Snapshot,
@@ -24,6 +25,9 @@ from .config import FreshdeskConfig, PlanLimits
 from .records import SOURCE_REPLY
 from .serving import RunningFreshdesk, serve_in_thread
 from .staff_desk import FreshdeskStaffDesk
+
+# Freshdesk's association types, by their names in its API docs.
+_ASSOCIATIONS = {1: "parent", 2: "child", 3: "tracker", 4: "related"}
 
 
 class FreshdeskDesk(FreshdeskStaffDesk):
@@ -114,6 +118,64 @@ class FreshdeskDesk(FreshdeskStaffDesk):
             if c.get("private") and NOTE_HEADER in str(c.get("body_text") or c.get("body"))
         ]
         return Snapshot(list(ticket["tags"]), PRIORITY_FROM_FRESHDESK[ticket["priority"]], notes)
+
+    def linked(self, ticket_id: int) -> Linked:
+        """A report is ``related`` to the ``tracker`` ticketbot opened (association types 4
+        and 3), the tracker first in its associated tickets."""
+        store = self.sandbox.store
+        ticket = store.find(ticket_id)
+        association = ticket.get("association_type")
+        listed = ticket.get("associated_tickets_list") or []
+        return Linked(
+            tags=sorted(ticket["tags"]),
+            link=_ASSOCIATIONS.get(association) if association is not None else None,
+            group=int(listed[0]) if association == 4 and listed else None,
+            notes=[str(c["body_text"]) for c in store.conversations(ticket_id) if c["private"]],
+            status=str(ticket["status"]),
+            priority=PRIORITY_FROM_FRESHDESK[ticket["priority"]],
+            requester=int(ticket["requester_id"]),
+            description=str(ticket.get("description_text") or ticket.get("description") or ""),
+        )
+
+    def agent_links(self, ticket_id: int) -> None:
+        """A tracker ticket of the agent's, the ticket related to it."""
+        tracker = {"subject": "agent's tracker", "description": "x", "email": "a@example.com"}
+        self.sandbox.store.create({**tracker, "related_ticket_ids": [ticket_id]})
+
+    def merged(self, source: int, target: int) -> bool:
+        """Freshdesk's merge closes the source (status 5)."""
+        return bool(self.sandbox.store.find(source)["status"] == 5)
+
+    def agent_in(self, groups: Sequence[int]) -> int:
+        directory = self.sandbox.store.directory
+        n = len(directory.agents()) + 1
+        who = {"email": f"agent{n}@example.com", "ticket_scope": 1}
+        agent = int(directory.create_agent(who)["id"])
+        for group in groups:
+            directory.add_member(group, agent)
+        return agent
+
+    def agent_routes(self, ticket_id: int, *, group: int | None = None,
+                     priority: str | None = None, assignee: int | None = None) -> None:  # fmt: skip
+        change: dict[str, Any] = {"group_id": group, "responder_id": assignee}
+        if priority is not None:
+            change["priority"] = PRIORITY_TO_FRESHDESK[Priority(priority)]
+        self.sandbox.store.update(ticket_id, {k: v for k, v in change.items() if v is not None})
+
+    def field_audience(self, key: str, *, shown: bool, editable: bool) -> None:
+        fields = self.sandbox.store.fields
+        [field] = [f for f in fields.admin_listing() if f["name"] == key]
+        change = {"displayed_to_customers": shown, "customers_can_edit": editable}
+        fields.update(int(field["id"]), change)
+
+    def routing(self, ticket_id: int) -> tuple[int | None, str | None, int | None]:
+        ticket = self.sandbox.store.find(ticket_id)
+        group, assignee = ticket.get("group_id"), ticket.get("responder_id")
+        return (
+            None if group is None else int(group),
+            PRIORITY_FROM_FRESHDESK[ticket["priority"]],
+            None if assignee is None else int(assignee),
+        )
 
     def ids(self) -> list[int]:
         return [int(t["id"]) for t in self.sandbox.store.all_tickets()]

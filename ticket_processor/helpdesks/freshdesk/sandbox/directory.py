@@ -77,6 +77,16 @@ class FreshdeskDirectory:
             group = self._groups.get(group_id)
             return None if group is None else list(group["agent_ids"])
 
+    def add_member(self, group_id: int, agent_id: int) -> None:
+        """The agent joins the group (an admin's edit of the group's agents)."""
+        with self._lock:
+            if group_id not in self._groups or agent_id not in self._agents:
+                raise not_found()
+            members = self._groups[group_id]["agent_ids"]
+            if agent_id not in members:
+                members.append(agent_id)
+        self._on_write()
+
     def agent_exists(self, agent_id: int) -> bool:
         with self._lock:
             return agent_id in self._agents

@@ -97,7 +97,8 @@ class TicketFields:
         return dict(record)
 
     def update(self, field_id: int, spec: dict[str, Any]) -> dict[str, Any]:
-        """An admin's change of a drop-down's choices (see the module's docstring)."""
+        """An admin's change of a drop-down's choices (see the module's docstring) or of who
+        among customers sees and edits the field."""
         changes = spec.get("choices")
         with self._lock:
             field = self._fields.get(field_id)
@@ -107,6 +108,9 @@ class TicketFields:
                 if not isinstance(changes, list) or "choices" not in field:
                     raise invalid_value("choices", "It should be an Array of choices")
                 field["choices"] = self._changed_choices(field["choices"], changes)
+            for flag in ("displayed_to_customers", "customers_can_edit"):
+                if flag in spec:
+                    field[flag] = bool(spec[flag])
             field["updated_at"] = iso(self._now())
             record = dict(field)
         self._on_write()

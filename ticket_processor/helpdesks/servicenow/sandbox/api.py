@@ -61,6 +61,13 @@ def endpoint_key(method: str, path: str) -> str:
     return f"{method} {path}"
 
 
+# Tables only an admin may change: the data dictionary alters the tables themselves, and the
+# access controls say who reads and writes them. The access controls only an admin may read
+# too (an instance answers anyone else's list 403).
+ADMIN_TABLES = frozenset({"sys_dictionary", "sys_security_acl", "sys_security_acl_role"})
+ADMIN_READ_TABLES = frozenset({"sys_security_acl", "sys_security_acl_role"})
+
+
 def handle_table(
     store: ServiceNowStore, call: TableCall, refused: Callable[[str, dict[str, str]], bool]
 ) -> Answer:
@@ -68,6 +75,9 @@ def handle_table(
     an update of that record (the ``invalid_ticket_ids`` knob)."""
     if not store.has_table(call.table):
         raise invalid_table(call.table)
+    admin_only = ADMIN_TABLES if call.method != "GET" else ADMIN_READ_TABLES
+    if call.table in admin_only and not store.has_role(call.user, "admin"):
+        raise not_authorized(call.table)
     shape = Shape(store, call.base_url, call.query, call.table)
     if call.sys_id is None:
         if call.method == "GET":

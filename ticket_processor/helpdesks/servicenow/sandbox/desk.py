@@ -14,10 +14,17 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from ....sandbox.desks import HUMAN_AGENT_ID, ListedTicket, NewTicket, Snapshot, SolvedTicket
+from ....sandbox.desks import (
+    HUMAN_AGENT_ID,
+    Linked,
+    ListedTicket,
+    NewTicket,
+    Snapshot,
+    SolvedTicket,
+)
 from .config import ServiceNowConfig
 from .labels import add_label, labels_of, set_labels
-from .seed import HUMAN_AGENT_USER, add_user
+from .seed import HUMAN_AGENT_USER, add_user, restrict_column
 from .serving import RunningServiceNow, serve_in_thread
 from .staff_desk import ServiceNowStaffDesk
 
@@ -184,6 +191,88 @@ class ServiceNowDesk(ServiceNowStaffDesk):
         priority = PRIORITY_WORDS.get(row.get("priority", ""))
         return Snapshot(labels_of(store, TABLE, sys_id), priority, notes)
 
+    def linked(self, ticket_id: int) -> Linked:
+        """A report is a ``child`` of its ``parent_incident``; the incident it names is a
+        ``parent``; the notes are the incident's work notes, anyone's."""
+        store = self.sandbox.store
+        sys_id = self._sys_id(ticket_id)
+        row = store.find(TABLE, sys_id) or {}
+        parent = store.find(TABLE, row.get("parent_incident") or "")
+        children = any(other.get("parent_incident") == sys_id for other in store.rows(TABLE))
+        caller = row.get("caller_id") or ""
+        return Linked(
+            tags=sorted(labels_of(store, TABLE, sys_id)),
+            link="child" if parent else "parent" if children else None,
+            group=_digits(parent["number"]) if parent else None,
+            notes=[
+                entry["value"]
+                for entry in reversed(store.journal(TABLE, sys_id))
+                if entry["element"] == "work_notes"
+            ],
+            status=str(row.get("state", "")),
+            priority=PRIORITY_WORDS.get(row.get("priority", "")),
+            requester=int(caller[:15], 16) if caller else 0,
+            description=str(row.get("description") or ""),
+        )
+
+    def agent_links(self, ticket_id: int) -> None:
+        """An incident of the agent's, the ticket made its child."""
+        store = self.sandbox.store
+        parent = store.insert(TABLE, {"short_description": "agent's parent"}, HUMAN_AGENT_USER)
+        link = {"parent_incident": parent["sys_id"]}
+        store.update(TABLE, self._sys_id(ticket_id), link, HUMAN_AGENT_USER)
+
+    def merged(self, source: int, target: int) -> bool:
+        """ServiceNow has no merge: the source is the target's child."""
+        return self.linked(source).group == target
+
+    def agent_in(self, groups: Sequence[int]) -> int:
+        """A ``sys_user`` with a ``sys_user_grmember`` row for each group."""
+        store = self.sandbox.store
+        n = len(store.rows("sys_user")) + 1
+        user = add_user(store, f"agent.{n}", f"Agent {n}", f"agent{n}@example.com")
+        for group in groups:
+            member = {"user": user, "group": self._by_id("sys_user_group", group)}
+            store.insert("sys_user_grmember", member, "system")
+        return int(user[:15], 16)
+
+    def agent_routes(self, ticket_id: int, *, group: int | None = None,
+                     priority: str | None = None, assignee: int | None = None) -> None:  # fmt: skip
+        """Assignment group, impact and urgency (whose computed priority means ``priority``),
+        assigned to."""
+        change: dict[str, Any] = {}
+        if group is not None:
+            change["assignment_group"] = self._by_id("sys_user_group", group)
+        if priority is not None:
+            change["impact"], change["urgency"] = IMPACT_URGENCY[priority]
+        if assignee is not None:
+            change["assigned_to"] = self._by_id("sys_user", assignee)
+        self.sandbox.store.update(TABLE, self._sys_id(ticket_id), change, HUMAN_AGENT_USER)
+
+    def field_audience(self, key: str, *, shown: bool, editable: bool) -> None:
+        """Field-level ACLs on the incident's column: customers who may not see (edit) it
+        meet a read (write) ACL requiring itil."""
+        restrict_column(self.sandbox.store, TABLE, key, read=not shown, write=not editable)
+
+    def routing(self, ticket_id: int) -> tuple[int | None, str | None, int | None]:
+        row = self.sandbox.store.find(TABLE, self._sys_id(ticket_id)) or {}
+        assignee = row.get("assigned_to") or ""
+        return (
+            self.group_of(ticket_id),
+            PRIORITY_WORDS.get(row.get("priority", "")),
+            int(assignee[:15], 16) if assignee else None,
+        )
+
+    def _by_id(self, table: str, ticket_bot_id: int) -> str:
+        """The sys_id of the row ticketbot knows by ``ticket_bot_id`` (its first 15 hex)."""
+        prefix = f"{ticket_bot_id:015x}"
+        (sys_id,) = [
+            row["sys_id"]
+            for row in self.sandbox.store.rows(table)
+            if row["sys_id"].startswith(prefix)
+        ]
+        return str(sys_id)
+
     def ids(self) -> list[int]:
         return [_digits(row["number"]) for row in self.sandbox.store.rows(TABLE)]
 
@@ -208,11 +297,7 @@ class ServiceNowDesk(ServiceNowStaffDesk):
     def delete_group(self, group_id: int) -> None:
         """The ``sys_user_group`` row deleted; an incident's ``assignment_group`` keeps the
         sys_id (a dangling reference, as an instance leaves it)."""
-        store = self.sandbox.store
-        prefix = f"{group_id:015x}"
-        groups = store.rows("sys_user_group")
-        (sys_id,) = [row["sys_id"] for row in groups if row["sys_id"].startswith(prefix)]
-        store.delete("sys_user_group", sys_id)
+        self.sandbox.store.delete("sys_user_group", self._by_id("sys_user_group", group_id))
 
     def group_of(self, ticket_id: int) -> int | None:
         row = self.sandbox.store.find(TABLE, self._sys_id(ticket_id)) or {}

@@ -1,7 +1,8 @@
 """What a fresh ServiceNow sandbox holds before any request, as a Personal Developer Instance
 would: the API user (``admin``: itil, knowledge, admin) and a human agent, the sample groups
 and their agents, incident categories and subcategories (``sys_choice``), ``sys_number`` rows,
-and the sample help centre as published ``kb_knowledge`` articles in one knowledge base. No
+the running summary's column (``u_ai_summary``) with ACLs that keep it to agents (itil), and
+the sample help centre as published ``kb_knowledge`` articles in one knowledge base. No
 record templates (``sys_template``): as on the other sandboxes, the sample ones (and the solved
 history that uses them) are what ``ticketbot seed`` makes, so a fresh desk has none a test did
 not add.
@@ -61,6 +62,10 @@ def seed_instance(store: ServiceNowStore, api_user: str) -> None:
         )
     for role in _ROLES:
         store.insert("sys_user_role", {"sys_id": sys_id_for("role", role), "name": role}, system)
+    for table in ("incident", "sn_customerservice_case"):
+        store.insert("sys_dictionary", summary_column(table), system)
+        # Agents only read and write the summary's column: a caller never sees it.
+        restrict_column(store, table, "u_ai_summary", read=True, write=True)
     admin = add_user(store, api_user, "System Administrator", f"{api_user}@example.com")
     for role in _API_USER_ROLES:
         grant(store, admin, role)
@@ -79,6 +84,19 @@ def seed_instance(store: ServiceNowStore, api_user: str) -> None:
             store.insert("sys_user_grmember", {"user": user, "group": group_id}, system)
     _choices(store)
     _knowledge(store, admin)
+
+
+def summary_column(table: str) -> dict[str, str]:
+    """The running summary's column the seed's instance has (``u_ai_summary``), as its
+    dictionary row."""
+    return {
+        "sys_id": sys_id_for("sys_dictionary", f"{table}.u_ai_summary"),
+        "name": table,
+        "element": "u_ai_summary",
+        "column_label": "AI summary",
+        "internal_type": "string",
+        "max_length": "4000",
+    }
 
 
 def add_user(store: ServiceNowStore, user_name: str, name: str, email: str) -> str:
@@ -100,6 +118,33 @@ def add_user(store: ServiceNowStore, user_name: str, name: str, email: str) -> s
         "system",
     )
     return row["sys_id"]
+
+
+def restrict_column(
+    store: ServiceNowStore, table: str, column: str, *, read: bool, write: bool
+) -> None:
+    """Field-level ACLs on ``table.column``, an admin's: reading it (``read``) and writing it
+    (``write``) need the itil role; the column's earlier ACLs go. Without an ACL a caller
+    reads (writes) the column as the table's own ACLs let them."""
+    name = f"{table}.{column}"
+    gone = {acl["sys_id"] for acl in store.rows("sys_security_acl") if acl["name"] == name}
+    for held in store.rows("sys_security_acl_role"):
+        if held["sys_security_acl"] in gone:
+            store.delete("sys_security_acl_role", held["sys_id"])
+    for acl_id in gone:
+        store.delete("sys_security_acl", acl_id)
+    for operation, wanted in (("read", read), ("write", write)):
+        if not wanted:
+            continue
+        acl = {
+            "sys_id": sys_id_for("acl", f"{name}.{operation}"),
+            "name": name,
+            "operation": operation,
+            "description": "Agents only",
+        }
+        store.insert("sys_security_acl", acl, "system")
+        role = {"sys_security_acl": acl["sys_id"], "sys_user_role": sys_id_for("role", "itil")}
+        store.insert("sys_security_acl_role", role, "system")
 
 
 def grant(store: ServiceNowStore, user: str, role: str) -> None:

@@ -12,12 +12,14 @@ from __future__ import annotations
 import itertools
 import math
 import random
+import re
 import ssl
 import sys
 import threading
 from collections import deque
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 from ....sandbox.httpbase import JsonServer, take_fault
 from ....sandbox.persist import Persister, load_state
@@ -32,6 +34,9 @@ from .tables import TASK_TABLES
 
 _HISTORY = 10_000  # requests remembered for ``history`` (as the other sandboxes')
 _HOUR = 3600
+# A list query that names one record: the re-read before a write.
+_ONE_RECORD = re.compile(r"(number|sys_id)=([A-Za-z0-9]+)")
+_JOURNAL_OF = re.compile(r"(?:^|\^)element_id(=|IN)([0-9a-f,]+)")
 
 
 class ServiceNowSandbox:
@@ -69,6 +74,10 @@ class ServiceNowSandbox:
                 "concurrent_edits": 0,
                 "unauthorized": 0,
                 "tokens_issued": 0,
+                # The records whose journal a ``sys_journal_field`` query named
+                # (``element_id=``, ``element_idIN``): how many records' messages a client
+                # read, as the other sandboxes count their per-ticket reads.
+                "journal_records_read": 0,
             }
 
     def count(self, key: str, counter: str | None = None, status: int | None = None) -> None:
@@ -82,6 +91,14 @@ class ServiceNowSandbox:
     def bump(self, counter: str) -> None:
         with self._stats_lock:
             self._counters[counter] += 1
+
+    def journals_asked(self, encoded: str) -> None:
+        """Count the records a journal query names (``journal_records_read``)."""
+        named = _JOURNAL_OF.search(encoded)
+        if named is not None:
+            count = len([s for s in named.group(2).split(",") if s])
+            with self._stats_lock:
+                self._counters["journal_records_read"] += count
 
     def history(self) -> list[tuple[float, str, int | None]]:
         """The last requests answered: (moment on ``config.clock``, endpoint key, status)."""
@@ -139,8 +156,11 @@ class ServiceNowSandbox:
             raise rate_limited(max(1, math.ceil(reset - now)), headers)
         return headers
 
-    def inject(self, key: str, fault: str | None, path: str) -> None:
-        """Injected errors (raised) and concurrent edits (applied) for this request."""
+    def inject(self, key: str, fault: str | None, path: str, query: str = "") -> None:
+        """Injected errors (raised) and concurrent edits (applied) for this request: an edit
+        lands on a record read or written by sys_id, or read alone by a list query naming it
+        (``number=INC0010001``, ``sys_id=...``: how a client re-reads one record before its
+        write), so the edit falls between that read and the write."""
         config = self.config
         if fault == "401":
             raise failure(401, "User Not Authenticated", "Required to provide Auth information")
@@ -155,16 +175,33 @@ class ServiceNowSandbox:
             self.bump("errors_injected")
             raise server_error(int(fault) if fault else self.rng.choice((500, 503)))
         route = table_route(path)
-        if route is None or route[1] is None or route[0] not in TASK_TABLES:
+        if route is None or route[0] not in TASK_TABLES:
             return
+        table, sys_id = route
         method = key.split(" ", 1)[0]
+        if sys_id is None and method == "GET":
+            sys_id = self._named_alone(table, query)
+        if sys_id is None:
+            return
         edit = fault == "edit" or (
             method in ("GET", "PATCH", "PUT")
             and config.edit_rate
             and self.rng.random() < config.edit_rate
         )
         if edit:
-            self.agent_edit(route[0], route[1])
+            self.agent_edit(table, sys_id)
+
+    def _named_alone(self, table: str, query: str) -> str | None:
+        """The sys_id of the one record a list query names by ``number=`` or ``sys_id=``."""
+        encoded = dict(parse_qsl(query)).get("sysparm_query", "")
+        found = _ONE_RECORD.fullmatch(encoded)
+        if found is None:
+            return None
+        column, value = found.groups()
+        for row in self.store.rows(table):
+            if row.get(column) == value:
+                return str(row["sys_id"])
+        return None
 
     def agent_edit(
         self, table: str, sys_id: str, tag: str | None = None, urgency: str | None = None

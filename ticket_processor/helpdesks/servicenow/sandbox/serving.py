@@ -98,7 +98,7 @@ class _Handler(JsonHandler):
             return 200, sandbox.auth.grant(raw), {"Cache-Control": "no-store"}
         user = sandbox.auth.user_of(self.headers.get("Authorization"))
         headers.update(sandbox.admit(user))
-        sandbox.inject(key, fault, split.path)
+        sandbox.inject(key, fault, split.path, split.query)
         query = dict(parse_qsl(split.query, keep_blank_values=True))
         if BATCH_PATH.match(split.path) and self.command == "POST":
             body = _json(raw)
@@ -131,6 +131,8 @@ class _Handler(JsonHandler):
         # Links come from the address the sandbox is bound to, never from the client's Host
         # header: a forged Host would send the client elsewhere.
         call = TableCall(method, route[0], route[1], query, body, user, sandbox.base_url)
+        if method == "GET" and route == ("sys_journal_field", None):
+            sandbox.journals_asked(query.get("sysparm_query", ""))
         return handle_table(sandbox.store, call, refuses(sandbox.config.invalid_ticket_ids))
 
 

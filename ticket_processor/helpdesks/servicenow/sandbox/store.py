@@ -72,6 +72,9 @@ class ServiceNowStore:
 
     def _reset(self) -> None:
         self._tables: dict[str, dict[str, Record]] = {table: {} for table in COLUMNS}
+        # Each table's columns and their defaults: COLUMNS's, and the custom columns an admin
+        # added through ``sys_dictionary``.
+        self._columns: dict[str, dict[str, str]] = {t: dict(c) for t, c in COLUMNS.items()}
         self._hidden: set[str] = set()
         self._next_number = {table: first for table, (_, first, _) in NUMBERING.items()}
 
@@ -139,7 +142,7 @@ class ServiceNowStore:
             return None
         referenced = self._tables.get(target, {}).get(row[head])
         if referenced is None:
-            return "" if rest in COLUMNS.get(target, {}) or rest in SYSTEM_COLUMNS else None
+            return "" if rest in self._columns.get(target, {}) or rest in SYSTEM_COLUMNS else None
         return self.field_value(target, referenced, rest)
 
     def display(self, table: str, sys_id: str) -> str:
@@ -155,6 +158,16 @@ class ServiceNowStore:
                 if row["user_name"] == user_name:
                     return dict(row)
             return None
+
+    def has_role(self, user_name: str, role: str) -> bool:
+        """Whether the user holds the role (``sys_user_has_role``)."""
+        with self._lock:
+            users = [u for u in self._tables["sys_user"].values() if u["user_name"] == user_name]
+            roles = {
+                r["sys_id"] for r in self._tables["sys_user_role"].values() if r["name"] == role
+            }
+            held = self._tables["sys_user_has_role"].values()
+            return any(h["user"] == u["sys_id"] and h["role"] in roles for u in users for h in held)
 
     def journal(self, table: str, sys_id: str) -> list[Record]:
         """The record's journal entries, newest first."""
@@ -184,7 +197,7 @@ class ServiceNowStore:
         with self._lock:
             row: Record = {
                 "sys_id": uuid.uuid4().hex,
-                **COLUMNS[table],
+                **self._columns[table],
                 "sys_created_on": when,
                 "sys_created_by": user,
                 "sys_updated_on": when,
@@ -203,6 +216,8 @@ class ServiceNowStore:
                 row["number"] = self._number(table)
             self._derive(table, row, given, when)
             self._tables[table][row["sys_id"]] = row
+            if table == "sys_dictionary":
+                self._add_column(row)
             self._append_journal(table, row["sys_id"], notes, user, when)
             self.writes += 1
             self._told("insert", table, row, notes, user)
@@ -252,7 +267,7 @@ class ServiceNowStore:
     def _values(self, table: str, body: dict[str, Any]) -> Record:
         """The writable columns of ``body`` as stored strings; unknown columns are ignored, as
         an instance ignores them, and so are the system columns and a computed priority."""
-        columns = COLUMNS[table]
+        columns = self._columns[table]
         values = {
             name: as_text(name, value)
             for name, value in body.items()
@@ -262,6 +277,18 @@ class ServiceNowStore:
             if values.get(name):
                 values[name] = self._resolve(target, values[name])
         return values
+
+    def _add_column(self, entry: Record) -> None:
+        """A custom (``u_``) column the dictionary row names, added to its table: empty on
+        every record there, and written and read from now on."""
+        table, column = entry.get("name", ""), entry.get("element", "")
+        if table not in self._columns or not column.startswith("u_"):
+            return
+        if column in self._columns[table]:
+            return
+        self._columns[table][column] = entry.get("default_value", "")
+        for row in self._tables[table].values():
+            row.setdefault(column, self._columns[table][column])
 
     def _resolve(self, table: str, value: str) -> str:
         """A reference given by display value (a group's name) is stored as the sys_id."""
@@ -344,6 +371,8 @@ class ServiceNowStore:
                 if name not in self._tables:
                     raise KeyError(f"unknown table {name!r}")
                 self._tables[name] = {str(row["sys_id"]): dict(row) for row in rows}
+            for entry in self._tables["sys_dictionary"].values():
+                self._add_column(entry)
             self._hidden = set(state.get("hidden", []))
             self._next_number.update(state.get("next_number", {}))
             self.writes += 1

@@ -82,6 +82,35 @@ COLUMNS: dict[str, dict[str, str]] = {
         "comments": "",
     },
     "sys_journal_field": {"element_id": "", "name": "", "element": "", "value": ""},
+    # The data dictionary: a row is a table's column; inserting one (an admin's) adds the
+    # column to that table (``ServiceNowStore``), as the instance alters the table.
+    "sys_dictionary": {
+        "name": "",
+        "element": "",
+        "column_label": "",
+        "internal_type": "string",
+        "max_length": "40",
+        "choice": "0",
+        "active": "true",
+        "read_only": "false",
+        "mandatory": "false",
+        "default_value": "",
+    },
+    # Access controls: a field-level ACL is named ``<table>.<column>``; its operation is
+    # ``read`` or ``write`` (the instance's reference to ``sys_security_operation``, kept here
+    # as the operation's name, its display value). The roles it requires (any one of them)
+    # are its ``sys_security_acl_role`` rows; an ACL without roles lets anyone through.
+    "sys_security_acl": {
+        "name": "",
+        "operation": "",
+        "type": "record",
+        "active": "true",
+        "admin_overrides": "true",
+        "description": "",
+        "condition": "",
+        "script": "",
+    },
+    "sys_security_acl_role": {"sys_security_acl": "", "sys_user_role": ""},
     "sys_choice": {
         "name": "",
         "element": "",
@@ -207,6 +236,10 @@ REFERENCES: dict[str, dict[str, str]] = {
     "sys_user_has_skill": {"user": "sys_user", "skill": "cmn_skill"},
     "awa_agent_presence": {"agent": "sys_user", "current_presence_state": "awa_presence_state"},
     "sys_user_has_role": {"user": "sys_user", "role": "sys_user_role"},
+    "sys_security_acl_role": {
+        "sys_security_acl": "sys_security_acl",
+        "sys_user_role": "sys_user_role",
+    },
     "label": {"owner": "sys_user"},
     "label_entry": {"label": "label"},
     "kb_knowledge_base": {"owner": "sys_user"},
@@ -222,6 +255,7 @@ DISPLAY_COLUMN: dict[str, str] = {
     "sys_user": "name",
     "sys_user_group": "name",
     "sys_user_role": "name",
+    "sys_security_acl": "name",
     "label": "name",
     "kb_knowledge_base": "title",
     "kb_knowledge": "number",

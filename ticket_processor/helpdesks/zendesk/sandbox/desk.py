@@ -11,6 +11,7 @@ from typing import Any
 from ....sandbox.desks import (
     HUMAN_AGENT_ID,
     UNLIMITED,
+    Linked,
     ListedTicket,
     NewTicket,
     Snapshot,
@@ -93,6 +94,58 @@ class ZendeskDesk(ZendeskStaffDesk):
             if not c["public"] and NOTE_HEADER in str(c["body"])
         ]
         return Snapshot(list(ticket["tags"]), ticket["priority"], notes)
+
+    def linked(self, ticket_id: int) -> Linked:
+        """A report is an ``incident`` under its ``problem_id``; the problem is a ``problem``."""
+        store = self.sandbox.store
+        ticket = store.get(ticket_id)
+        comments = store.comments(ticket_id)
+        kind = ticket.get("type")
+        problem = ticket.get("problem_id") if kind == "incident" else None
+        return Linked(
+            tags=sorted(ticket["tags"]),
+            link=kind,
+            group=None if problem is None else int(problem),
+            notes=[str(c["body"]) for c in comments[1:] if not c["public"]],
+            status=str(ticket["status"]),
+            priority=ticket["priority"],
+            requester=int(ticket["requester_id"]),
+            description=str(comments[0]["body"]) if comments else "",
+        )
+
+    def agent_links(self, ticket_id: int) -> None:
+        self.sandbox.store.update(ticket_id, {"type": "question"})
+
+    def merged(self, source: int, target: int) -> bool:
+        """Zendesk's merge closes the source."""
+        return bool(self.sandbox.store.get(source)["status"] == "closed")
+
+    def agent_in(self, groups: Sequence[int]) -> int:
+        """An agent, a member of each group (Zendesk assigns only within the ticket's group)."""
+        directory, url = self.sandbox.store.directory, self.sandbox.store.base_url
+        n = len(directory.agents) + 1
+        who = {"name": f"Agent {n}", "email": f"agent{n}@example.com", "role": "agent"}
+        agent = int(directory.create_agent(who, url)["id"])
+        for group in groups:
+            directory.create_membership({"user_id": agent, "group_id": group}, url)
+        return agent
+
+    def agent_routes(self, ticket_id: int, *, group: int | None = None,
+                     priority: str | None = None, assignee: int | None = None) -> None:  # fmt: skip
+        change = {"group_id": group, "priority": priority, "assignee_id": assignee}
+        self.sandbox.store.update(ticket_id, {k: v for k, v in change.items() if v is not None})
+
+    def field_audience(self, key: str, *, shown: bool, editable: bool) -> None:
+        self.sandbox.store.set_field_audience(int(key), visible=shown, editable=editable)
+
+    def routing(self, ticket_id: int) -> tuple[int | None, str | None, int | None]:
+        ticket = self.sandbox.store.get(ticket_id)
+        group, assignee = ticket.get("group_id"), ticket.get("assignee_id")
+        return (
+            None if group is None else int(group),
+            ticket["priority"],
+            None if assignee is None else int(assignee),
+        )
 
     def ids(self) -> list[int]:
         return [int(t["id"]) for t in self.sandbox.store.all_tickets()]

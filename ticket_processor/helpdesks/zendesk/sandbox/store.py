@@ -261,6 +261,13 @@ class TicketStore:
         with self._lock:
             return [dict(f) for f in self._book.fields.listing()]
 
+    def set_field_audience(self, field_id: int, *, visible: bool, editable: bool) -> None:
+        """An admin's change of who among end users sees and edits the field."""
+        with self._lock:
+            field = self._book.fields.fields[field_id]
+            field["visible_in_portal"], field["editable_in_portal"] = visible, editable
+            self._book.writes += 1
+
     def delete_ticket_field_option(self, field_id: int, option_id: int) -> bool:
         with self._lock:
             return self._book.fields.delete_option(field_id, option_id)
