@@ -193,6 +193,14 @@ class Window:
             self._take(keep)
         return dropped
 
+    def drop(self, ticket_ids: Sequence[int]) -> int:
+        """Drop the rows of ``ticket_ids`` (a forgotten customer's: ``privacy forget``)."""
+        keep = ~np.isin(self.ids, np.asarray(ticket_ids, np.int64))
+        dropped = int(len(self.ids) - keep.sum())
+        if dropped:
+            self._take(keep)
+        return dropped
+
     def _take(self, mask: npt.NDArray[np.bool_]) -> None:
         for name in _FIELDS:
             setattr(self, name, getattr(self, name)[mask])

@@ -1,0 +1,87 @@
+"""``ticketbot privacy``: one person's data (the feature's own commands, which ``cli.py`` lists
+by this module's path) — ``privacy export`` lists what ticketbot holds about a requester (by
+address) or a ticket, where and since when; ``privacy forget`` removes it from every place
+(``places.PLACES``), ``--dry-run`` saying what would go. A forget holds the run lock, so no run
+writes while it runs."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Annotated
+
+import typer
+
+from ..errors import ConfigError
+from ..settings import Settings
+from .traces import Where
+
+privacy_app = typer.Typer(
+    help="Customers' data: what ticketbot holds about one, and forgetting it."
+)
+
+Requester = Annotated[
+    str | None, typer.Option("--requester", help="The person's e-mail address.", metavar="E-MAIL")
+]
+TicketId = Annotated[int | None, typer.Option("--ticket", help="A ticket's id.", metavar="ID")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the report as JSON.")]
+
+
+def _where(settings: Settings) -> Where:
+    url = settings.database_url.get_secret_value() if settings.database_url else None
+    return Where(settings.state_dir, settings.log_dir, url)
+
+
+def _request(requester: str | None, ticket: int | None) -> object:
+    from .forget import Request
+
+    if not requester and ticket is None:
+        raise ConfigError("name the person: --requester E-MAIL or --ticket ID")
+    if requester is not None and "@" not in requester:
+        raise ConfigError(f"--requester {requester!r} is not an e-mail address")
+    return Request(requester.strip() if requester else None, ticket)
+
+
+@privacy_app.command("export")
+def privacy_export(
+    requester: Requester = None, ticket: TicketId = None, as_json: AsJson = False
+) -> None:
+    """What ticketbot holds about a requester or a ticket: where, and since when."""
+    from ..commands.common import exit_codes, load
+    from .forget import Request, export, text
+
+    with exit_codes():
+        request = _request(requester, ticket)
+        assert isinstance(request, Request)
+        settings = load()
+        where = _where(settings)
+        report = export(where, request)
+        typer.echo(json.dumps(report, indent=2) if as_json else text(report))
+
+
+@privacy_app.command("forget")
+def privacy_forget(
+    requester: Requester = None,
+    ticket: TicketId = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would be removed; change nothing.")
+    ] = False,
+    as_json: AsJson = False,
+) -> None:
+    """Remove a requester's (or a ticket's) text and identifiers from every place ticketbot
+    keeps them; decisions stay as counts."""
+    from ..commands.common import exit_codes, load
+    from ..state.lock import RunLock
+    from .forget import Request, forget, text
+
+    with exit_codes():
+        request = _request(requester, ticket)
+        assert isinstance(request, Request)
+        settings = load()
+        where = _where(settings)
+        if dry_run:
+            report = forget(where, request, dry_run=True, now=time.time())
+        else:
+            with RunLock(settings.state_dir):
+                report = forget(where, request, dry_run=False, now=time.time())
+        typer.echo(json.dumps(report, indent=2) if as_json else text(report))
