@@ -35,7 +35,7 @@ def normalised(address: str) -> str:
 
 
 @dataclass
-class Seen:
+class TicketPeople:
     """One ticket as the index knows it: hashes of its addresses (requester first)."""
 
     who: list[str]
@@ -55,7 +55,7 @@ class Forgotten:
 @dataclass
 class PeopleIndex:
     key: bytes
-    tickets: dict[int, Seen] = field(default_factory=dict)
+    tickets: dict[int, TicketPeople] = field(default_factory=dict)
     forgotten: list[Forgotten] = field(default_factory=list)
 
     def hash_of(self, address: str) -> str:
@@ -71,7 +71,7 @@ class PeopleIndex:
         first = known.first_seen if known is not None else now
         if known is not None:
             who = list(dict.fromkeys([*known.who, *who]))
-        self.tickets[ticket.id] = Seen(who, ticket.requester_id, first)
+        self.tickets[ticket.id] = TicketPeople(who, ticket.requester_id, first)
 
     def tickets_of(self, address: str) -> list[int]:
         """The tickets that name ``address`` (as requester, copied in, or sender)."""
@@ -104,7 +104,7 @@ def load(state_dir: Path) -> PeopleIndex:
         return PeopleIndex(
             key=bytes.fromhex(raw["key"]),
             tickets={
-                int(k): Seen(list(v["who"]), v.get("requester_id"), float(v["first_seen"]))
+                int(k): TicketPeople(list(v["who"]), v.get("requester_id"), float(v["first_seen"]))
                 for k, v in raw["tickets"].items()
             },
             forgotten=[

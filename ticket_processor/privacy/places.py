@@ -155,3 +155,25 @@ PLACES: tuple[Place, ...] = (
         history=True,
     ),
 )
+
+
+def data_map() -> str:
+    """The data map's generated table (docs/reference/data-map.md): every place, what it holds,
+    how long, whether it is encrypted, and whether later runs erase forgotten tickets again."""
+    lines = [
+        "| place | what it holds | kept | encrypted | forget |",
+        "|---|---|---|---|---|",
+    ]
+    how = {
+        "audit": "text cleared, labels kept as counts",
+        "logs": "the ticket's events keep their counts, lose their text",
+        "cache": "emptied",
+        "people": "their tickets removed; the forget recorded (hashes, ids)",
+    }
+    for place in PLACES:
+        where = place.path if place.handler in ("audit", "logs") else f"`{place.path}`"
+        forget = how.get(place.handler, "their entries removed")
+        if place.history:
+            forget += "; again after every run"
+        lines.append(f"| {where} | {place.holds} | {place.kept} | {ENCRYPTED} | {forget} |")
+    return "\n".join(lines) + "\n"
