@@ -326,4 +326,4 @@ def load_window(directory: Path) -> tuple[Window | None, str | None]:
 
 def save_window(directory: Path, window: Window) -> None:
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    atomic_write_with(directory / FILE_NAME, window.write_to)
+    atomic_write_with(directory / FILE_NAME, window.write_to, seal=True)

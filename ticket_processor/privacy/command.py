@@ -7,7 +7,9 @@ writes while it runs."""
 from __future__ import annotations
 
 import json
+import os
 import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -85,3 +87,34 @@ def privacy_forget(
             with RunLock(settings.state_dir):
                 report = forget(where, request, dry_run=False, now=time.time())
         typer.echo(json.dumps(report, indent=2) if as_json else text(report))
+
+
+@privacy_app.command("keygen")
+def privacy_keygen(
+    path: Annotated[Path, typer.Argument(help="Where to write the key file (a new file).")],
+) -> None:
+    """Write a new encryption key to FILE (mode 0600), for TICKETBOT_ENCRYPTION_KEY_FILE."""
+    from ..commands.common import exit_codes
+    from ..common.sealed import key_id, new_key_text, parse_key
+
+    with exit_codes():
+        text = new_key_text()
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            raise ConfigError(
+                f"{path} exists: ticketbot never overwrites a key (the data it encrypted would "
+                "be lost); name a new file"
+            ) from None
+        except OSError as exc:
+            raise ConfigError(f"cannot write the key file {path}: {exc.strerror}") from None
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        kid = key_id(parse_key(text, str(path))).hex()
+        typer.echo(
+            f"wrote a new key (id {kid}) to {path}: set TICKETBOT_ENCRYPTION_KEY_FILE={path}, "
+            "and keep a copy where the team keeps its secrets: without it, what it encrypted "
+            "cannot be read"
+        )

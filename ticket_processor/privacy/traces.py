@@ -20,6 +20,7 @@ import numpy as np
 import orjson
 
 from ..common.atomic import atomic_write_bytes, read_state_bytes
+from ..common.sealed import MAGIC, is_sealed
 from .places import Place
 from .scrub import Found, line_is_theirs, scrub
 
@@ -64,6 +65,13 @@ def without_text(event: object, who: Who, found: Found) -> object:
     return scrub(event, who.tickets, who.needles, found)
 
 
+def _was_sealed(path: Path) -> bool:
+    """A file written encrypted is written back encrypted; a plain one (appended to line by
+    line, or written before a key was set) stays plain."""
+    with path.open("rb") as handle:
+        return is_sealed(handle.read(len(MAGIC)))
+
+
 def json_file(path: Path, who: Who, erase: bool, trace: Trace) -> None:
     document = orjson.loads(read_state_bytes(path))
     found = Found()
@@ -71,7 +79,7 @@ def json_file(path: Path, who: Who, erase: bool, trace: Trace) -> None:
     if found:
         _merge(trace, found, path)
         if erase:
-            atomic_write_bytes(path, orjson.dumps(kept))
+            atomic_write_bytes(path, orjson.dumps(kept), seal=_was_sealed(path))
 
 
 def jsonl(path: Path, who: Who, erase: bool, trace: Trace) -> None:
@@ -89,7 +97,7 @@ def jsonl(path: Path, who: Who, erase: bool, trace: Trace) -> None:
     if found:
         _merge(trace, found, path)
         if erase:
-            atomic_write_bytes(path, b"".join(kept))
+            atomic_write_bytes(path, b"".join(kept), seal=_was_sealed(path))
 
 
 def cache(path: Path, who: Who, erase: bool, trace: Trace) -> None:
