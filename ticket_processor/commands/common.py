@@ -97,14 +97,19 @@ def environment() -> dict[str, str]:
     return account_environ(os.environ, path, name)
 
 
-def load(overrides: dict[str, Any] | None = None, env_file: Path | None = None) -> Settings:
+def load(
+    overrides: dict[str, Any] | None = None,
+    env_file: Path | None = None,
+    *,
+    check_keys: bool = True,
+) -> Settings:
     """Read the settings once (flag > account profile > environment > .env > default);
     print their warnings once (stderr, and a ``configuration_warning`` event in the log) and
     send library warnings to the log, scrubbed."""
     settings = load_settings(
         environment(), env_file=env_file or env_file_path(), overrides=overrides
     )
-    install_keys(settings)
+    install_keys(settings, check=check_keys)
     handler = configure_logging_for(
         settings.log_dir, settings.scrubber(), on_terminal=err_console.is_terminal
     )
@@ -115,23 +120,24 @@ def load(overrides: dict[str, Any] | None = None, env_file: Path | None = None) 
     return settings
 
 
-def install_keys(settings: Settings) -> None:
+def install_keys(settings: Settings, *, check: bool = True) -> None:
     """The encryption key the settings name, installed for this process (``common.sealed``):
     customers' data is written encrypted and read back; none set: none installed."""
     key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
     ring = sealed.keyring_from(settings.encryption_key_file, key)
     sealed.install(ring)
-    check_keys(settings.state_dir, ring)
+    if check:  # not for `privacy rotate`, whose own ring opens a rotation cut short
+        keys_open_state(settings.state_dir, ring)
 
 
-def check_keys(state_dir: Path, ring: sealed.Keyring | None) -> None:
+def keys_open_state(state_dir: Path, ring: sealed.Keyring | None) -> None:
     """Refuse at once, before anything is read or written, a state directory whose encrypted
     files the key given cannot open (none given, or another): the error names the file."""
-    from ..privacy.places import PLACES
+    from ..privacy.places import SEALED_FILES
 
-    for place in PLACES:
-        path = Path(state_dir) / place.path
-        if place.handler not in ("json", "cache", "window") or not path.is_file():
+    for name in SEALED_FILES:
+        path = Path(state_dir) / name
+        if not path.is_file():
             continue
         try:
             with path.open("rb") as handle:

@@ -173,3 +173,17 @@ def keyring_from(
     else:
         return None
     return Keyring(current, tuple(read_key_file(p) for p in older_files))
+
+
+def sealed_with(data: bytes) -> bytes | None:
+    """The id of the key ``data`` was sealed with (None: plain)."""
+    return data[len(MAGIC) : len(MAGIC) + _ID] if data.startswith(MAGIC) else None
+
+
+def text_sealed_with(text: str) -> bytes | None:
+    if not text.startswith(PREFIX):
+        return None
+    try:
+        return base64.urlsafe_b64decode(text[len(PREFIX) :].encode())[:_ID]
+    except (binascii.Error, ValueError):
+        return None

@@ -50,7 +50,7 @@ def visit_audit(place: Place, where: Where, who: Who, *, erase: bool, trace: Tra
     trace.found.fields |= found.fields
     trace.files.append(sa.make_url(url).render_as_string(hide_password=True))
     if erase and url.startswith("sqlite"):
-        _compact(where.state_dir / FILE_NAME)
+        compact(where.state_dir / FILE_NAME)
 
 
 def _count_tables(
@@ -102,7 +102,7 @@ def _reverts(conn: sa.Connection, ids: list[int], who: Who, found: Found, erase:
             conn.execute(reverts.update().where(reverts.c.id == row.id).values(detail=detail))
 
 
-def _compact(path: object) -> None:
+def compact(path: object) -> None:
     """The search index merged (its old segments held the subjects) and the file vacuumed."""
     with closing(sqlite3.connect(str(path), isolation_level=None)) as db:
         names = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}

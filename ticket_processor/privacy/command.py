@@ -1,19 +1,23 @@
-"""``ticketbot privacy``: one person's data (the feature's own commands, which ``cli.py`` lists
+"""``ticketbot privacy``: customers' data (the feature's own commands, which ``cli.py`` lists
 by this module's path) — ``privacy export`` lists what ticketbot holds about a requester (by
 address) or a ticket, where and since when; ``privacy forget`` removes it from every place
-(``places.PLACES``), ``--dry-run`` saying what would go. A forget holds the run lock, so no run
-writes while it runs."""
+(``places.PLACES``), ``--dry-run`` saying what would go; ``privacy keygen`` writes a key file,
+``privacy encrypt`` encrypts what was stored before the key was set, ``privacy rotate``
+encrypts everything again under a new key. Those that change data hold the run lock, so no run
+writes meanwhile."""
 
 from __future__ import annotations
 
 import json
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from ..common.sealed import Keyring, installed, key_id, read_key_file
 from ..errors import ConfigError
 from ..settings import Settings
 from .traces import Where
@@ -95,7 +99,7 @@ def privacy_keygen(
 ) -> None:
     """Write a new encryption key to FILE (mode 0600), for TICKETBOT_ENCRYPTION_KEY_FILE."""
     from ..commands.common import exit_codes
-    from ..common.sealed import key_id, new_key_text, parse_key
+    from ..common.sealed import new_key_text, parse_key
 
     with exit_codes():
         text = new_key_text()
@@ -118,3 +122,55 @@ def privacy_keygen(
             "and keep a copy where the team keeps its secrets: without it, what it encrypted "
             "cannot be read"
         )
+
+
+def _converted(ring_for: Callable[[Settings], Keyring]) -> None:
+    from ..commands.common import exit_codes, load
+    from ..state.lock import RunLock
+    from .keys import convert
+
+    with exit_codes():
+        settings = load(check_keys=False)
+        ring = ring_for(settings)
+        with RunLock(settings.state_dir):
+            done = convert(_where(settings), ring)
+        typer.echo(
+            f"{done.files} state files and {done.rows} audit store rows written under the key "
+            f"{key_id(ring.current).hex()}; everything else already was"
+        )
+
+
+@privacy_app.command("encrypt")
+def privacy_encrypt() -> None:
+    """Encrypt what was stored before the key was set (run once after setting it; run again
+    after an interruption, it finishes what is left)."""
+
+    def current(settings: Settings) -> Keyring:
+        ring = installed()
+        if ring is None:
+            raise ConfigError(
+                "no key: set TICKETBOT_ENCRYPTION_KEY_FILE (`ticketbot privacy keygen FILE` "
+                "writes one)"
+            )
+        return ring
+
+    _converted(current)
+
+
+@privacy_app.command("rotate")
+def privacy_rotate(
+    new_key: Annotated[
+        Path, typer.Option("--to", help="The new key file (from `privacy keygen`).")
+    ],
+) -> None:
+    """Encrypt everything again under a new key, in place; run again after an interruption,
+    it finishes what is left. Then point TICKETBOT_ENCRYPTION_KEY_FILE at the new file."""
+
+    def rotated(settings: Settings) -> Keyring:
+        old = installed()
+        if old is None:
+            raise ConfigError("no current key: set TICKETBOT_ENCRYPTION_KEY_FILE to the old key")
+        fresh = read_key_file(new_key)
+        return Keyring(fresh, (old.current, *old.older))
+
+    _converted(rotated)

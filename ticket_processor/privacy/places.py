@@ -17,7 +17,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-ENCRYPTED = "no"  # at rest: no place is encrypted by ticketbot yet (see the data map)
+# The state files written encrypted when a key is set (``common.sealed``; each writer passes
+# ``seal=True``): what ``privacy encrypt`` and ``privacy rotate`` convert, and what every command
+# checks it holds the key for before it starts.
+SEALED_FILES: tuple[str, ...] = (
+    "answers.json",
+    "incidents/book.json",
+    "incidents/window.npz",
+    *(
+        f"{folder}{name}"
+        for folder in ("", "serve/", "shadow/")
+        for name in ("cache.json", "replies.json", "retry.json")
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -157,6 +169,14 @@ PLACES: tuple[Place, ...] = (
 )
 
 
+def _encrypted(place: Place) -> str:
+    if place.path in SEALED_FILES:
+        return "with a key"
+    if place.handler == "audit":
+        return "with a key: subject, answer, error, event, revert details"
+    return "no"
+
+
 def data_map() -> str:
     """The data map's generated table (docs/reference/data-map.md): every place, what it holds,
     how long, whether it is encrypted, and whether later runs erase forgotten tickets again."""
@@ -175,5 +195,5 @@ def data_map() -> str:
         forget = how.get(place.handler, "their entries removed")
         if place.history:
             forget += "; again after every run"
-        lines.append(f"| {where} | {place.holds} | {place.kept} | {ENCRYPTED} | {forget} |")
+        lines.append(f"| {where} | {place.holds} | {place.kept} | {_encrypted(place)} | {forget} |")
     return "\n".join(lines) + "\n"
