@@ -7,14 +7,17 @@ decisions stay as counts, and a run afterwards does not bring them back."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import os
 import sqlite3
 from pathlib import Path
 
 import pytest
 from support.cli import invoke
 
+from ticket_processor.common.sealed import MAGIC, PREFIX, Keyring, read_key_file
 from ticket_processor.sandbox.desks import Desk, NewTicket
 
 pytestmark = pytest.mark.desk(configure=True)
@@ -58,10 +61,38 @@ def _backlog(desk: Desk) -> list[int]:
     )
 
 
+def _ring() -> Keyring | None:
+    key = os.environ.get("TICKETBOT_ENCRYPTION_KEY_FILE")
+    return Keyring(read_key_file(Path(key))) if key else None
+
+
 def _files(*roots: Path) -> dict[str, bytes]:
-    return {
-        str(p): p.read_bytes() for root in roots for p in sorted(root.rglob("*")) if p.is_file()
+    """Every file's bytes, an encrypted one opened; with a key, the audit store's text columns
+    opened too (the raw file holds them encrypted)."""
+    ring = _ring()
+    found = {
+        str(p): ring.open(p.read_bytes(), str(p)) if ring else p.read_bytes()
+        for root in roots
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
     }
+    state = roots[0]
+    if ring is not None and (state / "audit.sqlite3").is_file():
+        with sqlite3.connect(state / "audit.sqlite3") as db:
+            rows = db.execute("SELECT subject, answer, error, event FROM decisions").fetchall()
+        texts = [v for row in rows for v in row if isinstance(v, str)]
+        opened = [_opened(ring, v) for v in texts]
+        found["audit store, opened"] = "\n".join(opened).encode()
+    return found
+
+
+def _opened(ring: Keyring, value: str) -> str:
+    if value.startswith('{"sealed"'):
+        value = json.loads(value)["sealed"]
+    if not value.startswith(PREFIX):
+        return value
+    raw = base64.urlsafe_b64decode(value[len(PREFIX) :])
+    return ring.open(MAGIC + raw, "audit store").decode()
 
 
 def _occurrences(files: dict[str, bytes], word: str) -> dict[str, int]:
@@ -77,10 +108,15 @@ def _decisions(state: Path) -> list[tuple[int, str | None, str | None]]:
         ).fetchall()
 
 
+@pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
 def test_forget_one_requester_leaves_no_trace(
-    desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, encrypted: bool
 ) -> None:
     monkeypatch.setenv("TICKETBOT_AUDIT_RAW_SUBJECTS", "true")
+    if encrypted:  # the same, with the data encrypted at rest (the grep reads it opened)
+        key = tmp_path / "ticketbot.key"
+        assert invoke("privacy", "keygen", str(key)).exit_code == 0
+        monkeypatch.setenv("TICKETBOT_ENCRYPTION_KEY_FILE", str(key))
     state, logs = tmp_path / "state", tmp_path / "logs"
     ids = _backlog(desk)
     first = invoke("run", "--since", "2000-01-01T00:00:00Z")
