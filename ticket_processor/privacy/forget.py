@@ -6,9 +6,11 @@ the caches they rebuild from the helpdesk's history (``step.PeoplePass``)."""
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
+from ..state.file_lock import updating
 from . import people
 from .places import PLACES
 from .traces import Trace, Where, Who
@@ -76,14 +78,18 @@ def export(where: Where, request: Request) -> dict[str, Any]:
 def forget(where: Where, request: Request, *, dry_run: bool, now: float) -> dict[str, Any]:
     """Remove the person's text and identifiers from every place (with ``dry_run``, say what
     would go and change nothing); the report lists what was found."""
-    index = people.load(where.state_dir)
-    who = _who(index, request)
-    traces = list(every_place(PLACES, where, who, erase=not dry_run))
-    report = _report(request, who, traces, _since(index, who, traces))
-    report["dry_run"] = dry_run
-    if not dry_run and (who.tickets or request.requester):
-        index.forget(request.requester or "", sorted(who.tickets), now)
-        people.save(where.state_dir, index)
+    # The index's lock for the whole forget (serve adds its tickets under it meanwhile); a dry
+    # run writes nothing, not even the lock's file.
+    held = nullcontext() if dry_run else updating(people.index_path(where.state_dir))
+    with held:
+        index = people.load(where.state_dir)
+        who = _who(index, request)
+        traces = list(every_place(PLACES, where, who, erase=not dry_run))
+        report = _report(request, who, traces, _since(index, who, traces))
+        report["dry_run"] = dry_run
+        if not dry_run and (who.tickets or request.requester):
+            index.forget(request.requester or "", sorted(who.tickets), now)
+            people.save(where.state_dir, index)
     return report
 
 

@@ -34,6 +34,23 @@ def normalised(address: str) -> str:
     return address.strip().lower()
 
 
+@dataclass(frozen=True)
+class Sighted:
+    """A ticket as a run read it: the addresses on it (requester first), its requester."""
+
+    ticket_id: int
+    addresses: tuple[str, ...]
+    requester_id: int | None
+    at: float
+
+    @classmethod
+    def of(cls, ticket: Ticket, at: float) -> Sighted:
+        addresses = [p.email for p in ticket.people if p.email]
+        if ticket.sender:
+            addresses.append(ticket.sender)
+        return cls(ticket.id, tuple(addresses), ticket.requester_id, at)
+
+
 @dataclass
 class TicketPeople:
     """One ticket as the index knows it: hashes of its addresses (requester first)."""
@@ -61,17 +78,14 @@ class PeopleIndex:
     def hash_of(self, address: str) -> str:
         return hmac.new(self.key, normalised(address).encode(), hashlib.sha256).hexdigest()[:32]
 
-    def record(self, ticket: Ticket, now: float) -> None:
-        """Remember whose ``ticket`` is (a ticket seen again keeps its first time)."""
-        addresses = [p.email for p in ticket.people if p.email]
-        if ticket.sender:
-            addresses.append(ticket.sender)
-        who = list(dict.fromkeys(self.hash_of(a) for a in addresses))
-        known = self.tickets.get(ticket.id)
-        first = known.first_seen if known is not None else now
+    def record(self, seen: Sighted) -> None:
+        """Remember whose the ticket is (a ticket seen again keeps its first time)."""
+        who = list(dict.fromkeys(self.hash_of(a) for a in seen.addresses))
+        known = self.tickets.get(seen.ticket_id)
+        first = known.first_seen if known is not None else seen.at
         if known is not None:
             who = list(dict.fromkeys([*known.who, *who]))
-        self.tickets[ticket.id] = TicketPeople(who, ticket.requester_id, first)
+        self.tickets[seen.ticket_id] = TicketPeople(who, seen.requester_id, first)
 
     def tickets_of(self, address: str) -> list[int]:
         """The tickets that name ``address`` (as requester, copied in, or sender)."""

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from ..models import Ticket
 from ..passes.protocol import Pass, RunEnd, RunPass
+from ..state.file_lock import updating
 from ..steps.protocol import Step, StepRun
 from ..triage.prepare import PreparedTicket
 from . import people
@@ -23,31 +25,40 @@ class PeopleStep(Step):
 
     def __init__(self, state_dir: Path, log_dir: Path) -> None:
         self._where = Where(Path(state_dir), Path(log_dir))
-        self._seen: list[tuple[Ticket, float]] = []
+        self._seen: list[people.Sighted] = []
         self._lock = threading.Lock()
 
     def read(self, ticket: Ticket, prepared: PreparedTicket) -> Any:
-        slim = ticket.model_copy(update={"description": "", "subject": ""})
         with self._lock:
-            self._seen.append((slim, time.time()))
+            self._seen.append(people.Sighted.of(ticket, time.time()))
         return None
 
     def run_pass(self, run: StepRun) -> RunPass | None:
         return PeoplePass(self)
 
-    def save(self) -> int:
-        """Add what this run saw to the index, erase the forgotten tickets again: how many of
-        their entries a history cache held."""
+    def served(self, run: StepRun, ticket_ids: Sequence[int]) -> None:
+        if run.writes:
+            self.save(erase=False)  # serve's tickets are in the index before the next cron run
+
+    def save(self, *, erase: bool = True) -> int:
+        """Add what was seen to the index (under its lock: ``serve`` and a run both add), and
+        erase the forgotten tickets again: how many of their entries a history cache held."""
         with self._lock:
             seen, self._seen = self._seen, []
-        index = people.load(self._where.state_dir)
-        forgotten = index.forgotten_ids()
-        for ticket, at in seen:
-            if ticket.id not in forgotten:
-                index.record(ticket, at)
-        if seen or forgotten:
-            people.save(self._where.state_dir, index)
-        return erase_forgotten(self._where, index)
+        state_dir = self._where.state_dir
+        with updating(people.index_path(state_dir)) as held:
+            if not held:
+                with self._lock:  # the other holder is slow: keep them for the next save
+                    self._seen = seen + self._seen
+                return 0
+            index = people.load(state_dir)
+            forgotten = index.forgotten_ids()
+            for sighted in seen:
+                if sighted.ticket_id not in forgotten:
+                    index.record(sighted)
+            if seen:
+                people.save(state_dir, index)
+        return erase_forgotten(self._where, index) if erase else 0
 
 
 class PeoplePass(Pass):
