@@ -27,6 +27,9 @@ from ..models import Ticket
 
 FILE_NAME = "people.json"
 VERSION = 1
+# How long a ticket's entry is kept: past every book's retention (the reply book's 90 days, the
+# audit store's TICKETBOT_KEEP_DAYS as usually set), so a request a year on still finds it.
+KEEP_SECONDS = 400 * 86400
 
 
 def normalised(address: str) -> str:
@@ -86,6 +89,11 @@ class PeopleIndex:
         if known is not None:
             who = list(dict.fromkeys([*known.who, *who]))
         self.tickets[seen.ticket_id] = TicketPeople(who, seen.requester_id, first)
+
+    def prune(self, before: float) -> None:
+        """Forget whose the tickets first seen before ``before`` were: the index stays bounded,
+        and a ticket that old has left the audit store and the state files' books."""
+        self.tickets = {t: s for t, s in self.tickets.items() if s.first_seen >= before}
 
     def tickets_of(self, address: str) -> list[int]:
         """The tickets that name ``address`` (as requester, copied in, or sender)."""

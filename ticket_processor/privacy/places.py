@@ -93,7 +93,7 @@ PLACES: tuple[Place, ...] = (
         "people.json",
         "people",
         "keyed hashes of the addresses on each ticket, the requester's id; what was forgotten",
-        "as long as the tickets' other data",
+        "400 days from a ticket's first run",
     ),
     Place(
         "answers.json",

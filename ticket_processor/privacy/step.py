@@ -57,6 +57,7 @@ class PeopleStep(Step):
                 if sighted.ticket_id not in forgotten:
                     index.record(sighted)
             if seen:
+                index.prune(time.time() - people.KEEP_SECONDS)
                 people.save(state_dir, index)
         return erase_forgotten(self._where, index) if erase else 0
 
