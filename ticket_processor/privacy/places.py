@@ -174,6 +174,8 @@ def _encrypted(place: Place) -> str:
         return "with a key"
     if place.handler == "audit":
         return "with a key: subject, answer, error, event, revert details"
+    if place.handler == "logs":
+        return "with a key: `summary_written`'s text and before"
     return "no"
 
 
