@@ -14,8 +14,9 @@ import numpy as np
 import orjson
 
 from ticket_processor.alerts.outbox import Outbox, Recorded
+from ticket_processor.common import sealed
 from ticket_processor.incidents.window import Row, Window, load_window, save_window
-from ticket_processor.journal.served import Seen, SeenJournal
+from ticket_processor.journal.served import Seen, SeenJournal, take_seen
 from ticket_processor.macros import book as macro_book
 from ticket_processor.models.ready_reply import ReadyReply
 from ticket_processor.privacy import people
@@ -138,3 +139,25 @@ def test_a_dry_run_changes_nothing(tmp_path: Path) -> None:
     assert len(report["places"]) == 6
     assert _bytes(state) == before
     assert not (state / people.FILE_NAME).exists()
+
+
+def test_serves_journal_is_encrypted_line_by_line(tmp_path: Path) -> None:
+    """With a key, each line of serve's journal is encrypted (the address and the redacted text
+    are not in its bytes); the cron run reads it, and a forget removes a ticket's line."""
+    state = tmp_path / "state"
+    serve = state / "serve"
+    sealed.install(sealed.Keyring(bytes(range(32))))
+    try:
+        journal = SeenJournal(serve)
+        for t in (GONE, KEPT):
+            sighting = {"ticket_id": t, "subject": WORD, "address": f"c{t}@example.org"}
+            journal.record(Seen(t, "2026-11-28", {"billing": 1}, sighting))
+        raw = (serve / "seen.jsonl").read_bytes()
+        assert WORD.encode() not in raw
+        assert b"example.org" not in raw
+        where = Where(state, tmp_path / "logs")
+        forget(where, Request(ticket=GONE), dry_run=False, now=time.time())
+        taken = take_seen(serve)
+        assert [s.ticket_id for s in taken.items] == [KEPT]
+    finally:
+        sealed.install(None)

@@ -187,3 +187,15 @@ def text_sealed_with(text: str) -> bytes | None:
         return base64.urlsafe_b64decode(text[len(PREFIX) :].encode())[:_ID]
     except (binascii.Error, ValueError):
         return None
+
+
+def seal_line(line: bytes) -> bytes:
+    """One line of a file appended to line by line (serve's journal), sealed as a text (one
+    line still, ASCII), or as it is when encryption is off."""
+    return seal_text(line.decode()).encode() if installed() is not None else line
+
+
+def open_line(line: bytes, where: str) -> bytes:
+    if not line.startswith(PREFIX.encode()):
+        return line
+    return open_text(line.decode("ascii", "replace"), where).encode()

@@ -116,6 +116,12 @@ PLACES: tuple[Place, ...] = (
         "until the next cron run takes it",
     ),
     Place(
+        "serve/seen.taking.jsonl",
+        "jsonl",
+        "serve's journal while a cron run takes it (as `serve/seen.jsonl`)",
+        "until that run ends",
+    ),
+    Place(
         "serve/deliveries.sqlite3",
         "sqlite",
         "the webhook deliveries' queue: ticket ids, no text",
@@ -172,6 +178,8 @@ PLACES: tuple[Place, ...] = (
 def _encrypted(place: Place) -> str:
     if place.path in SEALED_FILES:
         return "with a key"
+    if place.path.startswith("serve/seen"):
+        return "with a key, line by line"
     if place.handler == "audit":
         return "with a key: subject, answer, error, event, revert details"
     if place.handler == "logs":

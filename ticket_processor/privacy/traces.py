@@ -20,7 +20,7 @@ import numpy as np
 import orjson
 
 from ..common.atomic import atomic_write_bytes, read_state_bytes
-from ..common.sealed import MAGIC, is_sealed
+from ..common.sealed import MAGIC, is_sealed, open_line
 from .places import Place
 from .scrub import Found, line_is_theirs, scrub
 
@@ -87,7 +87,7 @@ def jsonl(path: Path, who: Who, erase: bool, trace: Trace) -> None:
     kept: list[bytes] = []
     for line in read_state_bytes(path).splitlines():
         try:
-            record: Any = orjson.loads(line)
+            record: Any = orjson.loads(open_line(line, str(path)))
         except orjson.JSONDecodeError:
             record = line.decode("utf-8", "replace")
         if line_is_theirs(record, who.tickets, who.needles):
