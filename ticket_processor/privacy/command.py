@@ -74,8 +74,9 @@ def privacy_forget(
     ] = False,
     as_json: AsJson = False,
 ) -> None:
-    """Remove a requester's (or a ticket's) text and identifiers from every place ticketbot
-    keeps them; decisions stay as counts."""
+    """Remove a requester's (or a ticket's) text and identifiers from every place.
+
+    Decisions stay as counts; --dry-run says what would go and changes nothing."""
     from ..commands.common import exit_codes, load
     from ..state.lock import RunLock
     from .forget import Request, forget, text
@@ -142,8 +143,9 @@ def _converted(ring_for: Callable[[Settings], Keyring]) -> None:
 
 @privacy_app.command("encrypt")
 def privacy_encrypt() -> None:
-    """Encrypt what was stored before the key was set (run once after setting it; run again
-    after an interruption, it finishes what is left)."""
+    """Encrypt what was stored before the key was set.
+
+    Run it once after setting the key; run again after an interruption, it finishes the rest."""
 
     def current(settings: Settings) -> Keyring:
         ring = installed()
@@ -163,8 +165,9 @@ def privacy_rotate(
         Path, typer.Option("--to", help="The new key file (from `privacy keygen`).")
     ],
 ) -> None:
-    """Encrypt everything again under a new key, in place; run again after an interruption,
-    it finishes what is left. Then point TICKETBOT_ENCRYPTION_KEY_FILE at the new file."""
+    """Encrypt everything again under a new key, in place.
+
+    Run again after an interruption, it finishes the rest. Then use the new key file."""
 
     def rotated(settings: Settings) -> Keyring:
         old = installed()

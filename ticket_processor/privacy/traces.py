@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import orjson
 
 from ..common.atomic import atomic_write_bytes, read_state_bytes
@@ -145,6 +144,8 @@ def vacuum(db: sqlite3.Connection) -> None:
 
 
 def window(path: Path, who: Who, erase: bool, trace: Trace) -> None:
+    import numpy as np
+
     from ..incidents.window import Window, save_window
 
     window = Window.from_bytes(read_state_bytes(path, limit=256 * 1024 * 1024))
@@ -158,6 +159,8 @@ def window(path: Path, who: Who, erase: bool, trace: Trace) -> None:
 
 
 def macros(path: Path, who: Who, erase: bool, trace: Trace) -> None:
+    import numpy as np
+
     from ..macros.book import load, save
 
     book = load(path.parent)
