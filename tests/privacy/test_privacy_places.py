@@ -21,6 +21,7 @@ from ticket_processor.macros import book as macro_book
 from ticket_processor.models.ready_reply import ReadyReply
 from ticket_processor.privacy import people
 from ticket_processor.privacy.forget import Request, erase_forgotten, export, forget
+from ticket_processor.privacy.keys import convert
 from ticket_processor.privacy.traces import Where
 from ticket_processor.solved.store import SolvedRow, SolvedStore
 
@@ -159,5 +160,27 @@ def test_serves_journal_is_encrypted_line_by_line(tmp_path: Path) -> None:
         forget(where, Request(ticket=GONE), dry_run=False, now=time.time())
         taken = take_seen(serve)
         assert [s.ticket_id for s in taken.items] == [KEPT]
+    finally:
+        sealed.install(None)
+
+
+def test_the_state_databases_text_encrypted_and_converted(tmp_path: Path) -> None:
+    """Written with a key, the similar solved tickets' and the escalations' subjects are not in
+    their files' bytes and read back whole; written before the key, ``privacy encrypt``'s
+    conversion encrypts them in place."""
+    state = tmp_path / "state"
+    _state(state)  # written with no key: plain
+    assert WORD.encode() in (state / "solved.sqlite3").read_bytes()
+    ring = sealed.Keyring(bytes(range(32)))
+    try:
+        done = convert(Where(state, tmp_path / "logs"), ring)
+        assert done.rows == 4  # two solved tickets, two escalations
+        for name in ("solved.sqlite3", "escalations.sqlite3", "answers.json"):
+            assert WORD.encode() not in (state / name).read_bytes()
+        store = SolvedStore(state / "solved.sqlite3")
+        assert store.rows([GONE])[GONE].subject == f"{WORD} {GONE}"
+        store.close()
+        assert [r.subject for r in Outbox(state).escalated_since(0.0)].count(f"{WORD} broke") == 1
+        assert convert(Where(state, tmp_path / "logs"), ring).rows == 0
     finally:
         sealed.install(None)

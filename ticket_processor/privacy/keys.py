@@ -9,7 +9,10 @@ keys; the command run again skips what is already under the current key and fini
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,9 +25,15 @@ from ..common import sealed
 from ..common.atomic import atomic_write_bytes
 from .audit import compact
 from .places import SEALED_FILES
-from .traces import Where
+from .traces import Where, vacuum
 
 BATCH = 500
+# The state databases' columns of customers' text (their writers seal them): file -> (table,
+# its key, the columns).
+SEALED_COLUMNS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "solved.sqlite3": ("solved", "ticket_id", ("subject", "resolution")),
+    "escalations.sqlite3": ("escalation", "ticket_id", ("subject",)),
+}
 _COLUMNS = {decisions: ("subject", "answer", "error", "event"), reverts: ("detail",)}
 
 
@@ -57,6 +66,10 @@ def convert(where: Where, ring: sealed.Keyring) -> Converted:
             continue
         atomic_write_bytes(path, ring.open(raw, str(path)), seal=True)
         done.files += 1
+    for name, (held_in, key, columns) in SEALED_COLUMNS.items():
+        path = where.state_dir / name
+        if path.is_file():
+            done.rows += _convert_sqlite(path, held_in, key, columns, kid)
     url = database_url(where.database_url, where.state_dir)
     if url.startswith("sqlite") and not (where.state_dir / FILE_NAME).is_file():
         return done
@@ -69,6 +82,26 @@ def convert(where: Where, ring: sealed.Keyring) -> Converted:
     if done.rows and url.startswith("sqlite"):
         compact(where.state_dir / FILE_NAME)  # no old text left in the index or a free page
     return done
+
+
+def _convert_sqlite(path: Path, table: str, key: str, columns: tuple[str, ...], kid: bytes) -> int:
+    """A state database's text columns under the current key, a batch a transaction."""
+    converted = 0
+    names = ", ".join(columns)
+    with closing(sqlite3.connect(path, isolation_level=None)) as db:
+        rows = db.execute(f"SELECT {key}, {names} FROM {table}").fetchall()  # noqa: S608
+        stale = [r for r in rows if not all(_current(v, kid) for v in r[1:])]
+        for start in range(0, len(stale), BATCH):
+            db.execute("BEGIN IMMEDIATE")
+            for row in stale[start : start + BATCH]:
+                values = [sealed.seal_text(sealed.open_text(str(v), str(path))) for v in row[1:]]
+                sets = ", ".join(f"{c} = ?" for c in columns)
+                db.execute(f"UPDATE {table} SET {sets} WHERE {key} = ?", (*values, row[0]))  # noqa: S608
+            db.execute("COMMIT")
+            converted += len(stale[start : start + BATCH])
+        if converted:
+            vacuum(db)
+    return converted
 
 
 def _convert_table(engine: sa.Engine, table: sa.Table, names: tuple[str, ...], kid: bytes) -> int:

@@ -178,6 +178,10 @@ PLACES: tuple[Place, ...] = (
 def _encrypted(place: Place) -> str:
     if place.path in SEALED_FILES:
         return "with a key"
+    if place.path == "solved.sqlite3":
+        return "with a key: subject, resolution"
+    if place.path == "escalations.sqlite3":
+        return "with a key: subject"
     if place.path.startswith("serve/seen"):
         return "with a key, line by line"
     if place.handler == "audit":
