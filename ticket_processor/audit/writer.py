@@ -38,7 +38,7 @@ from typing import Any, Final, TypeVar
 from ..common.sqlite_wal import enter_wal
 from ..errors import TicketBotError
 from .rows import Outcome
-from .sealed_columns import opened_json, opened_text, sealed_json, sealed_text
+from .sealed_values import opened_json, opened_text, sealed_json, sealed_text
 from .values import LABEL_FIELDS
 
 FILE_NAME = "audit.sqlite3"

@@ -16,7 +16,6 @@ from ..state.file_lock import updating
 from ..steps.protocol import Step, StepRun
 from ..triage.prepare import PreparedTicket
 from . import people
-from .forget import erase_forgotten
 from .traces import Where
 
 
@@ -59,7 +58,11 @@ class PeopleStep(Step):
             if seen:
                 index.prune(time.time() - people.KEEP_SECONDS)
                 people.save(state_dir, index)
-        return erase_forgotten(self._where, index) if erase else 0
+        if not (erase and forgotten):
+            return 0
+        from .forget import erase_forgotten  # the stores' modules load only after a forget
+
+        return erase_forgotten(self._where, index)
 
 
 class PeoplePass(Pass):
