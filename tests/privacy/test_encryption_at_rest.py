@@ -1,7 +1,7 @@
 """Customers' text encrypted at rest, on every helpdesk: with a key from ``privacy keygen``,
 a backlog with 20 distinctive phrases (raw subjects kept, addresses in them) is triaged, and
-none of the phrases nor the addresses is in the raw bytes of the audit store or of the state
-files that hold customers' text; the dashboard shows the subjects, ``report``, the next run
+none of the phrases nor the addresses is in the raw bytes of the state directory (the audit
+store in it) or the logs; the dashboard shows the subjects, ``report``, the next run
 and ``revert`` work; without the key, or with another, every command refuses with the file
 named (exit 4) and changes nothing."""
 
@@ -31,8 +31,6 @@ PHRASES = [
     "Rosethorne", "Saffronwisp", "Tumbleweedle", "Umberglade", "Willowquartz",
 ]  # fmt: skip
 ADDRESSES = [f"customer.{n}@privacy-example.org" for n in range(4)]
-# What a run writes encrypted (the rest of the state directory holds no customer's text).
-SEALED = ["cache.json", "replies.json", "retry.json", "answers.json", "incidents/book.json"]
 
 
 def _backlog(desk: Desk) -> list[int]:
@@ -50,10 +48,11 @@ def _backlog(desk: Desk) -> list[int]:
     return desk.create(tickets)
 
 
-def _stored(state: Path) -> bytes:
-    """The audit store's bytes (with its WAL) and the files a run writes encrypted."""
-    names = ["audit.sqlite3", "audit.sqlite3-wal", *SEALED]
-    return b"".join((state / n).read_bytes() for n in names if (state / n).is_file())
+def _stored(*roots: Path) -> bytes:
+    """Every file's bytes: the state directory (the audit store in it) and the logs."""
+    return b"".join(
+        p.read_bytes() for root in roots for p in sorted(root.rglob("*")) if p.is_file()
+    )
 
 
 def _snapshot(*roots: Path) -> dict[str, str]:
@@ -80,7 +79,7 @@ def test_encrypted_at_rest_and_refused_without_the_key(
     first = invoke("run", "--since", "2000-01-01T00:00:00Z")
     assert first.exit_code == 0, first.output
 
-    stored = _stored(state).lower()
+    stored = _stored(state, logs).lower()
     assert (state / "replies.json").read_bytes().startswith(b"TBSEAL1\n")
     for word in [*PHRASES, *ADDRESSES]:
         assert word.lower().encode() not in stored, word
