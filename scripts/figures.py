@@ -312,6 +312,11 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "run_fingerprint",
         "A behaviour fingerprint of ticketbot runs",
     ),
+    "encryption_cpu": (
+        "figures_privacy",
+        "encryption_cpu",
+        "CPU of a run with customers' data encrypted at rest, against the same run without",
+    ),
     "redaction_cpu": (
         "figures_cpu",
         "redaction_cpu",

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from ticket_processor.common import sealed
 from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.ops.logsetup import LibraryWarningHandler
 
@@ -71,6 +72,15 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, shared_cache: 
     monkeypatch.setenv("TICKETBOT_CACHE_DIR", str(shared_cache))
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def _no_encryption_key() -> Iterator[None]:
+    """A command installs the encryption key its settings name for the whole process
+    (``common.sealed``): none before each test, none left after it."""
+    sealed.install(None)
+    yield
+    sealed.install(None)
 
 
 @pytest.fixture(autouse=True)

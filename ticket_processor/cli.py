@@ -160,6 +160,13 @@ COMMANDS: tuple[tuple[str, str, str, bool, str], ...] = (
         True,
         "Suggested macros: sync them and their history, measure them.",
     ),
+    (
+        "privacy",
+        "privacy.command",
+        "privacy_app",
+        True,
+        "Customers' data: what ticketbot holds about one, and forgetting it.",
+    ),
     ("routes", "routes", "routes_app", True, "Routing and escalation rules (routes.toml)."),
     (
         "fields",

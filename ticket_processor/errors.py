@@ -373,6 +373,14 @@ class LockHeldError(TicketBotError):
     exit_code = ExitCode.OK
 
 
+class EncryptionKeyError(TicketBotError):
+    """Encrypted data with no key or the wrong one, or a key file that cannot be read: the
+    message names the file and the setting; whoever meets it changes nothing (never a reason
+    to set a file aside)."""
+
+    exit_code = ExitCode.KEY
+
+
 class StateFileRefused(TicketBotError):
     """Something other than a regular file of a sane size where a state, lock or log file
     belongs: a symbolic link, a FIFO, a directory, a device. Never followed, opened or read;

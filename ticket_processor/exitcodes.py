@@ -15,6 +15,7 @@ class ExitCode(IntEnum):
     ABORTED = 1
     CONFIG = 2  # a usage or configuration error
     PARTIAL = 3
+    KEY = 4  # the encryption key is missing or wrong: nothing was changed
     INTERRUPTED = 130  # SIGINT, 128 + 2
     TERMINATED = 143  # SIGTERM, 128 + 15
     # health, the monitoring-plugin convention (aliases of the values above)
@@ -36,6 +37,12 @@ CONTRACT: tuple[tuple[str, tuple[tuple[int, str], ...]], ...] = (
                 "bad setting, named with how to fix it), or a damaged audit store for a command "
                 "that reads it (`audit info`), named with how to start again; for `health` "
                 "that is 3",
+            ),
+            (
+                ExitCode.KEY,
+                "encrypted data and no key, or the wrong key, for it "
+                "(`TICKETBOT_ENCRYPTION_KEY_FILE`, `TICKETBOT_ENCRYPTION_KEY`), or a key file "
+                "that cannot be read: the message names the file; nothing was read or changed",
             ),
         ),
     ),

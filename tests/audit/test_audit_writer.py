@@ -18,6 +18,7 @@ from support.cli import invoke
 
 from ticket_processor.audit.feed import AuditFeed, AuditWriter
 from ticket_processor.audit.schema import metadata
+from ticket_processor.audit.sealed_columns import SealedJSON, SealedText
 from ticket_processor.audit.store import (
     FILE_NAME,
     SCHEMA_VERSION,
@@ -30,6 +31,8 @@ from ticket_processor.audit.writer import (
     FLOAT,
     JSON,
     PLAIN,
+    SEALED,
+    SEALED_JSON,
     TABLES,
     TIME,
     SqliteWriter,
@@ -59,6 +62,8 @@ def dump(state: Path) -> dict[str, list[tuple[tuple[str, object], ...]]]:
 
 def _kind(column: sa.Column[Any]) -> str:
     for type_, kind in (
+        (SealedText, SEALED),
+        (SealedJSON, SEALED_JSON),
         (sa.DateTime, TIME),
         (sa.Boolean, BOOLEAN),
         (sa.JSON, JSON),

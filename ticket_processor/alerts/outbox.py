@@ -30,6 +30,7 @@ from pathlib import Path
 import orjson
 
 from ..common.atomic import read_state_bytes, set_aside
+from ..common.sealed import open_text, seal_text
 from ..common.sqlite_wal import enter_wal
 from ..errors import StateFileRefused
 from ..state.file_lock import updating
@@ -170,7 +171,7 @@ class Outbox:
                     (
                         item.ticket_id,
                         item.at,
-                        item.subject,
+                        seal_text(item.subject),  # encrypted when a key is set
                         item.url,
                         orjson.dumps(list(item.routes)).decode(),
                     ),
@@ -378,7 +379,7 @@ def _migrate_ticket(
         (
             item.ticket_id,
             item.at,
-            item.subject,
+            seal_text(item.subject),
             item.url,
             orjson.dumps(list(item.routes)).decode(),
             item.paged,
@@ -409,7 +410,7 @@ def _recorded(row: Sequence[object]) -> Recorded:
     return Recorded(
         int(ticket_id),  # type: ignore[call-overload]
         float(at),  # type: ignore[arg-type]
-        str(subject),
+        open_text(str(subject), "escalations.sqlite3"),
         str(url),
         tuple(str(r) for r in parsed) if isinstance(parsed, list) else (),
         None if paged is None else str(paged),

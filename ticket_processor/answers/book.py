@@ -125,7 +125,9 @@ class AnswerBook:
         if not self._read_only:
             if not self.path.parent.is_dir():
                 prepare_directory(self.path.parent, "TICKETBOT_STATE_DIR")
-            atomic_write_bytes(self.path, orjson.dumps(self._data, option=orjson.OPT_INDENT_2))
+            atomic_write_bytes(
+                self.path, orjson.dumps(self._data, option=orjson.OPT_INDENT_2), seal=True
+            )
             self._seen = self._stamp()
 
     def keep(self) -> None:

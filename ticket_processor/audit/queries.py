@@ -227,6 +227,7 @@ class TicketHistory:
 # A search word found in more subjects than this is common: the newest rows match it soon, so
 # reading them newest first beats collecting every match from the index first.
 DENSE_MATCHES: Final = 2_000
+SEALED: Final = "tbseal1:%"  # how an encrypted subject starts (``common.sealed.PREFIX``)
 
 
 def _text_match(conn: sa.Connection, text: str) -> sa.ColumnElement[bool]:
@@ -240,12 +241,14 @@ def _text_match(conn: sa.Connection, text: str) -> sa.ColumnElement[bool]:
     if conn.dialect.name == "sqlite" and len(text) >= 3 and not any(ch in text for ch in "%_\\"):
         # decisions_text: schema.TEXT_INDEX, made by the second migration.
         found = sa.text(
-            "SELECT rowid FROM decisions_text WHERE subject LIKE :pattern LIMIT :cap"
+            "SELECT rowid FROM decisions_text WHERE subject LIKE :pattern "
+            "AND subject NOT LIKE 'tbseal1:%' LIMIT :cap"
         ).bindparams(pattern=pattern, cap=DENSE_MATCHES + 1)
         ids = [int(row[0]) for row in conn.execute(found)]
         if len(ids) <= DENSE_MATCHES:
             return decisions.c.id.in_(ids)
-    return decisions.c.subject.ilike(pattern, escape="\\")
+    # An encrypted subject is never searched: its random letters would match by chance.
+    return decisions.c.subject.ilike(pattern, escape="\\") & ~decisions.c.subject.like(SEALED)
 
 
 def _conditions(

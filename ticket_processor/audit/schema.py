@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from .sealed_columns import SealedJSON, SealedText
 from .values import (
     DECISIONS,
     LABEL_FIELDS,
@@ -97,7 +98,7 @@ decisions = sa.Table(
     sa.Column("mode", sa.String(16), nullable=False, server_default="normal"),
     sa.Column("kind", sa.String(16), nullable=False, server_default="triage"),  # or "reply"
     sa.Column("status", sa.String(16), nullable=False, server_default="planned"),
-    sa.Column("subject", sa.Text, nullable=True),
+    sa.Column("subject", SealedText, nullable=True),
     sa.Column("engine", sa.String(_NAME), nullable=True),
     sa.Column("model", sa.String(_NAME), nullable=True),
     sa.Column("fallback", sa.Boolean, nullable=False, server_default=sa.false()),
@@ -119,7 +120,7 @@ decisions = sa.Table(
     sa.Column("risk_probability", sa.Float, nullable=True),
     sa.Column("articles", sa.JSON, nullable=True),
     sa.Column("fields", sa.JSON, nullable=True),  # custom fields set
-    sa.Column("answer", sa.Text, nullable=True),
+    sa.Column("answer", SealedText, nullable=True),
     sa.Column("answer_state", sa.String(16), nullable=True),  # drafted | sent | None
     sa.Column("tags", sa.JSON, nullable=True),  # tags added
     sa.Column("priority", sa.String(16), nullable=True),
@@ -129,11 +130,11 @@ decisions = sa.Table(
     sa.Column("note_id", sa.String(_NAME), nullable=True),
     sa.Column("reply_id", sa.String(_NAME), nullable=True),
     sa.Column("ticket_url", sa.Text, nullable=True),
-    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("error", SealedText, nullable=True),
     sa.Column("corrected", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("reviewed", sa.String(16), nullable=True),  # accept | correct | None
     sa.Column("outcome", sa.String(16), nullable=True),  # solved | closed, seen later
-    sa.Column("event", sa.JSON, nullable=True),  # the log event, whole
+    sa.Column("event", SealedJSON, nullable=True),  # the log event, whole
     sa.UniqueConstraint(
         "account", "run_id", "ticket_id", "message_id", name="uq_decisions_identity"
     ),
@@ -193,7 +194,7 @@ reverts = sa.Table(
     sa.Column("ticket_id", sa.BigInteger, nullable=False),
     _at(),
     sa.Column("ok", sa.Boolean, nullable=False),
-    sa.Column("detail", sa.JSON, nullable=True),
+    sa.Column("detail", SealedJSON, nullable=True),
     sa.UniqueConstraint(
         "account", "run_id", "reverted_run_id", "ticket_id", name="uq_reverts_identity"
     ),

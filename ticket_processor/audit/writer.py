@@ -38,6 +38,7 @@ from typing import Any, Final, TypeVar
 from ..common.sqlite_wal import enter_wal
 from ..errors import TicketBotError
 from .rows import Outcome
+from .sealed_values import opened_json, opened_text, sealed_json, sealed_text
 from .values import LABEL_FIELDS
 
 FILE_NAME = "audit.sqlite3"
@@ -60,6 +61,9 @@ TIME: Final = "time"
 BOOLEAN: Final = "boolean"
 JSON: Final = "json"
 FLOAT: Final = "float"
+# Customers' text, encrypted when a key is installed (``sealed_columns``).
+SEALED: Final = "sealed"
+SEALED_JSON: Final = "sealed-json"
 
 
 @dataclass(frozen=True)
@@ -93,17 +97,17 @@ DECISIONS = Table(
     ("account", "run_id", "ticket_id", "message_id"),
     {
         **_columns("account", "run_id", "ticket_id", "message_id", at=TIME),
-        **_columns("helpdesk", "mode", "kind", "status", "subject", "engine", "model"),
+        **_columns("helpdesk", "mode", "kind", "status", "engine", "model", subject=SEALED),
         "fallback": BOOLEAN,
         **_columns(*LABEL_FIELDS, confidence=FLOAT),
         **{f"{name}_confidence": FLOAT for name in LABEL_FIELDS},
         **{f"{name}_decision": PLAIN for name in LABEL_FIELDS},
         **_columns("decision", field_confidence=JSON, field_decisions=JSON, route=JSON),
         **_columns("risk", escalated=BOOLEAN, risk_probability=FLOAT, articles=JSON, fields=JSON),
-        **_columns("answer", "answer_state", tags=JSON),
+        **_columns("answer_state", answer=SEALED, tags=JSON),
         **_columns("priority", "previous_priority", "group_id", "group_name", "note_id"),
-        **_columns("reply_id", "ticket_url", "error", corrected=BOOLEAN),
-        **_columns("reviewed", "outcome", event=JSON),
+        **_columns("reply_id", "ticket_url", error=SEALED, corrected=BOOLEAN),
+        **_columns("reviewed", "outcome", event=SEALED_JSON),
     },
 )
 WRITES = Table(
@@ -119,7 +123,9 @@ WRITES = Table(
 REVERTS = Table(
     "reverts",
     ("account", "run_id", "reverted_run_id", "ticket_id"),
-    _columns("account", "run_id", "reverted_run_id", "ticket_id", at=TIME, ok=BOOLEAN, detail=JSON),
+    _columns(
+        "account", "run_id", "reverted_run_id", "ticket_id", at=TIME, ok=BOOLEAN, detail=SEALED_JSON
+    ),
 )
 CORRECTIONS = Table(
     "corrections",
@@ -343,6 +349,10 @@ _TIME_FORMAT = (
 
 
 def _bind(kind: str, value: Any) -> Any:
+    if kind == SEALED:
+        return sealed_text(value)
+    if kind == SEALED_JSON:
+        return json.dumps(sealed_json(value))
     if kind == JSON:
         return json.dumps(value)  # None too: SQLAlchemy's JSON stores it as ``null``
     if value is None or kind == PLAIN:
@@ -367,6 +377,10 @@ def _read(name: str, value: Any) -> Any:
     kind = DECISIONS.columns.get(name, PLAIN)
     if value is None:
         return None
+    if kind == SEALED:
+        return opened_text(value)
+    if kind == SEALED_JSON:
+        return opened_json(json.loads(value))
     if kind == JSON:
         return json.loads(value)
     if kind == BOOLEAN:

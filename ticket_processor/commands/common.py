@@ -20,6 +20,7 @@ from typing import Any
 
 import typer
 
+from ..common import sealed
 from ..common.scrub import Scrubber
 from ..errors import ConfigError, LockHeldError, TicketBotError, either
 from ..exitcodes import ExitCode
@@ -96,13 +97,19 @@ def environment() -> dict[str, str]:
     return account_environ(os.environ, path, name)
 
 
-def load(overrides: dict[str, Any] | None = None, env_file: Path | None = None) -> Settings:
+def load(
+    overrides: dict[str, Any] | None = None,
+    env_file: Path | None = None,
+    *,
+    check_keys: bool = True,
+) -> Settings:
     """Read the settings once (flag > account profile > environment > .env > default);
     print their warnings once (stderr, and a ``configuration_warning`` event in the log) and
     send library warnings to the log, scrubbed."""
     settings = load_settings(
         environment(), env_file=env_file or env_file_path(), overrides=overrides
     )
+    install_keys(settings, check=check_keys)
     handler = configure_logging_for(
         settings.log_dir, settings.scrubber(), on_terminal=err_console.is_terminal
     )
@@ -111,6 +118,40 @@ def load(overrides: dict[str, Any] | None = None, env_file: Path | None = None) 
         if handler.sink is not None:
             handler.sink.emit("configuration_warning", level="warning", message=warning)
     return settings
+
+
+def install_keys(settings: Settings, *, check: bool = True) -> None:
+    """The encryption key the settings name, installed for this process (``common.sealed``):
+    customers' data is written encrypted and read back; none set: none installed."""
+    key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
+    ring = sealed.keyring_from(settings.encryption_key_file, key)
+    sealed.install(ring)
+    if check:  # not for `privacy rotate`, whose own ring opens a rotation cut short
+        keys_open_state(settings.state_dir, ring)
+
+
+def keys_open_state(state_dir: Path, ring: sealed.Keyring | None) -> None:
+    """Refuse at once, before anything is read or written, a state directory whose encrypted
+    files the key given cannot open (none given, or another): the error names the file."""
+    from ..privacy.places import SEALED_FILES
+
+    for name in SEALED_FILES:
+        path = Path(state_dir) / name
+        if not path.is_file():
+            continue
+        try:
+            with path.open("rb") as handle:
+                head = handle.read(len(sealed.MAGIC))
+                if not sealed.is_sealed(head):
+                    continue
+                data = head + handle.read()
+        except OSError:
+            continue  # the sweep and the file's reader say what is wrong with it
+        if ring is None:
+            sealed.open_bytes(data, str(path))  # raises: encrypted, and no key
+        else:
+            ring.open(data, str(path))
+        return  # one file opened with the key given: the key is the directory's
 
 
 def scrub(text: str, secrets: tuple[str, ...]) -> str:

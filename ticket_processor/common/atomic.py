@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import os
 import shutil
 import stat
@@ -40,6 +41,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import ConfigError, DiskWriteError, StateFileRefused
+from . import sealed
 
 # Far above any state file (a full analysis cache is a few MB); a bigger one is planted or
 # runaway, and reading it whole would cost a run its memory.
@@ -166,9 +168,10 @@ def read_state_bytes(path: Path, *, limit: int = MAX_STATE_BYTES) -> bytes:
     regular file of that size."""
     fd = open_state_file(path, os.O_RDONLY)
     try:
-        return _read_capped(fd, limit)
+        data = _read_capped(fd, limit)
     finally:
         os.close(fd)
+    return sealed.open_bytes(data, str(path))
 
 
 def read_config_bytes(path: Path, *, limit: int = MAX_CONFIG_BYTES) -> bytes:
@@ -212,14 +215,24 @@ def write_failure(path: Path, exc: OSError, setting: str = "TICKETBOT_STATE_DIR"
     return DiskWriteError(f"cannot write {path}: {why}: {fix}")
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so that readers (and a crash) see all or nothing."""
-    atomic_write_with(path, lambda handle: handle.write(data))
+def atomic_write_bytes(path: Path, data: bytes, *, seal: bool = False) -> None:
+    """Replace ``path`` with ``data`` so that readers (and a crash) see all or nothing.
+    ``seal``: a file of customers' data, encrypted when a key is installed (``sealed``)."""
+    written = sealed.seal_bytes(data) if seal else data
+    atomic_write_with(path, lambda handle: handle.write(written))
 
 
-def atomic_write_with(path: Path, write: Callable[[BinaryIO], object]) -> None:
+def atomic_write_with(
+    path: Path, write: Callable[[BinaryIO], object], *, seal: bool = False
+) -> None:
     """Replace ``path`` with what ``write`` writes to the handle it is given, as
-    ``atomic_write_bytes`` does, without holding the whole content in memory first."""
+    ``atomic_write_bytes`` does, without holding the whole content in memory first (but
+    for a sealed file, which is encrypted whole)."""
+    if seal and sealed.installed() is not None:
+        buffer = io.BytesIO()
+        write(buffer)
+        atomic_write_bytes(path, buffer.getvalue(), seal=True)
+        return
     try:
         _write_and_replace(path, write)
     except OSError as exc:
@@ -235,10 +248,16 @@ def open_state_reader(path: Path, *, limit: int = MAX_STATE_BYTES) -> BinaryIO:
         if os.fstat(fd).st_size > limit:
             raise StateFileRefused(f"{path} is larger than {limit} bytes")
         os.set_blocking(fd, True)
-        return os.fdopen(fd, "rb")
+        handle = os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)
         raise
+    if handle.read(len(sealed.MAGIC)) != sealed.MAGIC:
+        handle.seek(0)
+        return handle
+    with handle:  # a sealed file is opened whole: GCM checks the tag over all of it
+        data = sealed.MAGIC + handle.read()
+    return io.BytesIO(sealed.open_bytes(data, str(path)))
 
 
 def _write_and_replace(path: Path, write: Callable[[BinaryIO], object]) -> None:

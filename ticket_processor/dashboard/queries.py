@@ -142,6 +142,7 @@ def _conditions(query: ListQuery, account: str) -> list[sa.ColumnElement[bool]]:
             where.append(c.ticket_id == query.ticket_id)
         else:
             where.append(c.subject.ilike(f"%{_escape_like(query.q)}%", escape="\\"))
+            where.append(~c.subject.like("tbseal1:%"))  # encrypted: never matched by chance
     for name, column in (
         ("category", c.category),
         ("urgency", c.urgency),

@@ -208,4 +208,4 @@ def load_book(directory: Path) -> tuple[IncidentBook, str | None]:
 
 def save_book(directory: Path, book: IncidentBook) -> None:
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    atomic_write_bytes(directory / FILE_NAME, book.to_bytes())
+    atomic_write_bytes(directory / FILE_NAME, book.to_bytes(), seal=True)

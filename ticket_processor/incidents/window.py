@@ -193,6 +193,14 @@ class Window:
             self._take(keep)
         return dropped
 
+    def drop(self, ticket_ids: Sequence[int]) -> int:
+        """Drop the rows of ``ticket_ids`` (a forgotten customer's: ``privacy forget``)."""
+        keep = ~np.isin(self.ids, np.asarray(ticket_ids, np.int64))
+        dropped = int(len(self.ids) - keep.sum())
+        if dropped:
+            self._take(keep)
+        return dropped
+
     def _take(self, mask: npt.NDArray[np.bool_]) -> None:
         for name in _FIELDS:
             setattr(self, name, getattr(self, name)[mask])
@@ -318,4 +326,4 @@ def load_window(directory: Path) -> tuple[Window | None, str | None]:
 
 def save_window(directory: Path, window: Window) -> None:
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    atomic_write_with(directory / FILE_NAME, window.write_to)
+    atomic_write_with(directory / FILE_NAME, window.write_to, seal=True)

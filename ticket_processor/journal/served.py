@@ -32,6 +32,7 @@ import orjson
 
 from ..common.atomic import open_line_file, prepare_directory
 from ..common.baseline import moment
+from ..common.sealed import open_line, seal_line
 from ..errors import TicketBotError
 from ..models import Ticket, Triage
 from ..passes.protocol import Pass, RunEnd
@@ -111,6 +112,7 @@ class SeenJournal:
                 **({"sighting": seen.sighting} if seen.sighting else {}),
             }
         )
+        line = seal_line(line)  # the address and the redacted text: encrypted with a key
         with self._lock:
             try:
                 prepare_directory(self.path.parent, "TICKETBOT_STATE_DIR")
@@ -197,6 +199,7 @@ def take_seen(directory: Path, *, leave: bool = False) -> Taken:
 
 
 def _parse(line: bytes) -> Seen | None:
+    line = open_line(line, f"serve's journal ({FILE})")
     try:
         data: Any = orjson.loads(line)
         keys = {str(k): int(v) for k, v in data["keys"].items() if int(v) > 0}

@@ -28,6 +28,7 @@ from ..metrics.export import MetricsPass
 from ..models import SPAM_KINDS
 from ..passes.protocol import RunEnd, RunPass
 from ..passes.types import RunOptions, RunSummary
+from ..privacy.step import PeopleStep
 from ..ratings.customers import CustomersPass
 from ..report.runs import recent_success_rate, summarise_runs
 from ..resilience.deadline import RunDeadline
@@ -114,6 +115,8 @@ def ticket_steps(settings: Settings, parts: Parts) -> list[TicketStep]:
             state_dir=settings.state_dir,
             translate=translator_of(parts.choice.chain),
         )
+    # Whose each ticket is, for `privacy export` and `privacy forget`.
+    steps.append(PeopleStep(settings.state_dir, settings.log_dir))
     return steps
 
 

@@ -219,6 +219,7 @@ class Settings(DeclaredSettings):
             self.dashboard_token,
             self.serve_secret,
             self.serve_token,
+            self.encryption_key,
         )
         found = tuple(v.get_secret_value() for v in values if v and v.get_secret_value())
         database = self.database_url.get_secret_value() if self.database_url else None

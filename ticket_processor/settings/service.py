@@ -5,6 +5,7 @@ warnings read them with every other field; they are here only to keep each modul
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
@@ -80,6 +81,25 @@ class ServiceSettings(BaseModel):
         env="TICKETBOT_AUDIT_RAW_SUBJECTS",
         help="`true`: the audit store keeps subjects as the helpdesk has them; else redacted "
         "as the LLM gets them.",
+    )
+
+    # -- customers' data encrypted at rest (ticket_processor/common/sealed.py) --
+    # The key the team holds, in a file `ticketbot privacy keygen` wrote, or the key itself
+    # (secret). Set: the audit store's text columns and the state files that hold customers'
+    # text are written encrypted (AES-256-GCM); without it, encrypted data is refused.
+    encryption_key_file: Path | None = setting(
+        None,
+        env="TICKETBOT_ENCRYPTION_KEY_FILE",
+        help="The key file (`ticketbot privacy keygen FILE` writes one): customers' text in the "
+        "audit store and the state files is kept encrypted with it. Unset: not encrypted.",
+        applies=EVERY_COMMAND,
+    )
+    encryption_key: SecretStr | None = setting(
+        None,
+        env="TICKETBOT_ENCRYPTION_KEY",
+        help="The key itself (base64, as a key file holds it), where a secret store hands it "
+        "over; `TICKETBOT_ENCRYPTION_KEY_FILE` wins when both are set.",
+        applies=EVERY_COMMAND,
     )
 
     # -- the dashboard (`ticketbot dashboard`, docs/how-to/dashboard.md) --

@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..common.atomic import SetAside, prepare_directory, set_aside
+from ..common.sealed import open_text, seal_text
 from ..kb.index import unit_rows
 
 SCHEMA_VERSION = 1
@@ -41,6 +42,9 @@ CREATE TABLE solved (
 CREATE INDEX solved_when ON solved (solved_at);
 PRAGMA user_version = {SCHEMA_VERSION};
 """
+
+
+_WHERE = "solved.sqlite3"
 
 
 @dataclass(frozen=True)
@@ -170,7 +174,14 @@ class SolvedStore:
                 "INSERT OR REPLACE INTO solved "
                 "(ticket_id, subject, resolution, solved_at, vector) VALUES (?, ?, ?, ?, ?)",
                 [
-                    (r.ticket_id, r.subject, r.resolution, r.solved_at, v.tobytes())
+                    # The subject and resolution encrypted when a key is set.
+                    (
+                        r.ticket_id,
+                        seal_text(r.subject),
+                        seal_text(r.resolution),
+                        r.solved_at,
+                        v.tobytes(),
+                    )
                     for r, v in zip(rows, np.asarray(vectors, np.float32), strict=True)
                 ],
             )
@@ -209,7 +220,9 @@ class SolvedStore:
                 for i in ticket_ids
             ]
         return {
-            int(r[0]): SolvedRow(int(r[0]), str(r[1]), str(r[2]), str(r[3]))
+            int(r[0]): SolvedRow(
+                int(r[0]), open_text(str(r[1]), _WHERE), open_text(str(r[2]), _WHERE), str(r[3])
+            )
             for r in found
             if r is not None
         }

@@ -75,6 +75,8 @@ CACHE = "cache.json"
 BACKFILL = "backfill.json"
 HARVEST = "harvest.json"
 REPLIES = "replies.json"
+# The run files that hold what customers wrote or what was made of it: encrypted with a key.
+CUSTOMERS_FILES = frozenset({"cache.json", "replies.json", "retry.json"})
 LEDGER_FILES = (
     CURSOR, INFLIGHT, JOBS, RETRY, BREAKERS, ALERTS, LAST_RUN, CACHE, BACKFILL, HARVEST, REPLIES
 )  # fmt: skip
@@ -150,7 +152,8 @@ class RunLedger:
         if self.read_only:
             return
         data = value.model_dump(mode="json") if isinstance(value, BaseModel) else dict(value)
-        atomic_write_bytes(self.path(name), orjson.dumps(data, option=orjson.OPT_INDENT_2))
+        data_bytes = orjson.dumps(data, option=orjson.OPT_INDENT_2)
+        atomic_write_bytes(self.path(name), data_bytes, seal=name in CUSTOMERS_FILES)
 
     def note_set_aside(self, aside: SetAside) -> None:
         """Report a file set aside by another part of the state directory (the run lock)."""

@@ -35,6 +35,7 @@ from pathlib import Path
 import orjson
 
 from ..common.atomic import MAX_STATE_BYTES, SetAside, set_aside
+from ..common.sealed import MAGIC, is_sealed
 
 RUN_LOCK = "ticketbot.lock"  # state.lock's file: its presence marks a state directory
 _SQLITE_NOTADB = 26  # SQLite's result code for "file is not a database"
@@ -44,6 +45,8 @@ _DEPTH = 3  # incidents/ and the like; nothing deeper is ours
 
 def _json_problem(path: Path) -> str | None:
     raw = _head(path, MAX_STATE_BYTES)
+    if is_sealed(raw):  # encrypted: its reader checks it whole (GCM's tag), with the key
+        return None
     if not raw.strip():
         return "empty file"
     try:
@@ -54,6 +57,8 @@ def _json_problem(path: Path) -> str | None:
 
 
 def _zip_problem(path: Path) -> str | None:
+    if is_sealed(_head(path, len(MAGIC))):
+        return None
     return None if zipfile.is_zipfile(path) else "not an archive of arrays"
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..common.eventlog import EventSink
+from ..common.sealed import seal_text
 from ..errors import TicketBotError
 from ..models import Helpdesk, Ticket, WriteBack, WriteJournal, WriteOutcome
 from ..passes.protocol import Pass, RunEnd
@@ -209,8 +210,9 @@ class SummaryPass:
                 run_id=self.run_id,
                 ticket_id=outcome.ticket_id,
                 field=self.field_key,
-                value=text,
-                previous=before if isinstance(before, str) else None,
+                # The ticket's text, encrypted when a key is set (``common.sealed``).
+                value=seal_text(text),
+                previous=seal_text(before) if isinstance(before, str) else None,
             )
 
 

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ..common.sealed import open_text
 from ..models import Helpdesk, Ticket, WriteBack, WriteOutcome
 from ..state.ledger import RunLedger
 from .planner import RunWrites, revert_recheck, revert_writeback
@@ -83,10 +84,15 @@ def _with_summary(found: dict[int, RunWrites], event: dict[str, Any]) -> None:
     ticket_id, key, value = event.get("ticket_id"), event.get("field"), event.get("value")
     if not (isinstance(ticket_id, int) and isinstance(key, str) and isinstance(value, str)):
         return
+    # Encrypted in the log when a key was set (``common.sealed``): opened with the key now.
+    value = open_text(value, "the log's summary_written event")
+    previous = event.get("previous")
+    if isinstance(previous, str):
+        previous = open_text(previous, "the log's summary_written event")
     wrote = found.get(ticket_id) or RunWrites(ticket_id, (), None, None, None, None)
     # A server's session may refresh one ticket's summary twice: the last text is the run's,
     # what the field held before the first is what it gives back.
-    before = wrote.previous_fields.get(key) if key in wrote.fields_set else event.get("previous")
+    before = wrote.previous_fields.get(key) if key in wrote.fields_set else previous
     found[ticket_id] = replace(
         wrote,
         fields_set={**wrote.fields_set, key: value},

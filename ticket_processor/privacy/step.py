@@ -1,0 +1,79 @@
+"""The people index's step: each ticket a run reads is recorded as whose it is
+(``people.PeopleIndex.record``), and after the run the index is saved and the forgotten tickets
+are erased again from the caches the run (or a sync before it) rebuilt from the helpdesk."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..models import Ticket
+from ..passes.protocol import Pass, RunEnd, RunPass
+from ..state.file_lock import updating
+from ..steps.protocol import Step, StepRun
+from ..triage.prepare import PreparedTicket
+from . import people
+from .traces import Where
+
+
+class PeopleStep(Step):
+    name = "people"
+
+    def __init__(self, state_dir: Path, log_dir: Path) -> None:
+        self._where = Where(Path(state_dir), Path(log_dir))
+        self._seen: list[people.Sighted] = []
+        self._lock = threading.Lock()
+
+    def read(self, ticket: Ticket, prepared: PreparedTicket) -> Any:
+        with self._lock:
+            self._seen.append(people.Sighted.of(ticket, time.time()))
+        return None
+
+    def run_pass(self, run: StepRun) -> RunPass | None:
+        return PeoplePass(self)
+
+    def served(self, run: StepRun, ticket_ids: Sequence[int]) -> None:
+        if run.writes:
+            self.save(erase=False)  # serve's tickets are in the index before the next cron run
+
+    def save(self, *, erase: bool = True) -> int:
+        """Add what was seen to the index (under its lock: ``serve`` and a run both add), and
+        erase the forgotten tickets again: how many of their entries a history cache held."""
+        with self._lock:
+            seen, self._seen = self._seen, []
+        state_dir = self._where.state_dir
+        with updating(people.index_path(state_dir)) as held:
+            if not held:
+                with self._lock:  # the other holder is slow: keep them for the next save
+                    self._seen = seen + self._seen
+                return 0
+            index = people.load(state_dir)
+            forgotten = index.forgotten_ids()
+            for sighted in seen:
+                if sighted.ticket_id not in forgotten:
+                    index.record(sighted)
+            if seen:
+                index.prune(time.time() - people.KEEP_SECONDS)
+                people.save(state_dir, index)
+        if not (erase and forgotten):
+            return 0
+        from .forget import erase_forgotten  # the stores' modules load only after a forget
+
+        return erase_forgotten(self._where, index)
+
+
+class PeoplePass(Pass):
+    name = "people"
+
+    def __init__(self, step: PeopleStep) -> None:
+        self._step = step
+
+    def after(self, end: RunEnd) -> None:
+        if not end.writes:
+            return
+        erased = self._step.save()
+        if erased:
+            end.log.emit("forgotten_erased_again", entries=erased)
