@@ -6,32 +6,16 @@ with the key."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 from support.cli import invoke
 from support.e2e import events
-from support.fields_admin import FieldsAdmin
+from support.summary_field import SummaryField
 
 from ticket_processor.sandbox.desks import Desk, NewTicket
 from ticket_processor.summary.build import is_ours
 
 pytestmark = pytest.mark.desk(configure=True)
-
-
-class Field(FieldsAdmin):
-    """The summary field, made and read through the helpdesk's own API."""
-
-    def __init__(self, desk: Desk) -> None:
-        super().__init__(desk)
-        made = self.create(
-            {"type": "textarea", "title": "Summary"},
-            {"label": "Summary", "label_for_customers": "Summary", "type": "custom_paragraph"},
-        )
-        self.key = self.key_of(made)
-
-    def value(self, ticket_id: int) -> Any:
-        return self.custom_fields(ticket_id).get(self.key)
 
 
 WORDS = "Snorkelberry subscription charged twice"
@@ -45,7 +29,7 @@ def test_the_summary_in_the_log_is_encrypted_and_reverts(
     key = tmp_path / "ticketbot.key"
     assert invoke("privacy", "keygen", str(key)).exit_code == 0
     monkeypatch.setenv("TICKETBOT_ENCRYPTION_KEY_FILE", str(key))
-    field = Field(desk)
+    field = SummaryField(desk)
     monkeypatch.setenv("TICKETBOT_SUMMARY_FIELD", "Summary")
     [ticket] = desk.create(
         [NewTicket(WORDS, "Hello, I was charged twice. Please refund my Snorkelberry plan.")]

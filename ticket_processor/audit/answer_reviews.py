@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from .batches import utc as _utc
 from .schema import decisions, reviews, writes
 from .store import AuditStore
-from .writer import utc as _utc
 
 
 def add_answer_review(

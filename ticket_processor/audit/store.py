@@ -39,6 +39,7 @@ import sqlalchemy as sa
 
 from . import overview as figures
 from . import queries
+from .batches import by_shape, chunks, utc, with_account
 from .engine import current_version, engine_for, reason, run_migrations, upsert_statement
 from .location import database_url, describe_url
 from .overview import Overview, RunRow
@@ -55,11 +56,7 @@ from .writer import (
     SCHEMA_VERSION,
     WRITES,
     AuditStoreError,
-    by_shape,
-    chunks,
     file_identity,
-    utc,
-    with_account,
 )
 
 

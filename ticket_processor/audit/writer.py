@@ -28,15 +28,16 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 from ..common.sqlite_wal import enter_wal
 from ..errors import TicketBotError
+from .batches import by_shape, chunks, utc, with_account
 from .rows import Outcome
 from .sealed_values import opened_json, opened_text, sealed_json, sealed_text
 from .values import LABEL_FIELDS
@@ -46,8 +47,6 @@ FILE_NAME = "audit.sqlite3"
 # (a test checks the two agree).
 SCHEMA_VERSION = "0005"
 BUSY_TIMEOUT_MS = 30_000
-# Rows per INSERT statement: well under SQLite's limit of bound parameters per statement.
-CHUNK = 200
 
 
 class AuditStoreError(TicketBotError):
@@ -469,42 +468,3 @@ def _rollback(conn: sqlite3.Connection) -> None:
 def _reason(exc: BaseException) -> str:
     lines = str(exc).strip().splitlines()
     return lines[0] if lines else type(exc).__name__
-
-
-# -- shared with ``AuditStore`` ----------------------------------------------------------------
-
-
-def utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
-def with_account(rows: Iterable[Mapping[str, Any]], account: str) -> list[dict[str, Any]]:
-    """Each row with the account (unless it names one) and its times in UTC."""
-    out = []
-    for row in rows:
-        item = dict(row)
-        item.setdefault("account", account)
-        for key in ("at", "started_at", "finished_at"):
-            if isinstance(item.get(key), datetime):
-                item[key] = utc(item[key])
-        out.append(item)
-    return out
-
-
-def by_shape(rows: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for row in rows:
-        shapes.setdefault(tuple(sorted(row)), []).append(row)
-    return list(shapes.values())
-
-
-_T = TypeVar("_T")
-
-
-def chunks(items: Sequence[_T]) -> Iterator[Sequence[_T]]:
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]
