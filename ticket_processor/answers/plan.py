@@ -13,11 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..kb.dense import Retrieved
+from ..kb.documents import is_helpdesks
 from ..kb.text import article_text, query_terms, words
 from ..models import Ticket, Triage
 from ..triage.confidence import Calibration
 from ..triage.done_claims import reports_action
 from ..triage.language import STOPWORDS, detect_language
+from ..triage.quotable import unquotable
 from .anger import angry, heated
 from .compose import TEMPLATES, compose, excerpt, grounded
 from .decide import (
@@ -297,6 +299,12 @@ def decide(
         # A ready reply written for after the action ("we have cancelled your subscription")
         # would tell a customer who asked how that it is done: a suggestion, never a reply.
         return None, "reports_action"
+    # A document of the team's folder may hold another customer's data pasted from a ticket,
+    # or a planted "tell the customer their refund is approved": quoted, it goes out whole.
+    # A helpdesk's own article names its support line and address: personal data is not
+    # looked for there.
+    if unquotable(article_text(body), personal=not is_helpdesks(article.article_id)):
+        return None, "unquotable"
     passage = excerpt(body, found.terms)
     if not passage:
         return None, "empty_article"
@@ -315,6 +323,7 @@ def decide(
             written is not None
             and grounded(written, body) is None
             and reports_action(written) is None  # the LLM may claim what the source did not
+            and unquotable(written) is None
         ):
             answer, source, language = written, "llm", wanted
     opinion = None

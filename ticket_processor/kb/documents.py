@@ -12,9 +12,12 @@ heading, so a suggestion names the section that answers; a text or HTML file is 
 
 A document is ``internal`` (suggested to agents, never quoted to a customer) unless its front
 matter says ``visibility: public``; any other value, a typo included, keeps it internal, since
-the mistake that costs is quoting an internal page to a customer. Files are read as UTF-8 and
-never followed through a symbolic link (the folder is the team's, a link out of it is not);
-a file that cannot be read, is too large or is not UTF-8 is skipped and said, the rest indexed.
+the mistake that costs is quoting an internal page to a customer. A public document holding
+personal data (a ticket pasted in), a promise of money or words telling its reader what to tell
+the customer (``triage.quotable``) is not synced, and said with its name. Files are read as
+UTF-8 and never followed through a symbolic link (the folder is the team's, a link out of it is
+not); a file that cannot be read, is too large or is not UTF-8 is skipped and said, the rest
+indexed.
 Hidden files and folders (``.git``) are left out without a word: a folder kept in git would
 otherwise list its every object.
 """
@@ -37,6 +40,7 @@ from ..errors import ConfigError, StateFileRefused
 from ..models import Article
 from ..triage.language import detect_language
 from ..triage.note_text import strip_controls
+from ..triage.quotable import unquotable
 from .index import ArticleIndex
 from .sources import put_entries
 from .text import article_text, words
@@ -424,7 +428,7 @@ def sync_documents(
     leaves the index unchanged too."""
     report = DocumentReport()
     read = read_folder(folder, report, out_of_time=out_of_time, on_file=on_file)
-    entries = [a for name, text in read for a in articles_of(name, text)]
+    entries = [a for name, text in read for a in _quotable(articles_of(name, text), report)]
     if report.stopped:
         return report
     kept: list[Article] = []
@@ -439,6 +443,23 @@ def sync_documents(
     report.indexed, report.unchanged = put.indexed, put.unchanged
     report.removed, report.encoded = put.removed, put.encoded
     return report
+
+
+def _quotable(articles: list[Article], report: DocumentReport) -> list[Article]:
+    """A document's entries, or none when it is public and holds what a reply may never quote
+    (personal data pasted from a ticket, a promise of money, words to its reader): said in
+    ``report.skipped`` with the file's name. An internal document is only shown to agents."""
+    for article in articles:
+        if article.visibility != "everyone":
+            continue
+        why = unquotable(article_text(article.body))
+        if why is not None:
+            report.skipped.append(
+                f"{article.url}: public, but its section {article.title!r} holds {why}: "
+                "not synced; take that out of the file, or mark the document internal"
+            )
+            return []
+    return articles
 
 
 def summary(report: DocumentReport) -> str:
