@@ -42,6 +42,7 @@ _CHOSEN = frozenset(
         "empty_article",
         "reports_action",
         "unquotable",
+        "known_issue",
     }
 )
 

@@ -18,6 +18,7 @@ from ..kb.text import article_text, query_terms, words
 from ..models import Ticket, Triage
 from ..triage.confidence import Calibration
 from ..triage.done_claims import reports_action
+from ..triage.known_issue import known_issue
 from ..triage.language import STOPWORDS, detect_language
 from ..triage.quotable import unquotable
 from .anger import angry, heated
@@ -227,6 +228,22 @@ def choose(
     return Choice(as_suggestion(best, p), p), None
 
 
+def known_issue_beside(
+    triage: Triage, choice: Choice, article_body: Callable[[int, str], str]
+) -> bool:
+    """Whether another source the ticket fits (the note's suggestions) tells of a known issue:
+    a customer told "probably a filter" while the team's "Known issue: CSV export" says
+    engineers are on it would be told the fault is theirs. An agent answers."""
+    for other in triage.suggestions:
+        if other.article_id == choice.suggestion.article_id:
+            continue
+        if known_issue(other.title) or known_issue(
+            "", article_text(article_body(other.article_id, other.locale))
+        ):
+            return True
+    return False
+
+
 def ticket_facts(
     ticket: Ticket, triage: Triage, found: TicketCues, where: Circumstances
 ) -> TicketFacts:
@@ -290,6 +307,8 @@ def decide(
         return None, reason
     if choice.probability < where.threshold:
         return None, "below_threshold"
+    if known_issue_beside(triage, choice, article_body):
+        return None, "known_issue"
     reason = replied() if replied is not None else None
     if reason is not None:
         return None, reason
