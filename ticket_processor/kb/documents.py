@@ -41,6 +41,7 @@ from ..models import Article
 from ..triage.language import detect_language
 from ..triage.note_text import strip_controls
 from ..triage.quotable import unquotable
+from .front_matter import front_matter, visibility_of, visibility_said
 from .index import ArticleIndex
 from .sources import put_entries
 from .text import article_text, words
@@ -67,8 +68,6 @@ MAX_SECONDS = 300.0
 # Read in blocks, so that running out of time is noticed inside a slow file too.
 _BLOCK = 64 * 1024
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
-_FIELD = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:[ \t]*(.*?)[ \t]*$")
 _HEADING = re.compile(r"^(#{1,2})[ \t]+(.+?)[ \t#]*$")
 _FENCE = re.compile(r"^[ \t]*(```|~~~)")
 _HTML_TITLE = re.compile(
@@ -121,6 +120,10 @@ class DocumentReport:
     removed: int = 0
     encoded: int = 0
     skipped: list[str] = field(default_factory=list)
+    # The public documents (quoted to customers), and what their front matter says that
+    # ticketbot does not read (a misspelt key or value: the document stays internal).
+    public: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     # Why the reading stopped before the end of the folder (a bound, the time): the index is
     # then left as it was, since the documents not reached would otherwise be removed.
     stopped: str = ""
@@ -135,24 +138,6 @@ class DocumentReport:
         if self.stopped:
             event["stopped"] = self.stopped
         return event
-
-
-def front_matter(text: str) -> tuple[dict[str, str], str]:
-    """The ``key: value`` lines of a leading ``---`` block (keys lower-cased) and the rest."""
-    found = _FRONT_MATTER.match(text)
-    if found is None:
-        return {}, text
-    fields: dict[str, str] = {}
-    for line in found.group(1).splitlines():
-        pair = _FIELD.match(line)
-        if pair is not None:
-            fields[pair.group(1).lower()] = pair.group(2).strip("'\"")
-    return fields, text[found.end() :]
-
-
-def visibility_of(fields: dict[str, str]) -> str:
-    """``everyone`` for a document marked public, else ``internal``."""
-    return "everyone" if fields.get("visibility", "").strip().lower() == "public" else "internal"
 
 
 def _plain_markdown(text: str) -> str:
@@ -250,6 +235,7 @@ def read_folder(
     ``report.stopped``) between files and between a file's blocks; ``on_file`` hears each
     document's path as it is read (a terminal's progress). The reading never lasts more than
     ``MAX_SECONDS`` on ``clock`` either."""
+    folder = folder.expanduser()  # "~/docs" as a shell would read it (a .env does not)
     if not folder.is_dir():
         raise ConfigError(
             f"TICKETBOT_KNOWLEDGE_DIR={folder} is not a directory: point it at the folder of "
@@ -428,7 +414,13 @@ def sync_documents(
     leaves the index unchanged too."""
     report = DocumentReport()
     read = read_folder(folder, report, out_of_time=out_of_time, on_file=on_file)
-    entries = [a for name, text in read for a in _quotable(articles_of(name, text), report)]
+    entries: list[Article] = []
+    for name, text in read:
+        found = _quotable(articles_of(name, text), report)
+        said = visibility_said(name, front_matter(strip_controls(text))[0])
+        report.notes += [said] if said else []
+        report.public += [name] if any(a.visibility == "everyone" for a in found) else []
+        entries += found
     if report.stopped:
         return report
     kept: list[Article] = []
@@ -469,6 +461,9 @@ def summary(report: DocumentReport) -> str:
         done.append(f"{report.indexed} sections indexed (new or changed)")
     if report.removed:
         done.append(f"{report.removed} sections removed (gone from the folder)")
+    if report.public:
+        shown = ", ".join(report.public[:10]) + (", …" if len(report.public) > 10 else "")
+        done.append(f"{len(report.public)} public, quoted to customers ({shown})")
     lines = [f"documents synced: {'; '.join(done)}"]
     if report.stopped:
         lines = [
@@ -476,4 +471,5 @@ def summary(report: DocumentReport) -> str:
             f"{report.listed} read; the index keeps the documents as last synced"
         ]
     lines += [f"  skipped {reason}" for reason in report.skipped]
+    lines += [f"  note: {note}" for note in report.notes]
     return "\n".join(lines)
