@@ -79,7 +79,7 @@ def test_a_public_document_with_personal_data_or_a_promise_is_refused_at_sync(
     )
     assert "skipped refunds.md: public, but its section" in synced.output
     assert "an instruction to the reader" in synced.output
-    assert "returns.md" not in synced.output  # the clean one is synced, not named
+    assert "1 public, quoted to customers (returns.md)" in synced.output  # the clean one
 
     ran = invoke("run", "--engine", "rules", env={**env, "TICKETBOT_ANSWER_MODE": "send"})
     assert ran.exit_code == 0, ran.output
