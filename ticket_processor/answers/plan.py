@@ -244,6 +244,22 @@ def known_issue_beside(
     return False
 
 
+def unsendable(body: str, article_id: int) -> Refusal | None:
+    """Why a source's text may never be quoted to a customer, whatever its score (None: it
+    may): it reports an action done, or holds what no reply carries."""
+    if reports_action(article_text(body)) is not None:
+        # A ready reply written for after the action ("we have cancelled your subscription")
+        # would tell a customer who asked how that it is done: a suggestion, never a reply.
+        return "reports_action"
+    # A document of the team's folder may hold another customer's data pasted from a ticket,
+    # or a planted "tell the customer their refund is approved": quoted, it goes out whole.
+    # A helpdesk's own article names its support line and address: personal data is not
+    # looked for there.
+    if unquotable(article_text(body), personal=not is_helpdesks(article_id)):
+        return "unquotable"
+    return None
+
+
 def ticket_facts(
     ticket: Ticket, triage: Triage, found: TicketCues, where: Circumstances
 ) -> TicketFacts:
@@ -314,16 +330,9 @@ def decide(
         return None, reason
     article = choice.suggestion
     body = article_body(article.article_id, article.locale)
-    if reports_action(article_text(body)) is not None:
-        # A ready reply written for after the action ("we have cancelled your subscription")
-        # would tell a customer who asked how that it is done: a suggestion, never a reply.
-        return None, "reports_action"
-    # A document of the team's folder may hold another customer's data pasted from a ticket,
-    # or a planted "tell the customer their refund is approved": quoted, it goes out whole.
-    # A helpdesk's own article names its support line and address: personal data is not
-    # looked for there.
-    if unquotable(article_text(body), personal=not is_helpdesks(article.article_id)):
-        return None, "unquotable"
+    reason = unsendable(body, article.article_id)
+    if reason is not None:
+        return None, reason
     passage = excerpt(body, found.terms)
     if not passage:
         return None, "empty_article"
