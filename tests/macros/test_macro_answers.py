@@ -139,6 +139,9 @@ def test_a_public_macro_answers_and_an_unsafe_one_never_reaches_the_customer(
         assert "single sign-on" in reply.lower()
         assert "{{" not in reply
         assert f"macro {sso}" not in reply
+        tags = desk.snapshot(ticket_id).tags
+        assert f"ai_answer_macro_{sso}" in tags  # the macro's own id, not the index's hash
+        assert not [t for t in tags if t.startswith("ai_answer_article_")], tags
     for ticket_id in [*others, assigned]:
         assert public_comments(desk, ticket_id) == []
     every_public = [c for i in ids for c in public_comments(desk, i)] + [

@@ -226,3 +226,30 @@ def test_a_macro_applied_on_zendesk_is_learned_from_the_audit_not_only_the_words
         helpdesk.close()
     assert applied == (macro["id"],)
     assert [r.body for r in solved.replies] == ["Done, all sorted for you."]
+
+
+def test_zendesk_macros_are_updated_and_deleted_as_zendesk_does(sandbox: RunningSandbox) -> None:
+    """``PUT`` and ``DELETE /api/v2/macros/{id}`` answered 404; Zendesk's Macros API updates
+    (200, the macro) and deletes (204) them."""
+    made = zendesk_macro(
+        sandbox,
+        {"title": "Old title", "actions": [{"field": "comment_value", "value": "Old text."}]},
+    )
+    url = f"{sandbox.url}/api/v2/macros/{made['id']}.json"
+    auth = sandbox_auth(sandbox)
+    changed = requests.put(
+        url,
+        json={"macro": {"title": "New title", "active": False}},
+        auth=auth,
+        timeout=TIMEOUT,
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["macro"]["title"] == "New title"
+    assert changed.json()["macro"]["active"] is False
+    assert changed.json()["macro"]["actions"] == made["actions"]
+    blank = requests.put(url, json={"macro": {"title": " "}}, auth=auth, timeout=TIMEOUT)
+    assert blank.status_code == 422
+    gone = requests.delete(url, auth=auth, timeout=TIMEOUT)
+    assert gone.status_code == 204
+    assert requests.get(url, auth=auth, timeout=TIMEOUT).status_code == 404
+    assert requests.delete(url, auth=auth, timeout=TIMEOUT).status_code == 404

@@ -108,6 +108,9 @@ def test_success_rate_against_the_objective() -> None:
         return [finished_run(5, triaged=triaged, failed=failed)]
 
     assert success_check(runs(0, 0), objective=0.95).status == "healthy"
+    none = success_check([], objective=0.95)  # a first day: it said "the last 0 runs"
+    assert none.status == "healthy"
+    assert none.reason == "no run has finished yet: nothing to rate"
     assert success_check(runs(96, 4), objective=0.95).status == "healthy"
     below = success_check(runs(90, 10), objective=0.95)
     assert below.status == "degraded"

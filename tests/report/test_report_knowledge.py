@@ -13,7 +13,7 @@ from ticket_processor.answers.step import AnswersStep
 from ticket_processor.report.aggregate import build_report, with_time_saved
 from ticket_processor.report.html import render_html
 from ticket_processor.report.table import print_report
-from ticket_processor.report.to_write import StoredTicket, articles_to_write, no_source
+from ticket_processor.report.to_write import StoredTicket, articles_to_write, gaps, no_source
 
 # The section a step showed the agent on a ticket (``steps.shown``), as the event stores it.
 MACRO_SECTION = {
@@ -53,6 +53,19 @@ def test_only_a_refusal_for_want_of_a_source_is_an_article_to_write() -> None:
     assert no_source("no_macro")
     assert no_source("no_documents")
     assert not any(map(no_source, ("negative", "own_case", "triage_unsure", "ambiguous", None)))
+
+
+def test_a_guards_refusal_with_no_public_source_is_an_article_to_write() -> None:
+    """Refused first for another reason (an unsure triage, the customer's own case), a ticket
+    the index found no public source for was never listed; one that had a source stays a
+    person's ticket."""
+    events = [
+        refused(1, "triage_unsure", sources=0),
+        refused(2, "own_case", sources=0),
+        refused(3, "triage_unsure", sources=2),
+        refused(4, "negative"),  # logged before the count: not known, not listed
+    ]
+    assert sorted(gaps(events, set())) == [1, 2]
 
 
 def test_a_macro_or_document_source_or_a_later_answer_counts_as_answered() -> None:
@@ -158,7 +171,7 @@ def test_an_empty_list_of_articles_to_write_says_what_would_fill_it() -> None:
     print_report(report, console, log_dir=Path("."))
     text = " ".join(console.export_text().split())
     assert "Articles to write: none in this window" in text
-    assert "with answers off, nothing is refused" in text
+    assert "with answers off, none is weighed" in text
     page = render_html(report)
     assert "<h2>Articles to write</h2>" in page
     assert "none in this window" in page

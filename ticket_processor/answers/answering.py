@@ -36,6 +36,7 @@ from .agents import Agents, FixedAgents
 from .book import AnswerBook
 from .compose import without_name
 from .customers import AnsweredCustomers
+from .decide import QUOTABLE
 from .deliver import AnswerDesk, answer_tags, replied_before
 from .gate import Gate
 from .ladder import draft_accepted, first_agent_reply, ladder_caution, should_demote, standing
@@ -261,7 +262,11 @@ class RunAnswers:
                 return held
             with self._lock:
                 self.counts.refused[reason] = self.counts.refused.get(reason, 0) + 1
-            self.log.emit("answer_refused", ticket_id=ticket.id, category=category, reason=reason)
+            # ``sources``: the public ones the index found; none makes the ticket an article to
+            # write, whatever guard refused it first (``report.to_write``).
+            public = sum(1 for s in triage.suggestions if s.visibility in QUOTABLE)
+            said = {"category": category, "reason": reason, "sources": public}
+            self.log.emit("answer_refused", ticket_id=ticket.id, **said)
             return held
         return self._planned(plan, writeback, quiet=replanned, language=language)
 

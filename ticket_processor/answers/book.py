@@ -11,6 +11,11 @@
   the draft (the ladder's acceptance); ``ladder``: each ``auto`` category's current rung.
 
 Thread-safe; each change is written at once. Entries older than ``KEEP_SECONDS`` are dropped.
+Each write numbers the file (``serial``, one more than the last): a file read back with a lower
+number was swapped under the run for an empty or older copy (a restore, a sync tool, a person),
+and the replies and sends this process wrote since would be lost without a word — 40 notes once
+announced "Reply to be sent" and none went out. The book notices (``lost``), puts back each
+entry this process wrote that the copy lacks, and the run warns.
 Shared between processes: ``ticketbot serve`` and the scheduled run answer side by side from
 one state directory, so each change reads the file again under its lock (``state.file_lock``)
 and writes it whole, and each read first picks up what the other process wrote since: neither
@@ -64,6 +69,12 @@ class AnswerBook:
         # or no reply was ever planned): the log says what a lost book still owed
         # (``answers.owed``), and ``keep`` then writes the book, so that is asked once.
         self.missing = not read_only and self._stamp() is None
+        # The file's number as last read or written, and the entries this process wrote (by
+        # table and ticket) that no write of its own has settled: what a swap could lose.
+        self._serial = 0
+        self._mine: dict[tuple[str, str], dict[str, Any]] = {}
+        # The tickets whose entries this process found gone from a swapped file and put back.
+        self.lost: set[int] = set()
         self._load(first=True)
 
     def _stamp(self) -> tuple[int, int, int] | None:
@@ -98,7 +109,23 @@ class AnswerBook:
         for key, default in data.items():
             value = found.get(key, default)
             data[key] = value if isinstance(value, dict) else default
+        serial = found.get("serial", 0)
+        serial = serial if isinstance(serial, int) else 0
+        if not first and serial < self._serial:
+            self._restore(data)
+        self._serial = max(serial, self._serial)
         self._data = data
+
+    def _restore(self, data: dict[str, Any]) -> None:
+        """Put back into ``data`` (a file older than this process's last write) each entry
+        this process wrote that it lacks; remember their tickets in ``lost``."""
+        for (table, key), entry in self._mine.items():
+            settled = table == "planned" and key in data["sent"]
+            if key not in data[table] and not settled:
+                data[table][key] = entry
+                self.lost.add(int(key))
+            if table == "sent" and data["planned"].pop(key, None) is not None:
+                self.lost.add(int(key))  # an older copy still plans what this process sent
 
     @contextmanager
     def _reading(self) -> Iterator[None]:
@@ -125,8 +152,10 @@ class AnswerBook:
         if not self._read_only:
             if not self.path.parent.is_dir():
                 prepare_directory(self.path.parent, "TICKETBOT_STATE_DIR")
+            self._serial += 1
+            written = {**self._data, "serial": self._serial}
             atomic_write_bytes(
-                self.path, orjson.dumps(self._data, option=orjson.OPT_INDENT_2), seal=True
+                self.path, orjson.dumps(written, option=orjson.OPT_INDENT_2), seal=True
             )
             self._seen = self._stamp()
 
@@ -144,6 +173,7 @@ class AnswerBook:
             if key in self._data["planned"] or key in self._data["sent"]:
                 return  # planned or sent already: the first plan stands
             self._data["planned"][key] = {**asdict(plan), "state": "planned", "at": now}
+            self._mine["planned", key] = self._data["planned"][key]
             self._save()
 
     def planned(self) -> list[tuple[AnswerPlan, str, float]]:
@@ -166,10 +196,13 @@ class AnswerBook:
             entry = self._data["planned"].get(str(ticket_id))
             if entry is not None and entry["state"] != "sending":
                 entry["state"] = "sending"
+                if ("planned", str(ticket_id)) in self._mine:
+                    self._mine["planned", str(ticket_id)] = entry
                 self._save()
 
     def drop(self, ticket_id: int) -> None:
         with self._changing():
+            self._mine.pop(("planned", str(ticket_id)), None)
             if self._data["planned"].pop(str(ticket_id), None) is not None:
                 self._save()
 
@@ -182,12 +215,15 @@ class AnswerBook:
         """A reply that went out (``sent``'s, or one a lost book owed, ``answers.owed``)."""
         with self._changing():
             self._data["planned"].pop(str(ticket_id), None)
+            self._mine.pop(("planned", str(ticket_id)), None)
             self._data["sent"][str(ticket_id)] = {
                 "requester_id": requester_id,
                 "at": now,
                 "category": category,
                 "article_id": article_id,
             }
+            # The loop guard: a swap losing it would answer the same requester twice.
+            self._mine["sent", str(ticket_id)] = self._data["sent"][str(ticket_id)]
             self._prune(now)
             self._save()
 
@@ -269,3 +305,9 @@ class AnswerBook:
                 table.pop(k, None)
             while len(table) > MAX_ENTRIES:
                 table.pop(next(iter(table)))
+        # What this process wrote is kept as long as the book keeps it (``serve`` runs for days).
+        gone = [k for k, v in self._mine.items() if now - float(v.get("at", now)) > KEEP_SECONDS]
+        for mine in gone:
+            self._mine.pop(mine, None)
+        while len(self._mine) > 2 * MAX_ENTRIES:
+            self._mine.pop(next(iter(self._mine)))

@@ -61,6 +61,12 @@ class AnswerDesk(Protocol):
 
 
 def answer_tags(plan: AnswerPlan, prefix: str) -> tuple[str, ...]:
+    """``<prefix>answered`` and the source's tag: an article's id, or a macro's own id
+    (``<prefix>answer_macro_<id>``, from its entry's ``macro <id>``) rather than the index's
+    internal hash of it, which names nothing an agent can look up."""
+    macro = plan.article_url.removeprefix("macro ")
+    if macro != plan.article_url and macro.isdigit():
+        return (answered_tag(prefix), f"{prefix}answer_macro_{macro}")
     return (answered_tag(prefix), article_tag(prefix, plan.article_id))
 
 

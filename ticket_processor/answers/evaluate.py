@@ -35,7 +35,15 @@ from .second_opinion import Opinion
 Analyse = Callable[[str, str], Analysis | Triage]
 # The refusals that come after every guard: the article's choice and its threshold.
 _CHOSEN = frozenset(
-    {"below_threshold", "no_article", "ambiguous", "empty_article", "reports_action"}
+    {
+        "below_threshold",
+        "no_article",
+        "ambiguous",
+        "empty_article",
+        "reports_action",
+        "unquotable",
+        "known_issue",
+    }
 )
 
 

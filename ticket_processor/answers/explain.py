@@ -59,6 +59,12 @@ WHY: dict[str, str] = {
     "reports_action": "the source (an article, a document, a ready-made reply) says an "
     'action is done or will be ("we have cancelled", "your refund has been issued"): sent to '
     "a customer who asked how, it would state what nobody did; it stays the agent's suggestion",
+    "known_issue": "another source the ticket fits tells of a known issue (a fault the team "
+    "is working on): an answer from the article could tell the customer the fault is theirs; "
+    "an agent answers",
+    "unquotable": "the source holds what is never quoted to a customer: personal data, a "
+    "promise of money, or words telling its reader what to tell the customer; it stays the "
+    "agent's suggestion",
 }
 
 

@@ -13,11 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..kb.dense import Retrieved
+from ..kb.documents import is_helpdesks
 from ..kb.text import article_text, query_terms, words
 from ..models import Ticket, Triage
 from ..triage.confidence import Calibration
 from ..triage.done_claims import reports_action
+from ..triage.known_issue import known_issue
 from ..triage.language import STOPWORDS, detect_language
+from ..triage.quotable import unquotable
 from .anger import angry, heated
 from .compose import TEMPLATES, compose, excerpt, grounded
 from .decide import (
@@ -225,6 +228,38 @@ def choose(
     return Choice(as_suggestion(best, p), p), None
 
 
+def known_issue_beside(
+    triage: Triage, choice: Choice, article_body: Callable[[int, str], str]
+) -> bool:
+    """Whether another source the ticket fits (the note's suggestions) tells of a known issue:
+    a customer told "probably a filter" while the team's "Known issue: CSV export" says
+    engineers are on it would be told the fault is theirs. An agent answers."""
+    for other in triage.suggestions:
+        if other.article_id == choice.suggestion.article_id:
+            continue
+        if known_issue(other.title) or known_issue(
+            "", article_text(article_body(other.article_id, other.locale))
+        ):
+            return True
+    return False
+
+
+def unsendable(body: str, article_id: int) -> Refusal | None:
+    """Why a source's text may never be quoted to a customer, whatever its score (None: it
+    may): it reports an action done, or holds what no reply carries."""
+    if reports_action(article_text(body)) is not None:
+        # A ready reply written for after the action ("we have cancelled your subscription")
+        # would tell a customer who asked how that it is done: a suggestion, never a reply.
+        return "reports_action"
+    # A document of the team's folder may hold another customer's data pasted from a ticket,
+    # or a planted "tell the customer their refund is approved": quoted, it goes out whole.
+    # A helpdesk's own article names its support line and address: personal data is not
+    # looked for there.
+    if unquotable(article_text(body), personal=not is_helpdesks(article_id)):
+        return "unquotable"
+    return None
+
+
 def ticket_facts(
     ticket: Ticket, triage: Triage, found: TicketCues, where: Circumstances
 ) -> TicketFacts:
@@ -288,15 +323,16 @@ def decide(
         return None, reason
     if choice.probability < where.threshold:
         return None, "below_threshold"
+    if known_issue_beside(triage, choice, article_body):
+        return None, "known_issue"
     reason = replied() if replied is not None else None
     if reason is not None:
         return None, reason
     article = choice.suggestion
     body = article_body(article.article_id, article.locale)
-    if reports_action(article_text(body)) is not None:
-        # A ready reply written for after the action ("we have cancelled your subscription")
-        # would tell a customer who asked how that it is done: a suggestion, never a reply.
-        return None, "reports_action"
+    reason = unsendable(body, article.article_id)
+    if reason is not None:
+        return None, reason
     passage = excerpt(body, found.terms)
     if not passage:
         return None, "empty_article"
@@ -315,6 +351,7 @@ def decide(
             written is not None
             and grounded(written, body) is None
             and reports_action(written) is None  # the LLM may claim what the source did not
+            and unquotable(written) is None
         ):
             answer, source, language = written, "llm", wanted
     opinion = None

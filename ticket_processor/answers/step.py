@@ -101,6 +101,17 @@ class AnswersStep(Step):
         if self.answers.dry_run or self.answers.shadow:  # nothing sent: what a real run sends
             summary.answers["would_send"] = counts.planned
         summary.answer_texts = list(counts.texts)
+        lost = sorted(self.answers.book.lost)
+        if lost:
+            # The book was swapped for an older copy mid-run: what it wrote is back, and said.
+            summary.warnings.append(
+                f"the answers' book ({self.answers.book.path}) was replaced during the run by an "
+                f"older or empty copy: the entries this run wrote for {len(lost)} tickets were put "
+                "back (replies announced in their notes are sent); check what replaces the file"
+            )
+            self.answers.log.emit(
+                "answers_book_replaced", level="warning", tickets=lost[:100], count=len(lost)
+            )
         caution = self.answers.caution()
         if caution is not None:
             say(summary, caution)

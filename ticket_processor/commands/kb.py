@@ -105,10 +105,18 @@ def kb_sync(
 def _solved_since(since_text: str | None) -> datetime | None:
     """``--solved``'s moment (``90d``, a date), or None when it is not given."""
     from ..common.timespec import parse_moment
+    from ..errors import ConfigError
 
     if since_text is None:
         return None
-    return parse_moment(since_text, now=datetime.now(UTC), flag="--solved")
+    now = datetime.now(UTC)
+    moment = parse_moment(since_text, now=now, flag="--solved")
+    if moment > now:  # the helpdesk's export refused it, said as "saved export position (422)"
+        raise ConfigError(
+            f"--solved: {since_text!r} is in the future: give a moment back from now, such as "
+            "90d or a past date"
+        )
+    return moment
 
 
 def _sync_solved(settings: Settings, since: datetime | None) -> str | None:

@@ -12,9 +12,12 @@ heading, so a suggestion names the section that answers; a text or HTML file is 
 
 A document is ``internal`` (suggested to agents, never quoted to a customer) unless its front
 matter says ``visibility: public``; any other value, a typo included, keeps it internal, since
-the mistake that costs is quoting an internal page to a customer. Files are read as UTF-8 and
-never followed through a symbolic link (the folder is the team's, a link out of it is not);
-a file that cannot be read, is too large or is not UTF-8 is skipped and said, the rest indexed.
+the mistake that costs is quoting an internal page to a customer. A public document holding
+personal data (a ticket pasted in), a promise of money or words telling its reader what to tell
+the customer (``triage.quotable``) is not synced, and said with its name. Files are read as
+UTF-8 and never followed through a symbolic link (the folder is the team's, a link out of it is
+not); a file that cannot be read, is too large or is not UTF-8 is skipped and said, the rest
+indexed.
 Hidden files and folders (``.git``) are left out without a word: a folder kept in git would
 otherwise list its every object.
 """
@@ -37,6 +40,8 @@ from ..errors import ConfigError, StateFileRefused
 from ..models import Article
 from ..triage.language import detect_language
 from ..triage.note_text import strip_controls
+from ..triage.quotable import unquotable
+from .front_matter import front_matter, visibility_of, visibility_said
 from .index import ArticleIndex
 from .sources import put_entries
 from .text import article_text, words
@@ -63,8 +68,6 @@ MAX_SECONDS = 300.0
 # Read in blocks, so that running out of time is noticed inside a slow file too.
 _BLOCK = 64 * 1024
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
-_FIELD = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:[ \t]*(.*?)[ \t]*$")
 _HEADING = re.compile(r"^(#{1,2})[ \t]+(.+?)[ \t#]*$")
 _FENCE = re.compile(r"^[ \t]*(```|~~~)")
 _HTML_TITLE = re.compile(
@@ -117,6 +120,10 @@ class DocumentReport:
     removed: int = 0
     encoded: int = 0
     skipped: list[str] = field(default_factory=list)
+    # The public documents (quoted to customers), and what their front matter says that
+    # ticketbot does not read (a misspelt key or value: the document stays internal).
+    public: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     # Why the reading stopped before the end of the folder (a bound, the time): the index is
     # then left as it was, since the documents not reached would otherwise be removed.
     stopped: str = ""
@@ -131,24 +138,6 @@ class DocumentReport:
         if self.stopped:
             event["stopped"] = self.stopped
         return event
-
-
-def front_matter(text: str) -> tuple[dict[str, str], str]:
-    """The ``key: value`` lines of a leading ``---`` block (keys lower-cased) and the rest."""
-    found = _FRONT_MATTER.match(text)
-    if found is None:
-        return {}, text
-    fields: dict[str, str] = {}
-    for line in found.group(1).splitlines():
-        pair = _FIELD.match(line)
-        if pair is not None:
-            fields[pair.group(1).lower()] = pair.group(2).strip("'\"")
-    return fields, text[found.end() :]
-
-
-def visibility_of(fields: dict[str, str]) -> str:
-    """``everyone`` for a document marked public, else ``internal``."""
-    return "everyone" if fields.get("visibility", "").strip().lower() == "public" else "internal"
 
 
 def _plain_markdown(text: str) -> str:
@@ -246,6 +235,7 @@ def read_folder(
     ``report.stopped``) between files and between a file's blocks; ``on_file`` hears each
     document's path as it is read (a terminal's progress). The reading never lasts more than
     ``MAX_SECONDS`` on ``clock`` either."""
+    folder = folder.expanduser()  # "~/docs" as a shell would read it (a .env does not)
     if not folder.is_dir():
         raise ConfigError(
             f"TICKETBOT_KNOWLEDGE_DIR={folder} is not a directory: point it at the folder of "
@@ -424,7 +414,13 @@ def sync_documents(
     leaves the index unchanged too."""
     report = DocumentReport()
     read = read_folder(folder, report, out_of_time=out_of_time, on_file=on_file)
-    entries = [a for name, text in read for a in articles_of(name, text)]
+    entries: list[Article] = []
+    for name, text in read:
+        found = _quotable(articles_of(name, text), report)
+        said = visibility_said(name, front_matter(strip_controls(text))[0])
+        report.notes += [said] if said else []
+        report.public += [name] if any(a.visibility == "everyone" for a in found) else []
+        entries += found
     if report.stopped:
         return report
     kept: list[Article] = []
@@ -441,6 +437,23 @@ def sync_documents(
     return report
 
 
+def _quotable(articles: list[Article], report: DocumentReport) -> list[Article]:
+    """A document's entries, or none when it is public and holds what a reply may never quote
+    (personal data pasted from a ticket, a promise of money, words to its reader): said in
+    ``report.skipped`` with the file's name. An internal document is only shown to agents."""
+    for article in articles:
+        if article.visibility != "everyone":
+            continue
+        why = unquotable(article_text(article.body))
+        if why is not None:
+            report.skipped.append(
+                f"{article.url}: public, but its section {article.title!r} holds {why}: "
+                "not synced; take that out of the file, or mark the document internal"
+            )
+            return []
+    return articles
+
+
 def summary(report: DocumentReport) -> str:
     """One line for ``kb sync``, and one per skipped file."""
     done = [f"{report.listed} read"]
@@ -448,6 +461,9 @@ def summary(report: DocumentReport) -> str:
         done.append(f"{report.indexed} sections indexed (new or changed)")
     if report.removed:
         done.append(f"{report.removed} sections removed (gone from the folder)")
+    if report.public:
+        shown = ", ".join(report.public[:10]) + (", …" if len(report.public) > 10 else "")
+        done.append(f"{len(report.public)} public, quoted to customers ({shown})")
     lines = [f"documents synced: {'; '.join(done)}"]
     if report.stopped:
         lines = [
@@ -455,4 +471,5 @@ def summary(report: DocumentReport) -> str:
             f"{report.listed} read; the index keeps the documents as last synced"
         ]
     lines += [f"  skipped {reason}" for reason in report.skipped]
+    lines += [f"  note: {note}" for note in report.notes]
     return "\n".join(lines)

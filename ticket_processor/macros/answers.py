@@ -34,10 +34,14 @@ import hashlib
 import html
 import re
 import sqlite3
+import threading
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..errors import TicketBotError
 from ..kb.documents import DOCUMENT_IDS
 from ..kb.index import INDEX_FILE, ArticleIndex
 from ..kb.sources import put_entries
@@ -134,6 +138,41 @@ def entry_id(macro_id: int) -> int:
 
 def is_macro_entry(article_id: int) -> bool:
     return article_id < -DOCUMENT_IDS
+
+
+class LiveMacros:
+    """Which macros' entries the helpdesk still has: a macro deleted or turned off there after
+    the sync stays in the index until the next sync, and was still quoted to customers. Listed
+    (``listing``: the adapter's ``macros``) at the first macro an answer would quote, and again
+    once ``MAX_AGE`` seconds old (``serve`` runs for days); a listing that fails quotes none."""
+
+    MAX_AGE = 600.0
+
+    def __init__(
+        self,
+        listing: Callable[[], Sequence[ReadyReply]],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._listing = listing
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._entries: frozenset[int] | None = None
+        self._at = 0.0
+
+    def live(self, article_id: int) -> bool:
+        """Whether ``article_id`` is not a macro's entry, or its macro is still there."""
+        if not is_macro_entry(article_id):
+            return True
+        with self._lock:
+            now = self._clock()
+            if self._entries is None or now - self._at >= self.MAX_AGE:
+                try:
+                    found = self._listing()
+                except TicketBotError:
+                    found = ()
+                self._entries = frozenset(entry_id(m.id) for m in found)
+                self._at = now
+            return article_id in self._entries
 
 
 def entry_of(macro: ReadyReply) -> Article | None:

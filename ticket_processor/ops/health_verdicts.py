@@ -260,6 +260,8 @@ def success_check(runs: Iterable[LoggedRun], *, objective: float) -> Check:
     name = "success rate"
     recent = counted_runs(runs, unfinished=True)[-RECENT_RUNS:]
     rate, attempts = recent_success_rate(recent, last=RECENT_RUNS, unfinished=True)
+    if not recent:  # "no tickets in the last 0 runs" said nothing true
+        return Check(name, "healthy", "no run has finished yet: nothing to rate")
     window = "the last run" if len(recent) == 1 else f"the last {len(recent)} runs"
     killed = [r.run_id for r in recent if r.status is None]
     if len(killed) == 1:

@@ -138,24 +138,60 @@ class ChangePlanner:
     ) -> RouteDecision:
         """``decision`` with an escalation only an unsure engine asked for held as a
         suggestion (``triage.escalation_hold``); ``text``: the ticket as the engine read it."""
-
-        def keywords_critical() -> bool:
-            if self._taxonomy is None:
-                return False
-            with self._lock:
-                if self._keywords is None:
-                    self._keywords = RulesEngine(self._taxonomy)
-                rules = self._keywords
-            subject, _, body = text.partition("\n\n")
-            return rules.analyse(subject, body).urgency == Urgency.CRITICAL
-
         return hold_unsure(
             decision,
             ticket,
             triage,
             prefix=self._options.prefix,
-            keywords_critical=keywords_critical,
+            keywords_critical=lambda: self.keywords_critical(text),
         )
+
+    def _rules(self) -> RulesEngine | None:
+        if self._taxonomy is None:
+            return None
+        with self._lock:
+            if self._keywords is None:
+                self._keywords = RulesEngine(self._taxonomy)
+            return self._keywords
+
+    def keywords_critical(self, text: str) -> bool:
+        """Whether the keyword rules read ``text`` (subject, blank line, body) as critical."""
+        rules = self._rules()
+        subject, _, body = text.partition("\n\n")
+        return rules is not None and rules.analyse(subject, body).urgency == Urgency.CRITICAL
+
+    def words_critical(self, text: str) -> bool:
+        """Whether ``text`` holds the keyword rules' fixed critical phrases ("production
+        down", "data breach"), whatever urgency they read in all (``says_critical``)."""
+        rules = self._rules()
+        subject, _, body = text.partition("\n\n")
+        return rules is not None and rules.says_critical(subject, body)
+
+    def critical_unsure(
+        self, ticket: Ticket, triage: Triage, decisions: dict[str, Decision], text: str
+    ) -> RouteDecision:
+        """For a ticket routed by nothing because its triage is unsure (under the threshold,
+        or its urgency not applied), whose urgency or words say critical: the escalation the
+        routes would ask for, suggested with the reason (``Router.critical_held``)."""
+        if self._router is None:
+            return RouteDecision()
+        analysis = triage.analysis
+        threshold = self._options.confidence_threshold
+        if decisions:
+            if decisions.get("urgency") == "apply":
+                return RouteDecision()
+            unsure = "the triage's urgency is not sure enough to apply"
+        elif analysis.confidence < threshold:
+            unsure = f"the triage's confidence {analysis.confidence:.2f} is under {threshold:.2f}"
+        else:
+            return RouteDecision()
+        if analysis.urgency == Urgency.CRITICAL:
+            reading = "its urgency reads critical"
+        elif self.words_critical(text):
+            reading = "its words hold the keyword rules' critical phrases"
+        else:
+            return RouteDecision()
+        return self._router.critical_held(ticket, triage, decisions, f"{unsure}, but {reading}")
 
     def note_escalation(self, ticket: Ticket, routes: tuple[str, ...]) -> None:
         """An escalated ticket, for the run's escalation alert: the subject redacted as the
@@ -180,6 +216,8 @@ class ChangePlanner:
         text = f"{prepared.subject}\n\n{prepared.body}" if prepared else None
         said = text or f"{ticket.subject or ''}\n\n{ticket.description or ''}"
         decision = self.held(self.route(ticket, triage, decisions), ticket, triage, said)
+        if not decision.routes:
+            decision = self.critical_unsure(ticket, triage, decisions, said)
         # Only into fields still empty on the ticket as it is now: an agent's value stands.
         filled = {
             key: value

@@ -1,12 +1,14 @@
 """Articles to write: the kinds of tickets nothing ticketbot knows answered.
 
 A ticket is a gap when answers refused it for want of a source (``answer_refused`` with a
-reason that names what was missing: ``no_article``, and ``no_<source>`` for any other source)
-and nothing answered it in the window after all: no answer was drafted, planned or sent for it,
-and its decision's stored event shows no step's section (``steps.shown``: what a step put before
-the agent on this ticket, such as ready-made replies to answer from). A refusal for any other
-reason (an angry customer, the customer's own case, an unsure triage) is a person's ticket, not
-a missing article, and is left out.
+reason that names what was missing: ``no_article``, and ``no_<source>`` for any other source),
+or refused it for another reason first while the index held no public source for it (the
+event's ``sources`` is 0), and nothing answered it in the window after all: no answer was
+drafted, planned or sent for it, and its decision's stored event shows no step's section
+(``steps.shown``: what a step put before the agent on this ticket, such as ready-made replies to
+answer from). A refusal for any other
+reason where a public source was found (an angry customer, the customer's own case) is a
+person's ticket, not a missing article, and is left out.
 
 Gaps are grouped by the kind the triage gave them (category and subcategory), each group named by
 the words its subjects share that the other gaps' do not (``topics.naming``'s class-based
@@ -36,10 +38,11 @@ _ANSWERED = frozenset({"answer_drafted", "answer_planned", "answer_sent"})
 TOP_GROUPS = 10
 EXAMPLES = 3
 EXAMPLE_CHARS = 120
-# What the report says when the list is empty, so a reader learns it exists and what fills it.
+# What the report says when the list is empty, so a reader learns it exists and what fills it:
+# it said "with answers off, nothing is refused" to a team whose answers were on.
 NONE_TO_WRITE = (
-    "none in this window (the list counts tickets answers refused for want of a source; with "
-    "answers off, nothing is refused)."
+    "none in this window (the list counts the tickets answers weighed that no public source "
+    "answered; with answers off, none is weighed)."
 )
 
 
@@ -85,7 +88,9 @@ def gaps(events: Iterable[Mapping[str, Any]], dry_runs: set[str]) -> dict[int, s
         if not isinstance(ticket, int):
             continue
         kind = e.get("event")
-        if kind == "answer_refused" and no_source(e.get("reason")):
+        # Refused by a guard first (an unsure triage, the customer's own case), a ticket the
+        # index found no public source for is a gap all the same: it was left out before.
+        if kind == "answer_refused" and (no_source(e.get("reason")) or e.get("sources") == 0):
             refused[ticket] = str(e.get("category") or "unknown")
         elif kind in _ANSWERED:
             answered.add(ticket)

@@ -104,8 +104,13 @@ def build_answers(
     if agents is None:
         return None, notes
 
+    from ..macros.answers import LiveMacros
+
+    live = LiveMacros(getattr(helpdesk, "macros", lambda: ()))
+
     def body(article_id: int, locale: str) -> str:
-        return index.body(article_id, locale)
+        # A macro deleted or turned off in the helpdesk since the sync has nothing to quote.
+        return index.body(article_id, locale) if live.live(article_id) else ""
 
     def ranked(text: str) -> Retrieved:  # what a run with the gate hands ``RunAnswers``
         # The prepared text (quoted history and signatures off), as the suggestions read it.

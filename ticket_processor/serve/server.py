@@ -20,6 +20,7 @@ secret and the API token are both set, before anything listens.
 from __future__ import annotations
 
 import asyncio
+import errno
 import ipaddress
 import signal
 import socket
@@ -91,7 +92,15 @@ def bind(host: str, port: int) -> socket.socket:
         sock.bind((host.strip("[]"), port))
     except OSError as exc:
         sock.close()
-        raise ConfigError(f"--host {host} --port {port}: cannot listen ({exc.strerror})") from None
+        busy = (
+            "another program listens there (a serve already running?); "
+            if (exc.errno == errno.EADDRINUSE)
+            else ""
+        )
+        raise ConfigError(
+            f"--host {host} --port {port}: cannot listen ({exc.strerror}): {busy}choose "
+            "another --port (0 picks a free one)"
+        ) from None
     sock.listen(128)
     sock.set_inheritable(True)
     return sock

@@ -34,6 +34,7 @@ from pydantic import SecretStr, ValidationInfo, field_validator
 from ..common.helpdesk_settings import HelpdeskSettings, check_url
 from ..common.scrub import Scrubber, short_secret_warnings, url_credentials
 from ..common.setting import declared_hints, declared_variables, not_one_of
+from ..errors import ConfigError
 from ..models import ISO_639_1
 from .fields import DeclaredSettings
 from .values import parse_thresholds, scope_channels
@@ -190,8 +191,19 @@ class Settings(DeclaredSettings):
         return self.desk.base_url
 
     def require_helpdesk(self) -> None:
-        """Raise a ConfigError naming the first missing setting of the chosen helpdesk."""
-        self.desk.require()
+        """Raise a ConfigError naming the first missing setting of the chosen helpdesk, and
+        the helpdesk whose settings are all there, if another's are (a Freshdesk's settings
+        without ``TICKETBOT_HELPDESK`` were told "ZENDESK_SUBDOMAIN is not set")."""
+        try:
+            self.desk.require()
+        except ConfigError as exc:
+            ready = [name for name, desk in self.desks.items() if _complete(desk)]
+            if not ready or self.helpdesk in ready:
+                raise
+            raise ConfigError(
+                f"{exc}; the settings of {ready[0]} are all set: choose it with "
+                f"TICKETBOT_HELPDESK={ready[0]}"
+            ) from None
 
     @property
     def llm_configured(self) -> bool:
@@ -266,3 +278,12 @@ class Settings(DeclaredSettings):
             f"{self.helpdesk} tickets, so no ticket matches it; the channels are "
             f"{', '.join(known)}",
         )
+
+
+def _complete(desk: HelpdeskSettings) -> bool:
+    """Whether every setting ``desk`` requires is there."""
+    try:
+        desk.require()
+    except ConfigError:
+        return False
+    return True

@@ -4,7 +4,9 @@
     #4182 (0.83) Reset link expired — solved: The reset link works once and for 30 minutes; …
 
 Everything in a line is the helpdesk's text (a subject, an agent's reply, both redacted): it is
-made one line, so none of it can start a line of the note or pass for ticketbot's own. The
+made one line, so none of it can start a line of the note or pass for ticketbot's own, and
+another customer's name, licence plate or an agent-given secret in it is replaced
+(``shown.from_another_customer``): the line is shown on an unrelated customer's ticket. The
 section goes before the note's closing lines (the run's id and the trailer, which stay last).
 """
 
@@ -14,12 +16,13 @@ from collections.abc import Sequence
 
 from ..writeback.wording import DEFAULT_LANGUAGE, wording
 from .lookup import SimilarSolved
+from .shown import from_another_customer
 
 SUBJECT_CHARS = 80
 
 
 def _line(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
+    flat = from_another_customer(" ".join(text.split()))
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 

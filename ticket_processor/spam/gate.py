@@ -39,6 +39,7 @@ triaged as a customer's.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -156,7 +157,11 @@ def verdict(
         or agrees
         or (weak and (lures - SUGGESTS_ONLY_BESIDE or (lures and automatic) or chat_alone))
         or (p >= LURE_FLOOR and len(lures) >= 2)
+        or ("marketing" in gating and len(gating) >= 2)
     ):
+        # An SEO pitch after a customer-like question ("where is my invoice? Also, our agency
+        # gets you to the first page of Google, free audit"): the question lowers the head's
+        # score of the whole, the pitch's two families still say who wrote it.
         # A stranger's first mail is gated only on two signals that agree: the head and the
         # sender's address, the LLM, an automatic message's words or what the mail asks of
         # its reader (``lures``). The head alone, however sure, only suggests: it is sure of
@@ -455,7 +460,18 @@ class SpamGate:
         return known
 
 
+# A person's request to the desk ("please ship order 44120"): an automatic reply asks nothing
+# of whom it answers, and says only whom to contact instead.
+_ASKS_US = re.compile(
+    r"\b(?:please|kindly|could you|can you|would you)\s+(?:also\s+)?(?:ship|send|deliver"
+    r"|cancel|refund|change|update|process|check|confirm|fix|reset|book|hold|return|upgrade"
+    r"|downgrade|invoice|replace|renew|activate|deactivate|delete|move|transfer)\b"
+)
+
+
 def says_automatic(text: str) -> bool:
-    """Whether the text carries an automatic message's words (away until, undeliverable, ...)."""
+    """Whether the text carries an automatic message's words (away until, undeliverable, ...)
+    and asks the desk for nothing: "I will be out of office until Monday, please ship order
+    44120" is a person's (a stranger's was gated as a machine's on their first message)."""
     folded = fold(text)
-    return automatic_certainty(folded, len(folded.split())) > 0
+    return automatic_certainty(folded, len(folded.split())) > 0 and not _ASKS_US.search(folded)

@@ -43,7 +43,8 @@ _FAMILIES: dict[str, re.Pattern[str]] = {
         (?:\$\s?\d[\d,.]*\s?(?:usd|dollars|million)?
         | \b\d+\s?%\s?(?:off|discount|free|guarantee|money)
         | \b(?:lowest|best|cheap|low)\ (?:price|prices|cost|rates?)
-        | \b(?:free\ (?:trial|gift|bonus|shipping|quote|access)|money[\s-]back|no\ obligation
+        | \b(?:free\ (?:trial|gift|bonus|shipping|quote|access|audit|seo\ audit|consultation)
+          |money[\s-]back|no\ obligation
           |special\ offer|limited\ (?:time|offer)|discount(?:ed)?\ (?:meds|prices?|software)
           |risk[\s-]free|act\ fast|winner|you\ have\ (?:won|been\ selected)
           |prescription|viagra|cialis|meds\b|pharmacy|mortgage|refinanc\w*
@@ -85,6 +86,8 @@ _FAMILIES: dict[str, re.Pattern[str]] = {
         r"""(?ix)
         \b(?:seo|link[\s-]?building|back[\s-]?links?|dofollow|guest\ posts?
         | sponsored\ (?:posts?|content|articles?) | (?:google|search)[\s-]?rankings?
+        | first\ page\ of\ (?:google|search\ results) | rank(?:s|ing)?\ (?:higher\ )?on\ google
+        | (?:increase|boost|double|grow)\ your\ (?:web\s*site\ |organic\ |site\ )?traffic
         | contenido\ patrocinado | publicaci[óo]n\ patrocinada | google-platzierung
         | référencement | article\ sponsorisé | gesponsorde?\ (?:artikel|berichten?))\b
         """

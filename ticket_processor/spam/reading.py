@@ -33,6 +33,8 @@ from .normalise import normalise
 
 # Fewer words than this of their own and a sender forwards without saying anything.
 _OWN_WORDS = 3
+# Up to this many words of their own above a quoted mail, a sender says only "see below".
+_A_FEW_WORDS = 12
 _HTML = re.compile(r"(?i)<(?:html|body|div|p|br|span|table|blockquote)\b")
 _FORWARD_SUBJECT = re.compile(r"(?i)^\s*(?:(?:fwd?|wg|tr|rv|enc|doorst|re|aw|sv)\s*:\s*)+")
 # Above a forwarded mail, one word says what the sender thinks of it ("Phishing?").
@@ -73,6 +75,14 @@ _REPORT = re.compile(
     | [ée]\ de\ voc[êe]s | (?:recebi|recebemos)\ (?:este|esta|um|uma)
     | em\ nome\ de\ voc[êe]s | golpe
     )""",
+)
+# A customer saying they got what they paste ("I got this today", "j'ai reçu ça").
+_GOT_IT = re.compile(
+    r"(?i)\b(?:(?:i|we)\s+(?:just\s+|also\s+)?(?:got|received|get|receive)\s+(?:this|these|that|it)"
+    r"|is\s+(?:this|that|it)\s+(?:legit|legitimate|genuine|real|safe)"
+    r"|(?:ich|wir)\s+(?:habe|haben)\s+(?:das|dies|diese)\w*\s+(?:bekommen|erhalten)"
+    r"|(?:j'ai|nous\s+avons)\s+re[çc]u|recib[íi]|hemos\s+recibido|(?:ik|we)\s+(?:heb|hebben)"
+    r"\s+(?:dit|deze)\s+(?:gekregen|ontvangen)|recebi|recebemos)\b"
 )
 # A web form's mail (``Name: …``, ``Company: …``, ``Message: …``, often from a no-reply
 # address): the customer's words are the message field's.
@@ -138,17 +148,34 @@ def take_text(subject: str, description: str, *, max_tokens: int = 2000) -> Spam
     forwarded = bool(quoted.strip())
     if forwarded:
         report = bool(_REPORT.search(own) or _NAMES_IT.search(own))
-        if _has_words(own, _OWN_WORDS):
+        few = _has_words(own, _OWN_WORDS) and not _has_words(own, _A_FEW_WORDS)
+        if not report and few and _asks_much(quoted):
+            # A line above a quoted mail that asks what phishing asks ("can you check this?"
+            # above ``>``-quoted "verify your password ... http://"): phishing hid under the
+            # quotes, the head reading only the line. The mail is judged with the line.
+            read, read_subject = f"{own}\n{quoted}", subject or ""
+        elif _has_words(own, _OWN_WORDS):
             forward_subject = bool(_FORWARD_SUBJECT.match(subject or ""))
             read, read_subject = own, ("" if forward_subject else subject)
         else:  # nothing of their own: the mail they pass on is what they sent
             read, read_subject = quoted, _FORWARD_SUBJECT.sub("", subject or "")
     else:
-        # A mail pasted under (or above) a question keeps the question at one end.
-        report = bool(_REPORT.search(own[:_EDGE]) or _REPORT.search(own[-_EDGE:]))
+        # A mail pasted under (or above) a question keeps the question at one end; a bare
+        # "Is this from you?" heading the text is no report alone (phishing opened with it
+        # and got no verdict): the customer also says they got it, or names it a scam.
+        ends = (own[:_EDGE], own[-_EDGE:], subject or "")
+        said = {m.group(0).lower() for end in ends for m in _REPORT.finditer(end)}
+        also = any(_NAMES_IT.search(end) or _GOT_IT.search(end) for end in ends)
+        report = len(said) >= 2 or (bool(said) and also)
         read, read_subject = own, subject or ""
     prepared = prepare_ticket(read_subject, read, max_tokens=max_tokens)
     return SpamText(f"{prepared.subject}\n{prepared.body}", forwarded, report, form)
+
+
+def _asks_much(quoted: str) -> bool:
+    """Whether a quoted mail asks two things phishing asks, a credential among them."""
+    found = lure_families(normalise(quoted[: raw_cap(2000)]))
+    return "credential" in found and len(found) >= 2
 
 
 def _has_words(text: str, count: int) -> bool:

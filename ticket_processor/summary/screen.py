@@ -9,7 +9,8 @@ character that hides or reorders text (bidi overrides, zero-width characters, BE
 controls). ``refused`` says why an LLM's part may not be written (the caller writes the
 extractive summary instead); ``plain`` makes the thread's own words fit: each link becomes
 ``[link]``, personal data its placeholder, a sentence asking for a secret is left out. The
-patterns are the answers' (``triage.screen``) and the redaction's (``triage.redact``). Pure.
+patterns are the answers' (``triage.screen``), the redaction's (``triage.redact``) and the
+quoted sources' (``triage.quotable``). Pure.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import re
 import unicodedata
 
 from ..triage.note_text import strip_controls
-from ..triage.redact import holds_card_number, redact
+from ..triage.quotable import ADDRESS, personal_data
+from ..triage.redact import redact
 from ..triage.screen import asks_for_secret, refanged, web_addresses
 
 LINK = "[link]"
@@ -27,43 +29,12 @@ SECRET_REQUEST = "[a request for a secret, left out]"  # noqa: S105 - words, not
 # C0 but newline and tab, DEL, C1, bidi embeddings, overrides and isolates, zero-width, BOM.
 _HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 _MD_LINK = re.compile(r"\[([^\]\n]{0,200})\]\(([^)\n]{0,2048})\)")
-_NUMBER_WORD = (
-    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
-    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
-    r"eighty|ninety|hundred|eins|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|un|deux|"
-    r"trois|quatre|cinq|uno|dos|tres|cuatro|cinco|een|twee|drie|vijf|um|dois|três|quatro)"
-)
-# A house number (digits or words) and a street: "42 Baker Street", "forty two Baker Street",
-# "Hauptstraße 5", "12 rue de Rivoli".
-_STREET = (
-    r"(?:street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|way|close|court|place|"
-    r"square|terrace|crescent)"
-)
-_ADDRESS = re.compile(
-    rf"\b(?:\d{{1,5}}[a-z]?|{_NUMBER_WORD}(?:[ -]{_NUMBER_WORD}){{0,3}})\s+"
-    rf"(?:[A-Z][\w'-]{{1,30}}\s+){{1,3}}{_STREET}\b\.?"
-    rf"|\b(?:\d{{1,5}}[a-z]?|{_NUMBER_WORD}(?:[ -]{_NUMBER_WORD}){{0,3}}),?\s+"
-    r"(?:rue|avenue|boulevard|calle|avenida|rua|via|piazza)\s+(?:\w+\s+){0,2}[A-Z][\w'-]{1,30}"
-    r"|\b[A-Z][\w-]{1,30}(?:straße|strasse|weg|gasse|allee|platz|laan|straat|gracht)"
-    rf"\s+(?:\d{{1,5}}[a-z]?|{_NUMBER_WORD})\b",
-    re.IGNORECASE,
-)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 def hidden_characters(text: str) -> bool:
     """``text`` holds a character that hides or reorders what a reader sees."""
     return _HIDDEN.search(text) is not None
-
-
-def personal_data(text: str) -> str | None:
-    """The kind of personal data ``text`` carries (``iban``, ``phone``, ``address``...), or None."""
-    _, found = redact(text)
-    if found:
-        return sorted(found)[0]
-    if holds_card_number(text):
-        return "card"
-    return "address" if _ADDRESS.search(text) else None
 
 
 def _numbers(text: str) -> set[str]:
@@ -104,7 +75,7 @@ def plain(text: str) -> str:
     for _, found in sorted(web_addresses(text), key=lambda f: -len(f[1])):
         text = text.replace(found, LINK)
     text = redact(text)[0]
-    text = _ADDRESS.sub("[ADDRESS]", text)
+    text = ADDRESS.sub("[ADDRESS]", text)
     sentences = [
         SECRET_REQUEST if asks_for_secret(s) is not None else s for s in _SENTENCE_END.split(text)
     ]

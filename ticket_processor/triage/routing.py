@@ -72,6 +72,7 @@ from ..models import (
     RouteDecision,
     Ticket,
     Triage,
+    Urgency,
     is_spam,
     sanitise_tag,
 )
@@ -381,6 +382,37 @@ class Router:
             why = f"its group {chosen.missing_group!r} is not in the helpdesk"
             return _with(decision, group_route=chosen.route.title, kept=why)
         return _place(decision, ticket, chosen)
+
+    def critical_held(
+        self,
+        ticket: Ticket,
+        triage: Triage,
+        decisions: Mapping[str, str] | None,
+        why: str,
+    ) -> RouteDecision:
+        """The escalation the routes would ask for were the ticket's urgency read as critical
+        and applied, as a suggestion (``<prefix>escalation_suggested``, ``why`` in the note):
+        for a ticket held back for low confidence whose words or urgency say critical. A
+        "PRODUCTION DOWN" ticket at confidence 0.46 otherwise got no route and not even a
+        suggested escalation. Nothing when no escalating route would match, or for spam."""
+        if is_spam(triage):
+            return RouteDecision()
+        analysis = triage.analysis.model_copy(update={"urgency": Urgency.CRITICAL})
+        critical = triage.model_copy(update={"analysis": analysis})
+        applied = {**decisions, "urgency": "apply"} if decisions else None
+        escalating = tuple(
+            r.route.title
+            for r in self.routes
+            if r.route.escalate and r.route.matches(ticket, critical, applied)
+        )
+        if not escalating:
+            return RouteDecision()
+        return RouteDecision(
+            tags=(sanitise_tag(f"{self.prefix}escalation_suggested"),),
+            routes=escalating,
+            escalated_by=escalating,
+            escalation_held=why,
+        )
 
 
 def _place(decision: RouteDecision, ticket: Ticket, chosen: ResolvedRoute) -> RouteDecision:

@@ -102,6 +102,17 @@ class RulesEngine:
             confidence=confidence,
         )
 
+    def says_critical(self, subject: str, body: str) -> bool:
+        """Whether the ticket's words hold the taxonomy's critical cues ("production down",
+        "data breach") at the urgency threshold, whichever level wins: a customer's "critical,
+        asap" weighs as said hurry and can make the level high over an outage's words."""
+        settings = self.taxonomy.rules
+        scores = self._score(
+            tokenise(subject[: settings.max_chars]), tokenise(body[: settings.max_chars])
+        )
+        critical = scores.get("urgency", {}).get(Urgency.CRITICAL.value, 0.0)
+        return critical >= self.taxonomy.urgency.threshold
+
     def subcategory(self, subject: str, body: str, category: str) -> str | None:
         """The best subcategory of ``category`` for this ticket (whatever category the rules
         themselves would choose), or None."""

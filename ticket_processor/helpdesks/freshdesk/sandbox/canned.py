@@ -119,6 +119,13 @@ class CannedResponses:
         self._on_write()
         return dict(response)
 
+    def remove_response(self, response_id: int) -> None:
+        """A canned response deleted, as an agent deletes one in Freshdesk's admin pages."""
+        with self._lock:
+            if self._responses.pop(response_id, None) is None:
+                raise not_found()
+        self._on_write()
+
     def to_state(self) -> dict[str, Any]:
         with self._lock:
             return {

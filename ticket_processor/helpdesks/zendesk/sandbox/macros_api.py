@@ -2,7 +2,9 @@
 
 Create (``POST``, 200 ``{"macro": …}`` as Zendesk's own description has it), list
 (``GET /macros``, ``?active=true|false``, ``?access=shared``), the active ones
-(``GET /macros/active``) and show (``GET /macros/{id}``).
+(``GET /macros/active``), show (``GET /macros/{id}``), update (``PUT /macros/{id}``: the fields
+given replace the macro's, 200 ``{"macro": …}``) and delete (``DELETE /macros/{id}``: 204, the
+macro gone; 404 for an unknown id), as Zendesk's Macros API does.
 A macro's ``actions`` are kept as given: a reply is the action whose ``field`` is
 ``comment_value`` (its ``value`` a string, or ``[channel, text]`` as Zendesk also writes it) or
 ``comment_value_html``, and ``comment_mode_is_public`` (``"false"`` or ``false``) makes it an
@@ -97,6 +99,46 @@ class SandboxMacros:
             raise not_found()
         return dict(macro)
 
+    def update(self, macro_id: int, fields: dict[str, Any]) -> dict[str, Any]:
+        """The macro with ``fields`` (title, actions, active, description, position,
+        restriction) replacing its own; 404 for an unknown id."""
+        details: dict[str, list[dict[str, str]]] = {}
+        title = fields.get("title")
+        if "title" in fields and (not isinstance(title, str) or not title.strip()):
+            details["title"] = [invalid_field("title", "cannot be blank", "BlankValue")]
+        actions = fields.get("actions")
+        if "actions" in fields and (
+            not isinstance(actions, list)
+            or not actions
+            or not all(isinstance(a, dict) and isinstance(a.get("field"), str) for a in actions)
+        ):
+            details["actions"] = [invalid_field("actions", "each needs a field and a value")]
+        if details:
+            raise record_invalid(details)
+        with self._lock:
+            macro = self._macros.get(macro_id)
+            if macro is None:
+                raise not_found()
+            for key in ("title", "description", "position", "restriction"):
+                if key in fields:
+                    macro[key] = fields[key]
+            if "title" in fields:
+                macro["raw_title"] = fields["title"]
+            if "active" in fields:
+                macro["active"] = bool(fields["active"])
+            if "actions" in fields:
+                macro["actions"] = [dict(a) for a in fields["actions"]]
+            macro["updated_at"] = iso(self._now())
+            found = dict(macro)
+        self._on_change()
+        return found
+
+    def delete(self, macro_id: int) -> None:
+        with self._lock:
+            if self._macros.pop(macro_id, None) is None:
+                raise not_found()
+        self._on_change()
+
     def to_state(self) -> dict[str, Any]:
         with self._lock:
             return {"next_id": self._next_id, "macros": list(self._macros.values())}
@@ -169,9 +211,23 @@ def create_macro(svc: Services, call: Call) -> tuple[int, Any]:
     return 200, {"macro": macros_of(svc).create(body["macro"], call.base)}
 
 
+def update_macro(svc: Services, call: Call) -> tuple[int, Any]:
+    body = call.body
+    if not isinstance(body, dict) or not isinstance(body.get("macro"), dict):
+        raise bad_request("InvalidValue", "request body must be a JSON object with 'macro'")
+    return 200, {"macro": macros_of(svc).update(int(call.args[0]), body["macro"])}
+
+
+def delete_macro(svc: Services, call: Call) -> tuple[int, Any]:
+    macros_of(svc).delete(int(call.args[0]))
+    return 204, None
+
+
 MACRO_ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/api/v2/macros", list_macros),
     ("POST", "/api/v2/macros", create_macro),
     ("GET", "/api/v2/macros/active", list_active),
     ("GET", "/api/v2/macros/{id}", show_macro),
+    ("PUT", "/api/v2/macros/{id}", update_macro),
+    ("DELETE", "/api/v2/macros/{id}", delete_macro),
 ]
