@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from . import api_tickets as t
 from .canned_api import CANNED_ROUTES
+from .sla import SLA_ROUTES
 from .routes import (
     Answer,
     FreshdeskCall,
@@ -158,6 +159,7 @@ ROUTES: list[FreshdeskEndpoint] = [
     compile_route("POST", f"{_V2}/solutions/folders/{{id}}/articles", create_article),
     compile_route("GET", f"{_V2}/solutions/articles/{{id}}", show_article),
     *CANNED_ROUTES,
+    *SLA_ROUTES,
 ]
 
 

@@ -23,9 +23,10 @@ from ..records import PRIORITY_FROM_FRESHDESK, PRIORITY_TO_FRESHDESK
 from .config import FreshdeskConfig, PlanLimits
 from .records import SOURCE_REPLY
 from .serving import RunningFreshdesk, serve_in_thread
+from .sla import FreshdeskSlaDesk
 
 
-class FreshdeskDesk:
+class FreshdeskDesk(FreshdeskSlaDesk):
     kind = "freshdesk"
 
     @property

@@ -20,9 +20,10 @@ from ....writeback.note import NOTE_HEADER
 from .config import SandboxConfig
 from .records import VIA_MAIL, iso
 from .server import RunningSandbox, serve_in_thread
+from .sla_desk import ZendeskSlaDesk
 
 
-class ZendeskDesk:
+class ZendeskDesk(ZendeskSlaDesk):
     kind = "zendesk"
 
     @property
