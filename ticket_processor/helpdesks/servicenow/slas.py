@@ -22,6 +22,7 @@ Who is at work is the instance's on-call schedules, not read: agents at work sta
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -79,16 +80,14 @@ def _schedule(http: Any, schedule_id: str) -> Schedule | None:
         "name,type,days_of_week,start_date_time,end_date_time,repeat_type",
     )
     for span in spans:
-        start, end = _span_minutes(span.get("start_date_time")), _span_minutes(
-            span.get("end_date_time")
+        start, end = (
+            _span_minutes(span.get("start_date_time")),
+            _span_minutes(span.get("end_date_time")),
         )
         if span.get("type") == "exclude":
-            try:
-                holidays.add(date.fromisoformat(
-                    f"{str(span['start_date_time'])[:4]}-{str(span['start_date_time'])[4:6]}-"
-                    f"{str(span['start_date_time'])[6:8]}"))  # fmt: skip
-            except (KeyError, ValueError):
-                pass
+            day = str(span.get("start_date_time") or "")[:8]
+            with contextlib.suppress(ValueError):
+                holidays.add(date.fromisoformat(f"{day[:4]}-{day[4:6]}-{day[6:8]}"))
             continue
         if start is None or end is None:
             continue

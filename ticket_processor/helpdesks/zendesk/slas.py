@@ -83,7 +83,8 @@ def _schedule(http: Any, count: list[int]) -> Schedule | None:
 def _clocks(
     ticket: dict[str, Any], targets: dict[str, dict[str, tuple[float, bool]]]
 ) -> list[Clock]:
-    slas = ticket.get("slas") if isinstance(ticket.get("slas"), dict) else {}
+    slas = ticket.get("slas")
+    slas = slas if isinstance(slas, dict) else {}
     found = []
     priority = ticket.get("priority")
     for item in slas.get("policy_metrics") or ():

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from . import api_tickets as t
 from .canned_api import CANNED_ROUTES
-from .sla import SLA_ROUTES
 from .routes import (
     Answer,
     FreshdeskCall,
@@ -18,6 +17,7 @@ from .routes import (
     compile_route,
     paged,
 )
+from .sla import SLA_ROUTES
 from .store import SANDBOX_AGENT_ID
 
 

@@ -46,11 +46,14 @@ class SlaState:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
+STATE_ATTRIBUTE = "sla"
+
+
 def store_state(store: object) -> SlaState:
-    found = getattr(store, "sla", None)
+    found = getattr(store, STATE_ATTRIBUTE, None)
     if not isinstance(found, SlaState):
         found = SlaState()
-        setattr(store, "sla", found)
+        setattr(store, STATE_ATTRIBUTE, found)
     return found
 
 
@@ -146,7 +149,9 @@ class FreshdeskSlaDesk:
                 ticket_id, "<p>We are on it.</p>", private=False, user_id=2, source=SOURCE_REPLY
             )
 
-    def sla_history(self, group_id: int | None, asked_at: float, reply_minutes: float | None) -> int:
+    def sla_history(
+        self, group_id: int | None, asked_at: float, reply_minutes: float | None
+    ) -> int:
         fields: dict[str, Any] = {
             "subject": "An earlier question",
             "description": "An earlier question.",

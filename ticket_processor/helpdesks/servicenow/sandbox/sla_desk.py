@@ -31,6 +31,7 @@ def _duration(minutes: float) -> str:
 
 
 class ServiceNowSlaDesk:
+    sla_priority_steps = False  # a new priority restarts ServiceNow's definitions
     sandbox: RunningServiceNow
 
     def _sys_id(self, ticket_id: int) -> str:
@@ -71,12 +72,13 @@ class ServiceNowSlaDesk:
         )["sys_id"]
         for weekday, start, end in weekly:
             first, last = divmod(start, 60), divmod(min(end, 24 * 60 - 1), 60)
+            seconds = "59" if end >= 24 * 60 else "00"
             span = {
                 "schedule": schedule,
                 "name": "Business hours",
                 "days_of_week": str(weekday + 1),
                 "start_date_time": f"20260105T{first[0]:02d}{first[1]:02d}00",
-                "end_date_time": f"20260105T{last[0]:02d}{last[1]:02d}{'59' if end >= 1440 else '00'}",
+                "end_date_time": f"20260105T{last[0]:02d}{last[1]:02d}{seconds}",
             }
             store.insert("cmn_schedule_span", span, USER)
         for day in holidays:
@@ -117,7 +119,9 @@ class ServiceNowSlaDesk:
         else:
             store.insert("task_sla", fields, USER)
 
-    def sla_history(self, group_id: int | None, asked_at: float, reply_minutes: float | None) -> int:
+    def sla_history(
+        self, group_id: int | None, asked_at: float, reply_minutes: float | None
+    ) -> int:
         store = self.sandbox.store
         group = ""
         if group_id is not None:

@@ -99,14 +99,16 @@ def sideloads(
     sets = []
     for ticket in tickets:
         minutes = state.reply_minutes.get(int(ticket["id"]))
-        reply = None if minutes is None else {"calendar": int(minutes), "business": int(minutes)}
+        reply: dict[str, int | None] = {"calendar": None, "business": None}
+        if minutes is not None:
+            reply = {"calendar": int(minutes), "business": int(minutes)}
         sets.append(
             {
                 "id": ticket["id"],
                 "ticket_id": ticket["id"],
                 "created_at": ticket.get("created_at"),
                 "updated_at": ticket.get("updated_at"),
-                "reply_time_in_minutes": reply or {"calendar": None, "business": None},
+                "reply_time_in_minutes": reply,
             }
         )
     return tickets, {"metric_sets": sets}
