@@ -21,7 +21,7 @@ from ..models import sanitise_tag
 from ..triage.route_rules import Route, sla_risk_routes
 from ..writeback.wording import folder_wording
 from .book import SlaBook, target_key
-from .predict import Pace, Prediction, paces, predict, queue_ahead
+from .predict import Forecast, Pace, paces, predict, queue_ahead
 
 AT_RISK = 0.5  # the breach probability from which a target is at risk
 PREDICTED = ("first_reply", "next_reply")
@@ -35,7 +35,7 @@ class AtRisk:
 
     clock: Clock
     key: str
-    prediction: Prediction
+    prediction: Forecast
     note: str | None
     priority: str | None
     routes: tuple[str, ...]
@@ -72,7 +72,7 @@ def _duration(seconds: float) -> str:
     return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
 
 
-def note_line(clock: Clock, prediction: Prediction, schedule: Schedule | None, lang: str) -> str:
+def note_line(clock: Clock, prediction: Forecast, schedule: Schedule | None, lang: str) -> str:
     words = folder_wording(__package__ or "ticket_processor.sla", lang)
     tz = zone(schedule.time_zone if schedule is not None else "UTC")
     when = datetime.fromtimestamp(clock.breach_at or 0, tz).strftime("%Y-%m-%d %H:%M %Z")

@@ -56,7 +56,7 @@ class Pace:
 
 
 @dataclass(frozen=True)
-class Prediction:
+class Forecast:
     """What the pass decides on: the probability (None: cautious), the seconds left in the
     counted time, the queue ahead, the agents at work (None: not known) and whether the
     target's hours are open now."""
@@ -113,7 +113,7 @@ def predict(
     pace: Mapping[int | None, Pace],
     queue_ahead: int,
     agents: int | None,
-) -> Prediction:
+) -> Forecast:
     """The clock's breach probability, or a cautious prediction without enough history."""
     business = clock.business_hours
     open_now = not business or schedule is None or schedule.is_open(now)
@@ -124,15 +124,15 @@ def predict(
     chosen = own if own is not None and own.answered >= MIN_HISTORY else pace.get(None)
     if chosen is None or chosen.answered < MIN_HISTORY:
         history = chosen.answered if chosen is not None else 0
-        return Prediction(None, left, queue_ahead, agents, open_now, history)
+        return Forecast(None, left, queue_ahead, agents, open_now, history)
     if agents == 0 and open_now:
-        return Prediction(NOBODY_AT_WORK, left, queue_ahead, agents, open_now, chosen.answered)
+        return Forecast(NOBODY_AT_WORK, left, queue_ahead, agents, open_now, chosen.answered)
     delay = queue_ahead * min(chosen.spacing, left + 1)
     before, at_risk = chosen.survival(elapsed)
     after, _ = chosen.survival(elapsed + max(0.0, left - delay))
     raw = 1.0 if before <= 0 else after / before
     shrunk = (raw * at_risk + 0.5) / (at_risk + 1)
-    return Prediction(shrunk, left, queue_ahead, agents, open_now, chosen.answered)
+    return Forecast(shrunk, left, queue_ahead, agents, open_now, chosen.answered)
 
 
 def queue_ahead(clock: Clock, running: Sequence[Clock]) -> int:

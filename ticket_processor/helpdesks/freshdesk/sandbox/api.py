@@ -17,7 +17,7 @@ from .routes import (
     compile_route,
     paged,
 )
-from .sla import SLA_ROUTES
+from .sla_api import SLA_ROUTES
 from .store import SANDBOX_AGENT_ID
 
 

@@ -23,7 +23,7 @@ from ..records import PRIORITY_FROM_FRESHDESK, PRIORITY_TO_FRESHDESK
 from .config import FreshdeskConfig, PlanLimits
 from .records import SOURCE_REPLY
 from .serving import RunningFreshdesk, serve_in_thread
-from .sla import FreshdeskSlaDesk
+from .sla_desk import FreshdeskSlaDesk
 
 
 class FreshdeskDesk(FreshdeskSlaDesk):

@@ -11,7 +11,7 @@
   (``include=metric_sets``: ``reply_time_in_minutes``), added by ``sideloads``.
 
 What each ticket's targets say (breach times, stages) is set as Zendesk's SLA engine would have
-set them, through ``SlaState`` (the test desk's ``sla_clock``), not computed here.
+set them, through ``ZendeskSlaState`` (the test desk's ``sla_clock``), not computed here.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from .routes import Call, Handler, Services
 
 
 @dataclass
-class SlaState:
+class ZendeskSlaState:
     """The account's SLA policies, schedules, holidays, and per ticket its applied metrics
     and its metric set's reply time (minutes)."""
 
@@ -49,16 +49,16 @@ class SlaState:
 STATE_ATTRIBUTE = "sla"
 
 
-def store_state(store: object) -> SlaState:
+def store_state(store: object) -> ZendeskSlaState:
     """The store's SLA state, made on first use."""
     found = getattr(store, STATE_ATTRIBUTE, None)
-    if not isinstance(found, SlaState):
-        found = SlaState()
+    if not isinstance(found, ZendeskSlaState):
+        found = ZendeskSlaState()
         setattr(store, STATE_ATTRIBUTE, found)
     return found
 
 
-def state_of(svc: Services) -> SlaState:
+def state_of(svc: Services) -> ZendeskSlaState:
     return store_state(svc.store)
 
 

@@ -1,5 +1,5 @@
 """Zendesk's test desk's service levels (``Desk.sla_*``): what Zendesk's SLA engine would have
-set on the account and its tickets, written into the sandbox's ``SlaState`` in Zendesk's own
+set on the account and its tickets, written into the sandbox's ``ZendeskSlaState`` in Zendesk's own
 shapes (metric names, minutes from Sunday, Rails time-zone names where Zendesk uses them)."""
 
 from __future__ import annotations

@@ -1,74 +1,20 @@
-"""Freshdesk's service levels as the sandbox serves them, in Freshdesk's shapes, and the test
-desk's side of them (``Desk.sla_*``):
-
-- ``GET /api/v2/sla_policies``: a bare array of policies, each with ``sla_target`` per
-  ``priority_N`` (``respond_within``, ``next_respond_within``, ``resolve_within`` in seconds,
-  ``business_hours``, ``escalation_enabled``), ``applicable_to`` and ``is_default``;
-- ``GET /api/v2/business_hours``: a bare array of calendars, each with ``business_hours`` per
-  weekday (``start_time`` / ``end_time`` as ``8:00 am``), ``time_zone`` (a Rails name) and
-  ``list_of_holidays`` (``holiday_date`` as ``--MM-DD``, ``holiday_name``);
-- on each ticket, the fields Freshdesk's SLA engine keeps: ``fr_due_by``, ``nr_due_by``,
-  ``due_by`` and ``fr_escalated``, ``nr_escalated``, ``is_escalated``, set here as that engine
-  would have set them (``FreshdeskSlaDesk.sla_clock``), not computed.
-"""
+"""Freshdesk's test desk's service levels (``Desk.sla_*``): what Freshdesk's SLA engine would
+have set on the account and its tickets, written into the sandbox in Freshdesk's shapes
+(``priority_N`` targets in seconds, ``8:00 am`` business hours, ``--MM-DD`` holidays, a
+ticket's due times and escalation flags)."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ...sla import RAILS_ZONES
 from ..records import PRIORITY_TO_FRESHDESK
 from .records import SOURCE_REPLY, iso
-from .routes import Answer, FreshdeskCall, FreshdeskServices, compile_route
+from .sla_api import DAYS, DUE, FLAG, RAILS_NAMES, TARGET, store_state
 
 if TYPE_CHECKING:
     from .serving import RunningFreshdesk
-
-DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-DUE = {"first_reply": "fr_due_by", "next_reply": "nr_due_by", "resolution": "due_by"}
-FLAG = {"first_reply": "fr_escalated", "next_reply": "nr_escalated", "resolution": "is_escalated"}
-TARGET = {
-    "first_reply": "respond_within",
-    "next_reply": "next_respond_within",
-    "resolution": "resolve_within",
-}
-RAILS_NAMES = {iana: rails for rails, iana in RAILS_ZONES.items()}
-
-
-@dataclass
-class SlaState:
-    policies: list[dict[str, Any]] = field(default_factory=list)
-    calendars: list[dict[str, Any]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-STATE_ATTRIBUTE = "sla"
-
-
-def store_state(store: object) -> SlaState:
-    found = getattr(store, STATE_ATTRIBUTE, None)
-    if not isinstance(found, SlaState):
-        found = SlaState()
-        setattr(store, STATE_ATTRIBUTE, found)
-    return found
-
-
-def list_policies(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
-    return 200, list(store_state(svc.store).policies), {}
-
-
-def list_business_hours(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
-    return 200, list(store_state(svc.store).calendars), {}
-
-
-SLA_ROUTES = [
-    compile_route("GET", "/api/v2/sla_policies", list_policies),
-    compile_route("GET", "/api/v2/business_hours", list_business_hours),
-]
 
 
 def _clock_time(minute: int) -> str:
