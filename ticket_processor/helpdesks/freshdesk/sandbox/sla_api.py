@@ -21,7 +21,6 @@ from typing import Any
 from ...sla import RAILS_ZONES
 from .routes import Answer, FreshdeskCall, FreshdeskServices, compile_route
 
-
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DUE = {"first_reply": "fr_due_by", "next_reply": "nr_due_by", "resolution": "due_by"}
 FLAG = {"first_reply": "fr_escalated", "next_reply": "nr_escalated", "resolution": "is_escalated"}
