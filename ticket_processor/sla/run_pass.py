@@ -56,6 +56,7 @@ class SlaPass(Pass):
     _written: set[int] = field(default_factory=set)
 
     def plan(self, end: RunEnd) -> None:
+        self.plan_, self.read_, self._paged = None, None, {}
         if end.aborted:
             return
         if self.reader is None:
