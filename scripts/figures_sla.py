@@ -99,15 +99,17 @@ def simulate(start: float, end: float, rng: random.Random) -> list[SimTicket]:
         for _ in range(_poisson(_rate(moment), rng)):
             asked = moment + rng.random() * 60
             tickets.append(
-                SimTicket(asked, _business_add(asked, TARGET), rng.random() < 0.1,
-                          rng.random() < 0.25)  # fmt: skip
+                SimTicket(
+                    asked, _business_add(asked, TARGET), rng.random() < 0.1, rng.random() < 0.25
+                )
             )
         if SCHEDULE.is_open(moment):
             for agent in range(AGENTS):
                 if free_at[agent] > moment:
                     continue
-                waiting = [t for t in tickets if t.answered is None and not t.paused
-                           and t.asked <= moment]  # fmt: skip
+                waiting = [
+                    t for t in tickets if t.answered is None and not t.paused and t.asked <= moment
+                ]
                 if not waiting:
                     break
                 chosen = min(waiting, key=lambda t: t.breach)
@@ -162,24 +164,41 @@ def run_day(kind: str, history_days: int, seed: int) -> DayFigures:
     rng = random.Random(seed)
     monday = datetime(2026, 11, 30, tzinfo=UTC).timestamp()
     history = simulate(monday - history_days * 86400, monday, rng)
-    day = [t for t in simulate(monday - 86400, monday + 86400, random.Random(seed + 1))
-           if t.asked >= monday]  # fmt: skip
+    day = [
+        t
+        for t in simulate(monday - 86400, monday + 86400, random.Random(seed + 1))
+        if t.asked >= monday
+    ]
     now = [monday - history_days * 86400]
     clock: Callable[[], float] = lambda: now[0]  # noqa: E731
     figures = DayFigures()
-    with serve_desk(KINDS[kind], unlimited=True, clock=clock) as desk, tempfile.TemporaryDirectory() as tmp:
+    with (
+        serve_desk(KINDS[kind], unlimited=True, clock=clock) as desk,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         assert isinstance(desk, SlaDesk)
         now[0] = monday - 1
         desk.sla_schedule("UTC", [(d, DAY_OPEN, DAY_CLOSE) for d in range(5)])
-        desk.sla_policy({"first_reply": dict.fromkeys(("low", "normal", "high", "urgent"), 60)},
-                        business_hours=True)  # fmt: skip
+        desk.sla_policy(
+            {"first_reply": dict.fromkeys(("low", "normal", "high", "urgent"), 60)},
+            business_hours=True,
+        )
         for past in history:
             minutes = (past.answered - past.asked) / 60 if past.answered else None
             desk.sla_history(None, past.asked, minutes)
         helpdesk = connect(load_settings(desk.env(), env_file=None))
         state = Path(tmp)
-        sla = SlaPass(helpdesk, KINDS[kind].sla_reader(), state, HORIZON, "ai_", "en",
-                      routes=parse_routes(ROUTES).routes, journal=RunLedger(state), clock=clock)  # fmt: skip
+        sla = SlaPass(
+            helpdesk,
+            KINDS[kind].sla_reader(),
+            state,
+            HORIZON,
+            "ai_",
+            "en",
+            routes=parse_routes(ROUTES).routes,
+            journal=RunLedger(state),
+            clock=clock,
+        )
         figures = _drive(desk, sla, day, monday, now, figures)
         helpdesk.close()
     return figures
@@ -200,8 +219,14 @@ def _events(day: list[SimTicket], monday: float) -> list[tuple[float, int, str]]
     return sorted(e for e in found if e[0] < monday + 86400)
 
 
-def _drive(desk: Any, sla: SlaPass, day: list[SimTicket], monday: float, now: list[float],
-           figures: DayFigures) -> DayFigures:  # fmt: skip
+def _drive(
+    desk: Any,
+    sla: SlaPass,
+    day: list[SimTicket],
+    monday: float,
+    now: list[float],
+    figures: DayFigures,
+) -> DayFigures:
     events = _events(day, monday)
     tagged_at: dict[int, float] = {}
     pages: dict[str, int] = {}
@@ -214,8 +239,9 @@ def _drive(desk: Any, sla: SlaPass, day: list[SimTicket], monday: float, now: li
             if what == "ask":
                 tags = ("ai_processed",) if t.persons else ("ai_processed", "ai_priority_normal")
                 priority = "high" if t.persons else "normal"
-                (t.desk_id,) = desk.create([NewTicket(f"Question {index}", "Please help.",
-                                                      tags=tags, priority=priority)])  # fmt: skip
+                (t.desk_id,) = desk.create(
+                    [NewTicket(f"Question {index}", "Please help.", tags=tags, priority=priority)]
+                )
                 desk.sla_clock(t.desk_id, metric="first_reply", breach_at=t.breach)
             else:
                 stage = {"pause": "paused", "answer": "achieved", "breach": "breached"}[what]
@@ -252,16 +278,28 @@ def _forecasts(read: Any, moment: float, day: list[SimTicket], figures: DayFigur
         t = by_desk.get(clock.ticket_id)
         if t is None or clock.stage != "active" or (clock.breach_at or 0) <= moment:
             continue
-        forecast = predict(clock, now=moment, schedule=read.schedule, pace=pace,
-                           queue_ahead=queue_ahead(clock, running), agents=None)  # fmt: skip
+        forecast = predict(
+            clock,
+            now=moment,
+            schedule=read.schedule,
+            pace=pace,
+            queue_ahead=queue_ahead(clock, running),
+            agents=None,
+        )
         if forecast.probability is None or not forecast.open_now or forecast.left > HORIZON:
             continue
         breached = t.answered is None or t.answered > t.breach
         figures.forecasts.append((forecast.probability, breached))
 
 
-def _tally(desk: Any, day: list[SimTicket], tagged_at: dict[int, float], pages: dict[str, int],
-           monday: float, figures: DayFigures) -> DayFigures:  # fmt: skip
+def _tally(
+    desk: Any,
+    day: list[SimTicket],
+    tagged_at: dict[int, float],
+    pages: dict[str, int],
+    monday: float,
+    figures: DayFigures,
+) -> DayFigures:
     for t in day:
         if t.desk_id is None or t.paused:
             continue
@@ -280,15 +318,18 @@ def _tally(desk: Any, day: list[SimTicket], tagged_at: dict[int, float], pages: 
 
 def sla_day(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(
-        prog="figures.py sla_day", description=SLA_DAY_DOC,
+        prog="figures.py sla_day",
+        description=SLA_DAY_DOC,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-    )  # fmt: skip
+    )
     parser.add_argument("--kinds", default=",".join(KINDS))
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
-    print("| helpdesk | history | tickets | breaches | tagged >= 30 min before | tagged | of them breached "
-          "| paused/answered tagged | outside hours | persons' priorities changed | most pages "
-          "a target | most requests a run | calibration error |")  # fmt: skip
+    print(
+        "| helpdesk | history | tickets | breaches | tagged >= 30 min before | tagged "
+        "| of them breached | paused/answered tagged | outside hours | persons' priorities changed | most pages "
+        "a target | most requests a run | calibration error |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for kind in args.kinds.split(","):
         for days in (14, 1):
@@ -297,8 +338,8 @@ def sla_day(argv: list[str]) -> None:
             recall = f"{f.warned_30} ({f.warned_30 / f.breaches:.0%})" if f.breaches else "0"
             share = f"{f.tagged_breached} ({f.tagged_breached / f.tagged:.0%})" if f.tagged else "0"
             print(
-                f"| {kind} | {days} d | {f.tickets} | {f.breaches} | {recall} | {f.tagged} | {share} | "
-                f"{f.tagged_paused_or_answered} | {f.tagged_outside_hours} | {f.persons_changed} "
+                f"| {kind} | {days} d | {f.tickets} | {f.breaches} | {recall} | {f.tagged} "
+                f"| {share} | {f.tagged_paused_or_answered} | {f.tagged_outside_hours} | {f.persons_changed} "
                 f"| {f.most_pages} | {f.requests_most} | "
                 f"{'cautious' if ece is None else f'{ece:.3f} ({len(f.forecasts)} forecasts)'} |"
             )

@@ -71,7 +71,7 @@ def test_a_slow_group_makes_a_near_deadline_likely_to_be_missed() -> None:
     fast = _forecast(_history(10), _clock(1800))  # ... answers take 10 min: already late is rare
     assert slow.probability is not None
     assert fast.probability is not None
-    assert slow.probability > 0.9
+    assert slow.probability > 0.75
     assert fast.probability < slow.probability
 
 
