@@ -327,8 +327,9 @@ def sla_day(argv: list[str]) -> None:
     args = parser.parse_args(argv)
     print(
         "| helpdesk | history | tickets | breaches | tagged >= 30 min before | tagged "
-        "| of them breached | paused/answered tagged | outside hours | persons' priorities changed | most pages "
-        "a target | most requests a run | calibration error |"
+        "| of them breached | paused/answered tagged | outside hours "
+        "| persons' priorities changed | most pages a target | most requests a run "
+        "| calibration error |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for kind in args.kinds.split(","):
