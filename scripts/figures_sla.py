@@ -340,7 +340,7 @@ def sla_day(argv: list[str]) -> None:
             share = f"{f.tagged_breached} ({f.tagged_breached / f.tagged:.0%})" if f.tagged else "0"
             print(
                 f"| {kind} | {days} d | {f.tickets} | {f.breaches} | {recall} | {f.tagged} "
-                f"| {share} | {f.tagged_paused_or_answered} | {f.tagged_outside_hours} | {f.persons_changed} "
-                f"| {f.most_pages} | {f.requests_most} | "
+                f"| {share} | {f.tagged_paused_or_answered} | {f.tagged_outside_hours} "
+                f"| {f.persons_changed} | {f.most_pages} | {f.requests_most} | "
                 f"{'cautious' if ece is None else f'{ece:.3f} ({len(f.forecasts)} forecasts)'} |"
             )
