@@ -129,20 +129,23 @@ def _clocks(ticket: dict[str, Any], policies: list[dict[str, Any]], now: float) 
     return found
 
 
-def _agents_at_work(http: Any) -> dict[int, int]:
-    available = {
-        int(agent["id"])
-        for page in http.pages("/api/v2/agents", {"per_page": 100})
-        for agent in page
-        if isinstance(agent, dict) and agent.get("available")
-    }
+def _agents_at_work(http: Any) -> tuple[dict[int, int], int]:
+    """Group id -> its agents available now, and the requests it took."""
+    available: set[int] = set()
+    pages = 0
+    for page in http.pages("/api/v2/agents", {"per_page": 100}):
+        pages += 1
+        available |= {
+            int(agent["id"]) for agent in page if isinstance(agent, dict) and agent.get("available")
+        }
     at_work: dict[int, int] = {}
     for page in http.pages("/api/v2/groups", {"per_page": 100}):
+        pages += 1
         for group in page:
             if isinstance(group, dict) and isinstance(group.get("id"), int):
                 members = {int(a) for a in group.get("agent_ids") or ()}
                 at_work[int(group["id"])] = len(members & available)
-    return at_work
+    return at_work, pages
 
 
 def read_slas(
@@ -156,8 +159,8 @@ def read_slas(
     calendars = http.request("GET", "/api/v2/business_hours").body
     year = date.fromtimestamp(now).year
     schedule = _schedule(calendars if isinstance(calendars, list) else [], year)
-    at_work = _agents_at_work(http)
-    requests = 5
+    at_work, pages = _agents_at_work(http)
+    requests = 2 + pages
     clocks: list[Clock] = []
     history: list[FirstReply] = []
     since = date.fromtimestamp(history_since).isoformat() + "T00:00:00Z"
