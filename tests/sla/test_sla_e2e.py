@@ -88,6 +88,12 @@ def test_at_risk_tagged_the_rest_left_alone(desk: Desk, tmp_path: Path) -> None:
     assert len(logged(tmp_path, "sla_warned")) == 2
     assert len(logged(tmp_path, "sla_breached")) == 1
 
+    # The report counts what the runs did: two targets warned of, one breach, not warned of.
+    report = invoke("report")
+    assert report.exit_code == 0, report.output
+    assert "service levels: 2 target(s) warned of (0 cautiously, 0 paged)" in report.output
+    assert "breaches: 1, 0 warned of" in report.output
+
 
 def test_a_business_hours_target_is_not_tagged_on_a_holiday(desk: Desk) -> None:
     sla = sla_desk(desk)

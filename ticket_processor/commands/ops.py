@@ -198,6 +198,7 @@ def report(
     from ..report.html import render_html
     from ..report.incidents import incident_lines
     from ..report.prices import DEFAULT_PRICES, parse_prices
+    from ..report.sla import sla_lines, sla_report
     from ..report.spam import spam_lines, spam_report
     from ..report.stored import with_logged
     from ..report.table import print_report
@@ -245,6 +246,7 @@ def report(
                         **summary.to_dict(),
                         **grouped.to_dict(),
                         "spam": spam.to_dict(),
+                        "sla": sla_report(scrubbed).to_dict(),
                         "corrupt_lines": events.corrupt_lines,
                     }
                 )
@@ -257,7 +259,8 @@ def report(
             )
         else:
             print_report(summary, console, log_dir=settings.log_dir)
-            for line in [*incident_lines(grouped), *spam_lines(spam)]:
+            lines = [*incident_lines(grouped), *spam_lines(spam), *sla_lines(sla_report(scrubbed))]
+            for line in lines:
                 console.print(line, markup=False, highlight=False, soft_wrap=True)
         if events.corrupt_lines and not json_output:
             err_console.print(f"skipped {events.corrupt_lines} unreadable log line(s)")

@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from ..helpdesks.sla import Clock, FirstReply, Schedule
 
@@ -113,9 +114,7 @@ def _spacing(moments: list[float], schedule: Schedule | None, business: bool) ->
     """The median time between one first reply and the next (in the counted time): how fast
     the group clears a queue when it has one (idle stretches are long gaps, past the median)."""
     ordered = sorted(moments)
-    gaps = sorted(
-        counted(schedule, business, a, b) for a, b in zip(ordered, ordered[1:], strict=False)
-    )
+    gaps = sorted(counted(schedule, business, a, b) for a, b in pairwise(ordered))
     gaps = [gap for gap in gaps if gap > 0]
     return gaps[len(gaps) // 2] if gaps else float("inf")
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from ...sla import RAILS_ZONES
-from .records import iso
+from .records import iso, parse_iso
 from .sla_api import store_state
 
 if TYPE_CHECKING:
@@ -88,6 +88,10 @@ class ZendeskSlaDesk:
         # Zendesk shows a missed target as still active, its breach_at in the past.
         shown = "active" if stage == "breached" else stage
         state.apply(ticket_id, ZENDESK_METRICS[metric], when, shown)
+        if stage == "achieved" and metric == "first_reply":
+            # The first reply fulfils the metric: its time joins the ticket's metric set.
+            created = parse_iso(self.sandbox.store.get(ticket_id)["created_at"]) or 0.0
+            state.reply_minutes[ticket_id] = (self.sandbox.store.now() - created) / 60
 
     def sla_history(
         self, group_id: int | None, asked_at: float, reply_minutes: float | None
