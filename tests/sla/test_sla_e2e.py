@@ -59,8 +59,12 @@ def test_at_risk_tagged_the_rest_left_alone(desk: Desk, tmp_path: Path) -> None:
         sla.sla_clock(ticket_id, metric="first_reply", breach_at=due, stage=stage)
     slow_history(sla, now)
 
-    result = invoke("run", "--engine", "rules", env=ON)
+    metrics = tmp_path / "ticketbot.prom"
+    result = invoke(
+        "run", "--engine", "rules", env={**ON, "TICKETBOT_METRICS_TEXTFILE": str(metrics)}
+    )
     assert result.exit_code == 0, result.output
+    assert 'ticketbot_sla_at_risk{group=""} 2.0' in metrics.read_text("utf-8")
 
     assert at_risk(desk, ours)
     assert at_risk(desk, persons)

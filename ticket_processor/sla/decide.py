@@ -46,6 +46,7 @@ class SlaPlan:
     at_risk: list[AtRisk] = field(default_factory=list)
     breached: list[tuple[str, Clock]] = field(default_factory=list)
     met: list[tuple[str, Clock]] = field(default_factory=list)
+    still_at_risk: list[Clock] = field(default_factory=list)  # warned before, still running
     left_alone: int = 0  # paused or achieved clocks
     outside_hours: int = 0  # due within the horizon, but its hours are closed now
     cautious: bool = False
@@ -127,7 +128,10 @@ def decide(
             if key not in book.breached:
                 plan.breached.append((key, clock))
             continue
-        if clock.metric not in PREDICTED or clock.breach_at is None or key in book.warned:
+        if key in book.warned:
+            plan.still_at_risk.append(clock)
+            continue
+        if clock.metric not in PREDICTED or clock.breach_at is None:
             continue
         if clock.business_hours not in pace:
             pace[clock.business_hours] = paces(

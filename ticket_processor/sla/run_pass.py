@@ -95,6 +95,9 @@ class SlaPass(Pass):
                     f"the helpdesk shows {plan.history} in the last 14 days",
                 ),
             )
+        for clock in [*(item.clock for item in plan.at_risk), *plan.still_at_risk]:
+            group = "" if clock.group_id is None else str(clock.group_id)
+            end.summary.sla_at_risk[group] = end.summary.sla_at_risk.get(group, 0) + 1
         end.summary.said["sla"] = (
             f"{len(plan.at_risk)} target(s) at risk, {len(plan.breached)} breach(es) recorded, "
             f"{plan.left_alone} paused or met left alone ({read.requests} requests)"
