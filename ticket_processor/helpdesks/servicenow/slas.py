@@ -174,6 +174,9 @@ def _clocks_and_history(
                     started_at=started,
                 )
             )
-        elif metric == "first_reply" and started is not None and started >= history_since:
-            history.append(FirstReply(group, started, _seconds(row.get("end_time")), breached))
+        if metric == "first_reply" and started is not None and started >= history_since:
+            # A running one is a wait so far, as the other helpdesks' open tickets are.
+            running = str(row.get("active")) == "true"
+            answered = None if running else _seconds(row.get("end_time"))
+            history.append(FirstReply(group, started, answered, breached))
     return clocks, history
