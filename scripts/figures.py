@@ -212,6 +212,11 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "sla_day",
         "A simulated working day on each sandbox: breaches warned of, tags, pages, calibration",
     ),
+    "sla_requests": (
+        "figures_sla",
+        "sla_requests",
+        "One run's SLA read on a 5,000-open-ticket account: requests counted, complete, seconds",
+    ),
     "risk_figures": (
         "figures_spam_risk",
         "risk_figures",

@@ -348,3 +348,57 @@ def sla_day(argv: list[str]) -> None:
                 f"| {f.persons_changed} | {f.most_pages} | {f.requests_most} | "
                 f"{'cautious' if ece is None else f'{ece:.3f} ({len(f.forecasts)} forecasts)'} |"
             )
+
+
+# sla_requests ------------------------------------------------------------------------------------
+
+SLA_REQUESTS_DOC = """\
+What one run's SLA read costs on an account with 5,000 open tickets, each with a first-reply
+target running, on each sandbox: the requests the sandbox counted, whether the read was
+complete within the pass's budget (60 requests), and the seconds it took.
+
+    python scripts/figures.py sla_requests [--open 5000] [--kinds zendesk,freshdesk,servicenow]
+"""
+
+def sla_requests(argv: list[str]) -> None:
+    import time
+
+    from ticket_processor.sla.run_pass import MAX_REQUESTS
+
+    parser = argparse.ArgumentParser(
+        prog="figures.py sla_requests",
+        description=SLA_REQUESTS_DOC,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--open", type=int, default=5000)
+    parser.add_argument("--kinds", default=",".join(KINDS))
+    args = parser.parse_args(argv)
+    print("| helpdesk | open tickets | requests counted | complete | seconds |")
+    print("|---|---|---|---|---|")
+    for kind in args.kinds.split(","):
+        with serve_desk(KINDS[kind], unlimited=True) as desk:
+            assert isinstance(desk, SlaDesk)
+            now = time.time()
+            desk.sla_schedule("UTC", [(d, 0, 24 * 60) for d in range(7)])
+            desk.sla_policy({"first_reply": {"normal": 60}})
+            tickets = [
+                NewTicket(f"Question {n}", "Please help.", tags=("ai_processed",))
+                for n in range(args.open)
+            ]
+            ids: list[int] = []
+            for start in range(0, len(tickets), 500):
+                ids += desk.create(tickets[start : start + 500])
+            for n, ticket_id in enumerate(ids):
+                desk.sla_clock(ticket_id, metric="first_reply", breach_at=now + 600 + n)
+            helpdesk = connect(load_settings(desk.env(), env_file=None))
+            reader = KINDS[kind].sla_reader()
+            assert reader is not None
+            desk.reset_stats()
+            started = time.perf_counter()
+            read = reader(
+                helpdesk, now=now, history_since=now - 14 * 86400, max_requests=MAX_REQUESTS
+            )
+            took = time.perf_counter() - started
+            counted = sum(v for k, v in desk.stats()["requests"].items() if k.startswith("GET "))
+            helpdesk.close()
+            print(f"| {kind} | {args.open} | {counted} | {read.complete} | {took:.1f} |")
