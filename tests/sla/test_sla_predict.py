@@ -10,13 +10,19 @@ import tomllib
 from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
+from typing import cast
 
 import pytest
+from support.events import Events
 
 from ticket_processor.helpdesks.sla import Clock, FirstReply, Schedule, SlaRead
+from ticket_processor.models import Helpdesk
+from ticket_processor.passes.protocol import RunEnd
+from ticket_processor.passes.types import RunSummary
 from ticket_processor.sla.book import SlaBook
 from ticket_processor.sla.decide import decide, priority_step
 from ticket_processor.sla.predict import MIN_HISTORY, Forecast, paces, predict, queue_ahead
+from ticket_processor.sla.run_pass import SlaPass
 
 # Monday 2026-11-30 10:00 in Berlin (09:00 UTC).
 MONDAY_TEN = datetime(2026, 11, 30, 9, 0, tzinfo=UTC).timestamp()
@@ -170,3 +176,19 @@ def test_every_language_has_the_note_lines_keys_and_placeholders() -> None:
         assert set(table) == set(english), name
         for key, text in table.items():
             assert fields(text) == fields(english[key]), (name, key)
+
+
+def test_a_run_out_of_time_does_not_read_the_service_levels(tmp_path: Path) -> None:
+    read: list[object] = []
+
+    def reader(*args: object, **kwargs: object) -> SlaRead:
+        read.append(args)
+        raise AssertionError("read after the run's time was up")
+
+    sla = SlaPass(
+        cast(Helpdesk, object()), reader, tmp_path, 3600, "ai_", "en", should_stop=lambda: True
+    )
+    end = RunEnd("run", RunSummary(run_id="run"), Events())
+    sla.plan(end)
+    assert read == []
+    assert "time was up" in end.summary.warnings[0]

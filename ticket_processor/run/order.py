@@ -270,6 +270,9 @@ def _sla(
         routes=routes,
         journal=pipeline.ctx.ledger,
         claims=pipeline.ctx.claims,
+        should_stop=lambda: (
+            pipeline.ctx.stop_signal() or (pipeline.deadline and pipeline.deadline.spent())
+        ),
     )
 
 

@@ -49,6 +49,8 @@ class SlaPass(Pass):
     claims: WriteClaims | None = None
     clock: Callable[[], float] = time.time
     max_requests: int = MAX_REQUESTS
+    # The run's --max-runtime spent, or a SIGINT / SIGTERM: the SLA read is not started.
+    should_stop: Callable[[], object] = lambda: False
     name: str = "sla"
     plan_: SlaPlan | None = None
     read_: SlaRead | None = None
@@ -62,6 +64,11 @@ class SlaPass(Pass):
         if self.reader is None:
             end.summary.warnings.append(
                 f"service levels not watched: the {self.helpdesk.kind} helpdesk has no SLA read"
+            )
+            return
+        if self.should_stop():
+            end.summary.warnings.append(
+                "service levels not read: the run's time was up (--max-runtime) or it was stopped"
             )
             return
         now = self.clock()
