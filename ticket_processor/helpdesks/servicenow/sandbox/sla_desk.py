@@ -5,7 +5,6 @@ with its ``cmn_schedule_span`` rows (weekly spans, excluded holidays), and each 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -100,13 +99,14 @@ class ServiceNowSlaDesk:
         task = self._sys_id(ticket_id)
         definition = self._definition(metric)
         incident = store.find(TABLE, task) or {}
+        now = self.sandbox.config.clock()  # the sandbox's clock, a test's or a simulation's
         fields = {
             "task": task,
             "sla": definition["sys_id"],
             "stage": OUR_STAGE[stage],
             "active": "false" if stage == "achieved" else "true",
-            "start_time": incident.get("sys_created_on", glide(time.time())),
-            "end_time": glide(time.time()) if stage == "achieved" else "",
+            "start_time": incident.get("sys_created_on", glide(now)),
+            "end_time": glide(now) if stage == "achieved" else "",
             "planned_end_time": glide(breach_at) if breach_at is not None else "",
             "has_breached": "true" if stage == "breached" else "false",
             "schedule": definition.get("schedule", ""),
