@@ -360,6 +360,7 @@ complete within the pass's budget (60 requests), and the seconds it took.
     python scripts/figures.py sla_requests [--open 5000] [--kinds zendesk,freshdesk,servicenow]
 """
 
+
 def sla_requests(argv: list[str]) -> None:
     import time
 
