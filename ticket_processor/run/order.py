@@ -212,7 +212,7 @@ def run_passes(
         )
     passes += step_passes(pipeline)
     routes = built.router.defined if built.router is not None else ()
-    sla = _sla(settings, built, pipeline, routes)
+    sla = None if backfill else _sla(settings, built, pipeline, routes)  # the cron run's watch
     passes += [sla] if sla is not None else []
 
     def incidents() -> list[PagedIncident] | None:
