@@ -1,6 +1,6 @@
 """The SLA pass's first day and its routes, on each sandbox, through the CLI: without history
 it only tags what is due within the horizon and says it is cautious; an ``sla_risk`` route
-pages once per target, a second target of its own later."""
+pages once per target, a second target of its own later; a dry run plans and writes nothing."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from support.cli import invoke
+from support.e2e import events
 from support.sla import (
     EVERY_DAY,
     ON,
@@ -74,3 +75,20 @@ def test_an_sla_risk_route_pages_once_per_target(
     assert invoke("run", "--engine", "rules", env=env).exit_code == 0
     assert len([b for b in receiver.bodies if f"#{second}" in b["text"]]) == 1
     assert len([b for b in receiver.bodies if f"#{first}" in b["text"]]) == 1
+
+
+def test_a_dry_run_plans_and_writes_nothing(desk: Desk, tmp_path: Path) -> None:
+    sla = sla_desk(desk)
+    now = time.time()
+    sla.sla_schedule("UTC", EVERY_DAY)
+    sla.sla_policy(TARGETS)
+    (ticket_id,) = desk.create([triaged("Parcel damaged")])
+    sla.sla_clock(ticket_id, metric="first_reply", breach_at=now + 1800)
+    slow_history(sla, now)
+    before = desk.held(ticket_id)
+    result = invoke("run", "--engine", "rules", "--dry-run", env=ON)
+    assert result.exit_code == 0, result.output
+    assert desk.held(ticket_id) == before
+    (planned,) = [e for e in events(tmp_path / "logs") if e["event"] == "sla_planned"]
+    assert planned["ticket_id"] == ticket_id
+    assert not (tmp_path / "state" / "sla.json").exists()
