@@ -7,8 +7,9 @@ the ticket's cues when it takes a ticket (``cues``) and for the answer with the 
 the note, announced, and an entry in the answers' book, fsync'd before the note goes out). The
 pipeline calls ``send_pending`` after the flush (``answers.deliver``: re-read, then send once);
 the reply pass calls ``after_reply`` (a thank-you resolves, anything else re-opens for people);
-``judge_drafts`` measures the ``auto`` ladder. Dry runs write nothing and show each reply in
-full; shadow runs log what would have been sent.
+``judge_drafts`` and ``settle_sent`` measure the ``auto`` ladder (an agent's
+``<prefix>feedback_not_helped`` tag: a draft not used, an answer re-opened). Dry runs write
+nothing and show each reply in full; shadow runs log what would have been sent.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ..common.eventlog import EventSink
 from ..errors import TicketBotError
 from ..kb.dense import Retrieved
+from ..learned.labels import feedback_tag
 from ..models import Ticket, Triage, WriteBack
 from ..passes.caution import Caution
 from ..triage.confidence import Calibration
@@ -36,7 +38,7 @@ from .compose import without_name
 from .customers import AnsweredCustomers
 from .deliver import AnswerDesk, answer_tags, replied_before
 from .gate import Gate
-from .ladder import draft_accepted, ladder_caution, should_demote, standing
+from .ladder import draft_accepted, first_agent_reply, ladder_caution, should_demote, standing
 from .plan import Circumstances, TicketCues, Writer, cues, decide
 from .policy import AnswersPolicy
 from .second_opinion import Complete, Opinion, ask
@@ -421,18 +423,14 @@ class RunAnswers:
                 continue
             if conversation is None:
                 continue
-            reply = next(
-                (
-                    m
-                    for m in conversation.messages
-                    if m.public and not m.from_requester and not m.from_ticketbot
-                ),
-                None,
-            )
-            if reply is None:
+            said_no = feedback_tag(self.prefix, "not_helped") in conversation.ticket.tags
+            reply = first_agent_reply(conversation.messages)
+            if reply is None and not said_no:
                 continue
-            accepted = draft_accepted(
-                draft["answer"], draft["article_id"], draft["url"], reply.body
+            accepted = (
+                reply is not None
+                and not said_no  # an agent's feedback tag: the draft did not help
+                and draft_accepted(draft["answer"], draft["article_id"], draft["url"], reply.body)
             )
             self.book.judge_draft(ticket_id, accepted)
             self.log.emit(
@@ -453,6 +451,14 @@ class RunAnswers:
             try:
                 conversation = self.desk.conversation(ticket_id)
             except TicketBotError:
+                continue
+            if conversation is not None and feedback_tag(self.prefix, "not_helped") in (
+                conversation.ticket.tags
+            ):  # an agent said the answer did not help: counted as re-opened
+                category = self.book.sent_rows().get(ticket_id, {}).get("category")
+                self.book.outcome(ticket_id, "reopened", self.now())
+                self.log.emit("answer_reopened", ticket_id=ticket_id, category=category, by="agent")
+                self._maybe_demote(category)
                 continue
             if conversation is None or conversation.ticket.status not in ("solved", "closed"):
                 continue
@@ -482,11 +488,7 @@ class RunAnswers:
             if not should_demote(found, self.policy.ladder):
                 return
             self.book.set_rung(category, "draft", self.now(), by="reopen_rate")
-        message = (
-            f"answers: category {category} moved back to draft: re-open rate "
-            f"{found.reopen_rate:.0%} over its last {found.reopened + found.resolved} "
-            f"answers is above {self.policy.ladder.reopen_limit:.0%}"
-        )
+        message = found.demoted(self.policy.ladder)
         self.log.emit("answer_category_demoted", level="warning", category=category)
         if self.alert is not None:
             self.alert(category, message)

@@ -51,6 +51,14 @@ class CategoryStanding:
         known = self.reopened + self.resolved
         return self.reopened / known if known else None
 
+    def demoted(self, ladder: Ladder) -> str:
+        """What the alert says when the category moves back to draft."""
+        return (
+            f"answers: category {self.category} moved back to draft: re-open rate "
+            f"{self.reopen_rate or 0.0:.0%} over its last {self.reopened + self.resolved} "
+            f"answers is above {ladder.reopen_limit:.0%}"
+        )
+
 
 def standing(
     category: str,
@@ -77,6 +85,14 @@ def standing(
         sent=sum(1 for s in sent.values() if s["category"] == category),
         reopened=sum(1 for tid in known if outcomes[tid] == "reopened"),
         resolved=sum(1 for tid in known if outcomes[tid] == "resolved"),
+    )
+
+
+def first_agent_reply(messages: Sequence[Any]) -> Any | None:
+    """The first public reply of a person (neither the requester nor ticketbot): what a
+    draft is judged against."""
+    return next(
+        (m for m in messages if m.public and not m.from_requester and not m.from_ticketbot), None
     )
 
 

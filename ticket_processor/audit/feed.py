@@ -60,6 +60,7 @@ class AuditWriter(Protocol):
     def upsert_runs(self, rows: Sequence[Mapping[str, Any]]) -> None: ...
     def upsert_decisions(self, rows: Sequence[Mapping[str, Any]]) -> None: ...
     def upsert_writes(self, rows: Sequence[Mapping[str, Any]]) -> None: ...
+    def upsert_ratings(self, rows: Sequence[Mapping[str, Any]]) -> None: ...
     def record_outcome(self, outcome: Outcome) -> None: ...
     def prune(self, before: datetime) -> dict[str, int]: ...
     def close(self) -> None: ...
@@ -102,6 +103,7 @@ class AuditFeed:
         self._decisions: dict[Key, dict[str, Any]] = {}
         self._writes: dict[Key, dict[str, Any]] = {}
         self._outcomes: list[Outcome] = []
+        self._ratings: dict[Key, dict[str, Any]] = {}
         self.failed: str | None = None  # why the store stopped being written, once it did
         self.stored = 0  # decisions written so far
 
@@ -133,8 +135,10 @@ class AuditFeed:
             for row in rows.writes:
                 _merge(self._writes, (*_decision_key(row), row["kind"]), row)
             self._outcomes.extend(rows.outcomes)
+            for row in rows.ratings:
+                _merge(self._ratings, (row["ticket_id"], row["source"], row["item"]), row)
             full = len(self._decisions) + len(self._writes) >= self._batch_rows
-        if full or rows.outcomes or record.get("event") == "run_finished":
+        if full or rows.outcomes or rows.ratings or record.get("event") == "run_finished":
             self.flush()
 
     def planned(self, fields: Mapping[str, Any]) -> None:
@@ -165,7 +169,13 @@ class AuditFeed:
         with self._lock:
             if self._stopped():
                 return
-            if not (self._runs_rows or self._decisions or self._writes or self._outcomes):
+            if not (
+                self._runs_rows
+                or self._decisions
+                or self._writes
+                or self._outcomes
+                or self._ratings
+            ):
                 return
             for _attempt in range(2):  # a store that fails is opened again at once, once
                 if self.failed is not None and not self._opened_again():
@@ -175,6 +185,7 @@ class AuditFeed:
                 found = list(self._decisions.values())
                 writes = list(self._writes.values())
                 outcomes = list(self._outcomes)
+                rated = list(self._ratings.values())
                 try:
                     # One transaction: a commit per table and outcome was most of a run's
                     # audit time (each a sync of the write-ahead log at its checkpoint).
@@ -184,6 +195,7 @@ class AuditFeed:
                         self.store.upsert_writes(writes)
                         for outcome in outcomes:
                             self.store.record_outcome(outcome)
+                        self.store.upsert_ratings(rated)
                     break
                 except Exception as exc:
                     if not _store_failure(exc):
@@ -261,6 +273,7 @@ class AuditFeed:
         self._decisions.clear()
         self._writes.clear()
         self._outcomes.clear()
+        self._ratings.clear()
 
 
 def _decision_key(row: Mapping[str, Any]) -> Key:

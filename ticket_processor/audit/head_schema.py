@@ -9,7 +9,7 @@ indexes SQLite makes for a key follow from them.
 
 from __future__ import annotations
 
-VERSION = "0004"
+VERSION = "0005"
 STATEMENTS: tuple[str, ...] = (
     (
         "CREATE TABLE alembic_version (\n"
@@ -210,4 +210,27 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX ix_decisions_sentiment ON decisions (account, sentiment, at)",
     "CREATE INDEX ix_decisions_language ON decisions (account, language, at)",
     "CREATE INDEX ix_decisions_risk ON decisions (account, risk, at)",
+    (
+        "CREATE TABLE ratings (\n"
+        "\tid INTEGER NOT NULL, \n"
+        "\taccount VARCHAR(200) DEFAULT '' NOT NULL, \n"
+        "\thelpdesk VARCHAR(100) DEFAULT '' NOT NULL, \n"
+        "\tticket_id BIGINT NOT NULL, \n"
+        "\tat DATETIME NOT NULL, \n"
+        "\tsource VARCHAR(16) NOT NULL, \n"
+        "\trater VARCHAR(200) DEFAULT '' NOT NULL, \n"
+        "\ttarget VARCHAR(32) NOT NULL, \n"
+        "\titem VARCHAR(200) DEFAULT '' NOT NULL, \n"
+        "\tverdict VARCHAR(16) NOT NULL, \n"
+        "\treason TEXT, \n"
+        "\tvalue VARCHAR(200), \n"
+        "\tticketbot VARCHAR(200), \n"
+        "\tdecision_id INTEGER, \n"
+        "\tPRIMARY KEY (id), \n"
+        "\tCONSTRAINT uq_ratings_identity UNIQUE (account, helpdesk, ticket_id, source, "
+        "rater, target, item)\n"
+        ")"
+    ),
+    "CREATE INDEX ix_ratings_ticket ON ratings (account, ticket_id, at)",
+    "CREATE INDEX ix_ratings_at ON ratings (account, at)",
 )

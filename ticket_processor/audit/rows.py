@@ -86,6 +86,7 @@ class EventRows:
     decisions: list[dict[str, Any]] = field(default_factory=list)
     writes: list[dict[str, Any]] = field(default_factory=list)
     outcomes: list[Outcome] = field(default_factory=list)
+    ratings: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def of(cls, record: Mapping[str, Any], runs: MutableMapping[str, RunInfo]) -> EventRows:
@@ -159,6 +160,8 @@ class EventRows:
                         "note": bool(record.get("note")),
                     }
                 )
+        elif event in ("ticket_rated", "customer_rated"):
+            rows.ratings += _ratings_of(record, at, info)
         elif event in ("ticket_outcome", "shadow_outcome"):
             ticket = _int(record.get("ticket_id"))
             labels = record.get("labels")
@@ -416,3 +419,35 @@ def _routes(value: object) -> list[str]:
     if isinstance(value, str):
         return [value] if value else []
     return [str(v) for v in _list(value)]
+
+
+def _ratings_of(record: Mapping[str, Any], at: datetime, info: RunInfo) -> list[dict[str, Any]]:
+    """``ticket_rated``: a row per feedback tag an agent put on the ticket (``ratings.tags``);
+    ``customer_rated``: the customer's satisfaction rating (``ratings.customers``), one a
+    ticket (the latest counts)."""
+    ticket = _int(record.get("ticket_id"))
+    if ticket is None:
+        return []
+    if record.get("event") == "customer_rated":
+        score = record.get("score")
+        if score not in ("good", "bad"):
+            return []
+        return [{**_rating(record, ticket, str(score), at, info), "source": "customer"}]
+    verdicts = [str(v) for v in _list(record.get("verdicts")) or []]
+    return [{**_rating(record, ticket, v, at, info), "item": v} for v in verdicts]
+
+
+def _rating(
+    record: Mapping[str, Any], ticket: int, verdict: str, at: datetime, info: RunInfo
+) -> dict[str, Any]:
+    return {
+        "helpdesk": info.helpdesk,
+        "ticket_id": ticket,
+        "at": at,
+        "source": "tag",
+        "rater": "",
+        "target": "ticket",
+        "item": "",
+        "verdict": verdict,
+        "ticketbot": _text(record.get("category")),
+    }

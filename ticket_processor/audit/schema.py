@@ -23,6 +23,11 @@ customer's reply that was analysed.
     feedback harvest): the field, ticketbot's value and the agent's.
 ``reviews``
     a lead's accept / correct of a decision from the dashboard.
+``ratings``
+    an agent's word on what ticketbot did for a ticket (``ratings/``): helped, not helped or
+    wrong category, given on the dashboard's ticket page (``source`` dashboard, one per rater
+    and item: a second click replaces the first) or by a feedback tag on the ticket (``source``
+    tag, one per tag: a tag added again is the same rating).
 """
 
 from __future__ import annotations
@@ -234,6 +239,37 @@ reviews = sa.Table(
     sa.Index("ix_reviews_decision", "decision_id"),
 )
 
+ratings = sa.Table(
+    "ratings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    _account(),
+    sa.Column("helpdesk", sa.String(_NAME), nullable=False, server_default=""),
+    sa.Column("ticket_id", sa.BigInteger, nullable=False),
+    _at(),
+    sa.Column("source", sa.String(16), nullable=False),  # dashboard | tag
+    sa.Column("rater", sa.String(_NAME * 2), nullable=False, server_default=""),
+    sa.Column("target", sa.String(32), nullable=False),  # analysis | article | macro | ...
+    sa.Column("item", sa.String(_NAME * 2), nullable=False, server_default=""),
+    sa.Column("verdict", sa.String(16), nullable=False),  # helped | not_helped | wrong_category
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("value", sa.String(_NAME * 2), nullable=True),  # the right category, if given
+    sa.Column("ticketbot", sa.String(_NAME * 2), nullable=True),  # ticketbot's category then
+    sa.Column("decision_id", sa.Integer, nullable=True),
+    sa.UniqueConstraint(
+        "account",
+        "helpdesk",
+        "ticket_id",
+        "source",
+        "rater",
+        "target",
+        "item",
+        name="uq_ratings_identity",
+    ),
+    sa.Index("ix_ratings_ticket", "account", "ticket_id", "at"),
+    sa.Index("ix_ratings_at", "account", "at"),
+)
+
 
 __all__ = [
     "DECISIONS",
@@ -246,6 +282,7 @@ __all__ = [
     "decisions",
     "metadata",
     "overall_decision",
+    "ratings",
     "reverts",
     "reviews",
     "runs",

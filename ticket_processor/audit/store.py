@@ -44,11 +44,12 @@ from .location import database_url, describe_url
 from .overview import Overview, RunRow
 from .queries import DecisionFilter, DecisionPage, DecisionQuery, TicketHistory
 from .rows import Outcome
-from .schema import corrections, decisions, metadata, reverts, reviews, runs, writes
+from .schema import corrections, decisions, metadata, ratings, reverts, reviews, runs, writes
 from .writer import (
     CORRECTIONS,
     DECISIONS,
     FILE_NAME,
+    RATINGS,
     REVERTS,
     RUNS,
     SCHEMA_VERSION,
@@ -196,6 +197,10 @@ class AuditStore:
         """Insert decisions, or update the stored one of the same run, ticket and message
         with the values given: a decision stored as ``planned`` becomes ``written``."""
         self._upsert(decisions, rows, DECISIONS.identity)
+
+    def upsert_ratings(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Agents' ratings; the same rater's rating of the same item again replaces it."""
+        self._upsert(ratings, rows, RATINGS.identity)
 
     def upsert_writes(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Writes; an answer sent (kind ``answer``) also marks the ticket's decisions whose
@@ -352,6 +357,7 @@ class AuditStore:
                 (reverts, reverts.c.at),
                 (corrections, corrections.c.at),
                 (reviews, reviews.c.at),
+                (ratings, ratings.c.at),
                 (runs, runs.c.started_at),
             ):
                 result = conn.execute(

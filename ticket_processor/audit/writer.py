@@ -43,7 +43,7 @@ from .values import LABEL_FIELDS
 FILE_NAME = "audit.sqlite3"
 # The schema this code reads and writes: the newest migration in ``migrations/versions``
 # (a test checks the two agree).
-SCHEMA_VERSION = "0004"
+SCHEMA_VERSION = "0005"
 BUSY_TIMEOUT_MS = 30_000
 # Rows per INSERT statement: well under SQLite's limit of bound parameters per statement.
 CHUNK = 200
@@ -137,7 +137,17 @@ REVIEWS = Table(
         **_columns("field", "ticketbot", "value", "run_id", written=BOOLEAN),
     },
 )
-TABLES: Final = {t.name: t for t in (RUNS, DECISIONS, WRITES, REVERTS, CORRECTIONS, REVIEWS)}
+RATINGS = Table(
+    "ratings",
+    ("account", "helpdesk", "ticket_id", "source", "rater", "target", "item"),
+    {
+        **_columns("account", "helpdesk", "ticket_id", "source", "rater", "target", at=TIME),
+        **_columns("item", "verdict", "reason", "value", "ticketbot", "decision_id"),
+    },
+)
+TABLES: Final = {
+    t.name: t for t in (RUNS, DECISIONS, WRITES, REVERTS, CORRECTIONS, REVIEWS, RATINGS)
+}
 # What ``prune`` deletes, by which time: the same tables and order as ``AuditStore.prune``.
 PRUNED: Final = (
     ("decisions", "at"),
@@ -145,6 +155,7 @@ PRUNED: Final = (
     ("reverts", "at"),
     ("corrections", "at"),
     ("reviews", "at"),
+    ("ratings", "at"),
     ("runs", "started_at"),
 )
 
@@ -248,6 +259,9 @@ class SqliteWriter:
                     " AND ticket_id = ? AND answer_state = 'planned'",
                     (kinds[row["kind"]], row.get("reply_id"), account, row["ticket_id"]),
                 )
+
+    def upsert_ratings(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        self._upsert(RATINGS, rows)
 
     def _upsert(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
         if not rows:

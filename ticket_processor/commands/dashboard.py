@@ -196,6 +196,7 @@ def dashboard(
                 summary_field=chosen.summary_field is not None,
                 signals=_signals(chosen),
                 tag_prefix=chosen.tag_prefix,
+                categories=tuple(_choices(chosen)["category"]),
             )
         )
         serve_forever(app, sock)

@@ -194,6 +194,7 @@ def report(
     From the audit store when it holds the window's runs, else from the JSON-lines logs (--log-dir: the logs)."""  # noqa: E501 - Typer shows each paragraph as written: one line
 
     from ..common.eventlog import read_events
+    from ..ratings.figures import rating_lines
     from ..report.aggregate import build_report, parse_since
     from ..report.html import render_html
     from ..report.incidents import incident_lines
@@ -203,6 +204,7 @@ def report(
     from ..report.stored import with_logged
     from ..report.table import print_report
     from .output import PipeConsole, stdout_may_close
+    from .report_parts import stored_ratings
 
     console = PipeConsole(highlight=False)
     settings: Settings | None = None
@@ -230,11 +232,14 @@ def report(
         # Dry and shadow runs tagged nothing: the gate's verdicts there are counted apart.
         untagged = {r.run_id for r in summary.run_list if r.dry_run or r.shadow}
         spam = spam_report(scrubbed, prefix=settings.tag_prefix, dry_runs=untagged)
+        rated = stored_ratings(settings, start, now)
         if html is not None:  # first: a reader that closes stdout early must not cost the file
             try:
                 html.parent.mkdir(parents=True, exist_ok=True)
                 html.write_text(
-                    render_html(summary, version=__version__, incidents=grouped, spam=spam),
+                    render_html(
+                        summary, version=__version__, incidents=grouped, spam=spam, ratings=rated
+                    ),
                     encoding="utf-8",
                 )
             except OSError as exc:
@@ -247,6 +252,7 @@ def report(
                         **grouped.to_dict(),
                         "spam": spam.to_dict(),
                         "sla": sla_report(scrubbed).to_dict(),
+                        "ratings": rated.to_dict(),
                         "corrupt_lines": events.corrupt_lines,
                     }
                 )
@@ -259,7 +265,12 @@ def report(
             )
         else:
             print_report(summary, console, log_dir=settings.log_dir)
-            lines = [*incident_lines(grouped), *spam_lines(spam), *sla_lines(sla_report(scrubbed))]
+            lines = [
+                *incident_lines(grouped),
+                *spam_lines(spam),
+                *sla_lines(sla_report(scrubbed)),
+                *rating_lines(rated),
+            ]
             for line in lines:
                 console.print(line, markup=False, highlight=False, soft_wrap=True)
         if events.corrupt_lines and not json_output:

@@ -6,7 +6,9 @@ The rules, in order:
 - ``--host`` beyond loopback without ``TICKETBOT_DASHBOARD_TOKEN`` is refused before listening
   (``check_listen``: a configuration error, exit 2), and so is the review queue without a way
   to sign in (a token, or a reverse proxy's header);
-- beyond loopback, or with the review queue on, every request is signed in: the token as
+- beyond loopback, with the review queue on, or wherever a token is set (the token says the
+  dashboard is not for everyone on this machine: its pages, live updates and rating form alike),
+  every request is signed in: the token as
   ``Authorization: Bearer``, or a session cookie the login form sets after checking the token
   (HttpOnly, SameSite=Strict; only an HMAC of a random session id, never the token), or — when
   ``TICKETBOT_DASHBOARD_PROXY_HEADER`` says so — the user a reverse proxy names in that header;
@@ -108,7 +110,7 @@ class Access:
 
     @property
     def sign_in_required(self) -> bool:
-        return not self.loopback or self.review
+        return not self.loopback or self.review or self.token is not None
 
     @property
     def can_sign_in(self) -> bool:

@@ -2,7 +2,8 @@
 
 Each reviewed ticket becomes one row (``id``, ``source``, ``subject``, ``description``,
 ``labels``): the labels are what the leads decided (an accepted suggestion, or their
-correction; the latest review of a field wins), the text is the ticket's as the helpdesk holds
+correction; an agent's "wrong category" rating that names the right category; the latest
+word on a field wins), the text is the ticket's as the helpdesk holds
 it now (the store keeps no ticket bodies), read in the helpdesk's batches.
 """
 
@@ -14,7 +15,7 @@ from pathlib import Path
 import orjson
 import sqlalchemy as sa
 
-from ..audit.schema import reviews
+from ..audit.schema import ratings, reviews
 from ..models import Ticket
 
 LABELLED_FIELDS = ("category", "subcategory", "urgency", "sentiment")
@@ -22,14 +23,21 @@ BATCH = 100
 
 
 def reviewed_labels(conn: sa.Connection, *, account: str = "") -> dict[int, dict[str, str]]:
-    """Per ticket, the labels leads gave it (the latest review of each field)."""
+    """Per ticket, the labels leads and agents gave it (the latest word on each field)."""
     found: dict[int, dict[str, str]] = {}
-    statement = (
-        sa.select(reviews.c.ticket_id, reviews.c.field, reviews.c.value)
-        .where(reviews.c.account == account, reviews.c.field.in_(LABELLED_FIELDS))
-        .order_by(reviews.c.at, reviews.c.id)
+    reviewed = sa.select(reviews.c.at, reviews.c.ticket_id, reviews.c.field, reviews.c.value).where(
+        reviews.c.account == account, reviews.c.field.in_(LABELLED_FIELDS)
     )
-    for ticket_id, name, value in conn.execute(statement).all():
+    # "Wrong category", with the right one named: the agent's label for the category.
+    rated = sa.select(
+        ratings.c.at, ratings.c.ticket_id, sa.literal("category"), ratings.c.value
+    ).where(
+        ratings.c.account == account,
+        ratings.c.verdict == "wrong_category",
+        ratings.c.value.is_not(None),
+    )
+    words = [*conn.execute(reviewed).all(), *conn.execute(rated).all()]
+    for _at, ticket_id, name, value in sorted(words, key=lambda w: w[0]):
         if value:
             found.setdefault(int(ticket_id), {})[str(name)] = str(value)
     return found

@@ -7,8 +7,9 @@ package's templates with autoescaping on, so a ticket's subject is always text; 
 built from data are the helpdesk's ticket links, and only when they are http(s).
 
 Routes: ``/`` the overview (``?partial=1``: its body, which the page's script fetches to refresh
-itself), ``/tickets`` the list, ``/tickets/{id}`` a ticket, ``/review`` the queue (GET; POST
-accepts or corrects), ``/login`` and ``/logout``, ``/static/…`` the CSS, script and icon,
+itself), ``/tickets`` the list, ``/tickets/{id}`` a ticket (POST ``…/ratings``: an agent's
+rating, ``rating``), ``/review`` the queue (GET; POST accepts or corrects), ``/login`` and
+``/logout``, ``/events`` the live updates (``live``), ``/static/…`` the CSS, script and icon,
 ``/healthz`` (no store, no sign-in: for a load balancer).
 """
 
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import quote_plus, urlsplit
 
 import jinja2
 import sqlalchemy as sa
@@ -41,8 +42,11 @@ from ..errors import TicketBotError
 from . import charts, pending, queries
 from .access import SESSION_COOKIE, SESSION_SECONDS, Access, Identity, same_origin
 from .filters import DECISIONS, MAX_TICKET_ID, SORTS, ListQuery
+from .forms import read_form, root_of
 from .from_helpdesk import BUSY, HelpdeskRead, SummaryShown, shown_of
 from .kept_reads import KeptReads
+from .live import LiveFeed
+from .rating import RatingDesk, rate_targets, ticket_ratings
 from .review import Refusal, ReviewDesk
 from .signals import Signals, run_outcomes
 from .spam import GateWork, gate_work
@@ -61,7 +65,6 @@ SECURITY_HEADERS = {
     "referrer-policy": "same-origin",
     "cache-control": "no-store",
 }
-MAX_FORM_BYTES = 64 * 1024
 REFRESH_SECONDS = 30
 
 
@@ -134,6 +137,9 @@ class DashboardConfig:
     # by their tags.
     tag_prefix: str = "ai_"
     title: str = "ticketbot"
+    live_clients: int = 200  # pages listening at /events at once (``live``)
+    # The taxonomy's categories: a "wrong category" rating may name the right one.
+    categories: tuple[str, ...] = ()
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 
@@ -214,6 +220,8 @@ class _Pages:
         self.store = LazyStore(config.open_store)
         self.env = _templates()
         self.access = config.access
+        self.live = LiveFeed(self.store.read, max_clients=config.live_clients)
+        self.rating = RatingDesk(self.store, self.access, config.categories)
         # What a ticket's page shows of the helpdesk, read at most once a minute per ticket.
         self.helpdesk_view = KeptReads(
             lambda ticket_id: shown_of(config.helpdesk, config.summary_field, ticket_id),
@@ -312,10 +320,11 @@ class _Pages:
         if ticket_id > MAX_TICKET_ID:  # no ticket has it, and the store's column cannot hold it
             return self.page(request, "missing.html", status=404, ticket_id=ticket_id)
         helpdesk = request.query_params.get("helpdesk") or None
-        found = await run_in_threadpool(
+        found, rated = await run_in_threadpool(
             self.store.read,
-            lambda conn, account: audit_queries.ticket_history(
-                conn, account, ticket_id, helpdesk=helpdesk
+            lambda conn, account: (
+                audit_queries.ticket_history(conn, account, ticket_id, helpdesk=helpdesk),
+                ticket_ratings(conn, account, ticket_id, helpdesk),
             ),
         )
         history = queries.ticket_page(found)
@@ -342,6 +351,9 @@ class _Pages:
             h=history,
             pending=waiting,
             choices=self.config.review.choices if self.config.review else {},
+            rate=rate_targets(history),
+            ratings=rated,
+            categories=self.config.categories,
         )
 
     async def review_queue(self, request: Request) -> Response:
@@ -375,7 +387,7 @@ class _Pages:
         if desk is None:
             return PlainTextResponse("the review queue is off", status_code=404)
         who = self.identity_of(request)
-        form = await _form(request)
+        form = await read_form(request)
         if form is None:
             return PlainTextResponse("the form is too large", status_code=413)
         if not who.signed_in or not self.access.csrf_ok(who, form.get("csrf", [""])[0]):
@@ -384,13 +396,15 @@ class _Pages:
             return PlainTextResponse("refused: the request comes from another origin", 403)
         requests = desk.requests_from(form)
         if not requests:
-            return RedirectResponse(_root(request) + "/review?done=nothing+chosen", 303)
+            return RedirectResponse(root_of(request) + "/review?done=nothing+chosen", 303)
         results = await run_in_threadpool(desk.apply_all, self.store.get(), requests, who.name)
         self.helpdesk_view.forget()  # the page after it shows the notes just written
         told = "; ".join(results)[:300]
         back = form.get("back", ["/review"])[0]
         back = back if back.startswith("/") and not back.startswith("//") else "/review"
-        target = _root(request) + back + ("&" if "?" in back else "?") + "done=" + _quote(told)
+        target = (
+            root_of(request) + back + ("&" if "?" in back else "?") + "done=" + quote_plus(told)
+        )
         if any(isinstance(r, Refusal) for r in results):
             target += "&refused=1"  # shown as a failure, not in the box of a success
         return RedirectResponse(target, status_code=303)
@@ -398,7 +412,7 @@ class _Pages:
     async def login(self, request: Request) -> Response:
         if request.method == "GET":
             return self.page(request, "login.html", error="", can_sign_in=self.access.can_sign_in)
-        form = await _form(request)
+        form = await read_form(request)
         given = (form or {}).get("token", [""])[0]
         if not self.access.token_matches(given):
             return self.page(
@@ -408,7 +422,7 @@ class _Pages:
                 error="That token is not the dashboard's.",
                 can_sign_in=self.access.can_sign_in,
             )
-        response = RedirectResponse(_root(request) + "/", status_code=303)
+        response = RedirectResponse(root_of(request) + "/", status_code=303)
         response.set_cookie(
             SESSION_COOKIE,
             self.access.new_session(),
@@ -421,11 +435,11 @@ class _Pages:
         return response
 
     async def logout(self, request: Request) -> Response:
-        form = await _form(request)
+        form = await read_form(request)
         who = self.identity_of(request)
         if not self.access.csrf_ok(who, (form or {}).get("csrf", [""])[0]):
             return PlainTextResponse("refused: missing or wrong CSRF token", status_code=403)
-        response = RedirectResponse(_root(request) + "/login", status_code=303)
+        response = RedirectResponse(root_of(request) + "/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
 
@@ -440,17 +454,20 @@ def build_app(config: DashboardConfig) -> Starlette:
         Route("/", pages.overview),
         Route("/tickets", pages.ticket_list),
         Route("/tickets/{ticket_id:int}", pages.ticket_page),
+        Route("/tickets/{ticket_id:int}/ratings", pages.rating.post, methods=["POST"]),
         Route("/review", pages.review_queue, methods=["GET"]),
         Route("/review", pages.review_post, methods=["POST"]),
         Route("/login", pages.login, methods=["GET", "POST"]),
         Route("/logout", pages.logout, methods=["POST"]),
         Route("/healthz", pages.healthz),
+        Route("/events", pages.live.respond),
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield  # nothing before listening: the store opens on the first request
+        await pages.live.close()
         pages.store.close()
 
     async def unavailable(request: Request, exc: Exception) -> Response:
@@ -464,30 +481,6 @@ def build_app(config: DashboardConfig) -> Starlette:
     return app
 
 
-def _root(request: Request) -> str:
-    """Where the app is mounted (``serve`` may mount it under a path): links start there."""
-    return str(request.scope.get("root_path", ""))
-
-
 def _route_path(request: Request) -> str:
-    root, path = _root(request), request.url.path
+    root, path = root_of(request), request.url.path
     return path[len(root) :] if root and path.startswith(root) else path
-
-
-async def _form(request: Request) -> dict[str, list[str]] | None:
-    """An urlencoded form, bounded (no multipart: the dashboard's forms upload nothing)."""
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM_BYTES:
-            return None
-    found: dict[str, list[str]] = {}
-    for key, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
-        found.setdefault(key, []).append(value)
-    return found
-
-
-def _quote(text: str) -> str:
-    from urllib.parse import quote_plus
-
-    return quote_plus(text)

@@ -39,7 +39,13 @@ from ..state.ledger import RunLedger
 from ..state.shapes import CursorRecord, HarvestFile
 from ..writeback.note import standing_note
 from ..writeback.triage_change import is_processed
-from .labels import LabelSpec, is_unreviewed, labels_from_tags, written_labels
+from .labels import (
+    LabelSpec,
+    is_unreviewed,
+    labels_from_tags,
+    without_disowned,
+    written_labels,
+)
 
 EXAMPLES_NAME = "learn-examples.jsonl"
 SOLVED = ("solved", "closed")
@@ -254,6 +260,10 @@ class Harvest:
             written = written_labels(note) if note is not None else None
             if written and self.on_compared is not None:
                 self.on_compared(ticket.id, written, labels)
+            labels = without_disowned(labels, ticket.tags, written, o.prefix)
+            if not labels:
+                c.unlabelled += 1
+                return
         row = {
             "id": str(ticket.id),
             "source": self.helpdesk.kind,

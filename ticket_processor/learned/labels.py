@@ -8,7 +8,10 @@ different tags for one field has no label for it (ambiguous beats wrong).
 A label ticketbot wrote itself and nobody changed is not a label: training on it would learn
 ticketbot's own guesses. Ticketbot's internal note says what it wrote (its trailer, read by
 ``tags.note_labels``; older notes without one by their ``Category:`` lines); ``is_unreviewed``
-compares that with the label tags the ticket carries now. Pure, no I/O.
+compares that with the label tags the ticket carries now. An agent's feedback tag
+``<prefix>feedback_wrong_category`` says ticketbot's category is wrong: with the category tag
+left as ticketbot wrote it, the ticket has no category label (``without_disowned``). Pure, no
+I/O.
 """
 
 from __future__ import annotations
@@ -26,6 +29,31 @@ SpecKind = Literal["tag", "field"]
 FIELD_NAMES = ("category", "urgency", "sentiment")
 # What a model file may hold a head for: the fields, and a subcategory within the category.
 MODEL_FIELDS = (*FIELD_NAMES, "subcategory")
+# What an agent says of ticketbot's work by a tag on the ticket (``ratings.tags``).
+VERDICTS = ("helped", "not_helped", "wrong_category")
+
+
+def feedback_tag(prefix: str, verdict: str) -> str:
+    """The tag an agent adds to give ``verdict``: ``ai_feedback_helped`` and so on."""
+    return f"{prefix}feedback_{verdict}"
+
+
+def verdicts_in(tags: Iterable[str], prefix: str) -> list[str]:
+    """The verdicts the ticket's feedback tags give, in ``VERDICTS``' order."""
+    present = set(tags)
+    return [v for v in VERDICTS if feedback_tag(prefix, v) in present]
+
+
+def without_disowned(
+    labels: Mapping[str, str], tags: Iterable[str], written: Mapping[str, str] | None, prefix: str
+) -> dict[str, str]:
+    """``labels`` less a category an agent called wrong (the feedback tag) that is still the
+    one ticketbot wrote: a wrong label is worse than none."""
+    kept = dict(labels)
+    wrong = "wrong_category" in verdicts_in(tags, prefix)
+    if wrong and written is not None and kept.get("category") == written.get("category"):
+        kept.pop("category", None)
+    return kept
 
 
 @dataclass(frozen=True)

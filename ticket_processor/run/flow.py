@@ -20,6 +20,7 @@ from ..errors import RunOutOfTime, StopRequested
 from ..learned.outcomes import observe_outcome, observe_shadow_outcome
 from ..models import Ticket, Triage, WriteBack, WriteOutcome, is_spam
 from ..passes.types import PlannedChange
+from ..ratings.tags import observe_ratings
 from ..state.checkpoint import Checkpoint
 from ..steps.shown import SHOWN_KEY
 from ..triage.prepare import PreparedTicket, prepare_ticket
@@ -96,6 +97,7 @@ class TicketFlow:
             observe_shadow_outcome(self.log, ticket, opts.prefix, opts.shadow_labels)
         else:
             observe_outcome(self.log, ticket, opts.prefix)  # agents' corrections
+            observe_ratings(self.log, ticket, opts.prefix)  # agents' feedback tags
         choice = choose(
             ticket, scope=opts.scope, prefix=opts.prefix, force=opts.force and bool(opts.ticket_ids)
         )

@@ -28,6 +28,7 @@ from ..metrics.export import MetricsPass
 from ..models import SPAM_KINDS
 from ..passes.protocol import RunEnd, RunPass
 from ..passes.types import RunOptions, RunSummary
+from ..ratings.customers import CustomersPass
 from ..report.runs import recent_success_rate, summarise_runs
 from ..resilience.deadline import RunDeadline
 from ..risk.step import RiskStep
@@ -211,6 +212,8 @@ def run_passes(
             )
         )
     passes += step_passes(pipeline)
+    every = settings.customer_ratings_every
+    passes.append(CustomersPass(helpdesk.outcomes, settings.state_dir, every=every))
     routes = built.router.defined if built.router is not None else ()
     sla = None if backfill else _sla(settings, built, pipeline, routes)  # the cron run's watch
     passes += [sla] if sla is not None else []

@@ -220,6 +220,13 @@ class DeclaredSettings(ServiceSettings):
         help="Agent's seconds one answer sent to a customer saves.",
         applies="report",
     )
+    customer_ratings_every: Annotated[float, Field(ge=0, le=30 * 86400)] = setting(
+        0.0,
+        env="TICKETBOT_CUSTOMER_RATINGS_EVERY",
+        help="Seconds between two reads of the customers' satisfaction ratings by a run (the "
+        "helpdesk's own, for `report`'s satisfaction by who answered), e.g. `21600`; 0: off.",
+        applies="run",
+    )
     scope: str | None = setting(
         None,
         env="TICKETBOT_SCOPE",

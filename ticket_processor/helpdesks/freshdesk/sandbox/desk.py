@@ -174,6 +174,11 @@ class FreshdeskDesk(FreshdeskSlaDesk):
             ticket_id, body, private=False, user_id=author, source=SOURCE_REPLY
         )
 
+    def customer_rates(self, ticket_id: int, score: str) -> None:
+        store = self.sandbox.store
+        escalated = bool(store.find(ticket_id).get("is_escalated"))
+        store.rate(ticket_id, {"good": 103, "bad": -103}[score], escalated=escalated)
+
     def import_solved(self, tickets: list[SolvedTicket]) -> list[int]:
         """Resolved tickets (status 4), then their survey answer and escalation."""
         ids = []

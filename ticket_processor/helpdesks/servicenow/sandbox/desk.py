@@ -147,6 +147,18 @@ class ServiceNowDesk(ServiceNowSlaDesk):
         store.update(TABLE, sys_id, resolution, HUMAN_AGENT_USER, at=solved_at)
         return _digits(number)
 
+    def customer_rates(self, ticket_id: int, score: str) -> None:
+        """A completed survey instance for the record and its one answer (5 good, 1 bad)."""
+        store = self.sandbox.store
+        sys_id = self._sys_id(ticket_id)
+        caller = str((store.find(TABLE, sys_id) or {}).get("caller_id") or "")
+        survey = {"metric_type": "Customer Satisfaction", "state": "complete", "user": caller}
+        survey |= {"trigger_table": TABLE, "trigger_id": sys_id, "task_id": sys_id}
+        made = store.insert("asmt_assessment_instance", survey, "system")
+        value = "5" if score == "good" else "1"
+        answer = {"instance": made["sys_id"], "metric": "satisfaction", "actual_value": value}
+        store.insert("asmt_metric_result", answer, "system")
+
     def import_solved(self, tickets: list[SolvedTicket]) -> list[int]:
         """Closed incidents (state 7) with their reopens (``reopen_count``); ServiceNow keeps no
         rating or escalation on them."""

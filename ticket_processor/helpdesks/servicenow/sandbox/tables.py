@@ -191,6 +191,19 @@ COLUMNS: dict[str, dict[str, str]] = {
         "schedule": "",
         "timezone": "",
     },
+    # Surveys (the Assessments and Surveys application): a survey sent for a record, and the
+    # taker's answer to each of its questions.
+    "asmt_assessment_instance": {
+        "number": "",
+        "metric_type": "",
+        "state": "ready",
+        "trigger_table": "",
+        "trigger_id": "",
+        "task_id": "",
+        "user": "",
+        "taken_on": "",
+    },
+    "asmt_metric_result": {"instance": "", "metric": "", "actual_value": "", "string_value": ""},
 }
 
 # table -> column -> the table it references.

@@ -161,6 +161,10 @@ class ZendeskDesk(ZendeskSlaDesk):
     def agent_notes(self, ticket_id: int, text: str) -> None:
         self._comment(ticket_id, {"body": text, "public": False, "author_id": HUMAN_AGENT_ID})
 
+    def customer_rates(self, ticket_id: int, score: str) -> None:
+        store = self.sandbox.store
+        store.rate(ticket_id, score, reopens=store.reopens.get(ticket_id, 0))
+
     def import_solved(self, tickets: list[SolvedTicket]) -> list[int]:
         """Solved tickets through the Ticket Import API, then their rating and reopens."""
         ids = []

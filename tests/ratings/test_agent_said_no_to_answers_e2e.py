@@ -1,0 +1,53 @@
+"""An agent's "not helped" reaches the answers' figures, on each sandbox: a send-mode run
+answers what its help centre answers; an agent tags one answered ticket
+``ai_feedback_not_helped``; the next run counts that answer as re-opened (what the ``auto``
+ladder's re-open rate and ``report``'s answers table count), once, and leaves the others
+open."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from support.answers_desk import create_tickets, publish_help_centre
+from support.cli import invoke
+from support.e2e import events
+
+from ticket_processor.sandbox.desks import Desk
+
+pytestmark = pytest.mark.desk(configure=True)
+
+CASES = [
+    {
+        "subject": "Refund for yearly plan",
+        "description": "I bought the yearly plan last week and changed my mind. "
+        "Can I cancel and get a refund?",
+        "kind": "answerable",
+    },
+    {
+        "subject": "Company details on invoices",
+        "description": "Our accountant needs the company address on every invoice. "
+        "Where do I fill in the company details for billing?",
+        "kind": "answerable",
+    },
+]
+SEND = {"TICKETBOT_ANSWER_MODE": "send"}
+
+
+def test_an_answer_an_agent_said_did_not_help_counts_as_reopened(
+    desk: Desk, tmp_path: Path
+) -> None:
+    publish_help_centre(desk)
+    create_tickets(desk, CASES)
+    assert invoke("run", "--engine", "llm", env=SEND).exit_code == 0
+    sent = [e["ticket_id"] for e in events(tmp_path / "logs") if e["event"] == "answer_sent"]
+    assert sent, "the run must answer a question its help centre answers"
+    desk.agent_edit(sent[0], "ai_feedback_not_helped", "normal")
+    assert invoke("run", "--engine", "llm", env=SEND).exit_code == 0
+    assert invoke("run", "--engine", "llm", env=SEND).exit_code == 0  # said once
+
+    reopened = [e for e in events(tmp_path / "logs") if e["event"] == "answer_reopened"]
+    assert [(e["ticket_id"], e.get("by")) for e in reopened] == [(sent[0], "agent")]
+    report = invoke("report", "--json", "--since", "1d")
+    assert report.exit_code == 0, report.output
+    assert '"reopened": 1' in report.output
