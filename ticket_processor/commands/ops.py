@@ -194,17 +194,15 @@ def report(
     From the audit store when it holds the window's runs, else from the JSON-lines logs (--log-dir: the logs)."""  # noqa: E501 - Typer shows each paragraph as written: one line
 
     from ..common.eventlog import read_events
-    from ..ratings.figures import rating_lines
     from ..report.aggregate import build_report, parse_since
     from ..report.html import render_html
-    from ..report.incidents import incident_lines
     from ..report.prices import DEFAULT_PRICES, parse_prices
-    from ..report.sla import sla_lines, sla_report
-    from ..report.spam import spam_lines, spam_report
+    from ..report.sla import sla_report
+    from ..report.spam import spam_report
     from ..report.stored import with_logged
     from ..report.table import print_report
     from .output import PipeConsole, stdout_may_close
-    from .report_parts import stored_ratings
+    from .report_parts import report_lines, stored_ratings
 
     console = PipeConsole(highlight=False)
     settings: Settings | None = None
@@ -265,13 +263,7 @@ def report(
             )
         else:
             print_report(summary, console, log_dir=settings.log_dir)
-            lines = [
-                *incident_lines(grouped),
-                *spam_lines(spam),
-                *sla_lines(sla_report(scrubbed)),
-                *rating_lines(rated),
-            ]
-            for line in lines:
+            for line in report_lines(grouped, spam, sla_report(scrubbed), rated):
                 console.print(line, markup=False, highlight=False, soft_wrap=True)
         if events.corrupt_lines and not json_output:
             err_console.print(f"skipped {events.corrupt_lines} unreadable log line(s)")

@@ -1,4 +1,5 @@
-"""The parts of `ticketbot report` read from the audit store beside the run events: ratings."""
+"""The parts of `ticketbot report` beside its table: the ratings read from the audit store, and
+the sections printed after the table (incidents, spam, service levels, ratings)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ from datetime import datetime
 
 from rich.markup import escape
 
-from ..ratings.figures import RatingFigures
+from ..ratings.figures import RatingFigures, rating_lines
+from ..report.incidents import IncidentReport, incident_lines
+from ..report.sla import SlaReport, sla_lines
+from ..report.spam import SpamReport, spam_lines
 from ..settings import Settings
 from .common import err_console
 
@@ -25,3 +29,10 @@ def stored_ratings(settings: Settings, start: datetime, now: datetime) -> Rating
     except AuditStoreError as exc:
         err_console.print(f"reading the ratings: {escape(str(exc))}")
         return RatingFigures()
+
+
+def report_lines(
+    grouped: IncidentReport, spam: SpamReport, sla: SlaReport, rated: RatingFigures
+) -> list[str]:
+    """The report's sections after its table, in the order they print."""
+    return [*incident_lines(grouped), *spam_lines(spam), *sla_lines(sla), *rating_lines(rated)]
