@@ -24,17 +24,9 @@ from ticket_processor.audit.store import (
     AuditStore,
     AuditStoreError,
 )
+from ticket_processor.audit.tables import BOOLEAN, FLOAT, JSON, PLAIN, TABLES, TIME
 from ticket_processor.audit.upgrade import open_writer
-from ticket_processor.audit.writer import (
-    BOOLEAN,
-    FLOAT,
-    JSON,
-    PLAIN,
-    TABLES,
-    TIME,
-    SqliteWriter,
-    schema_version,
-)
+from ticket_processor.audit.writer import SqliteWriter, schema_version
 from ticket_processor.sandbox.desks import Desk, NewTicket
 
 ACCOUNT = "zendesk:acme.zendesk.com"

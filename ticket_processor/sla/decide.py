@@ -47,6 +47,7 @@ class SlaPlan:
     breached: list[tuple[str, Clock]] = field(default_factory=list)
     met: list[tuple[str, Clock]] = field(default_factory=list)
     still_at_risk: list[Clock] = field(default_factory=list)  # warned before, still running
+    forecasts: dict[str, Forecast] = field(default_factory=dict)  # target key -> forecast
     left_alone: int = 0  # paused or achieved clocks
     outside_hours: int = 0  # due within the horizon, but its hours are closed now
     cautious: bool = False
@@ -148,6 +149,7 @@ def decide(
             agents=agents,
         )
         plan.history = max(plan.history, prediction.history)
+        plan.forecasts[key] = prediction
         if prediction.left > horizon:
             continue
         if not prediction.open_now:

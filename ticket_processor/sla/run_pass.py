@@ -28,7 +28,7 @@ from ..triage.redact import redact
 from ..triage.route_rules import Route
 from ..writeback.batch_writer import BatchWriter, WriteClaims
 from ..writeback.scope import CLOSED
-from .book import SlaBook
+from .book import SlaBook, target_key
 from .decide import AtRisk, SlaPlan, decide, tag_of
 from .predict import MIN_HISTORY
 
@@ -204,6 +204,8 @@ class SlaPass(Pass):
             book.save(now)
         except TicketBotError as exc:
             end.summary.warnings.append(f"the SLA book could not be saved: {exc}")
+        if self.read_ is not None:  # what the dashboard shows: every clock of this read
+            end.log.emit("sla_clocks", clocks=shown_clocks(self.read_, plan, book, now=now))
 
 
 def _fields(item: AtRisk) -> dict[str, object]:
@@ -221,3 +223,35 @@ def _fields(item: AtRisk) -> dict[str, object]:
         "priority": item.priority,
         "routes": list(item.routes),
     }
+
+
+def shown_clocks(
+    read: SlaRead, plan: SlaPlan, book: SlaBook, *, now: float
+) -> list[dict[str, object]]:
+    """Each target of the read as the dashboard shows it: its stage (a deadline passed is
+    breached), its breach time, whether the pass holds it at risk (warned of, still running)
+    and the likelihood it gave."""
+    latest = {clock.key: clock for clock in read.clocks}  # a ticket read twice: its last read
+    shown: list[dict[str, object]] = []
+    for clock in latest.values():
+        key = target_key(clock)
+        passed = clock.breach_at is not None and clock.breach_at <= now
+        stage = "breached" if clock.stage == "active" and passed else clock.stage
+        forecast = plan.forecasts.get(key)
+        warned = book.warned.get(key) if stage == "active" else None
+        probability = forecast.probability if forecast is not None else None
+        if probability is None and warned is not None:
+            probability = warned.get("probability")
+        shown.append(
+            {
+                "ticket_id": clock.ticket_id,
+                "metric": clock.metric,
+                "stage": stage,
+                "breach_at": clock.breach_at,
+                "business_hours": clock.business_hours,
+                "at_risk": warned is not None,
+                "probability": probability,
+                "queue_ahead": None if forecast is None else forecast.queue_ahead,
+            }
+        )
+    return shown
