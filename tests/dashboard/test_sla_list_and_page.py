@@ -1,8 +1,9 @@
 """The dashboard's service levels over HTTP on a real uvicorn server, on SQLite and
-PostgreSQL: the list sorted by time to breach (``sort=breach``, a link, no script) puts the
-soonest deadline first, an overdue one before it, tickets with no clock last, and marks the
-tickets at risk; a ticket solved since the last SLA read shows no clock; a ticket's page shows
-each clock (its target, breach time, stage, at risk and the likelihood), escaped."""
+PostgreSQL (marker ``postgres``): the list sorted by time to breach (``sort=breach``, a link,
+no script) puts the soonest deadline first, an overdue one before it, tickets with no clock
+last, and marks the tickets at risk; a ticket solved since the last SLA read shows no clock; a
+ticket's page shows each clock (its target, breach time, stage, at risk and the likelihood),
+escaped."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ def _clock(
     }
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     database = None if request.param == "sqlite" else request.getfixturevalue("postgres_url")
     state = tmp_path / "state"
