@@ -9,7 +9,9 @@ claimed; a ticket solved or re-prioritised by a person meanwhile is planned agai
 fresh read), then keeps the book (``book``): each target warned once, each breach recorded
 once (``sla_breached``, never announced), each warned target met (``sla_met``). The targets a
 ``sla_risk`` route escalates are handed to the escalation channels (``escalations``), once per
-target. A helpdesk kind without an SLA read is skipped with one warning.
+target. Last it logs ``sla_clocks``: every clock of the read as the dashboard shows it (stage,
+breach time, at risk, likelihood), which the audit store keeps (``sla_clocks``), so a page view
+never asks the helpdesk. A helpdesk kind without an SLA read is skipped with one warning.
 """
 
 from __future__ import annotations
