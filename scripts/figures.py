@@ -217,6 +217,16 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "spam_thresholds",
         "The spam head's apply threshold, chosen on the dev sets (customers, SMS chat, GP spam)",
     ),
+    "sla_day": (
+        "figures_sla",
+        "sla_day",
+        "A simulated working day on each sandbox: breaches warned of, tags, pages, calibration",
+    ),
+    "sla_requests": (
+        "figures_sla",
+        "sla_requests",
+        "One run's SLA read on a 5,000-open-ticket account: requests counted, complete, seconds",
+    ),
     "risk_figures": (
         "figures_spam_risk",
         "risk_figures",

@@ -25,8 +25,7 @@ from ticket_processor.audit.store import (
     AuditStore,
     AuditStoreError,
 )
-from ticket_processor.audit.upgrade import open_writer
-from ticket_processor.audit.writer import (
+from ticket_processor.audit.tables import (
     BOOLEAN,
     FLOAT,
     JSON,
@@ -35,9 +34,9 @@ from ticket_processor.audit.writer import (
     SEALED_JSON,
     TABLES,
     TIME,
-    SqliteWriter,
-    schema_version,
 )
+from ticket_processor.audit.upgrade import open_writer
+from ticket_processor.audit.writer import SqliteWriter, schema_version
 from ticket_processor.sandbox.desks import Desk, NewTicket
 
 ACCOUNT = "zendesk:acme.zendesk.com"

@@ -5,7 +5,7 @@ run calls for — aborted, the LLM failing, the recent success rate below the ob
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from ..passes.planner import Escalation
 from ..passes.protocol import Pass, RunEnd
@@ -28,22 +28,29 @@ class EscalationPass(Pass):
         escalation_of: Callable[[int], Escalation | None],
         ticket_url: Callable[[int], str],
         routes: Sequence[Route] = (),
+        more: Callable[[], Mapping[int, tuple[str, tuple[str, ...]]]] = dict,
     ) -> None:
         self.alerter, self.watch = alerter, watch
         self.escalation_of, self.ticket_url = escalation_of, ticket_url
         self.routes = routes
+        # Escalations of the run's passes (an SLA risk): ticket id -> redacted subject, routes.
+        self.more = more
 
     def after(self, end: RunEnd) -> None:
+        found = {
+            **{t: ("", routes) for t, routes in self.watch.escalated().items()},
+            **self.more(),
+        }
         escalated = {
-            ticket_id: routes
-            for ticket_id, routes in self.watch.escalated().items()
-            if "slack" in (escalation_channels(self.routes, routes) or {"slack"})
+            ticket_id: known
+            for ticket_id, known in found.items()
+            if "slack" in (escalation_channels(self.routes, known[1]) or {"slack"})
         }
         if end.dry_run or not escalated:
             return
         items = [
-            self.escalation_of(ticket_id) or Escalation(ticket_id, "", routes)
-            for ticket_id, routes in escalated.items()
+            self.escalation_of(ticket_id) or Escalation(ticket_id, subject, routes)
+            for ticket_id, (subject, routes) in escalated.items()
         ]
         message = escalation_message(items, run_id=end.run_id, ticket_url=self.ticket_url)
         outcome = self.alerter.escalations(message)

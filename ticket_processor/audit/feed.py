@@ -61,6 +61,7 @@ class AuditWriter(Protocol):
     def upsert_decisions(self, rows: Sequence[Mapping[str, Any]]) -> None: ...
     def upsert_writes(self, rows: Sequence[Mapping[str, Any]]) -> None: ...
     def upsert_ratings(self, rows: Sequence[Mapping[str, Any]]) -> None: ...
+    def upsert_sla_clocks(self, rows: Sequence[Mapping[str, Any]]) -> None: ...
     def record_outcome(self, outcome: Outcome) -> None: ...
     def prune(self, before: datetime) -> dict[str, int]: ...
     def close(self) -> None: ...
@@ -104,6 +105,7 @@ class AuditFeed:
         self._writes: dict[Key, dict[str, Any]] = {}
         self._outcomes: list[Outcome] = []
         self._ratings: dict[Key, dict[str, Any]] = {}
+        self._clocks: dict[Key, dict[str, Any]] = {}
         self.failed: str | None = None  # why the store stopped being written, once it did
         self.stored = 0  # decisions written so far
 
@@ -137,8 +139,10 @@ class AuditFeed:
             self._outcomes.extend(rows.outcomes)
             for row in rows.ratings:
                 _merge(self._ratings, (row["ticket_id"], row["source"], row["item"]), row)
+            for row in rows.sla_clocks:
+                _merge(self._clocks, (row["helpdesk"], row["ticket_id"], row["metric"]), row)
             full = len(self._decisions) + len(self._writes) >= self._batch_rows
-        if full or rows.outcomes or rows.ratings or record.get("event") == "run_finished":
+        if full or rows.outcomes or rows.ratings or rows.sla_clocks or _finished(record):
             self.flush()
 
     def planned(self, fields: Mapping[str, Any]) -> None:
@@ -175,6 +179,7 @@ class AuditFeed:
                 or self._writes
                 or self._outcomes
                 or self._ratings
+                or self._clocks
             ):
                 return
             for _attempt in range(2):  # a store that fails is opened again at once, once
@@ -186,6 +191,7 @@ class AuditFeed:
                 writes = list(self._writes.values())
                 outcomes = list(self._outcomes)
                 rated = list(self._ratings.values())
+                clocks = list(self._clocks.values())
                 try:
                     # One transaction: a commit per table and outcome was most of a run's
                     # audit time (each a sync of the write-ahead log at its checkpoint).
@@ -196,6 +202,7 @@ class AuditFeed:
                         for outcome in outcomes:
                             self.store.record_outcome(outcome)
                         self.store.upsert_ratings(rated)
+                        self.store.upsert_sla_clocks(clocks)
                     break
                 except Exception as exc:
                     if not _store_failure(exc):
@@ -274,6 +281,11 @@ class AuditFeed:
         self._writes.clear()
         self._outcomes.clear()
         self._ratings.clear()
+        self._clocks.clear()
+
+
+def _finished(record: Mapping[str, Any]) -> bool:
+    return record.get("event") == "run_finished"
 
 
 def _decision_key(row: Mapping[str, Any]) -> Key:

@@ -9,7 +9,7 @@ indexes SQLite makes for a key follow from them.
 
 from __future__ import annotations
 
-VERSION = "0005"
+VERSION = "0006"
 STATEMENTS: tuple[str, ...] = (
     (
         "CREATE TABLE alembic_version (\n"
@@ -233,4 +233,26 @@ STATEMENTS: tuple[str, ...] = (
     ),
     "CREATE INDEX ix_ratings_ticket ON ratings (account, ticket_id, at)",
     "CREATE INDEX ix_ratings_at ON ratings (account, at)",
+    (
+        "CREATE TABLE sla_clocks (\n"
+        "\tid INTEGER NOT NULL, \n"
+        "\taccount VARCHAR(200) DEFAULT '' NOT NULL, \n"
+        "\thelpdesk VARCHAR(100) DEFAULT '' NOT NULL, \n"
+        "\tticket_id BIGINT NOT NULL, \n"
+        "\tmetric VARCHAR(32) NOT NULL, \n"
+        "\tat DATETIME NOT NULL, \n"
+        "\trun_id VARCHAR(100) DEFAULT '' NOT NULL, \n"
+        "\tstage VARCHAR(16) NOT NULL, \n"
+        "\tbreach_at DATETIME, \n"
+        "\tbusiness_hours BOOLEAN DEFAULT 0 NOT NULL, \n"
+        "\tat_risk BOOLEAN DEFAULT 0 NOT NULL, \n"
+        "\tprobability FLOAT, \n"
+        "\tqueue_ahead INTEGER, \n"
+        "\tPRIMARY KEY (id), \n"
+        "\tCONSTRAINT uq_sla_clocks_identity UNIQUE (account, helpdesk, ticket_id, "
+        "metric)\n"
+        ")"
+    ),
+    "CREATE INDEX ix_sla_clocks_at ON sla_clocks (account, helpdesk, at)",
+    "CREATE INDEX ix_sla_clocks_ticket ON sla_clocks (account, ticket_id)",
 )

@@ -87,6 +87,7 @@ class EventRows:
     writes: list[dict[str, Any]] = field(default_factory=list)
     outcomes: list[Outcome] = field(default_factory=list)
     ratings: list[dict[str, Any]] = field(default_factory=list)
+    sla_clocks: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def of(cls, record: Mapping[str, Any], runs: MutableMapping[str, RunInfo]) -> EventRows:
@@ -162,6 +163,8 @@ class EventRows:
                 )
         elif event in ("ticket_rated", "customer_rated"):
             rows.ratings += _ratings_of(record, at, info)
+        elif event == "sla_clocks" and info.mode in WRITING_MODES:
+            rows.sla_clocks += _clocks_of(record, run_id, at, info)
         elif event in ("ticket_outcome", "shadow_outcome"):
             ticket = _int(record.get("ticket_id"))
             labels = record.get("labels")
@@ -451,3 +454,39 @@ def _rating(
         "verdict": verdict,
         "ticketbot": _text(record.get("category")),
     }
+
+
+def _clocks_of(
+    record: Mapping[str, Any], run_id: str, at: datetime, info: RunInfo
+) -> list[dict[str, Any]]:
+    """``sla_clocks``: a row per target the SLA pass read (``clocks``), all at the read's time."""
+    found: list[dict[str, Any]] = []
+    for clock in _list(record.get("clocks")):
+        ticket = _int(clock.get("ticket_id")) if isinstance(clock, Mapping) else None
+        if ticket is None or not isinstance(clock, Mapping):
+            continue
+        breach = _float(clock.get("breach_at"))
+        queue = _int(clock.get("queue_ahead"))
+        found.append(
+            {
+                "helpdesk": info.helpdesk,
+                "ticket_id": ticket,
+                "metric": str(clock.get("metric") or "")[:32],
+                "at": at,
+                "run_id": run_id,
+                "stage": str(clock.get("stage") or "")[:16],
+                "breach_at": _moment(breach),
+                "business_hours": bool(clock.get("business_hours")),
+                "at_risk": bool(clock.get("at_risk")),
+                "probability": _float(clock.get("probability")),
+                "queue_ahead": queue,
+            }
+        )
+    return found
+
+
+def _moment(seconds: float | None) -> datetime | None:
+    try:
+        return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):  # no time a helpdesk could mean
+        return None

@@ -28,6 +28,10 @@ customer's reply that was analysed.
     wrong category, given on the dashboard's ticket page (``source`` dashboard, one per rater
     and item: a second click replaces the first) or by a feedback tag on the ticket (``source``
     tag, one per tag: a tag added again is the same rating).
+``sla_clocks``
+    the service-level clocks the SLA pass last read (``sla/``): one row per ticket and target,
+    replaced by each run's read; the rows of a helpdesk's latest read (its newest ``at``) are
+    the clocks running now, older ones are targets no longer open.
 """
 
 from __future__ import annotations
@@ -271,6 +275,29 @@ ratings = sa.Table(
     sa.Index("ix_ratings_at", "account", "at"),
 )
 
+sla_clocks = sa.Table(
+    "sla_clocks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    _account(),
+    sa.Column("helpdesk", sa.String(_NAME), nullable=False, server_default=""),
+    sa.Column("ticket_id", sa.BigInteger, nullable=False),
+    sa.Column("metric", sa.String(32), nullable=False),  # first_reply | next_reply | ...
+    _at(),  # the read's time: the same for every clock of one read
+    sa.Column("run_id", sa.String(_NAME), nullable=False, server_default=""),
+    sa.Column("stage", sa.String(16), nullable=False),  # active | paused | achieved | breached
+    sa.Column("breach_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("business_hours", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("at_risk", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("probability", sa.Float, nullable=True),  # None: not predicted, or cautious
+    sa.Column("queue_ahead", sa.Integer, nullable=True),
+    sa.UniqueConstraint(
+        "account", "helpdesk", "ticket_id", "metric", name="uq_sla_clocks_identity"
+    ),
+    sa.Index("ix_sla_clocks_at", "account", "helpdesk", "at"),
+    sa.Index("ix_sla_clocks_ticket", "account", "ticket_id"),
+)
+
 
 __all__ = [
     "DECISIONS",
@@ -287,6 +314,7 @@ __all__ = [
     "reverts",
     "reviews",
     "runs",
+    "sla_clocks",
     "stored_decision",
     "writes",
 ]

@@ -45,16 +45,21 @@ from .location import database_url, describe_url
 from .overview import Overview, RunRow
 from .queries import DecisionFilter, DecisionPage, DecisionQuery, TicketHistory
 from .rows import Outcome
-from .schema import corrections, decisions, metadata, ratings, reverts, reviews, runs, writes
+from .schema import (
+    corrections,
+    decisions,
+    metadata,
+    ratings,
+    reverts,
+    reviews,
+    runs,
+    sla_clocks,
+    writes,
+)
+from .tables import CORRECTIONS, DECISIONS, RATINGS, REVERTS, RUNS, SLA_CLOCKS, WRITES
 from .writer import (
-    CORRECTIONS,
-    DECISIONS,
     FILE_NAME,
-    RATINGS,
-    REVERTS,
-    RUNS,
     SCHEMA_VERSION,
-    WRITES,
     AuditStoreError,
     file_identity,
 )
@@ -198,6 +203,10 @@ class AuditStore:
     def upsert_ratings(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Agents' ratings; the same rater's rating of the same item again replaces it."""
         self._upsert(ratings, rows, RATINGS.identity)
+
+    def upsert_sla_clocks(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """The clocks of an SLA read; a ticket's target read again replaces its row."""
+        self._upsert(sla_clocks, rows, SLA_CLOCKS.identity)
 
     def upsert_writes(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Writes; an answer sent (kind ``answer``) also marks the ticket's decisions whose
@@ -355,6 +364,7 @@ class AuditStore:
                 (corrections, corrections.c.at),
                 (reviews, reviews.c.at),
                 (ratings, ratings.c.at),
+                (sla_clocks, sla_clocks.c.at),
                 (runs, runs.c.started_at),
             ):
                 result = conn.execute(

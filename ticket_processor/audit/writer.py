@@ -30,139 +30,41 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 from ..common.sqlite_wal import enter_wal
 from ..errors import TicketBotError
 from .batches import by_shape, chunks, utc, with_account
 from .rows import Outcome
 from .sealed_values import opened_json, opened_text, sealed_json, sealed_text
-from .values import LABEL_FIELDS
+from .tables import (
+    BOOLEAN,
+    CORRECTIONS,
+    DECISIONS,
+    JSON,
+    PLAIN,
+    PRUNED,
+    RATINGS,
+    RUNS,
+    SEALED,
+    SEALED_JSON,
+    SLA_CLOCKS,
+    TIME,
+    WRITES,
+    Table,
+)
 
 FILE_NAME = "audit.sqlite3"
 # The schema this code reads and writes: the newest migration in ``migrations/versions``
 # (a test checks the two agree).
-SCHEMA_VERSION = "0005"
+SCHEMA_VERSION = "0006"
 BUSY_TIMEOUT_MS = 30_000
 
 
 class AuditStoreError(TicketBotError):
     """The audit store could not be opened, upgraded, read or written."""
-
-
-# How a column's value is stored (SQLAlchemy's type on SQLite): as given, a time, a boolean,
-# JSON text or a float.
-PLAIN: Final = "plain"
-TIME: Final = "time"
-BOOLEAN: Final = "boolean"
-JSON: Final = "json"
-FLOAT: Final = "float"
-# Customers' text, encrypted when a key is installed (``sealed_columns``).
-SEALED: Final = "sealed"
-SEALED_JSON: Final = "sealed-json"
-
-
-@dataclass(frozen=True)
-class Table:
-    """A table the writer writes: its identity (the unique constraint an upsert meets) and
-    every column but ``id``, with how its value is stored."""
-
-    name: str
-    identity: tuple[str, ...]
-    columns: Mapping[str, str]
-
-
-def _columns(*plain: str, **kinds: str) -> dict[str, str]:
-    return {**dict.fromkeys(plain, PLAIN), **kinds}
-
-
-RUNS = Table(
-    "runs",
-    ("account", "run_id"),
-    {
-        **_columns("account", "run_id", "helpdesk", "mode"),
-        "started_at": TIME,
-        "finished_at": TIME,
-        **_columns("status", "exit_code", "tickets_seen", "triaged", "failed", "skipped"),
-        **_columns("fallback", cost_usd=FLOAT),
-        **_columns("engine", "version", started=JSON, summary=JSON),
-    },
-)
-DECISIONS = Table(
-    "decisions",
-    ("account", "run_id", "ticket_id", "message_id"),
-    {
-        **_columns("account", "run_id", "ticket_id", "message_id", at=TIME),
-        **_columns("helpdesk", "mode", "kind", "status", "engine", "model", subject=SEALED),
-        "fallback": BOOLEAN,
-        **_columns(*LABEL_FIELDS, confidence=FLOAT),
-        **{f"{name}_confidence": FLOAT for name in LABEL_FIELDS},
-        **{f"{name}_decision": PLAIN for name in LABEL_FIELDS},
-        **_columns("decision", field_confidence=JSON, field_decisions=JSON, route=JSON),
-        **_columns("risk", escalated=BOOLEAN, risk_probability=FLOAT, articles=JSON, fields=JSON),
-        **_columns("answer_state", answer=SEALED, tags=JSON),
-        **_columns("priority", "previous_priority", "group_id", "group_name", "note_id"),
-        **_columns("reply_id", "ticket_url", error=SEALED, corrected=BOOLEAN),
-        **_columns("reviewed", "outcome", event=SEALED_JSON),
-    },
-)
-WRITES = Table(
-    "writes",
-    ("account", "run_id", "ticket_id", "message_id", "kind"),
-    {
-        **_columns("account", "run_id", "ticket_id", "message_id", at=TIME),
-        **_columns("helpdesk", "kind", ok=BOOLEAN, tags_added=JSON, tags_removed=JSON),
-        **_columns("priority", "group_id", fields=JSON, note=BOOLEAN),
-        **_columns("note_id", "reply_id", "error"),
-    },
-)
-REVERTS = Table(
-    "reverts",
-    ("account", "run_id", "reverted_run_id", "ticket_id"),
-    _columns(
-        "account", "run_id", "reverted_run_id", "ticket_id", at=TIME, ok=BOOLEAN, detail=SEALED_JSON
-    ),
-)
-CORRECTIONS = Table(
-    "corrections",
-    ("account", "ticket_id", "field", "source", "run_id"),
-    {
-        **_columns("account", "ticket_id", "run_id", "source", "field", at=TIME),
-        **_columns("ticketbot", "agent", agreed=BOOLEAN),
-    },
-)
-REVIEWS = Table(
-    "reviews",
-    (),
-    {
-        **_columns("account", "decision_id", "ticket_id", "reviewer", "action", at=TIME),
-        **_columns("field", "ticketbot", "value", "run_id", written=BOOLEAN),
-    },
-)
-RATINGS = Table(
-    "ratings",
-    ("account", "helpdesk", "ticket_id", "source", "rater", "target", "item"),
-    {
-        **_columns("account", "helpdesk", "ticket_id", "source", "rater", "target", at=TIME),
-        **_columns("item", "verdict", "reason", "value", "ticketbot", "decision_id"),
-    },
-)
-TABLES: Final = {
-    t.name: t for t in (RUNS, DECISIONS, WRITES, REVERTS, CORRECTIONS, REVIEWS, RATINGS)
-}
-# What ``prune`` deletes, by which time: the same tables and order as ``AuditStore.prune``.
-PRUNED: Final = (
-    ("decisions", "at"),
-    ("writes", "at"),
-    ("reverts", "at"),
-    ("corrections", "at"),
-    ("reviews", "at"),
-    ("ratings", "at"),
-    ("runs", "started_at"),
-)
 
 
 class SqliteWriter:
@@ -267,6 +169,9 @@ class SqliteWriter:
 
     def upsert_ratings(self, rows: Sequence[Mapping[str, Any]]) -> None:
         self._upsert(RATINGS, rows)
+
+    def upsert_sla_clocks(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        self._upsert(SLA_CLOCKS, rows)
 
     def _upsert(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
         if not rows:

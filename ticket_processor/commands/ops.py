@@ -191,16 +191,15 @@ def report(
 
     from ..assignment.moves import assignment_moves
     from ..common.eventlog import read_events
-    from ..ratings.figures import rating_lines
     from ..report.aggregate import build_report, parse_since
     from ..report.html import render_html
-    from ..report.incidents import incident_lines
     from ..report.prices import DEFAULT_PRICES, parse_prices
-    from ..report.spam import spam_lines, spam_report
+    from ..report.sla import sla_report
+    from ..report.spam import spam_report
     from ..report.stored import with_logged
     from ..report.table import print_report
+    from . import report_inputs as parts
     from .output import PipeConsole, stdout_may_close
-    from .report_inputs import incidents_of, ratings_of, stored_events_of, with_state, write_page
 
     console = PipeConsole(highlight=False)
     settings: Settings | None = None
@@ -211,30 +210,30 @@ def report(
         start = parse_since(since, now=now)
         events = read_events(settings.log_dir, since=start)
         older: Iterable[Mapping[str, Any]] = read_events(settings.log_dir, until=start)
-        stored = None if log_dir is not None else stored_events_of(settings, start, now)
+        stored = None if log_dir is not None else parts.stored_events_of(settings, start, now)
         window: Iterable[Mapping[str, Any]] = events
         if stored is not None:
             # The same events, from the store; the kinds it does not keep, from the logs.
             window = with_logged(stored[0], read_events(settings.log_dir, since=start))
             older = stored[1]
-        grouped = incidents_of(read_events(settings.log_dir, since=start), settings.state_dir)
+        grouped = parts.incidents_of(read_events(settings.log_dir, since=start), settings.state_dir)
         # The log was scrubbed when written, but perhaps with fewer secrets than are known now
         # (a key added to a URL since): every event is scrubbed again on its way to the report.
         # The older history only lends the labels written on tickets (enum values), no text.
         scrub = settings.scrubber()
         scrubbed = [scrub(e) for e in window]
         summary = build_report(scrubbed, prices=prices, since=start, until=now, history=older)
-        summary = with_state(summary, settings, scrubbed, start, now)
+        summary = parts.with_state(summary, settings, scrubbed, start, now)
         # Dry and shadow runs tagged nothing: the gate's verdicts there are counted apart.
         untagged = {r.run_id for r in summary.run_list if r.dry_run or r.shadow}
         spam = spam_report(scrubbed, prefix=settings.tag_prefix, dry_runs=untagged)
-        rated = ratings_of(settings, start, now)
+        rated = parts.ratings_of(settings, start, now)
         moves = assignment_moves(scrubbed)
         if html is not None:  # first: a reader that closes stdout early must not cost the file
             html_page = render_html(
                 summary, version=__version__, incidents=grouped, spam=spam, ratings=rated
             )
-            write_page(html, html_page)
+            parts.write_page(html, html_page)
         if json_output:
             typer.echo(
                 json_text(
@@ -242,6 +241,7 @@ def report(
                         **summary.to_dict(),
                         **grouped.to_dict(),
                         "spam": spam.to_dict(),
+                        "sla": sla_report(scrubbed).to_dict(),
                         "ratings": rated.to_dict(),
                         "assignments": moves.to_dict(),
                         "corrupt_lines": events.corrupt_lines,
@@ -256,8 +256,8 @@ def report(
             )
         else:
             print_report(summary, console, log_dir=settings.log_dir)
-            lines = [*incident_lines(grouped), *spam_lines(spam), *rating_lines(rated)]
-            for line in [*lines, *moves.lines()]:
+            sections = parts.report_lines(grouped, spam, sla_report(scrubbed), rated, moves.lines())
+            for line in sections:
                 console.print(line, markup=False, highlight=False, soft_wrap=True)
         if events.corrupt_lines and not json_output:
             err_console.print(f"skipped {events.corrupt_lines} unreadable log line(s)")

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from ..ratings.figures import RatingFigures
     from ..report.aggregate import Report
     from ..report.incidents import IncidentReport
+    from ..report.sla import SlaReport
+    from ..report.spam import SpamReport
     from ..report.to_write import ArticleToWrite
 
 
@@ -149,3 +151,25 @@ def write_page(path: Path, page: str) -> None:
         path.write_text(page, encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"--html: cannot write {path} ({exc.strerror or exc})") from None
+
+
+def report_lines(
+    grouped: IncidentReport,
+    spam: SpamReport,
+    sla: SlaReport,
+    rated: RatingFigures,
+    moves: list[str],
+) -> list[str]:
+    """The report's sections after its table, in the order they print."""
+    from ..ratings.figures import rating_lines
+    from ..report.incidents import incident_lines
+    from ..report.sla import sla_lines
+    from ..report.spam import spam_lines
+
+    return [
+        *incident_lines(grouped),
+        *spam_lines(spam),
+        *sla_lines(sla),
+        *rating_lines(rated),
+        *moves,
+    ]

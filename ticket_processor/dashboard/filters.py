@@ -34,6 +34,7 @@ SORTS: dict[str, str] = {
     "engine": "engine",
     "confidence": "confidence",
     "decision": "decision",
+    "breach": "breach_at",  # the SLA pass's clocks (``sla_clocks``), not a decision's column
 }
 ORDERS = ("asc", "desc")
 # Text columns A to Z; time, ids, confidence, urgency and risk (by severity) the highest first.

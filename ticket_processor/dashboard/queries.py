@@ -26,6 +26,7 @@ from ..audit.schema import decisions, runs
 from ..models import RISK_LEVELS, Urgency
 from ..steps.shown import Shown, read_sections
 from .filters import SORTS, ListQuery
+from .sla_clocks import next_breach
 
 COUNT_CAP = 1_000
 # Urgency sorts by severity: low 0 up to critical 3.
@@ -64,6 +65,9 @@ class TicketRow:
     reviewed: str | None
     answer_state: str | None
     fallback: bool
+    # The SLA pass's last read: the earliest deadline waiting for an agent; a target at risk.
+    breach_at: datetime | None = None
+    at_risk: bool = False
 
 
 @dataclass(frozen=True)
@@ -196,6 +200,8 @@ def _row(r: Mapping[Any, Any]) -> TicketRow:
         reviewed=r["reviewed"],
         answer_state=r["answer_state"],
         fallback=bool(r["fallback"]),
+        breach_at=aware(r["breach_at"]),
+        at_risk=bool(r["at_risk"]),
     )
 
 
@@ -226,18 +232,23 @@ _LIST_COLUMNS = (
 def ticket_list(conn: sa.Connection, query: ListQuery, *, account: str = "") -> TicketList:
     """The page of the list ``query`` names, and how many tickets match (up to the cap)."""
     where = [*_conditions(query, account), current_triage()]
-    column = decisions.c[SORTS[query.sort]]  # a whitelisted column, never the URL's text
-    key: sa.ColumnElement[Any] = column
-    if column is decisions.c.urgency:  # by severity, not by name; no urgency below low
-        key = sa.case(SEVERITY, value=column, else_=-1)
-    if column is decisions.c.risk:  # by level, not by name; unscored below low
-        key = sa.case(RISK_RANK, value=column, else_=-1)
-    keys = [key] if column is decisions.c.at else [key, decisions.c.at]
-    keys.append(decisions.c.id)
+    clocks = next_breach(account)
     descending = query.order == "desc"
-    order = [k.desc() if descending else k.asc() for k in keys]
+    if query.sort == "breach":  # the soonest deadline first; tickets with no clock last
+        deadline = clocks.c.breach_at.desc() if descending else clocks.c.breach_at.asc()
+        order = [sa.case((clocks.c.breach_at.is_(None), 1), else_=0), deadline]
+        order += [decisions.c.at.desc(), decisions.c.id.desc()]
+    else:
+        order = _order(query.sort, descending)
+    joined = decisions.outerjoin(
+        clocks,
+        sa.and_(
+            clocks.c.helpdesk == decisions.c.helpdesk, clocks.c.ticket_id == decisions.c.ticket_id
+        ),
+    )
     page = (
-        sa.select(*_LIST_COLUMNS)
+        sa.select(*_LIST_COLUMNS, clocks.c.breach_at, clocks.c.at_risk)
+        .select_from(joined)
         .where(*where)
         .order_by(*order)
         .limit(query.per_page)
@@ -247,6 +258,18 @@ def ticket_list(conn: sa.Connection, query: ListQuery, *, account: str = "") -> 
     capped_rows = sa.select(decisions.c.id).where(*where).limit(COUNT_CAP + 1).subquery()
     total = int(conn.execute(sa.select(sa.func.count()).select_from(capped_rows)).scalar() or 0)
     return TicketList(rows, min(total, COUNT_CAP), total > COUNT_CAP)
+
+
+def _order(sort: str, descending: bool) -> list[sa.ColumnElement[Any]]:
+    column = decisions.c[SORTS[sort]]  # a whitelisted column, never the URL's text
+    key: sa.ColumnElement[Any] = column
+    if column is decisions.c.urgency:  # by severity, not by name; no urgency below low
+        key = sa.case(SEVERITY, value=column, else_=-1)
+    if column is decisions.c.risk:  # by level, not by name; unscored below low
+        key = sa.case(RISK_RANK, value=column, else_=-1)
+    keys = [key] if column is decisions.c.at else [key, decisions.c.at]
+    keys.append(decisions.c.id)
+    return [k.desc() if descending else k.asc() for k in keys]
 
 
 def filter_values(conn: sa.Connection, *, account: str = "") -> dict[str, list[str]]:

@@ -49,6 +49,7 @@ from .live import LiveFeed
 from .rating import RatingDesk, rate_targets, ticket_ratings
 from .review import Refusal, ReviewDesk
 from .signals import Signals, run_outcomes
+from .sla_clocks import ticket_clocks
 from .spam import GateWork, gate_work
 
 HERE = Path(__file__).parent
@@ -320,11 +321,12 @@ class _Pages:
         if ticket_id > MAX_TICKET_ID:  # no ticket has it, and the store's column cannot hold it
             return self.page(request, "missing.html", status=404, ticket_id=ticket_id)
         helpdesk = request.query_params.get("helpdesk") or None
-        found, rated = await run_in_threadpool(
+        found, rated, clocks = await run_in_threadpool(
             self.store.read,
             lambda conn, account: (
                 audit_queries.ticket_history(conn, account, ticket_id, helpdesk=helpdesk),
                 ticket_ratings(conn, account, ticket_id, helpdesk),
+                ticket_clocks(conn, account, ticket_id, helpdesk),
             ),
         )
         history = queries.ticket_page(found)
@@ -353,6 +355,7 @@ class _Pages:
             choices=self.config.review.choices if self.config.review else {},
             rate=rate_targets(history),
             ratings=rated,
+            clocks=clocks,
             categories=self.config.categories,
         )
 

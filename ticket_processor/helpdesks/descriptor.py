@@ -28,6 +28,7 @@ from ..resilience.retry import Retrier
 from .capabilities import IncidentLinking
 from .deliveries import WebhookReceiver
 from .samples import SeedOutcome, SeedTicket
+from .sla import SlaReader
 from .webhook_setup import WebhookSetup
 from .write_budget import HelpdeskWriteBudget
 
@@ -109,6 +110,8 @@ class HelpdeskKind:
     cannot: the incidents pass is skipped;
     ``answers`` whether its adapter can post a public answer and set a ticket's status
     (``answers/deliver.AnswerDesk``); without, a run with answers on answers nothing and says so.
+    ``slas`` the ``module:function`` of its SLA read (``sla.SlaReader``): the service-level
+    clocks it keeps on open tickets and its business hours; empty: the SLA pass is skipped.
     """
 
     name: str
@@ -127,6 +130,10 @@ class HelpdeskKind:
     gather_between: float = 0.0
     linking: IncidentLinking | None = None
     answers: bool = True
+    slas: str = ""
+
+    def sla_reader(self) -> SlaReader | None:
+        return cast(SlaReader, _load(self.slas)) if self.slas else None
 
     def webhook_receiver(self) -> WebhookReceiver | None:
         return cast(WebhookReceiver, _load(self.receiver)) if self.receiver else None

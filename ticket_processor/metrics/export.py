@@ -74,6 +74,14 @@ def run_registry(summary: RunSummary, *, now: float | None = None) -> CollectorR
     Counter("ticketbot_replies", "Customers' replies re-triaged.", registry=registry).inc(
         summary.replies
     )
+    at_risk = Gauge(
+        "ticketbot_sla_at_risk",
+        "Service-level targets at risk now (the SLA pass), by the group's id.",
+        ["group"],
+        registry=registry,
+    )
+    for group, n in summary.sla_at_risk.items():
+        at_risk.labels(group).set(n)
     Gauge("ticketbot_run_duration_seconds", "How long the run took.", registry=registry).set(
         summary.seconds
     )

@@ -144,6 +144,9 @@ class RunSummary:
     # What a pass did this run, in its own one line for the run's output, by the pass's name
     # (the spam gate's verdicts): a feature says what it did without a field of its own here.
     said: dict[str, str] = field(default_factory=dict)
+    # The service-level targets at risk now, by the group's id ("" without a group): the SLA
+    # pass's, for the metrics' export.
+    sla_at_risk: dict[str, int] = field(default_factory=dict)
 
     def as_event(self) -> dict[str, Any]:
         fields = {
@@ -163,6 +166,7 @@ class RunSummary:
             "answers_refused",
             "cautions",
             "said",
+            "sla_at_risk",
         ):
             fields[key] = dict(fields[key])
         fields["set_aside"] = list(self.set_aside)

@@ -240,7 +240,8 @@ class _Unopened:
     def _fail(self, *_: object) -> None:
         raise AuditStoreError(self.reason)
 
-    upsert_runs = upsert_decisions = upsert_writes = upsert_ratings = record_outcome = _fail
+    upsert_runs = upsert_decisions = upsert_writes = upsert_ratings = _fail
+    upsert_sla_clocks = record_outcome = _fail
 
     def batch(self) -> AbstractContextManager[None]:
         raise AuditStoreError(self.reason)

@@ -57,6 +57,8 @@ from .pipeline import Pipeline, step_run
 
 if TYPE_CHECKING:
     from ..incidents.sightings import Sightings
+    from ..sla.run_pass import SlaPass
+    from ..triage.route_rules import Route
 
 # What the steps' features declare beyond their steps (``steps.extras``), in the steps' order:
 # a feature with a field in the triage API or entries in the help-centre index adds its here.
@@ -228,6 +230,8 @@ def run_passes(
     every = settings.customer_ratings_every
     passes.append(CustomersPass(helpdesk.outcomes, settings.state_dir, every=every))
     routes = built.router.defined if built.router is not None else ()
+    sla = None if backfill else _sla(settings, built, pipeline, routes)  # the cron run's watch
+    passes += [sla] if sla is not None else []
 
     def incidents() -> list[PagedIncident] | None:
         return paged_incidents(settings.state_dir, helpdesk.ticket_url)
@@ -241,16 +245,52 @@ def run_passes(
                 sleep=sleep,
                 stop=lambda: pipeline.ctx.stop_signal(),
             ),
-            lambda: escalated_tickets(built.planner, watch),
+            lambda: {
+                **escalated_tickets(built.planner, watch),
+                **(sla.escalations() if sla is not None else {}),
+            },
             helpdesk,
             incidents if sightings is not None else lambda: None,
             deadline=deadline,
             stop=lambda: pipeline.ctx.stop_signal(),
         ),
-        EscalationPass(alerter, watch, built.planner.escalation, helpdesk.ticket_url, routes),
+        EscalationPass(
+            alerter,
+            watch,
+            built.planner.escalation,
+            helpdesk.ticket_url,
+            routes,
+            more=sla.escalations if sla is not None else dict,
+        ),
     ]
     return passes + closing_passes(
         settings, options, alerter, llm_alerted=lambda: "llm" in built.opened_now
+    )
+
+
+def _sla(
+    settings: Settings, built: Parts, pipeline: Pipeline, routes: Sequence[Route]
+) -> SlaPass | None:
+    """The SLA pass (``sla/``) when ``TICKETBOT_SLA`` is on; off, nothing of it is imported."""
+    if not settings.sla:
+        return None
+    from ..helpdesks.registry import KINDS
+    from ..sla.run_pass import SlaPass
+
+    kind = KINDS.get(built.helpdesk.kind)
+    return SlaPass(
+        built.helpdesk,
+        kind.sla_reader() if kind is not None else None,
+        settings.state_dir,
+        horizon=settings.sla_horizon,
+        prefix=built.options.prefix,
+        language=settings.agent_language,
+        routes=routes,
+        journal=pipeline.ctx.ledger,
+        claims=pipeline.ctx.claims,
+        should_stop=lambda: (
+            pipeline.ctx.stop_signal() or (pipeline.deadline and pipeline.deadline.spent())
+        ),
     )
 
 

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import pkgutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, Protocol, cast
+from typing import Any, Protocol, cast, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -238,6 +238,34 @@ class Desk(Protocol):
         """A solved ticket of the team's history, dated: the requester's message an hour
         before the first reply, each (text, moment) an agent's public reply, solved (its
         ``updated_at``) at ``solved_at``; made through the helpdesk's import path."""
+        ...
+
+
+@runtime_checkable
+class SlaDesk(Protocol):
+    """A desk whose sandbox serves its helpdesk's service levels (every registered kind's): what
+    the helpdesk's own SLA engine would have set, written in its shapes. ``targets``: metric
+    (``first_reply``, ``next_reply``, ``resolution``) -> ticketbot's priority -> minutes;
+    ``weekly``: (weekday from Monday 0, start minute, end minute) in ``time_zone`` (IANA);
+    ``holidays``: ISO dates; ``stage``: active, paused, achieved or breached."""
+
+    def sla_policy(
+        self, targets: Mapping[str, Mapping[str, float]], *, business_hours: bool = False
+    ) -> None: ...
+
+    def sla_schedule(
+        self, time_zone: str, weekly: Sequence[tuple[int, int, int]], holidays: Sequence[str] = ()
+    ) -> None: ...
+
+    def sla_clock(
+        self, ticket_id: int, *, metric: str, breach_at: float | None, stage: str = "active"
+    ) -> None: ...
+
+    def sla_history(
+        self, group_id: int | None, asked_at: float, reply_minutes: float | None
+    ) -> int:
+        """A solved ticket of the group's history, asked at ``asked_at`` and first answered
+        ``reply_minutes`` later (None: never answered)."""
         ...
 
 

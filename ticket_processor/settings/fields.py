@@ -352,6 +352,26 @@ class DeclaredSettings(ServiceSettings):
             hint="seconds, or a number with s, m, h or d such as 24h",
         )
     )
+    # Service levels (``sla/``): off by default, as every feature that writes on tickets
+    # ticketbot did not just triage (it reads the whole open queue each run).
+    sla: bool = setting(
+        False,
+        env="TICKETBOT_SLA",
+        help="Watch the helpdesk's service-level targets on open tickets and act before a "
+        "likely breach (tag `ai_sla_at_risk`, a note line, one priority step where ticketbot "
+        "set the priority, `sla_risk` routes).",
+        applies="run",
+    )
+    sla_horizon: Annotated[float, Field(gt=0, le=7 * 86400), BeforeValidator(parse_duration)] = (
+        setting(
+            3600.0,
+            env="TICKETBOT_SLA_HORIZON",
+            help="How far ahead a breach is looked for: a ticket likely to breach within it "
+            "is at risk (`60m`, `2h`; in business time for a business-hours target).",
+            hint="seconds, or a number with s, m, h or d such as 60m",
+            applies="run",
+        )
+    )
     knowledge_dir: Path | None = setting(
         None,
         env="TICKETBOT_KNOWLEDGE_DIR",

@@ -41,6 +41,9 @@ MATCH_KEYS = (
     "urgency_change",
     "spam",
     "risk",
+    # The SLA pass's verdict (``sla/``): a target likely to breach within the horizon. Never
+    # met by a triage; the SLA pass matches it (with ``tag``) on the tickets it finds at risk.
+    "sla_risk",
 )
 ALLOWED_VALUES: dict[str, frozenset[str]] = {
     "urgency": frozenset(u.value for u in Urgency),
@@ -121,6 +124,7 @@ class Route:
             "tag": {tag.lower() for tag in ticket.tags},
             "spam": {"true" if is_spam(triage) else "false"},
             "risk": {triage.risk.level} if triage.risk is not None else set(),
+            "sla_risk": {"false"},
         }
         counted = ("apply", "suggest") if self.use_suggestions else ("apply",)
         for name, fate in (decisions or {}).items():
@@ -129,6 +133,24 @@ class Route:
         if any(not (facts[key] & wanted) for key, wanted in self.when.items()):
             return False
         return self.confidence_below is None or analysis.confidence < self.confidence_below
+
+
+def sla_risk_routes(routes: Sequence[Route], tags: Collection[str]) -> list[Route]:
+    """The escalating routes an SLA risk meets on a ticket with these tags: ``sla_risk = true``
+    and, besides it, at most ``tag`` (the SLA pass has no analysis to match the other keys)."""
+    found = []
+    lowered = {tag.lower() for tag in tags}
+    for route in routes:
+        if not route.escalate or route.when.get("sla_risk") != frozenset({"true"}):
+            continue
+        others = set(route.when) - {"sla_risk", "tag"}
+        wanted_tags = route.when.get("tag")
+        if others or route.confidence_below is not None:
+            continue
+        if wanted_tags is not None and not wanted_tags & lowered:
+            continue
+        found.append(route)
+    return found
 
 
 def escalation_channels(routes: Sequence[Route], titles: Collection[str]) -> frozenset[str] | None:

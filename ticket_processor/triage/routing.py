@@ -30,6 +30,11 @@ The file a support lead edits (``TICKETBOT_ROUTES``)::
     escalate = true
     add_tags = ["needs_lead"]
 
+    [[route]]
+    name = "about to miss a target"
+    when = { sla_risk = true }           # the SLA pass's verdict (``sla/``), once per target
+    escalate = true
+
 ``parse_routes`` checks the shape (every error names the route — by name or number — and the
 key); ``RouteBook.resolve`` turns group and assignee names (or ids) into ids once per run from
 the helpdesk's groups and agents; ``Router.decide`` picks the change for one ticket.
@@ -92,7 +97,7 @@ def _values(
     categories: Collection[str] | None,
     subcategories: Collection[str] | None = None,
 ) -> frozenset[str]:
-    if key in ("reply", "spam"):
+    if key in ("reply", "spam", "sla_risk"):
         if not isinstance(raw, bool):
             raise _fail(label, f"when.{key}", "must be true or false")
         return frozenset({"true" if raw else "false"})

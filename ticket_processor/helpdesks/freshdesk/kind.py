@@ -120,4 +120,5 @@ KIND = HelpdeskKind(
     account_variables=("FRESHDESK_DOMAIN", "FRESHDESK_API_KEY"),
     sandbox_variables=(("FRESHDESK_URL", "url"), ("FRESHDESK_API_KEY", "api_key")),
     plans=("trial", "growth", "pro", "enterprise"),
+    slas="ticket_processor.helpdesks.freshdesk.slas:read_slas",
 )

@@ -184,4 +184,5 @@ KIND = HelpdeskKind(
         ("SERVICENOW_PASSWORD", "password"),
     ),
     answers=True,
+    slas="ticket_processor.helpdesks.servicenow.slas:read_slas",
 )

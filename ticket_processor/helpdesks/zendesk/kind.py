@@ -145,4 +145,5 @@ KIND = HelpdeskKind(
     ),
     plans=("team", "growth", "professional", "enterprise", "high_volume"),
     reply_stamps=False,
+    slas="ticket_processor.helpdesks.zendesk.slas:read_slas",
 )

@@ -17,6 +17,7 @@ from .routes import (
     compile_route,
     paged,
 )
+from .sla_api import SLA_ROUTES
 from .staff_api import STAFF_ROUTES
 from .store import SANDBOX_AGENT_ID
 
@@ -159,6 +160,7 @@ ROUTES: list[FreshdeskEndpoint] = [
     compile_route("POST", f"{_V2}/solutions/folders/{{id}}/articles", create_article),
     compile_route("GET", f"{_V2}/solutions/articles/{{id}}", show_article),
     *CANNED_ROUTES,
+    *SLA_ROUTES,
     *STAFF_ROUTES,
 ]
 

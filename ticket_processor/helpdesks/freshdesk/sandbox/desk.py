@@ -24,13 +24,14 @@ from ..records import PRIORITY_FROM_FRESHDESK, PRIORITY_TO_FRESHDESK
 from .config import FreshdeskConfig, PlanLimits
 from .records import SOURCE_REPLY
 from .serving import RunningFreshdesk, serve_in_thread
+from .sla_desk import FreshdeskSlaDesk
 from .staff_desk import FreshdeskStaffDesk
 
 # Freshdesk's association types, by their names in its API docs.
 _ASSOCIATIONS = {1: "parent", 2: "child", 3: "tracker", 4: "related"}
 
 
-class FreshdeskDesk(FreshdeskStaffDesk):
+class FreshdeskDesk(FreshdeskSlaDesk, FreshdeskStaffDesk):
     kind = "freshdesk"
 
     @property

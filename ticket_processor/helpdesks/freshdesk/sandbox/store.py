@@ -84,6 +84,11 @@ class FreshdeskStore:
         self._tickets[ticket["id"]] = ticket
         self.writes += 1
 
+    def set_engine_fields(self, ticket_id: int, fields: dict[str, Any]) -> None:
+        """What Freshdesk's own engines set on a ticket (SLA due times, escalation flags)."""
+        with self._lock:
+            self._tickets[ticket_id] = {**self._tickets[ticket_id], **fields}
+
     # --- reading ----------------------------------------------------------------------
 
     def find(self, ticket_id: int) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from .config import ServiceNowConfig
 from .labels import add_label, labels_of, set_labels
 from .seed import HUMAN_AGENT_USER, add_user, restrict_column
 from .serving import RunningServiceNow, serve_in_thread
+from .sla_desk import ServiceNowSlaDesk
 from .staff_desk import ServiceNowStaffDesk
 
 TABLE = "incident"
@@ -40,7 +41,7 @@ PRIORITY_WORDS = {"1": "urgent", "2": "high", "3": "normal", "4": "low", "5": "l
 _STATES = {"new": "1", "open": "2", "pending": "3"}
 
 
-class ServiceNowDesk(ServiceNowStaffDesk):
+class ServiceNowDesk(ServiceNowSlaDesk, ServiceNowStaffDesk):
     kind = "servicenow"
     invalid_word = "Data Policy Exception"
     first_id = 10001  # INC0010001

@@ -184,6 +184,42 @@ COLUMNS: dict[str, dict[str, str]] = {
     },
     "sys_number": {"category": "", "prefix": "", "number": "", "maximum_digits": "7"},
     "customer_account": {"name": "", "number": "", "customer": "true"},
+    # Service levels: definitions, the schedules they count in, and each task's running SLA.
+    "contract_sla": {
+        "name": "",
+        "type": "SLA",
+        "target": "response",
+        "collection": "incident",
+        "duration": "1970-01-01 08:00:00",
+        "schedule": "",
+        "start_condition": "",
+        "active": "true",
+    },
+    "cmn_schedule": {"name": "", "time_zone": "", "type": ""},
+    "cmn_schedule_span": {
+        "schedule": "",
+        "name": "",
+        "type": "",
+        "start_date_time": "",
+        "end_date_time": "",
+        "repeat_type": "weekly",
+        "days_of_week": "",
+        "all_day": "false",
+    },
+    "task_sla": {
+        "task": "",
+        "sla": "",
+        "stage": "in_progress",
+        "active": "true",
+        "start_time": "",
+        "end_time": "",
+        "planned_end_time": "",
+        "has_breached": "false",
+        "percentage": "0",
+        "business_percentage": "0",
+        "schedule": "",
+        "timezone": "",
+    },
     # Surveys (the Assessments and Surveys application): a survey sent for a record, and the
     # taker's answer to each of its questions.
     "asmt_assessment_instance": {
@@ -245,6 +281,9 @@ REFERENCES: dict[str, dict[str, str]] = {
     "kb_knowledge_base": {"owner": "sys_user"},
     "kb_knowledge": {"kb_knowledge_base": "kb_knowledge_base", "author": "sys_user"},
     "sys_template": {"user": "sys_user"},
+    "contract_sla": {"schedule": "cmn_schedule"},
+    "cmn_schedule_span": {"schedule": "cmn_schedule"},
+    "task_sla": {"sla": "contract_sla", "schedule": "cmn_schedule"},
 }
 
 # The column a record's display value comes from (a reference to it shows this).
@@ -267,6 +306,8 @@ DISPLAY_COLUMN: dict[str, str] = {
     "awa_presence_state": "name",
     "sys_choice": "label",
     "sys_number": "prefix",
+    "contract_sla": "name",
+    "cmn_schedule": "name",
 }
 
 JOURNAL_COLUMNS = ("comments", "work_notes")

@@ -29,6 +29,7 @@ from .outcomes_api import OUTCOME_ROUTES
 from .people import PEOPLE_ROUTES, side_loaded_users, wants_users
 from .routes import Call, Endpoint, Handler, Services
 from .routing_api import ROUTING_ROUTES
+from .sla_api import SLA_ROUTES
 from .ticket_book import AGENT_ID
 from .webhooks_api import WEBHOOK_ROUTES
 
@@ -257,6 +258,7 @@ _ROUTES: list[tuple[str, str, Handler, bool, bool]] = [
     *((method, path, handler, False, False) for method, path, handler in WEBHOOK_ROUTES),
     *((method, path, handler, False, False) for method, path, handler in OUTCOME_ROUTES),
     *((method, path, handler, False, False) for method, path, handler in MACRO_ROUTES),
+    *((method, path, handler, False, False) for method, path, handler in SLA_ROUTES),
     *((method, path, handler, False, False) for method, path, handler in ROUTING_ROUTES),
 ]
 

@@ -21,10 +21,11 @@ from ....writeback.note import NOTE_HEADER
 from .config import SandboxConfig
 from .records import VIA_MAIL, iso
 from .server import RunningSandbox, serve_in_thread
+from .sla_desk import ZendeskSlaDesk
 from .staff_desk import ZendeskStaffDesk
 
 
-class ZendeskDesk(ZendeskStaffDesk):
+class ZendeskDesk(ZendeskSlaDesk, ZendeskStaffDesk):
     kind = "zendesk"
 
     @property

@@ -21,6 +21,7 @@ from ....sandbox.httpbase import ApiError
 from .config import bad_request
 from .people import side_loaded_users, wants_users
 from .search import run_search
+from .sla_api import sideloads
 from .ticket_events import exported
 
 if TYPE_CHECKING:
@@ -159,6 +160,7 @@ def incremental_cursor(svc: Services, call: Call) -> tuple[int, Any]:
     else:
         raise bad_request("InvalidValue", "start_time or cursor is required")
     tickets, last, end = svc.store.export_after(after, per_page)
+    tickets, side = sideloads(svc, call, tickets)
     cursor = encode_cursor(last)
     extra = f"&per_page={per_page}" if "per_page" in q else ""
     if wants_users(call):
@@ -166,6 +168,7 @@ def incremental_cursor(svc: Services, call: Call) -> tuple[int, Any]:
     return 200, {
         "tickets": tickets,
         **({"users": side_loaded_users(svc, call, tickets)} if wants_users(call) else {}),
+        **side,
         "after_cursor": cursor,
         "before_cursor": None,
         "after_url": f"{call.base}/api/v2/incremental/tickets/cursor.json?cursor={cursor}{extra}",

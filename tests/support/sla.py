@@ -1,0 +1,50 @@
+"""The SLA tests' desk set-up (``tests/sla/``): a schedule open every day, the same
+60-minute first-reply target for every priority (a step up does not shorten it), a slow group
+history (90 minutes a first reply), tickets already triaged, and what a ticket shows of the
+SLA pass."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from support.connected import connected
+from support.e2e import events
+from ticket_processor.sandbox.desks import Desk, NewTicket, SlaDesk
+
+EVERY_DAY = [(day, 0, 24 * 60) for day in range(7)]
+TARGETS = {"first_reply": {"low": 60, "normal": 60, "high": 60, "urgent": 60}}
+ON = {"TICKETBOT_SLA": "true", "TICKETBOT_SPAM_GATE": "false"}
+
+
+def sla_desk(desk: Desk) -> SlaDesk:
+    assert isinstance(desk, SlaDesk), f"the {desk.kind} desk serves no service levels"
+    return desk
+
+
+def slow_history(desk: SlaDesk, now: float, count: int = 24) -> None:
+    for n in range(count):
+        desk.sla_history(None, now - 3 * 3600 - n * 3600, 90)
+
+
+def triaged(subject: str, *tags: str, priority: str = "normal") -> NewTicket:
+    """Already triaged (the processed marker): the run's own triage leaves it to the SLA pass."""
+    return NewTicket(
+        subject, f"{subject}: please help.", tags=("ai_processed", *tags), priority=priority
+    )
+
+
+def at_risk(desk: Desk, ticket_id: int) -> bool:
+    return "ai_sla_at_risk" in desk.snapshot(ticket_id).tags
+
+
+def sla_notes(desk: Desk, ticket_id: int) -> list[str]:
+    helpdesk = connected(desk)
+    try:
+        return [n for n in helpdesk.notes(ticket_id) if "Service level at risk" in n]
+    finally:
+        helpdesk.close()
+
+
+def logged(tmp_path: Path, name: str) -> list[dict[str, Any]]:
+    return [e for e in events(tmp_path / "logs") if e["event"] == name]

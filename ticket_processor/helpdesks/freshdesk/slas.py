@@ -1,0 +1,191 @@
+"""Freshdesk's service levels as the SLA feature reads them (``HelpdeskKind.slas``).
+
+- ``GET /api/v2/sla_policies``: each policy's ``sla_target`` per priority (``priority_1`` low
+  ... ``priority_4`` urgent: ``respond_within``, ``next_respond_within``, ``resolve_within`` in
+  seconds, ``business_hours``) and the groups it applies to (``applicable_to.group_ids``; the
+  default policy otherwise);
+- ``GET /api/v2/business_hours``: the default calendar (``business_hours`` per weekday, ``8:00
+  am``-style times, its ``time_zone``) and its holidays (``list_of_holidays``: ``--MM-DD``, every
+  year);
+- ``GET /api/v2/tickets?updated_since=...&include=stats``, 100 a page, oldest change first: each
+  open ticket's ``fr_due_by`` (first response), ``nr_due_by`` (next response), ``due_by``
+  (resolution) and the ``fr_escalated`` / ``nr_escalated`` / ``is_escalated`` flags Freshdesk
+  sets when one was missed; ``stats.first_responded_at`` says the first response was given (the
+  group's history too). A pending ticket (status 3, and the waiting statuses 6 and 7, whose SLA
+  timer Freshdesk stops by default) has its clocks paused;
+- ``GET /api/v2/groups`` and ``GET /api/v2/agents``: which agents of each group are
+  ``available`` now (Freshdesk's own availability toggle).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from ...models import Helpdesk
+from ..sla import Clock, FirstReply, Schedule, SlaRead, iso_seconds, weekday_spans
+from .adapter import FreshdeskHelpdesk
+from .records import PRIORITY_FROM_FRESHDESK
+
+OPEN, PAUSED = (2,), (3, 6, 7)
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+CLOCKS = (  # (our metric, due field, escalated flag, the policy's target key)
+    ("first_reply", "fr_due_by", "fr_escalated", "respond_within"),
+    ("next_reply", "nr_due_by", "nr_escalated", "next_respond_within"),
+    ("resolution", "due_by", "is_escalated", "resolve_within"),
+)
+_TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*(am|pm)?\s*$", re.IGNORECASE)
+
+
+def _minute(text: object) -> int | None:
+    match = _TIME.match(str(text or ""))
+    if not match:
+        return None
+    hour, minute, half = int(match.group(1)), int(match.group(2)), (match.group(3) or "").lower()
+    if half == "pm" and hour != 12:
+        hour += 12
+    if half == "am" and hour == 12:
+        hour = 0
+    return hour * 60 + minute
+
+
+def _schedule(calendars: list[Any], year: int) -> Schedule | None:
+    chosen = next((c for c in calendars if isinstance(c, dict) and c.get("is_default")), None)
+    if chosen is None:
+        return None
+    days: dict[int, tuple[int, int]] = {}
+    for index, name in enumerate(DAYS):
+        hours = (chosen.get("business_hours") or {}).get(name)
+        if isinstance(hours, dict):
+            start, end = _minute(hours.get("start_time")), _minute(hours.get("end_time"))
+            if start is not None and end is not None:
+                days[index] = (start, end if end > start else 24 * 60)
+    holidays = set()
+    for item in chosen.get("list_of_holidays") or ():
+        month_day = str(item.get("holiday_date") or "").lstrip("-")
+        for one in (year, year + 1):
+            try:
+                holidays.add(date.fromisoformat(f"{one}-{month_day}"))
+            except ValueError:
+                continue
+    return Schedule(
+        str(chosen.get("time_zone") or "UTC"),
+        weekday_spans(days),
+        frozenset(holidays),
+        name=str(chosen.get("name") or ""),
+    )
+
+
+def _policy_for(policies: list[dict[str, Any]], group_id: object) -> dict[str, Any] | None:
+    for policy in sorted(policies, key=lambda p: p.get("position") or 0):
+        groups = (policy.get("applicable_to") or {}).get("group_ids") or ()
+        if policy.get("active", True) and group_id in groups:
+            return policy
+    return next((p for p in policies if p.get("is_default")), None)
+
+
+def _clocks(ticket: dict[str, Any], policies: list[dict[str, Any]], now: float) -> list[Clock]:
+    status = ticket.get("status")
+    if status not in OPEN + PAUSED:
+        return []
+    policy = _policy_for(policies, ticket.get("group_id")) or {}
+    targets = policy.get("sla_target") or {}
+    priority = PRIORITY_FROM_FRESHDESK.get(ticket.get("priority"))  # type: ignore[arg-type]
+    own = targets.get(f"priority_{ticket.get('priority')}") or {}
+    stats = ticket.get("stats") or {}
+    found = []
+    for metric, due_field, flag, target_key in CLOCKS:
+        due = iso_seconds(ticket.get(due_field))
+        if due is None:
+            continue
+        if metric == "first_reply" and stats.get("first_responded_at"):
+            stage = "achieved"
+        elif ticket.get(flag):
+            stage = "breached"
+        else:
+            stage = "paused" if status in PAUSED else "active"
+        per_priority = {
+            PRIORITY_FROM_FRESHDESK[int(key[-1])]: float(value[target_key])
+            for key, value in targets.items()
+            if key[-1:].isdigit() and int(key[-1]) in PRIORITY_FROM_FRESHDESK
+            and isinstance(value, dict) and isinstance(value.get(target_key), int | float)
+        }  # fmt: skip
+        found.append(
+            Clock(
+                ticket_id=int(ticket["id"]),
+                metric=metric,
+                stage=stage,
+                breach_at=due,
+                business_hours=bool(own.get("business_hours")),
+                group_id=ticket.get("group_id"),
+                priority=priority,
+                tags=tuple(ticket.get("tags") or ()),
+                subject=str(ticket.get("subject") or ""),
+                started_at=iso_seconds(ticket.get("created_at")),
+                targets=per_priority,
+            )
+        )
+    return found
+
+
+def _agents_at_work(http: Any) -> tuple[dict[int, int], int]:
+    """Group id -> its agents available now, and the requests it took."""
+    available: set[int] = set()
+    pages = 0
+    for page in http.pages("/api/v2/agents", {"per_page": 100}):
+        pages += 1
+        available |= {
+            int(agent["id"]) for agent in page if isinstance(agent, dict) and agent.get("available")
+        }
+    at_work: dict[int, int] = {}
+    for page in http.pages("/api/v2/groups", {"per_page": 100}):
+        pages += 1
+        for group in page:
+            if isinstance(group, dict) and isinstance(group.get("id"), int):
+                members = {int(a) for a in group.get("agent_ids") or ()}
+                at_work[int(group["id"])] = len(members & available)
+    return at_work, pages
+
+
+def read_slas(
+    helpdesk: Helpdesk, *, now: float, history_since: float, max_requests: int
+) -> SlaRead:
+    if not isinstance(helpdesk, FreshdeskHelpdesk):
+        raise TypeError("the Freshdesk SLA read needs the Freshdesk adapter")
+    http = helpdesk.http
+    policies = http.request("GET", "/api/v2/sla_policies").body
+    policies = [p for p in policies if isinstance(p, dict)] if isinstance(policies, list) else []
+    calendars = http.request("GET", "/api/v2/business_hours").body
+    year = date.fromtimestamp(now).year
+    schedule = _schedule(calendars if isinstance(calendars, list) else [], year)
+    at_work, pages = _agents_at_work(http)
+    requests = 2 + pages
+    clocks: list[Clock] = []
+    history: list[FirstReply] = []
+    since = date.fromtimestamp(history_since).isoformat() + "T00:00:00Z"
+    params = {
+        "updated_since": since,
+        "include": "stats",
+        "per_page": 100,
+        "order_by": "updated_at",
+        "order_type": "asc",
+    }
+    complete = True
+    for page in http.pages("/api/v2/tickets", params):
+        requests += 1
+        for ticket in page:
+            if not isinstance(ticket, dict) or not isinstance(ticket.get("id"), int):
+                continue
+            clocks.extend(_clocks(ticket, policies, now))
+            asked = iso_seconds(ticket.get("created_at"))
+            if asked is not None and asked >= history_since:
+                stats = ticket.get("stats") or {}
+                answered = iso_seconds(stats.get("first_responded_at"))
+                group = ticket.get("group_id")
+                history.append(FirstReply(group, asked, answered, bool(ticket.get("fr_escalated"))))
+        if requests >= max_requests:
+            complete = False
+            break
+    notes = [] if complete else ["the SLA read stopped at its request budget"]
+    return SlaRead(clocks, history, schedule, at_work, requests, complete, notes)

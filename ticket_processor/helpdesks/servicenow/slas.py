@@ -1,0 +1,182 @@
+"""ServiceNow's service levels as the SLA feature reads them (``HelpdeskKind.slas``), through
+the Table API:
+
+- ``task_sla``: one record per SLA definition attached to a task (``task``, ``sla``,
+  ``stage`` in_progress / paused / achieved / breached / completed / cancelled,
+  ``planned_end_time`` when it breaches, ``has_breached``, ``business_percentage``,
+  ``start_time`` / ``end_time``), the running ones (``active=true``) and those of the history
+  window (``sys_created_on`` since), 1,000 a page;
+- ``contract_sla``: each definition's ``target`` (response: the first reply; resolution),
+  ``duration`` and ``schedule``;
+- ``cmn_schedule`` and ``cmn_schedule_span``: the first response definition's schedule, its
+  ``time_zone``, its weekly spans (``days_of_week`` 1 Monday ... 7 Sunday,
+  ``start_date_time`` / ``end_date_time`` as ``20260105T080000``) and its excluded days
+  (``type=exclude``: holidays);
+- the tasks themselves (``sys_idIN``, 100 a request): number, assignment group, priority.
+
+ServiceNow starts and cancels SLA definitions on conditions (a priority among them): a new
+priority can cancel the running ``task_sla`` and start a shorter one, so no target per
+priority is offered here and ticketbot never moves a ServiceNow priority for a service level.
+Who is at work is the instance's on-call schedules, not read: agents at work stay unknown.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, date, datetime
+from typing import Any
+
+from ...models import Helpdesk
+from ..sla import Clock, FirstReply, Schedule, SlaRead
+from .adapter import ServiceNowHelpdesk
+from .records import glide, number_digits, sys_int
+
+STAGES = {
+    "in_progress": "active",
+    "paused": "paused",
+    "achieved": "achieved",
+    "completed": "achieved",
+    "breached": "breached",
+}
+SLA_FIELDS = (
+    "sys_id,task,sla,stage,planned_end_time,has_breached,business_percentage,start_time,"
+    "end_time,active"
+)
+TASK_FIELDS = "sys_id,number,assignment_group,priority,state,short_description"
+PAGE = 1000
+TASKS_A_REQUEST = 100
+PRIORITY = {"1": "urgent", "2": "high", "3": "normal", "4": "low", "5": "low"}
+
+
+def _seconds(value: object) -> float | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC).timestamp()
+    except ValueError:
+        return None
+
+
+def _span_minutes(value: object) -> int | None:
+    text = str(value or "")
+    if len(text) < 13 or text[8] != "T":
+        return None
+    try:
+        return int(text[9:11]) * 60 + int(text[11:13])
+    except ValueError:
+        return None
+
+
+def _schedule(http: Any, schedule_id: str) -> Schedule | None:
+    rows = http.rows("cmn_schedule", {"sysparm_query": f"sys_id={schedule_id}",
+                                      "sysparm_fields": "sys_id,name,time_zone"})  # fmt: skip
+    if not rows:
+        return None
+    weekly: list[tuple[int, int, int]] = []
+    holidays: set[date] = set()
+    spans = http.every(
+        "cmn_schedule_span",
+        f"schedule={schedule_id}",
+        "name,type,days_of_week,start_date_time,end_date_time,repeat_type",
+    )
+    for span in spans:
+        start, end = (
+            _span_minutes(span.get("start_date_time")),
+            _span_minutes(span.get("end_date_time")),
+        )
+        if span.get("type") == "exclude":
+            day = str(span.get("start_date_time") or "")[:8]
+            with contextlib.suppress(ValueError):
+                holidays.add(date.fromisoformat(f"{day[:4]}-{day[4:6]}-{day[6:8]}"))
+            continue
+        if start is None or end is None:
+            continue
+        for day in str(span.get("days_of_week") or ""):
+            if day.isdigit() and 1 <= int(day) <= 7:
+                weekly.append((int(day) - 1, start, end if end > start else 24 * 60))
+    row = rows[0]
+    return Schedule(
+        str(row.get("time_zone") or "UTC"), tuple(weekly), frozenset(holidays),
+        name=str(row.get("name") or ""),
+    )  # fmt: skip
+
+
+def read_slas(
+    helpdesk: Helpdesk, *, now: float, history_since: float, max_requests: int
+) -> SlaRead:
+    if not isinstance(helpdesk, ServiceNowHelpdesk):
+        raise TypeError("the ServiceNow SLA read needs the ServiceNow adapter")
+    http, table = helpdesk.http, helpdesk.table
+    definitions = {
+        str(row.get("sys_id")): row
+        for row in http.every("contract_sla", "active=true", "sys_id,name,target,duration,schedule")
+    }
+    requests = 1
+    query = f"active=true^ORsys_created_on>={glide(history_since)}^ORDERBYsys_created_on"
+    rows: list[dict[str, Any]] = []
+    complete = True
+    for row in http.every("task_sla", query, SLA_FIELDS, page=PAGE):
+        rows.append(row)
+        if len(rows) % PAGE == 0:
+            requests += 1
+            if requests >= max_requests // 2:
+                complete = False
+                break
+    requests += 1
+    task_ids = sorted({str(row.get("task")) for row in rows if row.get("task")})
+    tasks: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(task_ids), TASKS_A_REQUEST):
+        chunk = ",".join(task_ids[start : start + TASKS_A_REQUEST])
+        params = {"sysparm_query": f"sys_idIN{chunk}", "sysparm_fields": TASK_FIELDS,
+                  "sysparm_exclude_reference_link": "true"}  # fmt: skip
+        for task in http.rows(table, params):
+            tasks[str(task.get("sys_id"))] = task
+        requests += 1
+    response = [d for d in definitions.values() if d.get("target") == "response"]
+    schedule_id = next((str(d["schedule"]) for d in response if d.get("schedule")), "")
+    schedule = _schedule(http, schedule_id) if schedule_id else None
+    requests += 2 if schedule_id else 0
+    clocks, history = _clocks_and_history(rows, tasks, definitions, history_since)
+    notes = [] if complete else ["the SLA read stopped at its request budget"]
+    return SlaRead(clocks, history, schedule, None, requests, complete, notes)
+
+
+def _clocks_and_history(
+    rows: list[dict[str, Any]],
+    tasks: dict[str, dict[str, Any]],
+    definitions: dict[str, dict[str, Any]],
+    history_since: float,
+) -> tuple[list[Clock], list[FirstReply]]:
+    clocks: list[Clock] = []
+    history: list[FirstReply] = []
+    for row in rows:
+        task = tasks.get(str(row.get("task")))
+        definition = definitions.get(str(row.get("sla")), {})
+        ticket_id = number_digits(task.get("number")) if task else None
+        if task is None or ticket_id is None:
+            continue
+        metric = "first_reply" if definition.get("target") == "response" else "resolution"
+        stage = STAGES.get(str(row.get("stage")), "")
+        group = sys_int(task.get("assignment_group"))
+        started = _seconds(row.get("start_time"))
+        breached = str(row.get("has_breached")) == "true"
+        if stage and str(row.get("active")) == "true":
+            clocks.append(
+                Clock(
+                    ticket_id=ticket_id,
+                    metric=metric,
+                    stage="breached" if breached and stage == "active" else stage,
+                    breach_at=_seconds(row.get("planned_end_time")),
+                    business_hours=bool(definition.get("schedule")),
+                    group_id=group,
+                    priority=PRIORITY.get(str(task.get("priority"))),
+                    subject=str(task.get("short_description") or ""),
+                    started_at=started,
+                )
+            )
+        if metric == "first_reply" and started is not None and started >= history_since:
+            # A running one is a wait so far, as the other helpdesks' open tickets are.
+            running = str(row.get("active")) == "true"
+            answered = None if running else _seconds(row.get("end_time"))
+            history.append(FirstReply(group, started, answered, breached))
+    return clocks, history

@@ -1,0 +1,162 @@
+"""Zendesk's service levels as the SLA feature reads them (``HelpdeskKind.slas``).
+
+- ``GET /api/v2/slas/policies``: each policy's ``policy_metrics`` (``priority``, ``metric``,
+  ``target`` in minutes, ``business_hours``), in ``position`` order;
+- ``GET /api/v2/business_hours/schedules`` and ``.../schedules/{id}/holidays``: the account's
+  first schedule (``intervals`` in minutes from Sunday 00:00, its ``time_zone``) and holidays;
+- ``GET /api/v2/incremental/tickets/cursor.json?include=slas,metric_sets`` from the history's
+  start, 1,000 tickets a page: each ticket's applied targets (``slas.policy_metrics``:
+  ``metric``, ``stage`` active / paused / achieved, ``breach_at``) and its metric set
+  (``reply_time_in_minutes``, the group's first-reply history).
+
+Zendesk's ticket does not name the policy applied to it; the targets per priority are read
+from the first policy (by position) that sets this metric for the ticket's priority, which is
+what a priority change would re-apply. Zendesk says nothing of agents at work outside
+omnichannel routing: the read leaves ``agents_at_work`` unknown.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...models import Helpdesk
+from ..sla import Clock, FirstReply, Schedule, SlaRead, holidays_between, iso_seconds
+from .adapter import ZendeskHelpdesk
+
+METRIC_NAMES = {
+    "first_reply_time": "first_reply",
+    "next_reply_time": "next_reply",
+    "periodic_update_time": "periodic_update",
+    "pausable_update_time": "periodic_update",
+    "requester_wait_time": "resolution",
+    "agent_work_time": "resolution",
+    "total_resolution_time": "resolution",
+}
+OPEN = ("new", "open", "pending", "hold")
+EXPORT_PAGE = 1000
+MINUTES_A_WEEK = 7 * 24 * 60
+
+
+def _targets(policies: list[dict[str, Any]]) -> dict[str, dict[str, tuple[float, bool]]]:
+    """Our metric -> priority -> (target seconds, business hours), first policy first."""
+    found: dict[str, dict[str, tuple[float, bool]]] = {}
+    for policy in sorted(policies, key=lambda p: p.get("position") or 0):
+        for item in policy.get("policy_metrics") or ():
+            metric = METRIC_NAMES.get(str(item.get("metric")))
+            target, priority = item.get("target"), item.get("priority")
+            if metric is None or not isinstance(target, int | float) or not priority:
+                continue
+            per = found.setdefault(metric, {})
+            per.setdefault(str(priority), (float(target) * 60, bool(item.get("business_hours"))))
+    return found
+
+
+def _schedule(http: Any, count: list[int]) -> Schedule | None:
+    body = http.request("GET", "/api/v2/business_hours/schedules.json")
+    count[0] += 1
+    schedules = body.get("schedules") if isinstance(body, dict) else None
+    if not schedules:
+        return None
+    first = schedules[0]
+    weekly: list[tuple[int, int, int]] = []
+    for interval in first.get("intervals") or ():
+        start, end = interval.get("start_time"), interval.get("end_time")
+        if not isinstance(start, int) or not isinstance(end, int):
+            continue
+        # Zendesk counts from Sunday 00:00; ticketbot's weekdays from Monday.
+        day, offset = divmod(start, 24 * 60)
+        weekly.append(((day - 1) % 7, offset, offset + (end - start)))
+    holidays = http.request("GET", f"/api/v2/business_hours/schedules/{first['id']}/holidays.json")
+    count[0] += 1
+    spans = [
+        (str(h.get("start_date")), str(h.get("end_date")))
+        for h in (holidays.get("holidays") or () if isinstance(holidays, dict) else ())
+    ]
+    return Schedule(
+        str(first.get("time_zone") or "UTC"),
+        tuple(weekly),
+        holidays_between(spans),
+        name=str(first.get("name") or ""),
+    )
+
+
+def _clocks(
+    ticket: dict[str, Any], targets: dict[str, dict[str, tuple[float, bool]]]
+) -> list[Clock]:
+    slas = ticket.get("slas")
+    slas = slas if isinstance(slas, dict) else {}
+    found = []
+    priority = ticket.get("priority")
+    for item in slas.get("policy_metrics") or ():
+        metric = METRIC_NAMES.get(str(item.get("metric")))
+        stage = str(item.get("stage") or "")
+        if metric is None or stage not in ("active", "paused", "achieved"):
+            continue
+        per = targets.get(metric, {})
+        business = per.get(str(priority), (0.0, False))[1]
+        found.append(
+            Clock(
+                ticket_id=int(ticket["id"]),
+                metric=metric,
+                stage=stage,
+                breach_at=iso_seconds(item.get("breach_at")),
+                business_hours=business,
+                group_id=ticket.get("group_id"),
+                priority=priority,
+                tags=tuple(ticket.get("tags") or ()),
+                subject=str(ticket.get("subject") or ""),
+                started_at=iso_seconds(ticket.get("created_at")),
+                targets={p: seconds for p, (seconds, _) in per.items()},
+            )
+        )
+    return found
+
+
+def _first_reply(ticket: dict[str, Any], metric_sets: dict[int, dict[str, Any]]) -> FirstReply:
+    asked = iso_seconds(ticket.get("created_at")) or 0.0
+    metrics = metric_sets.get(int(ticket["id"]), {})
+    reply = metrics.get("reply_time_in_minutes") or {}
+    minutes = reply.get("calendar") if isinstance(reply, dict) else None
+    answered = asked + float(minutes) * 60 if isinstance(minutes, int | float) else None
+    return FirstReply(ticket.get("group_id"), asked, answered)
+
+
+def read_slas(
+    helpdesk: Helpdesk, *, now: float, history_since: float, max_requests: int
+) -> SlaRead:
+    if not isinstance(helpdesk, ZendeskHelpdesk):
+        raise TypeError("the Zendesk SLA read needs the Zendesk adapter")
+    http = helpdesk.client.http
+    count = [1]
+    policies = http.request("GET", "/api/v2/slas/policies.json")
+    targets = _targets(policies.get("sla_policies") or [] if isinstance(policies, dict) else [])
+    schedule = _schedule(http, count)
+    clocks: list[Clock] = []
+    history: list[FirstReply] = []
+    params: dict[str, Any] = {
+        "start_time": int(history_since),
+        "include": "slas,metric_sets",
+        "per_page": EXPORT_PAGE,
+    }
+    complete = False
+    while count[0] < max_requests:
+        body = http.request("GET", "/api/v2/incremental/tickets/cursor.json", params=params)
+        count[0] += 1
+        metric_sets = {
+            int(m["ticket_id"]): m
+            for m in body.get("metric_sets") or ()
+            if isinstance(m, dict) and isinstance(m.get("ticket_id"), int)
+        }
+        for ticket in body.get("tickets") or ():
+            if not isinstance(ticket, dict) or not isinstance(ticket.get("id"), int):
+                continue
+            if ticket.get("status") in OPEN:
+                clocks.extend(_clocks(ticket, targets))
+            if (iso_seconds(ticket.get("created_at")) or 0) >= history_since:
+                history.append(_first_reply(ticket, metric_sets))
+        if body.get("end_of_stream") or not body.get("after_cursor"):
+            complete = True
+            break
+        params = {"cursor": body["after_cursor"], "include": "slas,metric_sets"}
+    notes = [] if complete else ["the SLA read stopped at its request budget"]
+    return SlaRead(clocks, history, schedule, None, count[0], complete, notes)
