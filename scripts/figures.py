@@ -87,6 +87,11 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "incident_dev_figures",
         "The incident grouping's development figures",
     ),
+    "incidents_first_day_share": (
+        "figures_first_day",
+        "incidents_first_day_share",
+        "The first day's prior share of the hour's tickets, chosen on the dev hours",
+    ),
     "repeat_pairs": (
         "figures_incidents",
         "repeat_pairs",
