@@ -197,6 +197,11 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "spam_customers_figures",
         "Whether the spam gate gates customers on a guess, and what disguised spam it catches",
     ),
+    "spam_first_day_figures": (
+        "figures_spam_first_day",
+        "spam_first_day_figures",
+        "The spam gate on a fresh helpdesk: strangers gated only on proof",
+    ),
     "spam_screen_spares": (
         "figures_spam_risk",
         "spam_screen_spares",

@@ -104,6 +104,9 @@ class SpamReading:
     report: bool = False
     form: bool = False
     lures: frozenset[str] = frozenset()
+    # It forwards or quotes a mail beneath words of its sender's own: a report of that mail,
+    # whoever sends it (a customer's security team passing on phishing sent in our name).
+    quoting: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,10 +120,12 @@ class SpamText:
     forwarded: bool
     report: bool
     form: bool
+    quoting: bool = False
 
     def reading(self) -> SpamReading:
         text = normalise(self.text)
-        return SpamReading(text, self.forwarded, self.report, self.form, lure_families(text))
+        lures = lure_families(text)
+        return SpamReading(text, self.forwarded, self.report, self.form, lures, self.quoting)
 
 
 def read_ticket(subject: str, description: str, *, max_tokens: int = 2000) -> SpamReading:
@@ -136,9 +141,10 @@ def take_text(subject: str, description: str, *, max_tokens: int = 2000) -> Spam
     form, body = message != body, message
     own, quoted = split_history(body)
     forwarded = bool(quoted.strip())
+    quoting = False
     if forwarded:
         report = bool(_REPORT.search(own) or _NAMES_IT.search(own))
-        if _has_words(own, _OWN_WORDS):
+        if quoting := _has_words(own, _OWN_WORDS):
             forward_subject = bool(_FORWARD_SUBJECT.match(subject or ""))
             read, read_subject = own, ("" if forward_subject else subject)
         else:  # nothing of their own: the mail they pass on is what they sent
@@ -148,7 +154,7 @@ def take_text(subject: str, description: str, *, max_tokens: int = 2000) -> Spam
         report = bool(_REPORT.search(own[:_EDGE]) or _REPORT.search(own[-_EDGE:]))
         read, read_subject = own, subject or ""
     prepared = prepare_ticket(read_subject, read, max_tokens=max_tokens)
-    return SpamText(f"{prepared.subject}\n{prepared.body}", forwarded, report, form)
+    return SpamText(f"{prepared.subject}\n{prepared.body}", forwarded, report, form, quoting)
 
 
 def _has_words(text: str, count: int) -> bool:
