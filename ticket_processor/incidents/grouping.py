@@ -58,7 +58,7 @@ class Reading:
     # kind they make usual in such an hour (``what_broke.week_beside``).
     shared_in_window: int = 0
     shared_expected: float = 0.0
-    hour_others: int = 0  # short history: the hour's other tickets (``first_day_expected``)
+    hour_others: int = 0  # a first day's: the hour's other tickets (``first_day_expected``)
 
 
 @dataclass(frozen=True)
@@ -447,8 +447,9 @@ def _reading(
     no_extra = len(hour) * (asked.window + 0.5) <= asked.hour * (len(older) + 0.5)
     if asked.window and no_extra and not short:
         busy = max(busy, (asked.hour + 0.5) / (asked.window / hours * burst_hours + 0.5))
-    expected, hour_others = kind_rate * burst_hours * busy, others_now + asked.hour
-    if short:  # the hour gives its volume only, not its kinds' rates: busy reads 1
+    expected, hour_others = kind_rate * burst_hours * busy, 0
+    if short and hours * 3600 < policy.first_day_seconds:  # too little before it for rates
+        hour_others = others_now + asked.hour  # the hour's volume only: busy reads 1
         expected, busy = policy.first_day_expected(kind_rate * burst_hours, hour_others), 1.0
     p_value = poisson_tail(reports, expected)
     factor = policy.short_rate_factor if short else policy.rate_factor
