@@ -97,6 +97,11 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "incident_dev_figures",
         "The incident grouping's development figures",
     ),
+    "incidents_first_day_share": (
+        "figures_first_day",
+        "incidents_first_day_share",
+        "The first day's prior share of the hour's tickets, chosen on the dev hours",
+    ),
     "repeat_pairs": (
         "figures_incidents",
         "repeat_pairs",
@@ -201,6 +206,11 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "figures_spam_risk",
         "spam_customers_figures",
         "Whether the spam gate gates customers on a guess, and what disguised spam it catches",
+    ),
+    "spam_first_day_figures": (
+        "figures_spam_first_day",
+        "spam_first_day_figures",
+        "The spam gate on a fresh helpdesk: strangers gated only on proof",
     ),
     "spam_screen_spares": (
         "figures_spam_risk",

@@ -924,7 +924,7 @@ def first_day_run(kind: str, hour: str, history: bool, products: str = "bikes") 
     import subprocess
 
     from incident_heldout import FIRST_DAY_SETS, first_day
-    from support.incident_scenario import load_freshdesk, load_zendesk
+    from support.incident_scenario import LOADERS
 
     from ticket_processor.helpdesks.registry import KINDS
     from ticket_processor.sandbox.desks import serve_desk
@@ -935,13 +935,8 @@ def first_day_run(kind: str, hour: str, history: bool, products: str = "bikes") 
         sandbox = running.sandbox
         if kind == "zendesk":
             sandbox.config.incremental_limit_per_min = 1000
-        ids = (load_zendesk if kind == "zendesk" else load_freshdesk)(sandbox, specs)
-        store = sandbox.store
-
-        def raw(ticket_id: int) -> dict[str, Any]:
-            return dict(store.get(ticket_id) if kind == "zendesk" else store.find(ticket_id))
-
-        count = store.count()
+        ids = LOADERS[kind](sandbox, specs)
+        before = len(running.ids())
         env = {
             **os.environ,
             **running.env(),
@@ -974,17 +969,15 @@ def first_day_run(kind: str, hour: str, history: bool, products: str = "bikes") 
         for ticket_id, spec in zip(ids, specs, strict=True):
             if spec.label == "history":
                 continue
-            now_raw = raw(ticket_id)
-            if kind == "zendesk":
-                linked = now_raw.get("type") in ("incident", "problem")
-            else:
-                linked = now_raw.get("association_type") is not None
+            # Linked: the incident's tags, which every helpdesk's link write adds.
+            tags = set(running.snapshot(ticket_id).tags)
+            linked = bool({"ai_incident", "ai_incident_problem"} & tags)
             part = counts.setdefault(
                 spec.label, {"tickets": 0, "linked": 0, "suggested": 0, "priority_changed": 0}
             )
             part["tickets"] += 1
             part["linked"] += linked
-            part["suggested"] += "ai_incident_suggested" in (now_raw.get("tags") or [])
+            part["suggested"] += "ai_incident_suggested" in tags
             part["priority_changed"] += ticket_id in reprioritised
         line = next((x for x in done.stdout.splitlines() if x.startswith("ticketbot run")), "")
         said = re.search(r"cautious=(['\"])(.*?)\1(?: |$)", line)
@@ -995,7 +988,7 @@ def first_day_run(kind: str, hour: str, history: bool, products: str = "bikes") 
             "hour": hour,
             "history": "a week" if history else "none",
             "exit_code": done.returncode,
-            "tickets_opened": store.count() - count,
+            "tickets_opened": len(running.ids()) - before,
             **{f"{label}_{k}": v for label, part in counts.items() for k, v in part.items()},
             "cautious": cautious,
         }
@@ -1005,19 +998,19 @@ def incidents_first_day(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=INCIDENTS_FIRST_DAY_DOC, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--kind", choices=("zendesk", "freshdesk"), action="append")
-    parser.add_argument("--hour", choices=("ordinary", "outage"), action="append")
+    parser.add_argument("--kind", choices=("zendesk", "freshdesk", "servicenow"), action="append")
+    parser.add_argument("--hour", choices=("ordinary", "outage", "busy_outage"), action="append")
     parser.add_argument(
         "--set",
-        choices=("bikes", "music", "thermostat", "lock", "stream"),
+        choices=("bikes", "music", "thermostat", "lock", "stream", "lockers"),
         action="append",
         dest="sets",
     )
     args = parser.parse_args(argv)
     sys.path.insert(1, str(Path(__file__).resolve().parent))
     for products in args.sets or ("bikes", "music"):
-        for kind in args.kind or ("zendesk", "freshdesk"):
-            for hour in args.hour or ("ordinary", "outage"):
+        for kind in args.kind or ("zendesk", "freshdesk", "servicenow"):
+            for hour in args.hour or ("ordinary", "outage", "busy_outage"):
                 for history in (False, True):
                     row = first_day_run(kind, hour, history, products)
                     print(json.dumps(row), flush=True)
@@ -1125,7 +1118,11 @@ def incidents_first_day_dev(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--week", action="store_true", help="after a week of history")
-    parser.add_argument("--products", choices=("thermostat", "lock", "stream"), action="append")
+    parser.add_argument(
+        "--products",
+        choices=("thermostat", "lock", "stream", "bikes", "music", "lockers"),
+        action="append",
+    )
     args = parser.parse_args(argv)
     policy, head, encode = IncidentPolicy(), load_fault_head(), Encoder().encode
     kinds = {f.name: f.type for f in fields(IncidentPolicy)}
@@ -1180,7 +1177,7 @@ def first_day_dev_products(
 ) -> None:
     """``incidents_first_day_dev --products``: the first-day dev sets judged without a sandbox."""
     for name in products:
-        for hour in ("ordinary", "outage"):
+        for hour in ("ordinary", "outage", "busy_outage"):
             for history in (False, True):
                 rows = first_day_rows(name, hour, history)
                 window, _ = labelled_window(rows, encode)
@@ -1189,9 +1186,18 @@ def first_day_dev_products(
                 took = [int(window.ids[r]) for burst in found.bursts for r in burst.rows]
                 reports = sum(rows[t - 1]["group"] == "outage" for t in took)
                 week = "a week" if history else "none"
+                # The largest group judged and its reading: what the first day's prior weighs.
+                judged = max(found.bursts + found.declined, key=lambda b: len(b.rows), default=None)
+                largest = ""
+                if judged is not None and not history:
+                    read = judged.reading
+                    largest = (
+                        f"  largest group {read.reports} against {read.hour_others} other "
+                        f"tickets, {'an incident' if read.incident else 'none'}"
+                    )
                 print(
-                    f"{name:10} {hour:8} history {week:6} outage reports {reports:2}  "
-                    f"others {len(took) - reports:2}",
+                    f"{name:10} {hour:11} history {week:6} outage reports {reports:2}  "
+                    f"others {len(took) - reports:2}{largest}",
                     flush=True,
                 )
 

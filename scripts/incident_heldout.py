@@ -264,8 +264,9 @@ FIRST_DAY_SETS = {
     "thermostat": SOURCES / "firstday_thermostat.jsonl",
     "lock": SOURCES / "firstday_lock.jsonl",
     "stream": SOURCES / "firstday_stream.jsonl",
+    "lockers": SOURCES / "firstday_lockers.jsonl",
 }
-FIRST_DAY_HOURS = ("ordinary", "outage")
+FIRST_DAY_HOURS = ("ordinary", "outage", "busy_outage")
 STATIONS = ("Harbour Square", "Elm Park", "North Station", "Market Hall", "the University")
 WEEK_TICKETS = 350
 
@@ -279,12 +280,27 @@ def _bikes(rng: random.Random, template: dict[str, str]) -> tuple[str, str]:
     return template["subject"].format(**fill), template["body"].format(**fill)
 
 
+def _other_faults(rng: random.Random) -> list[tuple[dict[str, str], str]]:
+    """Ten reports of faults of their own, each alone (the held-out hours' ``noise`` lines: a
+    shop's search, an invoice, a page), for ``busy_outage``: a first hour whose other tickets
+    hold many fault reports, which made the hour, read as its own baseline, look busy."""
+    noise = [
+        {"subject": line["subject"], "body": line["body"]}
+        for path in sorted(SOURCES.glob("heldout*.jsonl"))
+        for line in map(json.loads, path.read_text(encoding="utf-8").splitlines())
+        if line["part"] == "noise"
+    ]
+    return [(t, "ordinary") for t in rng.sample(noise, 10)]
+
+
 def first_day(
     name: str, *, now: int, history: bool, seed: int = 11, source: Path = FIRST_DAY
 ) -> list[Spec]:
     """A first-day hour of ``source`` (``FIRST_DAY_SETS``; the bikes by default), oldest
     first: ``ordinary``, the 60 ordinary tickets from 60 customers; ``outage``, the 25 reports
-    of the fault (15 long, 5 short, 5 not in English) among 35 of those ordinary tickets.
+    of the fault (15 long, 5 short, 5 not in English) among 35 of those ordinary tickets;
+    ``busy_outage``, the 25 reports among 25 of the ordinary tickets and 10 reports of other
+    faults, each alone (``_other_faults``).
     ``history``: a week of the product's own tickets before it (``WEEK_TICKETS`` solved, from
     eight days back to two hours back, from the file's ``history`` texts). Every ticket of the
     hour from a requester of its own: with ``history``, one of the week's (a customer the
@@ -301,9 +317,15 @@ def first_day(
     chosen = [(t, "ordinary") for t in ordinary]
     if name == "outage":
         chosen = [(t, "outage") for t in parts["outage"]] + chosen[:35]
+    elif name == "busy_outage":
+        chosen = [(t, "outage") for t in parts["outage"]] + _other_faults(rng) + chosen[:25]
     specs: list[Spec] = []
     for number, (template, label) in enumerate(chosen):
-        subject, body = _bikes(rng, template)
+        subject, body = (
+            _bikes(rng, template)
+            if "part" in template
+            else _fill(rng, (template["subject"], template["body"]))
+        )
         at = rng.randint(now - HOUR + 60, now - 60)
         # After a week, the hour's customers are the week's (a ticket solved before), whose
         # reports an incident counts (``incidents.vouching``); the texts and draws are the same.

@@ -33,7 +33,7 @@ def test_the_generator_writes_the_committed_held_out_hours(tmp_path: Path) -> No
     assert not differ, f"not what scripts/incident_heldout.py writes: {differ}"
 
 
-@pytest.mark.parametrize("products", ["bikes", "music", "thermostat", "lock", "stream"])
+@pytest.mark.parametrize("products", ["bikes", "music", "thermostat", "lock", "stream", "lockers"])
 def test_each_first_day_set_has_its_outage_among_ordinary_tickets(products: str) -> None:
     """25 reports of one fault (15 long, 5 short, 5 not in English) among 35 of the 60 ordinary
     tickets, each from a customer of its own, and a week of 350 tickets of the product's own
@@ -57,3 +57,7 @@ def test_each_first_day_set_has_its_outage_among_ordinary_tickets(products: str)
     assert len({s.email for s in hour}) == 60
     assert all(now - 3600 < s.created_at < now for s in hour)
     assert not any("{" in s.subject + s.body for s in ordinary + outage)
+    busy = first_day("busy_outage", now=now, history=False, source=source)
+    assert Counter(s.label for s in busy) == {"outage": 25, "ordinary": 35}
+    assert len({s.email for s in busy}) == 60
+    assert not any("{" in s.subject + s.body for s in busy)

@@ -33,8 +33,9 @@ PASSING = Reading(
         ({"reports": 4}, "a group of 4 reports judged no incident: fewer than the 5 reports"),
         ({"core": 3}, "only 3 of them tell one fault, under 5"),
         (
-            {"expected": 13.5, "busy": 27.0, "p_value": 0.058},
-            "13.5 expected of that kind (the hour 27.0 times as busy), under 3 times that",
+            {"expected": 13.5, "hour_others": 90, "p_value": 0.058},
+            "13.5 expected of that kind (with less than a day of history, 0.16 of the hour's 90 "
+            "other tickets), under 3 times that",
         ),
         (
             {"expected": 2.7, "busy": 8.7, "p_value": 1.1e-6, "short_history": False},

@@ -8,7 +8,7 @@ import pytest
 
 from ticket_processor.spam.chat import chat_like, judged_lures, with_price
 from ticket_processor.spam.cues import SenderCues
-from ticket_processor.spam.gate import verdict
+from ticket_processor.spam.gate import guess
 from ticket_processor.spam.head import CLASSES, SpamHead, SpamScore
 from ticket_processor.spam.lures import lure_families
 
@@ -101,9 +101,7 @@ def test_on_a_chat_like_message_the_head_alone_decides_nothing(
     expected: str | None,
 ) -> None:
     score = SpamScore(kind, p, p)  # type: ignore[arg-type]
-    found = verdict(
-        score, cues, llm, _head(), automatic=automatic, lures=frozenset(lures), chat=True
-    )
+    found = guess(score, cues, llm, _head(), automatic=automatic, lures=frozenset(lures), chat=True)
     assert (None if found is None else found.decision) == expected
     if found is not None and not cues.helpdesk_spam and cues.machine is None and llm is None:
         assert "a short chat-like message: the learned model alone decides nothing" in (
@@ -113,8 +111,6 @@ def test_on_a_chat_like_message_the_head_alone_decides_nothing(
 
 def test_the_same_verdict_without_the_chat_rule_gates_on_the_head_and_a_kiss() -> None:
     """What the rule takes away: the head sure of it and "xxx" (an adult word) gate a stranger."""
-    found = verdict(
-        SpamScore("spam", 0.99, 0.99), NO_CUE, None, _head(), lures=frozenset({"adult"})
-    )
+    found = guess(SpamScore("spam", 0.99, 0.99), NO_CUE, None, _head(), lures=frozenset({"adult"}))
     assert found is not None
     assert found.decision == "apply"

@@ -18,7 +18,7 @@ import pytest
 from ticket_processor.models import Person, Ticket
 from ticket_processor.spam import normalise as normalise_module
 from ticket_processor.spam.cues import SenderCues, known_sender, sender_cues
-from ticket_processor.spam.gate import SpamGate, verdict
+from ticket_processor.spam.gate import SpamGate, guess, verdict
 from ticket_processor.spam.head import CLASSES, SpamHead, SpamScore
 from ticket_processor.spam.normalise import normalise
 from ticket_processor.spam.reading import form_message, read_ticket
@@ -119,10 +119,14 @@ def test_a_known_customer_is_only_suggested_on_the_heads_guess(known: str) -> No
     flagged = verdict(sure, SenderCues(True, known=known), None, _head())
     assert flagged is not None
     assert flagged.decision == "apply"
-    # The same head on a stranger's mail that asks for a password applies.
-    stranger = verdict(sure, SenderCues(), None, _head(), lures=frozenset({"credential"}))
+    # The same head on a stranger's mail that asks for a password would apply (``guess``); the
+    # mail proves nothing of itself, so it is suggested too (``proof``).
+    stranger = guess(sure, SenderCues(), None, _head(), lures=frozenset({"credential"}))
     assert stranger is not None
     assert stranger.decision == "apply"
+    held = verdict(sure, SenderCues(), None, _head(), lures=frozenset({"credential"}))
+    assert held is not None
+    assert held.decision == "suggest"
 
 
 def test_a_report_is_a_customers_ticket_whatever_the_head_says() -> None:
@@ -188,8 +192,8 @@ def test_a_web_forms_mail_is_read_as_its_message_and_its_no_reply_address_is_the
     sure = SpamScore("auto_sender", 0.99, 0.99)
     machine = SenderCues(machine="noreply")
     assert verdict(sure, machine, None, _head(), form=True) is None
-    # Not a form: a no-reply sender with the head sure is gated, as before.
-    plain = verdict(sure, machine, None, _head())
+    # Not a form: a no-reply sender with the head sure would gate (``guess``), as before.
+    plain = guess(sure, machine, None, _head())
     assert plain is not None
     assert plain.applied
     # One "Subject:" line is not a form.
@@ -201,11 +205,11 @@ def test_a_mail_administrator_writing_from_postmaster_is_no_machine_without_a_bo
 ):
     weak = SpamScore("phishing", 0.7, 0.7)
     postmaster = SenderCues(machine="postmaster")
-    assert verdict(weak, postmaster, None, _head()) is None
-    bounce = verdict(weak, postmaster, None, _head(), automatic=True)
+    assert guess(weak, postmaster, None, _head()) is None
+    bounce = guess(weak, postmaster, None, _head(), automatic=True)
     assert bounce is not None
     assert bounce.applied
-    assert verdict(weak, SenderCues(machine="mailer-daemon"), None, _head()) is not None
+    assert guess(weak, SenderCues(machine="mailer-daemon"), None, _head()) is not None
 
 
 def test_a_hostile_megabyte_is_read_no_further_than_the_llms_preparation() -> None:

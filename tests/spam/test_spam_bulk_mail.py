@@ -1,14 +1,15 @@
 """Bulk mail as a public spam corpus holds it is caught, on each sandbox, through the CLI.
 
-A stock tip and word salad around a pharmacy's offer ask nothing the lure families know, or
-only one thing: the head, fitted on today's phishing and SEO offers alone, let them pass as
-customers' tickets. Fitted on bulk mail too (``tests/data/spam_bulk_written.jsonl`` and half
-the SMS Spam Collection's spam), it is sure of them: a stranger's mail it alone is sure of is
-suggested, and one that offers drugs as well is gated. One whose only lure is a price ("$35"), a
-customer's word too, is only suggested. A diploma mill's offer and an "immediate attention"
-mail are as short as a chat message and ask nothing else: on those the head alone decides
-nothing (``spam/chat.py``), and they pass, the price of not guessing against customers who
-write short. None of them is closed, and a customer's ticket beside them is left alone.
+A stock tip and word salad around a pharmacy's offer ask nothing the lure families know, or only
+one thing: the head, fitted on today's phishing and SEO offers alone, let them pass as customers'
+tickets. Fitted on bulk mail too (``tests/data/spam_bulk_written.jsonl`` and half the SMS Spam
+Collection's spam), it is sure of them: a stranger's mail it alone is sure of is suggested, and so
+is one that offers drugs as well: a stranger's mail is gated only on proof (``spam/proof.py``), and
+neither carries a link or a way off a list. One whose only lure is a price ("$35"), a customer's
+word too, is only suggested. A diploma mill's offer and an "immediate attention" mail are as short
+as a chat message and ask nothing else: on those the head alone decides nothing (``spam/chat.py``),
+and they pass, the price of not guessing against customers who write short. None of them is closed,
+and a customer's ticket beside them is left alone.
 
 The mails were written for this test, apart from the head's training rows.
 """
@@ -85,8 +86,9 @@ def test_bulk_mail_the_head_once_passed_is_suggested_or_gated(desk: Desk) -> Non
     # The head alone is sure of a stranger's mail that asks nothing: only a suggestion.
     assert SUGGESTED in stock, stock
     assert not [t for t in stock if t in KINDS], stock
-    # The head and the pharmacy's offer agree: gated.
-    assert "ai_spam" in salad, salad
+    # The head and the pharmacy's offer agree, but the mail proves nothing of itself: suggested.
+    assert SUGGESTED in salad, salad
+    assert not [t for t in salad if t in KINDS], salad
     # A price beside the head's word: a suggestion, never a gate.
     quote = desk.snapshot(quote_id).tags
     assert SUGGESTED in quote, quote

@@ -1,6 +1,7 @@
 """The spam gate never gates a customer on a guess, on each sandbox, through the CLI.
 
-- The same phishing mail from a stranger is gated (``ai_phishing``); from a requester of an
+- The same phishing mail, with a link to a look-alike host (the proof a stranger's mail needs:
+  ``spam/proof.py``), from a stranger is gated (``ai_phishing``); from a requester of an
   organisation, a known sender (``TICKETBOT_SPAM_KNOWN_SENDERS``) or a requester whose earlier
   ticket an agent solved, it is only suggested (``ai_suggested_spam``) and triaged as a
   customer's ticket.
@@ -26,8 +27,11 @@ SUGGESTED = "ai_suggested_spam"
 
 
 def _phish(case: str) -> dict[str, str]:
+    """A held-out phishing mail with a link to a look-alike host added (they name none)."""
     (row,) = [m for m in rows("spam_tickets.jsonl") if m["id"] == case]
-    return {key: str(value) for key, value in row.items()}
+    found = {key: str(value) for key, value in row.items()}
+    found["description"] += "\n\nhttps://outlook-mailbox-validate.example/login"
+    return found
 
 
 @pytest.mark.desk(configure=True)

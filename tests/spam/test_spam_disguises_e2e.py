@@ -49,8 +49,10 @@ def test_the_gate_reads_through_four_disguises(desk: Desk) -> None:
         ticket_id: set(desk.snapshot(ticket_id).tags) for ticket_id in (away, opens, quoted, seo)
     }
     assert not tags[away] & set(KINDS), tags[away]  # a person away, asking: a customer's
-    assert "ai_phishing" in tags[opens]
-    assert "ai_phishing" in tags[quoted]
+    # A verdict each: a stranger's mail with no proof (no look-alike brand's link here) is
+    # suggested on a first day, gated once proven; either way it no longer passes.
+    assert tags[opens] & {SUGGESTED, "ai_phishing"}, tags[opens]
+    assert tags[quoted] & {SUGGESTED, "ai_phishing"}, tags[quoted]
     assert tags[seo] & {SUGGESTED, "ai_spam"}
 
 

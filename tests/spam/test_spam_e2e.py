@@ -3,11 +3,13 @@
 60 new tickets: 50 customers' (``answers_tickets.jsonl``) and 10 no customer wrote
 (``spam_tickets.jsonl``: phishing, SEO and link offers, a bounce, out-of-office replies and a
 no-reply notice, in five languages, the last ones by mail from their senders; neither file is
-among the head's training rows). At least 7 of the 10 are tagged with their kind and none of
-the 50 (an SEO offer the head is unsure of stays a customer's, and a French out-of-office reply
-as short as a chat message is only suggested: ``spam/chat.py``); none of the 10 gets a reply,
-is escalated (a route escalates every pressing ticket) or is closed; a ``spam = true`` route
-tags them; each note says why.
+among the head's training rows). Their senders are strangers to a fresh helpdesk, so only what
+proves itself is gated (``spam/proof.py``: the bounce from a mail system's address) and the
+rest is suggested (``ai_suggested_spam``): at least 7 of the 10 are tagged, none of the 50 (an
+SEO offer the head is unsure of stays a customer's, and a French out-of-office reply as short
+as a chat message passes: ``spam/chat.py``); none of the 10 gets a reply or is closed, the gated
+one is not escalated (a route escalates every pressing ticket) and a ``spam = true`` route tags
+it; each note says why. A phishing mail with a link to a look-alike host is gated.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ from support.clock import FakeClock
 from ticket_processor.sandbox.desks import Desk, NewTicket
 
 KINDS = ("ai_spam", "ai_phishing", "ai_auto_sender")
+SUGGESTED = "ai_suggested_spam"
+# A link to a host that wears a brand it does not belong to: what proves a stranger's phishing
+# mail (``spam/proof.py``), added to the held-out mails that name no link of their own.
+LOOKALIKE = "\n\nhttps://outlook-mailbox-validate.example/login"
 ROUTES = """
 [[route]]
 name = "spam aside"
@@ -60,24 +66,29 @@ def test_the_gate_tags_what_no_customer_wrote_and_nothing_else(
     result = invoke("run", "--engine", "rules", env=env)
     assert result.exit_code == 0, result.output
 
-    tagged = {}
+    tagged, gated = {}, []
     for ticket_id, case in zip(spam_ids, machines, strict=True):
         snap = desk.snapshot(ticket_id)
         kinds = [t for t in snap.tags if t in KINDS]
         if kinds:
-            tagged[ticket_id] = kinds
+            gated.append(ticket_id)
             assert kinds == [f"ai_{case['labels']['spam']}"], (case["id"], snap.tags)
             assert "ai_spam_review" in snap.tags  # the spam route matched
+            assert "ai_escalated" not in snap.tags, (case["id"], snap.tags)
+        if kinds or SUGGESTED in snap.tags:
+            tagged[ticket_id] = kinds or [SUGGESTED]
             assert any("Spam gate:" in note for note in snap.notes)
-        assert "ai_escalated" not in snap.tags, (case["id"], snap.tags)
         assert status(desk, ticket_id) not in ("solved", "closed")
     assert len(tagged) >= 7, tagged
+    assert [case["id"] for t, case in zip(spam_ids, machines, strict=True) if t in gated] == [
+        "held-7"
+    ]
     # The run says what the gate did, in its own line (a team checks its first verdicts).
-    assert f"spam gate: {len(tagged)} gated (" in result.output, result.output
+    assert f"spam gate: {len(gated)} gated (" in result.output, result.output
     escalated = 0
     for ticket_id in customer_ids:
         tags = desk.snapshot(ticket_id).tags
-        assert not [t for t in tags if t in KINDS or t == "ai_spam_review"], tags
+        assert not [t for t in tags if t in KINDS or t in ("ai_spam_review", SUGGESTED)], tags
         escalated += "ai_escalated" in tags
     assert escalated >= 1  # the pressing customers are escalated
     mailed = {m["ticket_id"] for m in outbox(desk)}
@@ -109,10 +120,11 @@ def test_without_the_gate_the_same_mail_is_triaged_as_a_customer(
 def test_a_spam_ticket_matches_no_other_route_and_escalates_by_none(
     desk: Desk, tmp_path: Path
 ) -> None:
-    """With the gate, the same mail under a route that escalates every ticket: not escalated."""
+    """With the gate, the same mail with a look-alike link, under a route that escalates every
+    ticket: not escalated."""
     (phish,) = [m for m in rows("spam_tickets.jsonl") if m["id"] == "held-1"]
     (ticket_id,) = desk.create(
-        [NewTicket(phish["subject"], phish["description"], sender=phish["sender"])]
+        [NewTicket(phish["subject"], phish["description"] + LOOKALIKE, sender=phish["sender"])]
     )
     routes = tmp_path / "routes.toml"
     routes.write_text(ROUTES + ESCALATE_ALL, encoding="utf-8")
@@ -132,7 +144,7 @@ def test_what_follows_a_spam_ticket_is_not_re_triaged(desk: Desk, desk_clock: Fa
     (A customer's message on a gated ticket is re-triaged: ``test_spam_customers``.)"""
     (phish,) = [m for m in rows("spam_tickets.jsonl") if m["id"] == "held-2"]
     (spam_id,) = desk.create(
-        [NewTicket(phish["subject"], phish["description"], sender=phish["sender"])]
+        [NewTicket(phish["subject"], phish["description"] + LOOKALIKE, sender=phish["sender"])]
     )
     (customer_id,) = desk.create([NewTicket("Login", "I cannot sign in to my account.")])
     assert invoke("run", "--engine", "rules").exit_code == 0

@@ -1,15 +1,16 @@
 """A customer the spam gate took for a machine gets their ticket back when they write, on each
 sandbox, through the CLI.
 
-An out-of-office reply from a stranger is gated (``ai_auto_sender``); its requester then writes
-as a person ("someone is using my account ... lock it now!"). That reply lifts the verdict: the
-gate's tag is taken away (the write-back names what it removes and keeps the rest), the reply is
-triaged and escalated as a customer's first message would be (a route escalates account
-tickets), its note says the verdict is lifted and starts the sentiment trend at the reply (the
-out-of-office's "positive" was no customer's). The run's line counts the lift, not a
-suggestion no ticket got, and names the ticket; ``ticketbot report`` and the dashboard's
-overview count and name it lifted, its latest verdict. Before, the tag stayed, the note said
-"positive → ..." and the three counted different things.
+An automatic reply from a mail system's address is gated (``ai_auto_sender``: a stranger's mail is
+gated only on proof, and an automatic message from ``mailer-daemon@`` is one, ``spam/proof.py``);
+its requester then writes as a person ("someone is using my account ... lock it now!"). That reply
+lifts the verdict: the gate's tag is taken away (the write-back names what it removes and keeps the
+rest), the reply is triaged and escalated as a customer's first message would be (a route escalates
+account tickets), its note says the verdict is lifted and starts the sentiment trend at the reply
+(the out-of-office's "positive" was no customer's). The run's line counts the lift, not a
+suggestion no ticket got, and names the ticket; ``ticketbot report`` and the dashboard's overview
+count and name it lifted, its latest verdict. Before, the tag stayed, the note said "positive →
+..." and the three counted different things.
 
 With an LLM, the reply is read alone: beside the out-of-office as "their first message", the
 LLM took the customer's words for the machine's again (its spam view, its sentiment).
@@ -35,7 +36,7 @@ OUT_OF_OFFICE = NewTicket(
     "Automatic reply: Your ticket",
     "Thank you for your email. I am out of the office until Monday 7 December with limited "
     "access to email. For urgent matters please contact my colleague.",
-    sender="anna.berg@client-mail.example",
+    sender="mailer-daemon@client-mail.example",
 )
 CUSTOMER_WRITES = (
     "This was me, not a machine: someone is using my account right now and placing orders. "

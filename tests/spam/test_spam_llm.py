@@ -26,7 +26,8 @@ def test_the_llm_and_the_head_agree_on_phishing(
     spam = sandbox.store.create(
         {
             "subject": phish["subject"],
-            "comment": {"body": phish["description"]},
+            # A link to a look-alike host: the proof a stranger's mail needs to be gated.
+            "comment": {"body": phish["description"] + "\n\nhttps://outlook-validate.example/"},
             "requester": {"email": phish["sender"]},
             "via_id": 4,
         }

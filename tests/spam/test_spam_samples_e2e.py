@@ -19,7 +19,7 @@ SAMPLES = ("URGENT: checkout is down", "Search returns nothing for words with ac
 PHISH = (
     "Your mailbox is full",
     "Dear user, your mailbox quota is exceeded. Verify your password at "
-    "http://mail-verify.example.net within 24 hours or your account will be closed.",
+    "http://outlook-mail-verify.example.net within 24 hours or your account will be closed.",
 )
 
 

@@ -46,7 +46,7 @@ CUSTOMERS = (
 PHISH = (
     "Your mailbox is full",
     "Dear user, your mailbox quota is exceeded. Verify your password at "
-    "http://mail-verify.example.net within 24 hours or your account will be closed.",
+    "http://outlook-mail-verify.example.net within 24 hours or your account will be closed.",
 )
 BOUNCE = (
     "Undeliverable: your message",

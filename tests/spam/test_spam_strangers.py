@@ -1,4 +1,4 @@
-"""A stranger's first mail is gated only on two signals that agree, on each sandbox, through
+"""A stranger's first mail is gated only on proof (``spam/proof.py``), on each sandbox, through
 the CLI.
 
 - A customer's mail administrator writing from an address the team has never seen, about
@@ -7,9 +7,11 @@ the CLI.
   (``ai_suggested_spam``), triaged as a customer's and never closed. Since the head's apply
   threshold was chosen on the dev sets (0.9), neither is even suggested: one is as short as a
   chat message (the head alone decides nothing), the other below the threshold with no lure.
-- A phishing mail that asks for a password or a card is gated as before.
-- Bulk mail that asks its reader to order at the lowest prices is gated as spam rather than
-  passed as a customer's (the head and two lures agree).
+- A phishing mail that asks for a password or a card, with a link to a look-alike host, is
+  gated; without the link it proves nothing of itself and is suggested.
+- Bulk mail that asks its reader to order at the lowest prices is suggested rather than passed
+  as a customer's (the head and two lures agree); with a link and a way off its list (bulk
+  mail's structure) it is gated as spam.
 """
 
 from __future__ import annotations
@@ -59,9 +61,14 @@ BULK = (
 @pytest.mark.desk(configure=True)
 def test_a_stranger_s_mail_the_head_alone_is_sure_of_is_only_suggested(desk: Desk) -> None:
     (phish,) = [m for m in rows("spam_tickets.jsonl") if m["id"] == "held-2"]
-    gated = NewTicket(phish["subject"], phish["description"], sender=phish["sender"])
-    ids = desk.create([*GENUINE, gated, *BULK])
-    genuine_ids, phish_id, bulk_ids = ids[: len(GENUINE)], ids[len(GENUINE)], ids[-len(BULK) :]
+    link = "\n\nhttps://paypal-kundenkonto.example/anmelden"
+    gated = NewTicket(phish["subject"], phish["description"] + link, sender=phish["sender"])
+    guessed = NewTicket(phish["subject"], phish["description"], sender=phish["sender"])
+    footer = "\nwww.timepieces-outlet.example\nTo unsubscribe from this list click here."
+    listed = NewTicket(BULK[0].subject, BULK[0].body + footer, sender=BULK[0].sender)
+    ids = desk.create([*GENUINE, gated, guessed, *BULK, listed])
+    genuine_ids, (phish_id, guessed_id) = ids[: len(GENUINE)], ids[len(GENUINE) : len(GENUINE) + 2]
+    bulk_ids, listed_id = ids[-len(BULK) - 1 : -1], ids[-1]
     result = invoke("run", "--engine", "rules")
     assert result.exit_code == 0, result.output
     for ticket_id in genuine_ids:
@@ -69,11 +76,17 @@ def test_a_stranger_s_mail_the_head_alone_is_sure_of_is_only_suggested(desk: Des
         assert SUGGESTED not in snap.tags, snap.tags
         assert not [t for t in snap.tags if t in KINDS], snap.tags
         assert status(desk, ticket_id) not in ("solved", "closed")
-    # A mail that asks for a password and a card number: the head and the lure agree.
+    # A mail that asks for a password and a card number, with a link to a look-alike host.
     phish_tags = desk.snapshot(phish_id).tags
     assert "ai_phishing" in phish_tags, phish_tags
-    # Bulk mail asking its reader to order at the lowest prices: gated as spam, never closed.
+    # The same without the link: the head and the lure agree, but that is a guess.
+    guessed_tags = desk.snapshot(guessed_id).tags
+    assert SUGGESTED in guessed_tags, guessed_tags
+    assert not [t for t in guessed_tags if t in KINDS], guessed_tags
+    # Bulk mail asking its reader to order at the lowest prices: suggested, never closed.
     for ticket_id in bulk_ids:
-        gated_tags = desk.snapshot(ticket_id).tags
-        assert "ai_spam" in gated_tags, gated_tags
+        suggested_tags = desk.snapshot(ticket_id).tags
+        assert SUGGESTED in suggested_tags, suggested_tags
         assert status(desk, ticket_id) not in ("solved", "closed")
+    # With a link and a way off its list, bulk mail's structure: gated as spam.
+    assert "ai_spam" in desk.snapshot(listed_id).tags

@@ -26,7 +26,7 @@ from ticket_processor.triage.prepare import REDACTION_MARGIN, budget_chars, prep
 PHISH = (
     "Your mailbox is full",
     "Dear user, your mailbox quota is exceeded. Verify your password at "
-    "http://mail-verify.example.net within 24 hours or your account will be closed.",
+    "http://outlook-mail-verify.example.net within 24 hours or your account will be closed.",
 )
 
 
@@ -156,7 +156,12 @@ def test_an_llm_run_reads_only_what_the_llm_does_not_settle(
     log = "\n".join(f"12:{n % 60:02d}:07 sync worker {n} retried the export" for n in range(600))
     spam_id, customer_id, long_id = desk.create(
         [
-            NewTicket(phish["subject"], phish["description"], sender=phish["sender"]),
+            # A link to a look-alike host: the proof a stranger's phishing needs to be gated.
+            NewTicket(
+                phish["subject"],
+                phish["description"] + "\n\nhttps://outlook-validate.example/",
+                sender=phish["sender"],
+            ),
             NewTicket(customer, "My refund for order 5521 has not arrived yet."),
             NewTicket("Export keeps failing", f"The export fails every night. Log:\n{log}"),
         ]

@@ -318,7 +318,9 @@ def test_a_ticket_the_spam_gate_holds_gets_no_step_that_answers_it(
     field = Field(desk)
     monkeypatch.setenv("TICKETBOT_SUMMARY_FIELD", "Summary")
     (phish,) = [m for m in rows("spam_tickets.jsonl") if m["id"] == "held-1"]
-    description = phish["description"] + " Verify your account now at http://quota.example.net/v."
+    # A link to a look-alike host: the proof a stranger's phishing needs to be gated.
+    link = " Verify your account now at http://outlook-quota.example.net/v."
+    description = phish["description"] + link
     [ticket] = desk.create([NewTicket(phish["subject"], description, sender=phish["sender"])])
     _run("--engine", "rules")
     assert "ai_phishing" in desk.snapshot(ticket).tags

@@ -1,7 +1,7 @@
-"""Answering the customer as the run's per-ticket step (``answering.RunAnswers`` does the
-work): the ticket's cues read while its body is held, its answer planned into its change (never
-for a ticket the spam gate set aside), the announced replies sent once the notes are written,
-and a customer's reply to an automated answer followed up."""
+"""Answering the customer as the run's per-ticket step (``answering.RunAnswers`` does the work):
+the ticket's cues read while its body is held, its answer planned into its change (never for a
+ticket the spam gate set aside or suggested as spam), the announced replies sent once the notes
+are written, and a customer's reply to an automated answer followed up."""
 
 from __future__ import annotations
 
@@ -46,6 +46,10 @@ class AnswersStep(Step):
         language: str,
     ) -> WriteBack:
         if is_spam(triage) or not isinstance(reading, TicketCues):
+            return writeback
+        if triage.spam is not None and triage.spam.decision == "suggest":
+            # The gate's guess about a stranger's mail (``spam.gate.verdict``): no automated
+            # reply goes to what may be a phisher; a person reads it first.
             return writeback
         return self.answers.attach(
             ticket, triage, writeback, reading, replanned=replanned, language=language

@@ -1,22 +1,21 @@
 """Pure: which recent tickets are one incident, and which are a customer's repeat ticket.
 
-``judge`` applies the rule stated in ``policy``: within the last hour (by ``created_at``) and
-among the fault reports only (``fault``), a greedy grouping by cosine similarity (the ticket
-with the most neighbours above ``similarity`` and those neighbours, grown to the reports near
-their centre; then again among the rest), each group judged against
-the window's baseline (``Reading``). A report the head is unsure of (``maybe_fault``: a question
-that reports a fault, a short one) never seeds a group and joins one only beside several of its
-fault reports, closer to them than to the hour's requests. A report (a fault report or a maybe)
-further from the centre or its reports joins when most of its nearest tickets in the window are
-the group's (``vote``); when no report has enough others near it to seed a group, those
-neighbourhoods may seed one, and a member whose nearest tickets are all the hour's requests
-leaves (``vote``).
-Recent tickets close to a known incident's centre, and beside its reports (``joiners``), join
-it instead. ``repeats`` finds, for each new ticket, the candidate: an earlier open ticket of the
-same requester in the window at cosine at least ``repeat_similarity``, or ``follow_up_similarity``
+``judge`` applies the rule stated in ``policy``: within the last hour (by ``created_at``) and among
+the fault reports only (``fault``), a greedy grouping by cosine similarity (the ticket with the
+most neighbours above ``similarity`` and those neighbours, grown to the reports near their centre;
+then again among the rest), each group judged against the window's baseline (``Reading``). A report
+the head is unsure of (``maybe_fault``: a question that reports a fault, a short one) never seeds a
+group and joins one only beside several of its fault reports, closer to them than to the hour's
+requests. A report (a fault report or a maybe) further from the centre or its reports joins when
+most of its nearest tickets in the window are the group's (``vote``); when no report has enough
+others near it to seed a group, those neighbourhoods may seed one, and a member whose nearest
+tickets are all the hour's requests leaves (``vote``).
+Recent tickets close to a known incident's centre, and beside its reports (``joiners``), join it
+instead. ``repeats`` finds, for each new ticket, the candidate: an earlier open ticket of the same
+requester in the window at cosine at least ``repeat_similarity``, or ``follow_up_similarity``
 within the hour. The cosine is not the whole rule: below ``repeat_similarity`` a candidate is a
-repeat only when the new ticket says it follows up (``follow_up.follow_ups``, which the run
-calls, with ``follow_up_needs_sign``: a reply subject, words that continue, the ticket's number).
+repeat only when the new ticket says it follows up (``follow_up.follow_ups``, which the run calls,
+with ``follow_up_needs_sign``: a reply subject, words that continue, the ticket's number).
 """
 
 from __future__ import annotations
@@ -47,20 +46,19 @@ class Reading:
     busy: float  # the hour's other tickets against the window's hourly rate of other tickets
     p_value: float
     incident: bool
-    # The window held less than ``link_after`` of the helpdesk's history: the hour is its
-    # own baseline, and the group must show it is one fault (``core``).
+    # Less than ``link_after`` of history: a prior is the baseline, one fault (``core``) a must.
     short_history: bool = False
     # Reports of the group with at least ``core_neighbours`` others of it within
     # ``similarity``: the reports that share what broke (``one_fault``).
     core: int = 0
     # Reports that share what broke with the product's common ground taken out, copies of one
-    # text counted once (``what_broke.shared_core``); under ``min_reports`` the group is many
-    # complaints.
+    # text counted once (``what_broke.shared_core``); under ``min_reports``: many complaints.
     shared: int = 0
     # With a week: the window's earlier reports near that core, and the reports of the core's
     # kind they make usual in such an hour (``what_broke.week_beside``).
     shared_in_window: int = 0
     shared_expected: float = 0.0
+    hour_others: int = 0  # a first day's: the hour's other tickets (``first_day_expected``)
 
 
 @dataclass(frozen=True)
@@ -125,10 +123,9 @@ def judge(
     Where the LLM gave its view (``window.views``), a ticket it calls a request is kept out
     whatever the head says (``fault.weigh_views``).
 
-    ``history_from``: the helpdesk's earliest ticket. The baseline spans no further back than
-    that (a fresh helpdesk's empty week is no week of quiet), and with less than
-    ``link_after`` of it the hour is its own baseline and a group must be one fault
-    (``one_fault``; members far from its core leave, ``_near_core``)."""
+    ``history_from``: the helpdesk's earliest ticket, as far back as the baseline spans; with
+    less than ``link_after`` of it a prior is (``first_day_expected``) and a group must be one
+    fault (``one_fault``; members far from its core leave, ``near_core``)."""
     findings = Findings()
     start = now - policy.burst_seconds
     in_hour = window.created >= start
@@ -450,7 +447,10 @@ def _reading(
     no_extra = len(hour) * (asked.window + 0.5) <= asked.hour * (len(older) + 0.5)
     if asked.window and no_extra and not short:
         busy = max(busy, (asked.hour + 0.5) / (asked.window / hours * burst_hours + 0.5))
-    expected = kind_rate * burst_hours * busy
+    expected, hour_others = kind_rate * burst_hours * busy, 0
+    if short and hours * 3600 < policy.first_day_seconds:  # too little before it for rates
+        hour_others = others_now + asked.hour  # the hour's volume only: busy reads 1
+        expected, busy = policy.first_day_expected(kind_rate * burst_hours, hour_others), 1.0
     p_value = poisson_tail(reports, expected)
     factor = policy.short_rate_factor if short else policy.rate_factor
     core = int(one_fault(window, rows, policy).sum()) if short else 0
@@ -460,7 +460,8 @@ def _reading(
         and p_value <= policy.p_value
         and (not short or core >= policy.min_reports)
     )
-    return Reading(reports, expected, kind, hours, busy, p_value, incident, short, core)
+    found = Reading(reports, expected, kind, hours, busy, p_value, incident, short, core)
+    return replace(found, hour_others=hour_others)
 
 
 def repeats(window: Window, new_rows: Sequence[int], policy: IncidentPolicy) -> list[Repeat]:

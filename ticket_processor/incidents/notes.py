@@ -142,6 +142,11 @@ def failed_test(reading: Reading, policy: IncidentPolicy) -> tuple[str, str]:
     reports, expected = reading.reports, reading.expected
     factor = policy.short_rate_factor if reading.short_history else policy.rate_factor
     usual = f"{expected:.1f} expected of that kind (the hour {reading.busy:.1f} times as busy)"
+    if reading.hour_others:  # a first day: a prior's share of the hour's other tickets
+        usual = (
+            f"{expected:.1f} expected of that kind (with less than a day of history, "
+            f"{policy.first_day_share:g} of the hour's {reading.hour_others} other tickets)"
+        )
     if reports < policy.min_reports:
         return "reports", f"fewer than the {policy.min_reports} reports an incident needs"
     if reading.short_history and reading.core < policy.min_reports:

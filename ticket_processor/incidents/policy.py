@@ -111,6 +111,15 @@ class IncidentPolicy:
     # group: they are the hour's other fault reports now, not the group's (chosen on the
     # thermostat's and the smart lock's first-day outage hours).
     short_rate_factor: float = 3.0
+    # ... on a first day against a baseline that does not come from the hour's kinds: one kind
+    # of fault-like ticket brings at most this share of an ordinary hour's other tickets
+    # (``first_day_expected``). Chosen on the dev hours, in the middle of the shares where no
+    # ordinary hour's group passes the rate and Poisson tests and no outage is lost
+    # (python scripts/figures.py incidents_first_day_share).
+    first_day_share: float = 0.16
+    # ... when the window holds less than this before the hour: with more, the kind's and the
+    # other tickets' rates over it are a baseline (as a week's are), busy-scaled as ever.
+    first_day_seconds: int = DAY
     # ... and when at least ``min_reports`` of its reports have ``core_neighbours`` others of
     # the group within ``similarity`` (``what_broke.one_fault``): one fault's reports, not many
     # complaints gathered around what they have in common. Chosen on the same dev hours.
@@ -156,6 +165,14 @@ class IncidentPolicy:
     # keep a run with the encoder loaded under 250 MB (python scripts/figures.py incidents_bench
     # --rss).
     max_records: int = 50_000
+
+    def first_day_expected(self, from_history: float, others: int) -> float:
+        """What a group's kind brings in the hour with less than ``link_after`` of history: not
+        read from the hour's other fault reports (a product's everyday complaints made an
+        outage look ordinary, the hour its own baseline), but a prior over fault-like groups,
+        ``first_day_share`` of the hour's ``others`` tickets (any kind: their number, not their
+        kinds), or the kind's rate over what history there is when that is more."""
+        return max(from_history, self.first_day_share * others)
 
     @property
     def gather_at(self) -> float:

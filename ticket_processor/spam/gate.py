@@ -4,11 +4,11 @@ How the three are weighed (the head's thresholds come from its cross-validated c
 ``spam/head.py``):
 
 - the helpdesk's own spam flag applies a verdict, whatever else says;
-- a stranger's mail is gated only on two signals that agree: the head at or above ``apply_at``
-  applies with a lure (what the mail asks of its reader: ``lures``; a deadline or a sum alone
-  is a customer's word too), a sender cue, the LLM or an automatic message's words; alone it only
-  suggests (it is sure of some customers' mail administrators), and the LLM saying a customer
-  wrote it makes it a suggestion too;
+- a stranger's mail is gated only on proof (``proof``: a bounce's delivery-status fields, a
+  lure with a link to a look-alike host, bulk mail's structure), on proof alone; what the rules
+  below would gate without it is a guess, and only suggested. Among those rules: the head at or
+  above ``apply_at`` with a lure (``lures``; a deadline or a sum alone is a customer's word
+  too), a sender cue, the LLM or an automatic message's words; alone it only suggests;
 - the head between ``suggest_at`` and ``apply_at`` applies when a sender cue (a no-reply
   address), the LLM or two lure families agree, suggests with one, and is nothing on its own;
   a deadline alone is not that one (``SUGGESTS_ONLY_BESIDE``: "URGENT: checkout is down" is a
@@ -17,11 +17,10 @@ How the three are weighed (the head's thresholds come from its cross-validated c
 - a sender cue or the LLM alone only suggests: a customer may write through a form whose
   mail comes from a no-reply address, and the LLM's word is not calibrated.
 - a known customer (an organisation's requester, a known sender, a requester the helpdesk
-  solved a ticket for before) is never gated on a guess:
-  without the helpdesk's flag or the LLM agreeing, what would apply is only suggested (a mail
-  administrator writing from ``postmaster@`` of a customer is a person);
+  solved a ticket for before) is never gated on a guess: without the helpdesk's flag or the
+  LLM agreeing, what would apply is only suggested (a mail administrator is a person);
 - a customer's report ("is this from you?" above a forwarded or pasted mail: ``reading``) is a
-  customer's ticket, whatever the head says of the mail it carries.
+  customer's ticket; a mail quoted beneath words of the sender's own is never gated.
 
 What reads the ticket first is cheap: the sender cues, the helpdesk's flag, an automatic
 message's words and the lure families. Without an LLM, a ticket none of them marks can only be
@@ -39,18 +38,18 @@ triaged as a customer's.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..errors import TicketBotError
 from ..models import SPAM_KINDS, SpamKind, SpamVerdict, Ticket, Triage
-from ..triage.reply_cues import automatic_certainty, fold
-from .chat import judged_lures
 from .cues import PERSON_ROLES, SenderCues, sender_cues
+from .proof import Proof, proof_of
 from .reading import SpamReading, SpamText, read_ticket, take_text
+from .signals import SpamSignals
+from .signals import says_automatic as says_automatic  # re-exported: scripts/train.py
 
 if TYPE_CHECKING:
     from .head import SpamHead, SpamScore
@@ -86,6 +85,8 @@ def verdict(
     form: bool = False,
     lures: frozenset[str] = frozenset(),
     chat: bool = False,
+    proof: Proof | None = None,
+    quoting: bool = False,
 ) -> SpamVerdict | None:
     """The verdict (None: a customer's ticket). ``llm``: the LLM's answer (``none`` or a kind),
     None when it was not asked. ``automatic``: the text says it is an automatic message (an
@@ -93,9 +94,50 @@ def verdict(
     report or ask about a mail they received; ``forwarded``: the ticket forwards or quotes one;
     ``form``: a web form's mail (``reading``); ``lures``: what the mail asks of its reader
     (``lures.lure_families``, a sum as ``price``: ``chat.with_price``); ``chat``: the text is a
-    short chat-like message (``chat.chat_like``)."""
+    short chat-like message (``chat.chat_like``). ``proof``: what the mail shows of itself
+    that no customer's does (``proof.proof_of``); ``quoting``: it forwards or quotes a mail
+    beneath words of its own.
+
+    A stranger (no known customer, no helpdesk's flag) is gated on proof alone, and never
+    without it: the head, a no-reply address and the lures are guesses about someone the
+    helpdesk never saw (a booking system's no-reply address, a complaint in an offer's words),
+    and what they would gate is only suggested. A ticket that quotes a mail beneath words of
+    its own is a report of that mail, whoever sends it: never gated."""
     if report and not cues.helpdesk_spam:
         return None
+    stranger = cues.known is None and not cues.helpdesk_spam
+    if stranger and proof is not None and not quoting:
+        said = [f"learned model: {score.kind.replace('_', ' ')} {score.probability:.2f}"]
+        said += [f"LLM: {llm.replace('_', ' ')}"] if llm is not None else []
+        return SpamVerdict(kind=proof.kind, decision="apply", probability=score.probability,
+                           reasons=(*said, f"the mail proves it: {proof.shown}"))  # fmt: skip
+    found = guess(
+        score, cues, llm, head, automatic=automatic, forwarded=forwarded, form=form,
+        lures=lures, chat=chat,
+    )  # fmt: skip
+    if found is None or not found.applied or not stranger:
+        return found
+    why = STRANGER_GUESS
+    if quoting:
+        why = "forwards or quotes a mail beneath words of its own: a report, never gated"
+    return found.model_copy(update={"decision": "suggest", "reasons": (*found.reasons, why)})
+
+
+def guess(
+    score: SpamScore,
+    cues: SenderCues,
+    llm: str | None,
+    head: SpamHead,
+    *,
+    automatic: bool = False,
+    forwarded: bool = False,
+    form: bool = False,
+    lures: frozenset[str] = frozenset(),
+    chat: bool = False,
+) -> SpamVerdict | None:
+    """What the head, the sender cues, the LLM and the lures would decide together: the verdict
+    on a known customer or a ticket the helpdesk flagged, and on a stranger what ``verdict``
+    holds to proof (what this applies without proof, it suggests)."""
     cues, llm_kind = _as_read(cues, llm, automatic=automatic, form=form)
     p = score.probability
     strong, weak = p >= head.apply_at, p >= head.suggest_at
@@ -162,12 +204,12 @@ def verdict(
         # An SEO pitch after a customer-like question ("where is my invoice? Also, our agency
         # gets you to the first page of Google, free audit"): the question lowers the head's
         # score of the whole, the pitch's two families still say who wrote it.
-        # A stranger's first mail is gated only on two signals that agree: the head and the
-        # sender's address, the LLM, an automatic message's words or what the mail asks of
-        # its reader (``lures``). The head alone, however sure, only suggests: it is sure of
-        # some customers' security teams and mail administrators too. Between its
-        # thresholds with nothing the mail asks, it suggests nothing: a tag on that many
-        # customers' long or non-English tickets is noise a team learns to ignore.
+        # What would gate a stranger needs two signals that agree (and then proof: ``verdict``):
+        # the head and the sender's address, the LLM, an automatic message's words or what the mail
+        # asks of its reader (``lures``). The head alone, however sure, only suggests: it is sure
+        # of some customers' security teams and mail administrators too. Between its thresholds
+        # with nothing the mail asks, it suggests nothing: a tag on that many customers' long or
+        # non-English tickets is noise a team learns to ignore.
         decision = "suggest"
         if strong and not (agrees or lures or automatic):
             reasons.append("a stranger's mail: the learned model alone only suggests")
@@ -222,25 +264,11 @@ def head_needed(
     return not spares(bool(lures - SUGGESTS_ONLY_BESIDE))
 
 
+# The reason ``verdict`` gives when what would gate a stranger is only suggested.
+STRANGER_GUESS = "a stranger's mail that proves nothing of itself: a guess is only suggested"
 # The reason ``verdict`` gives when what would apply is only suggested: a known customer.
 KNOWN_GUESS = "a known customer: a guess is only suggested"
 KNOWN_TALLY = "known_customer"
-
-
-@dataclass(frozen=True)
-class SpamSignals:
-    """What the gate reads of the sender's words before the head, the same for a run and for
-    the figures' scorer (``labelled.score_rows``): an automatic message's words, the lure
-    families it weighs (``chat.judged_lures``) and whether the text is chat-like."""
-
-    automatic: bool
-    lures: frozenset[str]
-    chat: bool
-
-    @classmethod
-    def of(cls, reading: SpamReading) -> SpamSignals:
-        lures, chat = judged_lures(reading.text, reading.lures)
-        return cls(says_automatic(reading.text), lures, chat)
 
 
 class SpamGate:
@@ -320,7 +348,8 @@ class SpamGate:
         def spares(with_lures: bool) -> bool:
             return self._loaded_screen().spares(reading.text, lures=with_lures)
 
-        needed = head_needed(
+        proved = proof_of(reading.text, signals.lures, cues.machine, signals.automatic)
+        needed = proved is not None or head_needed(
             cues,
             llm,
             automatic=signals.automatic,
@@ -438,6 +467,8 @@ class SpamGate:
             form=reading.form,
             lures=signals.lures,
             chat=signals.chat,
+            proof=proof_of(reading.text, signals.lures, cues.machine, signals.automatic),
+            quoting=reading.quoting,
         )
 
     def _answered_before(self, ticket: Ticket, cues: SenderCues) -> bool:
@@ -458,20 +489,3 @@ class SpamGate:
                     self._known_requesters.clear()
                 self._known_requesters[requester] = known
         return known
-
-
-# A person's request to the desk ("please ship order 44120"): an automatic reply asks nothing
-# of whom it answers, and says only whom to contact instead.
-_ASKS_US = re.compile(
-    r"\b(?:please|kindly|could you|can you|would you)\s+(?:also\s+)?(?:ship|send|deliver"
-    r"|cancel|refund|change|update|process|check|confirm|fix|reset|book|hold|return|upgrade"
-    r"|downgrade|invoice|replace|renew|activate|deactivate|delete|move|transfer)\b"
-)
-
-
-def says_automatic(text: str) -> bool:
-    """Whether the text carries an automatic message's words (away until, undeliverable, ...)
-    and asks the desk for nothing: "I will be out of office until Monday, please ship order
-    44120" is a person's (a stranger's was gated as a machine's on their first message)."""
-    folded = fold(text)
-    return automatic_certainty(folded, len(folded.split())) > 0 and not _ASKS_US.search(folded)

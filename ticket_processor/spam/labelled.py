@@ -21,8 +21,9 @@ from ..common.json_lines import json_lines
 from ..errors import ConfigError
 from ..models import SPAM_KINDS
 from .cues import SenderCues, known_sender, machine_sender
-from .gate import SpamGate, SpamSignals
+from .gate import SpamGate
 from .reading import read_ticket
+from .signals import SpamSignals
 
 LABELS = ("none", *SPAM_KINDS)
 _CHUNK = 256  # rows encoded at once

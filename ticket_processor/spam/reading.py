@@ -114,6 +114,9 @@ class SpamReading:
     report: bool = False
     form: bool = False
     lures: frozenset[str] = frozenset()
+    # It forwards or quotes a mail beneath words of its sender's own: a report of that mail,
+    # whoever sends it (a customer's security team passing on phishing sent in our name).
+    quoting: bool = False
 
 
 @dataclass(frozen=True)
@@ -127,10 +130,12 @@ class SpamText:
     forwarded: bool
     report: bool
     form: bool
+    quoting: bool = False
 
     def reading(self) -> SpamReading:
         text = normalise(self.text)
-        return SpamReading(text, self.forwarded, self.report, self.form, lure_families(text))
+        lures = lure_families(text)
+        return SpamReading(text, self.forwarded, self.report, self.form, lures, self.quoting)
 
 
 def read_ticket(subject: str, description: str, *, max_tokens: int = 2000) -> SpamReading:
@@ -146,6 +151,7 @@ def take_text(subject: str, description: str, *, max_tokens: int = 2000) -> Spam
     form, body = message != body, message
     own, quoted = split_history(body)
     forwarded = bool(quoted.strip())
+    quoting = False
     if forwarded:
         report = bool(_REPORT.search(own) or _NAMES_IT.search(own))
         few = _has_words(own, _OWN_WORDS) and not _has_words(own, _A_FEW_WORDS)
@@ -154,7 +160,7 @@ def take_text(subject: str, description: str, *, max_tokens: int = 2000) -> Spam
             # above ``>``-quoted "verify your password ... http://"): phishing hid under the
             # quotes, the head reading only the line. The mail is judged with the line.
             read, read_subject = f"{own}\n{quoted}", subject or ""
-        elif _has_words(own, _OWN_WORDS):
+        elif quoting := _has_words(own, _OWN_WORDS):
             forward_subject = bool(_FORWARD_SUBJECT.match(subject or ""))
             read, read_subject = own, ("" if forward_subject else subject)
         else:  # nothing of their own: the mail they pass on is what they sent
@@ -169,7 +175,7 @@ def take_text(subject: str, description: str, *, max_tokens: int = 2000) -> Spam
         report = len(said) >= 2 or (bool(said) and also)
         read, read_subject = own, subject or ""
     prepared = prepare_ticket(read_subject, read, max_tokens=max_tokens)
-    return SpamText(f"{prepared.subject}\n{prepared.body}", forwarded, report, form)
+    return SpamText(f"{prepared.subject}\n{prepared.body}", forwarded, report, form, quoting)
 
 
 def _asks_much(quoted: str) -> bool:

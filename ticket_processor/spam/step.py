@@ -13,7 +13,7 @@ from ..passes.protocol import RunPass
 from ..steps.protocol import ReplyView, Step, StepRun
 from ..triage.prepare import PreparedTicket
 from .cues import judged_spam
-from .gate import SpamGate
+from .gate import STRANGER_GUESS, SpamGate
 from .reading import SpamReading, read_ticket
 from .run_pass import SpamRunPass
 
@@ -94,7 +94,10 @@ class SpamStep(Step):
             return triage
         reading = read_ticket("", reply.text, max_tokens=self.max_tokens)
         judged = self.gate.judge(ticket, reading, triage, counted=False)
-        if is_spam(judged):
+        # The ticket's first mail proved its sender (a stranger is gated on proof alone): what
+        # the gate would gate of their next mail but for proof, it sets aside too.
+        held = judged.spam is not None and STRANGER_GUESS in judged.spam.reasons
+        if is_spam(judged) or held:
             return None
         gated = [k for k in SPAM_KINDS if f"{self.prefix}{k}" in ticket.tags]
         lifted = SpamVerdict(
