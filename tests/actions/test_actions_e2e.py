@@ -1,0 +1,119 @@
+"""Actions end to end on every helpdesk, against the shop stand-in (Shopify's Admin REST API):
+``ticketbot run`` with the docs' example ``actions-shopify.toml``.
+
+A customer asking where their order is gets its status in the note; one naming another
+customer's order gets nothing of it, and the note says so. A refund is proposed and nothing
+reaches the shop until an agent adds ``ai_approve_refund_order``; then exactly one refund is
+made, however many runs follow; a refund over the ceiling is refused with its reason, approved
+or not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from support.cli import invoke
+
+from ticket_processor.helpdesks.capabilities import TagAuthors
+from ticket_processor.sandbox.desks import Desk, NewTicket
+from ticket_processor.sandbox.shop import ShopConfig, ShopServer, seed_orders, serve_shop
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "actions-shopify.toml"
+TOKEN = "shpat_test_0123456789abcdef"  # noqa: S105 - the stand-in's token in this test
+
+
+@pytest.fixture
+def shop(monkeypatch: pytest.MonkeyPatch) -> Iterator[ShopServer]:
+    with serve_shop(ShopConfig(token=TOKEN, retry_after=0.1)) as server:
+        monkeypatch.setenv("SHOPIFY_SHOP_URL", server.url)
+        monkeypatch.setenv("SHOPIFY_ACCESS_TOKEN", TOKEN)
+        monkeypatch.setenv("TICKETBOT_ACTIONS", str(EXAMPLE))
+        yield server
+
+
+def _orders(shop: ShopServer) -> dict[str, dict[str, object]]:
+    made = seed_orders(
+        shop.state,
+        [
+            {
+                "email": "alice@example.com",
+                "total_price": "59.90",
+                "fulfillments": [
+                    {
+                        "tracking_company": "UPS",
+                        "tracking_number": "1Z999AA10123456784",
+                        "tracking_url": "https://www.ups.com/track?tracknum=1Z999AA10123456784",
+                    }
+                ],
+            },
+            {"email": "dave@example.com", "total_price": "24.00"},
+            {"email": "carol@example.com", "total_price": "320.00"},
+        ],
+    )
+    return {str(o["email"]).split("@")[0]: o for o in made}
+
+
+def _notes(desk: Desk, ticket_id: int) -> str:
+    return "\n".join(desk.snapshot(ticket_id).notes)
+
+
+def _refund_posts(shop: ShopServer) -> int:
+    return sum(1 for c in shop.state.calls if c.method == "POST" and "refunds" in c.path)
+
+
+@pytest.mark.desk(configure=True)
+def test_lookup_answers_only_the_owner_and_a_refund_waits_for_an_agent(
+    desk: Desk, shop: ShopServer
+) -> None:
+    orders = _orders(shop)
+    alice, dave, carol = (orders[n]["name"] for n in ("alice", "dave", "carol"))
+    ids = desk.create(
+        [
+            NewTicket(
+                "Where is my order?", f"Hi, where is my order {alice}?", sender="alice@example.com"
+            ),
+            NewTicket(
+                "Where is my order?",
+                f"Where is my order {alice}? It is late.",
+                sender="mallory@example.com",
+            ),
+            NewTicket(
+                "Refund please",
+                f"Please refund my order {dave}, it never came.",
+                sender="dave@example.com",
+            ),
+            NewTicket(
+                "Refund please", f"I want a refund for order {carol}.", sender="carol@example.com"
+            ),
+        ]
+    )
+    first = invoke("run", "--engine", "rules")
+    assert first.exit_code == 0, first.output
+
+    owner = _notes(desk, ids[0])
+    assert "1Z999AA10123456784" in owner and "Lookup order_status" in owner
+    stranger = _notes(desk, ids[1])
+    assert "not the requester's" in stranger
+    assert "1Z999AA10123456784" not in stranger and "59.90" not in stranger
+    assert "Proposed change refund_order" in _notes(desk, ids[2])
+    assert "ai_approve_refund_order" in _notes(desk, ids[2])
+    assert "over the ceiling" in _notes(desk, ids[3])
+    assert _refund_posts(shop) == 0  # nothing before an approval
+    assert TOKEN not in owner + stranger
+
+    for ticket_id in (ids[2], ids[3]):
+        desk.agent_edit(ticket_id, "ai_approve_refund_order", "normal")
+    for _ in range(2):  # approved once; a later run repeats nothing
+        again = invoke("run", "--engine", "rules")
+        assert again.exit_code == 0, again.output
+    assert len(shop.state.refunds(int(str(orders["dave"]["id"])))) == 1
+    assert shop.state.refunds(int(str(orders["carol"]["id"]))) == []
+    assert _refund_posts(shop) == 1
+    assert "refund_order" in _notes(desk, ids[2])
+
+
+def test_a_kind_that_names_a_tags_author_is_asked() -> None:
+    """The capability is a runtime protocol: a helpdesk without it is not taken for one."""
+    assert not isinstance(object(), TagAuthors)
