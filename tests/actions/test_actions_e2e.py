@@ -21,7 +21,7 @@ from ticket_processor.sandbox.desks import Desk, NewTicket
 from ticket_processor.sandbox.shop import ShopConfig, ShopServer, seed_orders, serve_shop
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "actions-shopify.toml"
-TOKEN = "shpat_test_0123456789abcdef"  # noqa: S105 - the stand-in's token in this test
+TOKEN = "shpat_test_0123456789abcdef"
 
 
 @pytest.fixture
@@ -93,10 +93,12 @@ def test_lookup_answers_only_the_owner_and_a_refund_waits_for_an_agent(
     assert first.exit_code == 0, first.output
 
     owner = _notes(desk, ids[0])
-    assert "1Z999AA10123456784" in owner and "Lookup order_status" in owner
+    assert "1Z999AA10123456784" in owner
+    assert "Lookup order_status" in owner
     stranger = _notes(desk, ids[1])
     assert "not the requester's" in stranger
-    assert "1Z999AA10123456784" not in stranger and "59.90" not in stranger
+    assert "1Z999AA10123456784" not in stranger
+    assert "59.90" not in stranger
     assert "Proposed change refund_order" in _notes(desk, ids[2])
     assert "ai_approve_refund_order" in _notes(desk, ids[2])
     assert "over the ceiling" in _notes(desk, ids[3])
@@ -111,7 +113,9 @@ def test_lookup_answers_only_the_owner_and_a_refund_waits_for_an_agent(
     assert len(shop.state.refunds(int(str(orders["dave"]["id"])))) == 1
     assert shop.state.refunds(int(str(orders["carol"]["id"]))) == []
     assert _refund_posts(shop) == 1
-    assert "refund_order" in _notes(desk, ids[2])
+    assert "Change refund_order" in str(desk.held(ids[2]))
+    assert "done, approved by" in str(desk.held(ids[2]))
+    assert "over the ceiling" in str(desk.held(ids[3]))
 
 
 def test_a_kind_that_names_a_tags_author_is_asked() -> None:

@@ -132,14 +132,16 @@ class Caller:
             with self._session.request(
                 method,
                 url,
-                headers={"Accept": "application/json", **headers},
+                # identity: the body is read raw (read1), so never compressed.
+                headers={"Accept": "application/json", "Accept-Encoding": "identity", **headers},
                 data=orjson.dumps(body) if body is not None else None,
                 timeout=(min(5.0, bound), min(10.0, bound)),
                 stream=True,
                 allow_redirects=False,
             ) as answer:
                 raw = bytearray()
-                for chunk in answer.iter_content(8192):
+                # read1: what has arrived, not a full chunk, so a trickle meets the bound.
+                while chunk := answer.raw.read1(8192):
                     raw += chunk
                     if self._clock() - started > bound:
                         return self._failed(0, "the answer did not finish in time", started)
