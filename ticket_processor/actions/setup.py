@@ -8,9 +8,10 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from dotenv import dotenv_values
+
 from ..common.eventlog import EventSink
 from ..common.scrub import Scrubber
-from ..settings.read import is_settings_file, read_env_file
 from .book import load_actions
 from .call import Caller
 from .owed import ChangeStore
@@ -20,8 +21,9 @@ from .step import ActionsStep
 def environment(env_file: Path = Path(".env")) -> dict[str, str]:
     """The environment the actions' templates read: ``.env`` < the real environment."""
     values: dict[str, str] = {}
-    if is_settings_file(env_file):
-        values.update({k: v for k, v in read_env_file(env_file).items() if v is not None})
+    if env_file.is_file():  # read as the settings read it: no ${VAR} expansion
+        read = dotenv_values(env_file, interpolate=False)
+        values.update({k: v for k, v in read.items() if v is not None})
     values.update(os.environ)
     return values
 

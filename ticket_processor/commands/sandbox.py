@@ -23,6 +23,11 @@ from ..helpdesks.registry import DEFAULT_KIND, KINDS
 from ..settings import Settings
 from .common import err_console, exit_codes, load
 
+SHOP_HELP = (
+    "Serve a shop instead: a stand-in of Shopify's Admin REST API (orders, fulfillments, "
+    "refunds) for actions; --token is its X-Shopify-Access-Token."
+)
+
 
 def sandbox(
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port; 0 picks a free one.")] = 8765,
@@ -73,14 +78,7 @@ def sandbox(
     llm_port: Annotated[
         int, typer.Option(min=0, max=65535, help="The LLM stand-in's port; 0 picks a free one.")
     ] = 0,
-    shop: Annotated[
-        bool,
-        typer.Option(
-            "--shop",
-            help="Serve a shop instead: a stand-in of Shopify's Admin REST API (orders, "
-            "fulfillments, refunds) for actions; --token is its X-Shopify-Access-Token.",
-        ),
-    ] = False,
+    shop: Annotated[bool, typer.Option("--shop", help=SHOP_HELP)] = False,
 ) -> None:
     """Serve a local helpdesk API, and with --llm an LLM stand-in (Ctrl-C stops them)."""
     if shop:
