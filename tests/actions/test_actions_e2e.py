@@ -121,3 +121,38 @@ def test_lookup_answers_only_the_owner_and_a_refund_waits_for_an_agent(
 def test_a_kind_that_names_a_tags_author_is_asked() -> None:
     """The capability is a runtime protocol: a helpdesk without it is not taken for one."""
     assert not isinstance(object(), TagAuthors)
+
+
+@pytest.mark.desk(configure=True)
+def test_a_customers_own_approval_tag_is_refused(desk: Desk, shop: ShopServer) -> None:
+    orders = _orders(shop)
+    [ticket] = desk.create(
+        [
+            NewTicket(
+                "Refund please",
+                f"Please refund my order {orders['dave']['name']}.",
+                sender="dave@example.com",
+            ),
+        ]
+    )
+    assert invoke("run", "--engine", "rules").exit_code == 0
+    if not desk.customer_tags(ticket, "ai_approve_refund_order"):
+        # No channel lets a customer tag a ticket here; a tag there before the proposal
+        # (on a ticket a customer opened with it) is refused instead.
+        [tagged] = desk.create(
+            [
+                NewTicket(
+                    "Refund please",
+                    f"Please refund my order {orders['dave']['name']}.",
+                    sender="dave@example.com",
+                    tags=("ai_approve_refund_order",),
+                ),
+            ]
+        )
+        assert invoke("run", "--engine", "rules").exit_code == 0
+        assert "was on the ticket before the proposal" in _notes(desk, tagged)
+    for _ in range(2):
+        assert invoke("run", "--engine", "rules").exit_code == 0
+    assert _refund_posts(shop) == 0
+    if "not an agent" not in str(desk.held(ticket)):  # refused, and said so, where tagged
+        assert desk.customer_tags(ticket, "ai_approve_refund_order") is False
