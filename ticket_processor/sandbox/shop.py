@@ -10,10 +10,11 @@ right one, in Shopify's words); ``X-Shopify-Shop-Api-Call-Limit`` on every answe
 ``Retry-After`` past the bucket; Shopify's error bodies (``{"errors": ...}``). A refund created
 with an ``Idempotency-Key`` header seen before answers the refund it made then, not a second one.
 
-Knobs for bad days (``faults``, one per request, in order): ``429``, ``500``, ``garbage`` (a 200
-whose body is not JSON), ``hang`` (no answer for ``hang_seconds``), ``trickle`` (the body a byte
-at a time, ``trickle_seconds`` apart). ``calls`` records every request (method, path, key) so a
-test counts what reached the shop.
+Knobs for bad days (``faults``, one per request, in order; ``"hang POST"`` only for a ``POST``):
+``429``, ``500``, ``garbage`` (a 200 whose body is not JSON), ``hang`` (no answer, nothing done,
+for ``hang_seconds`` or until ``release`` is set), ``hold`` (the request done, its answer held
+as long), ``trickle`` (the body a byte at a time, ``trickle_seconds`` apart). ``calls`` records
+every request (method, path, key) so a test counts what reached the shop.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ API_PATH = re.compile(r"^/admin/api/(?P<version>\d{4}-\d{2}|unstable)/(?P<rest>.
 BUCKET_SIZE = 40  # Shopify's standard plan: a bucket of 40 calls, leaking 2 a second
 LEAK_PER_SECOND = 2.0
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"  # noqa: S105
-SHOP_FAULTS = ("429", "500", "garbage", "hang", "trickle")
+SHOP_FAULTS = ("429", "500", "garbage", "hang", "hold", "trickle")
 
 
 @dataclass
@@ -67,6 +68,16 @@ class ShopState:
     bucket_level: float = 0.0
     bucket_at: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    release: threading.Event = field(default_factory=threading.Event)  # ends hangs and holds
+
+    def take_fault(self, method: str) -> str | None:
+        """The first scripted fault for a request of ``method`` (under the lock)."""
+        for index, item in enumerate(self.faults):
+            fault, _, only = item.partition(" ")
+            if not only or only == method:
+                del self.faults[index]
+                return fault
+        return None
 
     def new_id(self) -> int:
         self.next_id += 1
@@ -159,7 +170,7 @@ class ShopHandler(JsonHandler):
         key = self.headers.get("Idempotency-Key")
         with shop.state.lock:
             shop.state.calls.append(ShopCall(self.command, parts.path, key))
-            fault = shop.state.faults.pop(0) if shop.state.faults else None
+            fault = shop.state.take_fault(self.command)
         try:
             if self.headers.get("X-Shopify-Access-Token") != shop.config.token:
                 raise _Answer(401, {"errors": INVALID_TOKEN})
@@ -171,11 +182,13 @@ class ShopHandler(JsonHandler):
             if fault == "500":
                 raise _Answer(500, {"errors": "Internal Server Error"})
             if fault == "hang":
-                time.sleep(shop.config.hang_seconds)
+                shop.state.release.wait(shop.config.hang_seconds)
             match = API_PATH.match(parts.path)
             if match is None:
                 raise _Answer(404, {"errors": "Not Found"})
             status, body = self._route(match["rest"], parse_qs(parts.query), key)
+            if fault == "hold":  # done, and the answer lost on its way for a while
+                shop.state.release.wait(shop.config.hang_seconds)
             limit = {"X-Shopify-Shop-Api-Call-Limit": f"{int(level)}/{shop.config.bucket}"}
             if fault == "garbage":
                 self._raw(200, b"<html><body>Shop is busy</body></html>", "text/html")
