@@ -156,3 +156,29 @@ def test_a_customers_own_approval_tag_is_refused(desk: Desk, shop: ShopServer) -
     assert _refund_posts(shop) == 0
     if "not an agent" not in str(desk.held(ticket)):  # refused, and said so, where tagged
         assert desk.customer_tags(ticket, "ai_approve_refund_order") is False
+
+
+@pytest.mark.desk(configure=True)
+def test_a_hanging_shop_is_a_failed_lookup_within_the_runs_bound(
+    desk: Desk, shop: ShopServer
+) -> None:
+    orders = _orders(shop)
+    shop.config.hang_seconds = 120
+    shop.state.faults.extend(["hang"] * 20)
+    try:
+        [ticket] = desk.create(
+            [
+                NewTicket(
+                    "Where is my order?",
+                    f"Where is my order {orders['alice']['name']}?",
+                    sender="alice@example.com",
+                ),
+            ]
+        )
+        result = invoke("run", "--engine", "rules", "--max-runtime", "3")
+        assert result.exit_code == 0, result.output
+    finally:
+        shop.state.release.set()
+    note = _notes(desk, ticket)
+    assert "Lookup order_status failed (no answer" in note
+    assert "1Z999AA10123456784" not in note

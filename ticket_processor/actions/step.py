@@ -84,7 +84,8 @@ class ActionsStep(Step):
         lookups = []
         for action in (a for a in wanted if a.kind == "lookup"):
             left = self._time_left()
-            bound = LOOKUP_SECONDS if left is None else min(LOOKUP_SECONDS, left)
+            # Half of what the run has left at most: the ticket's note must still be written.
+            bound = LOOKUP_SECONDS if left is None else min(LOOKUP_SECONDS, left / 2)
             outcome = run_lookup(action, reading.entities, self.caller, deadline=bound)
             lookups.append(outcome)
             self._count(f"lookup_{outcome.status}")
