@@ -10,6 +10,7 @@ or not.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -116,6 +117,14 @@ def test_lookup_answers_only_the_owner_and_a_refund_waits_for_an_agent(
     assert "Change refund_order" in str(desk.held(ids[2]))
     assert "done, approved by" in str(desk.held(ids[2]))
     assert "over the ceiling" in str(desk.held(ids[3]))
+    report = invoke("report", "--json")
+    assert report.exit_code == 0, report.output
+    counted = json.loads(report.output)["actions"]
+    assert counted["lookups_found"] == 3  # alice's, and the two refunds' own orders
+    assert counted["lookups_not_theirs"] == 1
+    assert counted["changes_proposed"] == 1
+    assert counted["changes_done"] == 1
+    assert counted["changes_refused"] == 1  # over the ceiling: refused as it was proposed
 
 
 def test_a_kind_that_names_a_tags_author_is_asked() -> None:

@@ -217,6 +217,7 @@ class ActionsStep(Step):
                 "action_called" if kind == "lookup" else "action_proposed",
                 ticket_id=ticket_id,
                 action=action,
+                kind=kind if kind == "lookup" else "change",
                 status=status,
                 http_status=http_status,
                 seconds=seconds,

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from .actions import actions_line
 from .aggregate import Report, fmt_count, fmt_pct, fmt_seconds, fmt_usd
 from .agreement import corrections_table
 from .time_saved import TimeSaved, fmt_duration
@@ -118,6 +119,8 @@ def print_report(report: Report, console: Console, *, log_dir: Path) -> None:
         console.print(shadow_table(report))
     if report.replies:
         console.print(replies_table(report))
+    if report.actions:
+        console.print(f"Actions: {actions_line(report.actions)}")
     if report.trends:
         console.print(trends_table(report.trends))
     if report.answers:
