@@ -191,3 +191,27 @@ def test_a_hanging_shop_is_a_failed_lookup_within_the_runs_bound(
     note = _notes(desk, ticket)
     assert "Lookup order_status failed (no answer" in note
     assert "1Z999AA10123456784" not in note
+
+
+@pytest.mark.desk(configure=True)
+def test_with_answers_on_the_teams_template_drafts_the_reply(
+    desk: Desk, shop: ShopServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TICKETBOT_ANSWER_MODE", "draft")
+    orders = _orders(shop)
+    alice = orders["alice"]["name"]
+    ids = desk.create(
+        [
+            NewTicket(
+                "Where is my order?", f"Where is my order {alice}?", sender="alice@example.com"
+            ),
+            NewTicket(
+                "Where is my order?", f"Where is my order {alice}?", sender="mallory@example.com"
+            ),
+        ]
+    )
+    result = invoke("run", "--engine", "rules")
+    assert result.exit_code == 0, result.output
+    said = f"Your order {alice} is fulfilled: UPS tracking number 1Z999AA10123456784"
+    assert said in _notes(desk, ids[0])
+    assert "Your order" not in str(desk.held(ids[1]))  # nothing of it for someone else

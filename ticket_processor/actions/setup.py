@@ -36,6 +36,7 @@ def actions_step(
     writes: bool,
     time_left: Callable[[], float | None],
     log: EventSink,
+    answers: bool = False,
 ) -> ActionsStep:
     environ = environment()
     book = load_actions(path, environ)
@@ -54,4 +55,5 @@ def actions_step(
         writes=writes,
         time_left=time_left,
         log=log,
+        answers=answers,
     )

@@ -23,7 +23,7 @@ from ..steps.protocol import Price, Step, StepRun
 from ..steps.shown import Shown, ShownRow
 from ..triage.prepare import PreparedTicket
 from ..writeback.planner import with_section
-from .act import Matcher, TicketActions, note_lines, propose, run_lookup
+from .act import Matcher, TicketActions, note_lines, propose, reply_text, run_lookup
 from .book import ActionBook
 from .call import Caller
 from .inputs import Entities, read_entities
@@ -52,8 +52,10 @@ class ActionsStep(Step):
         writes: bool,
         time_left: Callable[[], float | None],
         log: EventSink | None = None,
+        answers: bool = False,
     ) -> None:
         self.book = book
+        self.answers = answers  # answers on: the templates' reply drafted in the note
         self.matcher = Matcher(book)
         self.caller = caller
         self.store = store
@@ -139,6 +141,9 @@ class ActionsStep(Step):
         if not isinstance(reading, ActionReading) or reading.found is None:
             return writeback
         lines = note_lines(reading.found, self.book, self.prefix)
+        reply = reply_text(reading.found, self.book) if self.answers else None
+        if reply:
+            lines.append(f"Reply for the customer, from the team's template: {reply}")
         if not writeback.note or not lines:
             return writeback
         return writeback.model_copy(update={"note": with_section(writeback.note, lines)})

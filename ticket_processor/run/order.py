@@ -113,6 +113,7 @@ def ticket_steps(settings: Settings, parts: Parts) -> list[TicketStep]:
                 writes=not (options.dry_run or options.shadow),
                 time_left=deadline.left if deadline is not None else lambda: None,
                 log=parts.log,
+                answers=settings.answer_mode != "off",
             )
         )
     return steps
