@@ -54,6 +54,8 @@ class ShopCall:
     method: str
     path: str
     idempotency_key: str | None
+    at: float = field(default_factory=time.monotonic)
+    status: int = 0  # what it was answered (0: not yet, or never)
 
 
 @dataclass
@@ -168,8 +170,9 @@ class ShopHandler(JsonHandler):
         shop = self.server
         parts = urlsplit(self.path)
         key = self.headers.get("Idempotency-Key")
+        call = ShopCall(self.command, self.path, key)  # the query too: which order
         with shop.state.lock:
-            shop.state.calls.append(ShopCall(self.command, parts.path, key))
+            shop.state.calls.append(call)
             fault = shop.state.take_fault(self.command)
         try:
             if self.headers.get("X-Shopify-Access-Token") != shop.config.token:
@@ -196,8 +199,10 @@ class ShopHandler(JsonHandler):
                 self._trickle(orjson.dumps(body))
             else:
                 self.send_json(status, body, limit)
+            call.status = status
         except _Answer as answer:
             self.send_json(answer.status, answer.body, answer.headers)
+            call.status = answer.status
 
     def _leak(self) -> float:
         state, now = self.server.state, time.monotonic()
