@@ -215,3 +215,32 @@ def test_with_answers_on_the_teams_template_drafts_the_reply(
     said = f"Your order {alice} is fulfilled: UPS tracking number 1Z999AA10123456784"
     assert said in _notes(desk, ids[0])
     assert "Your order" not in str(desk.held(ids[1]))  # nothing of it for someone else
+
+
+@pytest.mark.desk(configure=True)
+def test_a_changes_rate_leaves_the_rest_for_the_next_run(
+    desk: Desk, shop: ShopServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    capped = EXAMPLE.read_text("utf-8").replace(
+        "max_amount = 200.0", "max_amount = 200.0\nmax_per_run = 1"
+    )
+    assert "max_per_run = 1" in capped
+    (tmp_path / "actions.toml").write_text(capped, "utf-8")
+    monkeypatch.setenv("TICKETBOT_ACTIONS", str(tmp_path / "actions.toml"))
+    orders = seed_orders(
+        shop.state,
+        [{"email": f"buyer{n}@example.com", "total_price": "10.00"} for n in range(2)],
+    )
+    ids = desk.create(
+        [
+            NewTicket("Refund", f"Please refund order {o['name']}.", sender=str(o["email"]))
+            for o in orders
+        ]
+    )
+    assert invoke("run", "--engine", "rules").exit_code == 0
+    for ticket in ids:
+        desk.agent_edit(ticket, "ai_approve_refund_order", "normal")
+    assert invoke("run", "--engine", "rules").exit_code == 0
+    assert len(shop.state.refunds()) == 1
+    assert invoke("run", "--engine", "rules").exit_code == 0
+    assert len(shop.state.refunds()) == 2

@@ -161,8 +161,9 @@ def over_limit(action: Action, values: Mapping[str, str]) -> str | None:
 
 
 def note_lines(actions: TicketActions, book: ActionBook, prefix: str) -> list[str]:
-    """The note's lines for the ticket's actions (agents' eyes; no secret is ever in them)."""
-    lines: list[str] = []
+    """The note's lines for the ticket's actions (agents' eyes; no secret is ever in them),
+    a blank line first (``with_section``'s sections are set apart so)."""
+    lines: list[str] = [""]
     for o in actions.lookups:
         if o.status == "found":
             shown = "; ".join(f"{k}: {v}" for k, v in o.outputs.items())
@@ -187,7 +188,7 @@ def note_lines(actions: TicketActions, book: ActionBook, prefix: str) -> list[st
                 f"Proposed change {p.action} ({said}): {why}. It runs only when an agent adds "
                 f"the tag {action.approval_tag(prefix)}"
             )
-    return lines
+    return lines if len(lines) > 1 else []
 
 
 def reply_text(actions: TicketActions, book: ActionBook) -> str | None:

@@ -61,6 +61,7 @@ class ApprovalPass(Pass):
             return
         ids = sorted({c.ticket_id for c in waiting})
         tickets = {t.id: t for t in self.run.helpdesk.tickets(ids)}
+        made: dict[str, int] = {}
         for change in waiting:
             if self.run.should_stop():
                 break
@@ -68,18 +69,23 @@ class ApprovalPass(Pass):
             ticket = tickets.get(change.ticket_id)
             if action is None or ticket is None:
                 continue
+            if action.max_per_run is not None and made.get(action.name, 0) >= action.max_per_run:
+                continue  # its rate: the rest wait for the next run
+            called = False
             if change.status == "proposed":
-                self._judge_approval(action, change, ticket)
+                called = self._judge_approval(action, change, ticket)
             elif change.status == "owed":
                 self._call(action, change)
+                called = True
+            made[action.name] = made.get(action.name, 0) + called
         for change in self.store.waiting():
             if change.status in ("done", "failed", "refused") and not change.noted:
                 self._note(change)
 
-    def _judge_approval(self, action: Action, change: Change, ticket: Ticket) -> None:
+    def _judge_approval(self, action: Action, change: Change, ticket: Ticket) -> bool:
         tag = action.approval_tag(self.prefix)
         if tag not in ticket.tags:
-            return
+            return False
         helpdesk = self.run.helpdesk
         approver = "an agent"
         if isinstance(helpdesk, TagAuthors):
@@ -87,17 +93,19 @@ class ApprovalPass(Pass):
             if author is None or not author.agent:
                 who = author.who if author is not None else "someone the helpdesk does not name"
                 self._settle(change, "refused", reason=f"approved by {who}, who is not an agent")
-                return
+                return False
             approver = author.who
         limit = over_limit(action, change.inputs)
         if limit is not None:
             self._settle(change, "refused", approver=approver, reason=limit)
-            return
+            return False
         # On disk before the first byte: a kill from here on leaves it owed, never lost.
         self.store.settle(change.ticket_id, change.action, "owed", approver=approver)
         owed = self.store.get(change.ticket_id, change.action)
-        if owed is not None:
-            self._call(action, owed)
+        if owed is None:
+            return False
+        self._call(action, owed)
+        return True
 
     def _call(self, action: Action, change: Change) -> None:
         left = self._time_left()

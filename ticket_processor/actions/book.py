@@ -69,7 +69,8 @@ class Action(BaseModel):
     outputs: dict[str, str] = Field(default_factory=dict)
     reply_outputs: tuple[str, ...] = ()
     reply: str | None = None
-    # A change: the lookup whose outputs (and owner check) it builds on, its limits.
+    # A change: the lookup whose outputs (and owner check) it builds on, its limits (an amount
+    # ceiling; how many an approval run makes at most, the rest left for the next run).
     uses: str | None = None
     amount_input: str = "amount"
     max_amount: Annotated[float, Field(gt=0)] | None = None
