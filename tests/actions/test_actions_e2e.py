@@ -11,6 +11,8 @@ or not.
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -117,6 +119,15 @@ def test_lookup_answers_only_the_owner_and_a_refund_waits_for_an_agent(
     assert "Change refund_order" in str(desk.held(ids[2]))
     assert "done, approved by" in str(desk.held(ids[2]))
     assert "over the ceiling" in str(desk.held(ids[3]))
+    with sqlite3.connect(Path(os.environ["TICKETBOT_STATE_DIR"]) / "audit.sqlite3") as db:
+        stored = db.execute(
+            "SELECT ticket_id, kind, ok, fields, error FROM writes WHERE kind = 'action'"
+        ).fetchall()
+    [(ticket_id, _, ok, fields, _)] = stored  # the one refund, in the audit store
+    assert (ticket_id, ok) == (ids[2], 1)
+    assert json.loads(fields)["status"] == "done"
+    assert json.loads(fields)["approver"]  # who approved it, as the helpdesk names them
+    assert json.loads(fields)["inputs"] == ["amount", "order_id"]  # names, never the values
     report = invoke("report", "--json")
     assert report.exit_code == 0, report.output
     counted = json.loads(report.output)["actions"]

@@ -117,6 +117,8 @@ class EventRows:
             rows._triaged(record, run_id, at, info)
         elif event == "ticket_failed":
             rows._failed(record, run_id, at, info)
+        elif event in ("action_called", "action_refused") and info.mode in WRITING_MODES:
+            rows._action(record, run_id, at, info)
         elif event == "ticket_already_marked":
             ticket = _int(record.get("ticket_id"))
             if ticket is not None:
@@ -174,6 +176,33 @@ class EventRows:
                     )
                 )
         return rows
+
+    def _action(self, e: Mapping[str, Any], run_id: str, at: datetime, info: RunInfo) -> None:
+        """An approved change's call (``action_called`` of kind change) or its refusal, a write
+        of its own kind: who approved it, how it ended, its seconds and the names of its inputs
+        (their values stay in the state directory). A lookup is its ticket's decision's."""
+        ticket = _int(e.get("ticket_id"))
+        called = e.get("event") == "action_called"
+        if ticket is None or (called and e.get("kind") != "change"):
+            return
+        status = str(e.get("status") or ("refused" if not called else ""))
+        self.writes.append(
+            {
+                **_write_identity(
+                    run_id, ticket, 0, at, info, kind="action" if called else "action_refused"
+                ),
+                "ok": status == "done",
+                "fields": {
+                    "action": _text(e.get("action")),
+                    "status": status,
+                    "http_status": e.get("http_status"),
+                    "seconds": _float(e.get("seconds")),
+                    "approver": _text(e.get("approver")),
+                    "inputs": _list(e.get("inputs")),
+                },
+                "error": _text(e.get("reason")),
+            }
+        )
 
     def _triaged(self, e: Mapping[str, Any], run_id: str, at: datetime, info: RunInfo) -> None:
         ticket = _int(e.get("ticket_id"))
