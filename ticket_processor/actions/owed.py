@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS change (
 class Change:
     ticket_id: int
     action: str
-    status: str  # proposed, refused, owed, done, failed
+    status: str  # proposed, approved (serve's API), refused, owed, done, failed
     inputs: dict[str, str]
     reason: str | None
     approver: str | None
@@ -103,12 +103,28 @@ class ChangeStore:
             )
             return cursor.rowcount == 1
 
+    def approve(self, ticket_id: int, action: str, approver: str) -> str | None:
+        """An agent's approval given outside the helpdesk (``serve``'s API): the proposal
+        becomes ``approved``, which the next run carries out as a tag's approval. The status
+        it found (None: no such proposal); only a ``proposed`` one moves."""
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT status FROM change WHERE ticket_id = ? AND action = ?", (ticket_id, action)
+            ).fetchone()
+            if row is not None and row[0] == "proposed":
+                db.execute(
+                    "UPDATE change SET status = 'approved', approver = ? "
+                    "WHERE ticket_id = ? AND action = ?",
+                    (approver, ticket_id, action),
+                )
+        return str(row[0]) if row is not None else None
+
     def waiting(self) -> list[Change]:
         """Every change still waiting for an approval, or owed, or whose result is not noted."""
         with self._transaction() as db:
             rows = db.execute(
-                "SELECT * FROM change WHERE status IN ('proposed', 'owed') OR noted = 0 "
-                "ORDER BY proposed_at"
+                "SELECT * FROM change WHERE status IN ('proposed', 'approved', 'owed') "
+                "OR noted = 0 ORDER BY proposed_at"
             ).fetchall()
         return [_change(row) for row in rows]
 

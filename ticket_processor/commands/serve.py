@@ -207,6 +207,7 @@ def open_server(
             token=token,
             helpdesk=settings.helpdesk,
             tell=tell,
+            approve=_approver(settings),
         )
 
         def build(hooks: ServeHooks) -> ServedTriage:
@@ -234,3 +235,13 @@ def open_server(
             log.close()
     finally:
         lock.__exit__(None, None, None)
+
+
+def _approver(settings: Settings) -> Callable[[int, str, str], str | None] | None:
+    """How serve's API approves a proposed change, when actions are configured."""
+    if settings.actions_file is None:
+        return None
+    from ..actions.owed import ChangeStore
+
+    store = ChangeStore(settings.state_dir)
+    return store.approve

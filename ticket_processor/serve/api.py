@@ -39,6 +39,17 @@ class TriageRequest(BaseModel):
     language: Annotated[str, Field(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$")] | None = None
 
 
+class ApprovalRequest(BaseModel):
+    """An agent's approval of a proposed change (``POST /api/v1/actions/approve``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ticket_id: int
+    action: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,47}$")]
+    # The agent, as the change's note and the audit store name them: plain characters only.
+    approver: Annotated[str, Field(pattern=r"^[A-Za-z0-9@._+ -]{1,64}$")]
+
+
 class FieldAnswer(BaseModel):
     value: str | None
     confidence: float | None = None
@@ -201,6 +212,9 @@ def openapi() -> dict[str, Any]:
         "TriageRequest": TriageRequest.model_json_schema(
             ref_template="#/components/schemas/{model}"
         ),
+        "ApprovalRequest": ApprovalRequest.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        ),
         "Error": {
             "type": "object",
             "properties": {"error": {"type": "string"}},
@@ -253,6 +267,27 @@ def openapi() -> dict[str, Any]:
                         "413": _error(f"Body over {MAX_API_BODY} bytes"),
                         "429": _error("Rate limited"),
                         "503": _error("Not ready yet (models loading), or no token configured"),
+                    },
+                }
+            },
+            "/api/v1/actions/approve": {
+                "post": {
+                    "summary": "Approve a proposed change (actions); the next run makes it",
+                    "security": [{"bearer": []}],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/ApprovalRequest"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "202": {"description": "Approved: the next run makes the change"},
+                        "400": _error("Not JSON, or not the request's shape"),
+                        "401": _error("No or wrong bearer token"),
+                        "404": _error("No such proposal, or no actions configured"),
+                        "409": _error("The change is not waiting for an approval"),
                     },
                 }
             },
