@@ -179,56 +179,6 @@ def test_a_customers_own_approval_tag_is_refused(desk: Desk, shop: ShopServer) -
 
 
 @pytest.mark.desk(configure=True)
-def test_a_hanging_shop_is_a_failed_lookup_within_the_runs_bound(
-    desk: Desk, shop: ShopServer
-) -> None:
-    orders = _orders(shop)
-    shop.config.hang_seconds = 120
-    shop.state.faults.extend(["hang"] * 20)
-    try:
-        [ticket] = desk.create(
-            [
-                NewTicket(
-                    "Where is my order?",
-                    f"Where is my order {orders['alice']['name']}?",
-                    sender="alice@example.com",
-                ),
-            ]
-        )
-        result = invoke("run", "--engine", "rules", "--max-runtime", "3")
-        assert result.exit_code == 0, result.output
-    finally:
-        shop.state.release.set()
-    note = _notes(desk, ticket)
-    assert "Lookup order_status failed (no answer" in note
-    assert "1Z999AA10123456784" not in note
-
-
-@pytest.mark.desk(configure=True)
-def test_with_answers_on_the_teams_template_drafts_the_reply(
-    desk: Desk, shop: ShopServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("TICKETBOT_ANSWER_MODE", "draft")
-    orders = _orders(shop)
-    alice = orders["alice"]["name"]
-    ids = desk.create(
-        [
-            NewTicket(
-                "Where is my order?", f"Where is my order {alice}?", sender="alice@example.com"
-            ),
-            NewTicket(
-                "Where is my order?", f"Where is my order {alice}?", sender="mallory@example.com"
-            ),
-        ]
-    )
-    result = invoke("run", "--engine", "rules")
-    assert result.exit_code == 0, result.output
-    said = f"Your order {alice} is fulfilled: UPS tracking number 1Z999AA10123456784"
-    assert said in _notes(desk, ids[0])
-    assert "Your order" not in str(desk.held(ids[1]))  # nothing of it for someone else
-
-
-@pytest.mark.desk(configure=True)
 def test_a_changes_rate_leaves_the_rest_for_the_next_run(
     desk: Desk, shop: ShopServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
