@@ -4,6 +4,7 @@ trickle), the idempotency key, and the owed change a killed run leaves."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from ticket_processor.actions.approve import idempotency_key
 from ticket_processor.actions.book import load_actions, parse_actions
 from ticket_processor.actions.call import Caller
 from ticket_processor.actions.inputs import read_entities
-from ticket_processor.actions.owed import ChangeStore
+from ticket_processor.actions.owed import WAIT_DAYS, ChangeStore
 from ticket_processor.common.scrub import Scrubber
 from ticket_processor.errors import ConfigError
 from ticket_processor.models import Person, Ticket
@@ -63,6 +64,7 @@ def test_a_429_is_retried_after_its_retry_after(shop: ShopServer) -> None:
         (["garbage"], "not JSON"),
         (["hang"], "no answer"),
         (["trickle"], "did not finish in time"),
+        (["stall"], "no answer"),
     ],
 )
 def test_a_bad_day_is_a_failed_lookup_within_the_bound(
@@ -106,6 +108,13 @@ def test_one_refund_per_key_whatever_the_repeats(shop: ShopServer) -> None:
         )
         assert done.ok, done.error
     assert len(shop.state.refunds(order_id)) == 1
+
+
+def test_a_proposal_nobody_approved_for_weeks_is_no_longer_read(tmp_path: Path) -> None:
+    store = ChangeStore(tmp_path)
+    store.propose(7, "refund_order", {"order_id": "1", "amount": "10"}, None)
+    assert [c.ticket_id for c in store.waiting()] == [7]
+    assert store.waiting(now=time.time() + (WAIT_DAYS + 1) * 86400) == []
 
 
 def test_an_owed_change_survives_a_kill(tmp_path: Path) -> None:

@@ -76,8 +76,11 @@ def run_lookup(
     missing = sorted(name for name, value in values.items() if not value)
     if missing:
         return LookupOutcome(action.name, "no_input", reason=f"no {missing[0]} in the ticket")
-    result = caller.call(action, {k: v for k, v in values.items() if v}, deadline=deadline)
-    return judge_answer(action, result, entities.requester_email)
+    try:
+        result = caller.call(action, {k: v for k, v in values.items() if v}, deadline=deadline)
+        return judge_answer(action, result, entities.requester_email)
+    except Exception as exc:  # noqa: BLE001 - a lookup never fails its ticket's triage
+        return LookupOutcome(action.name, "failed", reason=f"{type(exc).__name__}")
 
 
 def judge_answer(action: Action, result: CallResult, requester: str | None) -> LookupOutcome:

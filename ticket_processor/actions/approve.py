@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+from ..errors import TicketBotError
 from ..helpdesks.capabilities import TagAuthors
 from ..models import Ticket, WriteBack, WriteOutcome
 from ..passes.protocol import Pass, RunEnd
@@ -90,7 +91,10 @@ class ApprovalPass(Pass):
             if tag not in ticket.tags:
                 return False
             if isinstance(helpdesk, TagAuthors):
-                author = helpdesk.tag_author(ticket.id, tag)
+                try:
+                    author = helpdesk.tag_author(ticket.id, tag)
+                except TicketBotError:  # not read (a token without the audits): not an agent's
+                    author = None
                 if author is None or not author.agent:
                     who = author.who if author else "someone the helpdesk does not name"
                     reason = f"approved by {who}, who is not an agent"

@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 import orjson
 import requests
+import urllib3
 
 from ..common.scrub import Scrubber
 from .book import PLACEHOLDER, Action
@@ -152,7 +153,8 @@ class Caller:
                     after = _seconds(answer.headers.get("Retry-After"))
                     took = self._clock() - started
                     return CallResult(429, None, "rate limited (429)", took, after)
-        except requests.RequestException as exc:
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            # Read raw (read1), a stalled or cut body raises urllib3's own errors.
             return self._failed(0, f"no answer ({type(exc).__name__})", started)
         try:
             decoded = orjson.loads(bytes(raw)) if raw else None

@@ -24,6 +24,9 @@ import orjson
 from ..common.sqlite_wal import enter_wal
 
 STORE_FILE = "actions.sqlite3"
+# A proposal no agent approved in this many days is no longer read by each run (its ticket's
+# note still shows it; an agent who wants it asks again).
+WAIT_DAYS = 14
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS change (
@@ -119,12 +122,15 @@ class ChangeStore:
                 )
         return str(row[0]) if row is not None else None
 
-    def waiting(self) -> list[Change]:
-        """Every change still waiting for an approval, or owed, or whose result is not noted."""
+    def waiting(self, *, now: float | None = None) -> list[Change]:
+        """Every change still waiting for an approval (proposed in the last ``WAIT_DAYS``), or
+        approved, or owed, or whose result is not noted."""
+        since = (time.time() if now is None else now) - WAIT_DAYS * 86400
         with self._transaction() as db:
             rows = db.execute(
-                "SELECT * FROM change WHERE status IN ('proposed', 'approved', 'owed') "
-                "OR noted = 0 ORDER BY proposed_at"
+                "SELECT * FROM change WHERE (status = 'proposed' AND proposed_at >= ?) "
+                "OR status IN ('approved', 'owed') OR noted = 0 ORDER BY proposed_at",
+                (since,),
             ).fetchall()
         return [_change(row) for row in rows]
 

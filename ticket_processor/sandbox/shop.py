@@ -13,7 +13,8 @@ with an ``Idempotency-Key`` header seen before answers the refund it made then, 
 Knobs for bad days (``faults``, one per request, in order; ``"hang POST"`` only for a ``POST``):
 ``429``, ``500``, ``garbage`` (a 200 whose body is not JSON), ``hang`` (no answer, nothing done,
 for ``hang_seconds`` or until ``release`` is set), ``hold`` (the request done, its answer held
-as long), ``trickle`` (the body a byte at a time, ``trickle_seconds`` apart). ``calls`` records
+as long), ``stall`` (half the body, then nothing as long), ``trickle`` (the body a byte at a
+time, ``trickle_seconds`` apart). ``calls`` records
 every request (method, path, key) so a test counts what reached the shop.
 """
 
@@ -37,7 +38,7 @@ API_PATH = re.compile(r"^/admin/api/(?P<version>\d{4}-\d{2}|unstable)/(?P<rest>.
 BUCKET_SIZE = 40  # Shopify's standard plan: a bucket of 40 calls, leaking 2 a second
 LEAK_PER_SECOND = 2.0
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"  # noqa: S105
-SHOP_FAULTS = ("429", "500", "garbage", "hang", "hold", "trickle")
+SHOP_FAULTS = ("429", "500", "garbage", "hang", "hold", "stall", "trickle")
 
 
 @dataclass
@@ -197,6 +198,8 @@ class ShopHandler(JsonHandler):
                 self._raw(200, b"<html><body>Shop is busy</body></html>", "text/html")
             elif fault == "trickle":
                 self._trickle(orjson.dumps(body))
+            elif fault == "stall":
+                self._stall(orjson.dumps(body))
             else:
                 self.send_json(status, body, limit)
             call.status = status
@@ -218,6 +221,15 @@ class ShopHandler(JsonHandler):
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
+
+    def _stall(self, payload: bytes) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload[: len(payload) // 2])
+        self.wfile.flush()
+        self.server.state.release.wait(self.server.config.hang_seconds)
 
     def _trickle(self, payload: bytes) -> None:
         self.send_response(200)
