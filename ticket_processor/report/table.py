@@ -107,12 +107,7 @@ def print_report(report: Report, console: Console, *, log_dir: Path) -> None:
             failures.add_row(f.stage, f.error_type, fmt_count(f.count), f.example)
         console.print(failures)
     if report.aborts:
-        aborts = Table(title="Aborted runs", title_justify="left")
-        aborts.add_column("reason")
-        aborts.add_column("runs", justify="right")
-        for reason, count in report.aborts.items():
-            aborts.add_row(reason, fmt_count(count))
-        console.print(aborts)
+        console.print(aborts_table(report))
     if report.corrections:
         console.print(corrections_table(report.corrections))
     if report.shadow_agreement:
@@ -135,6 +130,16 @@ def print_report(report: Report, console: Console, *, log_dir: Path) -> None:
             console.print(line, markup=False, highlight=False, soft_wrap=True)
     if report.run_list:
         console.print(_latest_runs(report))
+
+
+def aborts_table(report: Report) -> Table:
+    """The aborted runs, by the reason each gave."""
+    aborts = Table(title="Aborted runs", title_justify="left")
+    aborts.add_column("reason")
+    aborts.add_column("runs", justify="right")
+    for reason, count in report.aborts.items():
+        aborts.add_row(reason, fmt_count(count))
+    return aborts
 
 
 def shadow_table(report: Report) -> Table:

@@ -206,6 +206,29 @@ def _webhook_paths() -> dict[str, Any]:
     return paths
 
 
+def _approve_path() -> dict[str, Any]:
+    """``POST /api/v1/actions/approve``'s description (``actions``)."""
+    return {
+        "post": {
+            "summary": "Approve a proposed change (actions); the next run makes it",
+            "security": [{"bearer": []}],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ApprovalRequest"}}
+                },
+            },
+            "responses": {
+                "202": {"description": "Approved: the next run makes the change"},
+                "400": _error("Not JSON, or not the request's shape"),
+                "401": _error("No or wrong bearer token"),
+                "404": _error("No such proposal, or no actions configured"),
+                "409": _error("The change is not waiting for an approval"),
+            },
+        }
+    }
+
+
 def openapi() -> dict[str, Any]:
     """The server's OpenAPI 3.1 description."""
     schemas: dict[str, Any] = {
@@ -270,27 +293,7 @@ def openapi() -> dict[str, Any]:
                     },
                 }
             },
-            "/api/v1/actions/approve": {
-                "post": {
-                    "summary": "Approve a proposed change (actions); the next run makes it",
-                    "security": [{"bearer": []}],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {"$ref": "#/components/schemas/ApprovalRequest"}
-                            }
-                        },
-                    },
-                    "responses": {
-                        "202": {"description": "Approved: the next run makes the change"},
-                        "400": _error("Not JSON, or not the request's shape"),
-                        "401": _error("No or wrong bearer token"),
-                        "404": _error("No such proposal, or no actions configured"),
-                        "409": _error("The change is not waiting for an approval"),
-                    },
-                }
-            },
+            "/api/v1/actions/approve": _approve_path(),
             **_webhook_paths(),
             "/healthz": {
                 "get": {"summary": "Liveness", "responses": {"200": {"description": "alive"}}}
