@@ -19,6 +19,7 @@ from rich.markup import escape
 
 from ..settings import Settings
 from .common import err_console, exit_codes, load
+from .serve import approver_of
 
 if TYPE_CHECKING:
     from ..dashboard.from_helpdesk import HelpdeskRead
@@ -196,6 +197,7 @@ def dashboard(
                 summary_field=chosen.summary_field is not None,
                 signals=_signals(chosen),
                 tag_prefix=chosen.tag_prefix,
+                approve=approver_of(chosen),
             )
         )
         serve_forever(app, sock)

@@ -207,7 +207,7 @@ def open_server(
             token=token,
             helpdesk=settings.helpdesk,
             tell=tell,
-            approve=_approver(settings),
+            approve=approver_of(settings),
         )
 
         def build(hooks: ServeHooks) -> ServedTriage:
@@ -237,8 +237,9 @@ def open_server(
         lock.__exit__(None, None, None)
 
 
-def _approver(settings: Settings) -> Callable[[int, str, str], str | None] | None:
-    """How serve's API approves a proposed change, when actions are configured."""
+def approver_of(settings: Settings) -> Callable[[int, str, str], str | None] | None:
+    """How an agent approves a proposed change outside the helpdesk (serve's API, the
+    dashboard's ticket page), when actions are configured."""
     if settings.actions_file is None:
         return None
     from ..actions.owed import ChangeStore

@@ -40,6 +40,7 @@ from ..audit.store import AuditStore, AuditStoreError
 from ..errors import TicketBotError
 from . import charts, pending, queries
 from .access import SESSION_COOKIE, SESSION_SECONDS, Access, Identity, same_origin
+from .approve import Approve, approve_route
 from .filters import DECISIONS, MAX_TICKET_ID, SORTS, ListQuery
 from .from_helpdesk import BUSY, HelpdeskRead, SummaryShown, shown_of
 from .kept_reads import KeptReads
@@ -134,6 +135,7 @@ class DashboardConfig:
     # by their tags.
     tag_prefix: str = "ai_"
     title: str = "ticketbot"
+    approve: Approve | None = None  # an agent's approval of a proposed change (``actions``)
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 
@@ -241,6 +243,7 @@ class _Pages:
             signed_in=who.signed_in,
             can_sign_out=who.kind == "session",
             csrf=self.access.csrf_token(who),
+            approve_on=self.config.approve is not None,
             path=_route_path(request),
             base=request.scope.get("root_path", ""),
             refresh=REFRESH_SECONDS,
@@ -440,6 +443,7 @@ def build_app(config: DashboardConfig) -> Starlette:
         Route("/", pages.overview),
         Route("/tickets", pages.ticket_list),
         Route("/tickets/{ticket_id:int}", pages.ticket_page),
+        approve_route(config.approve, pages.access, pages.identity_of),
         Route("/review", pages.review_queue, methods=["GET"]),
         Route("/review", pages.review_post, methods=["POST"]),
         Route("/login", pages.login, methods=["GET", "POST"]),
