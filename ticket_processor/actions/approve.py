@@ -4,7 +4,8 @@ After each batch the pass reads the tickets whose changes wait (``owed.ChangeSto
 whose ticket now carries its approval tag (``<prefix>approve_<action>``) is approved — when the
 helpdesk tells who added the tag (``TagAuthors``), only from one of its agents; a customer's tag
 is refused. An approved change is checked against its limits again, recorded ``owed`` on disk,
-and only then called, with the idempotency key ``ticketbot:<account>:ticket:<id>:action:<name>``
+and only then called (one process at a time: ``serve`` and the cron run share the store), with
+the idempotency key ``ticketbot:<account>:ticket:<id>:action:<name>``
 in the header the action declares; its answer settles it ``done`` or ``failed`` (an answer no
 retry changes). A call that got no answer (the shop down, slow, throttled past the run's bound)
 stays ``owed``: the next run calls again under the same key, and so does a run after a kill -9.
@@ -20,6 +21,7 @@ from ..errors import TicketBotError
 from ..helpdesks.capabilities import TagAuthors
 from ..models import Ticket, WriteBack, WriteOutcome
 from ..passes.protocol import Pass, RunEnd
+from ..state.file_lock import updating
 from ..steps.protocol import StepRun
 from .act import over_limit
 from .book import Action, ActionBook
@@ -27,6 +29,7 @@ from .call import Caller, dig
 from .owed import Change, ChangeStore
 
 CHANGE_SECONDS = 30.0  # at most, per change's call, whatever the run has left
+LOCK_WAIT = 10.0  # seconds a pass waits for another process's changes before leaving them
 
 
 def idempotency_key(account: str, ticket_id: int, action: str) -> str:
@@ -57,6 +60,15 @@ class ApprovalPass(Pass):
     def write(self, end: RunEnd) -> None:
         if not end.writes or end.aborted:
             return
+        # One process makes changes at a time (serve and the cron run share the store; the OS
+        # drops the lock of one killed): another waits a little, then leaves them to it.
+        with updating(self.store.path, wait=LOCK_WAIT) as held:
+            if held:
+                self._carry_out()
+            else:
+                self.run.log.emit("actions_left", reason="another process makes the changes")
+
+    def _carry_out(self) -> None:
         waiting = self.store.waiting()
         if not waiting:
             return
