@@ -4,7 +4,7 @@ on a bad day and with answers on: ``ticketbot run`` with the docs' example
 
 A shop that hangs leaves the ticket a note saying its lookup failed, within the run's bound;
 with answers on, the customer's reply is drafted from the team's template for their own order
-only.
+only, and with answers sent it is sent to them (once, never over an agent's reply).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.answers_desk import public_comments
 from support.cli import invoke
 
 from ticket_processor.sandbox.desks import Desk, NewTicket
@@ -105,3 +106,47 @@ def test_with_answers_on_the_teams_template_drafts_the_reply(
     said = f"Your order {alice} is fulfilled: UPS tracking number 1Z999AA10123456784"
     assert said in _notes(desk, ids[0])
     assert "Your order" not in str(desk.held(ids[1]))  # nothing of it for someone else
+    assert public_comments(desk, ids[0]) == []  # a draft: the customer is sent nothing
+
+
+@pytest.mark.desk(configure=True)
+def test_with_answers_sent_the_customer_receives_their_own_orders_status(
+    desk: Desk, shop: ShopServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TICKETBOT_ANSWER_MODE", "send")
+    orders = _orders(shop)
+    alice, dave = orders["alice"]["name"], orders["dave"]["name"]
+    ids = desk.create(
+        [
+            NewTicket(
+                "Where is my order?", f"Where is my order {alice}?", sender="alice@example.com"
+            ),
+            NewTicket(
+                "Where is my order?", f"Where is my order {alice}?", sender="mallory@example.com"
+            ),
+            NewTicket("Order status", f"Any news of my order {dave}?", sender="dave@example.com"),
+            NewTicket(
+                "Where is my order?",
+                f"Where is my order {orders['carol']['name']}?",
+                sender="carol@example.com",
+            ),
+            NewTicket("Where is my order?", "Where is my order #9999?", sender="erin@example.com"),
+        ]
+    )
+    desk.agent_replies(ids[3], "Let me check that for you.")
+    for _ in range(2):  # the second run sends nothing again
+        result = invoke("run", "--engine", "rules")
+        assert result.exit_code == 0, result.output
+    [sent] = public_comments(desk, ids[0])
+    assert (
+        f"Your order {alice} is fulfilled: UPS tracking number 1Z999AA10123456784 "
+        "(https://www.ups.com/track?tracknum=1Z999AA10123456784)." in sent
+    )
+    assert public_comments(desk, ids[1]) == []  # someone else's order: no reply at all
+    assert "not the requester's" in _notes(desk, ids[1])
+    [pending] = public_comments(desk, ids[2])
+    assert f"Your order {dave} has not shipped yet (payment: paid)." in pending
+    # An agent answered first: the reply stays the agents' draft; no such order: no reply.
+    assert [c for c in public_comments(desk, ids[3]) if "Your order" in c] == []
+    assert "Your order" in _notes(desk, ids[3])
+    assert [c for c in public_comments(desk, ids[4]) if "Your order" in c] == []

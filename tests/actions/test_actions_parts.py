@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from ticket_processor.actions.act import judge_answer, over_limit
+from ticket_processor.actions.act import (
+    LookupOutcome,
+    Proposal,
+    TicketActions,
+    customer_reply,
+    judge_answer,
+    over_limit,
+)
 from ticket_processor.actions.approve import idempotency_key
 from ticket_processor.actions.book import load_actions, parse_actions
 from ticket_processor.actions.call import Caller
@@ -163,6 +170,11 @@ def test_inputs_come_from_the_words_and_the_helpdesk() -> None:
             "[action.request]\nurl='https://s/'\n",
             "uses 'nope', which is no lookup",
         ),
+        (
+            "[[action]]\nname='x'\nkind='lookup'\nowner='email'\ncategories=['a']\n"
+            "reply_fallback='{total}'\n[action.request]\nurl='https://s/'\n",
+            "reply_fallback: {total} is not one of the reply_outputs",
+        ),
     ],
 )
 def test_a_bad_file_says_which_action_and_key(text: str, said: str) -> None:
@@ -175,3 +187,24 @@ def test_a_setting_the_file_names_must_be_set() -> None:
     with pytest.raises(ConfigError) as raised:
         load_actions(EXAMPLE, {})
     assert "SHOPIFY_SHOP_URL is not set: put it in .env or the environment" in str(raised.value)
+
+
+def test_the_customers_reply_is_the_teams_template_or_its_fallback_or_none() -> None:
+    book = load_actions(EXAMPLE, {**ENV, "SHOPIFY_SHOP_URL": "https://s"})
+    shipped = {"order": "#1001", "paid": "paid", "shipped": "fulfilled", "carrier": "UPS"}
+    shipped |= {"tracking": "1Z1", "tracking_url": "https://t/1Z1"}
+    found = LookupOutcome("order_status", "found", reply_values=shipped)
+    said = customer_reply(TicketActions((found,)), book)
+    assert said is not None
+    assert said[0] == "Your order #1001 is fulfilled: UPS tracking number 1Z1 (https://t/1Z1)."
+    assert "https://t/1Z1" in said[1]  # what the answers' screen checks the reply against
+    waiting = dict(shipped, shipped="-", carrier="-", tracking="-", tracking_url="-")
+    said = customer_reply(
+        TicketActions((LookupOutcome("order_status", "found", reply_values=waiting),)), book
+    )
+    assert said is not None
+    assert said[0].startswith("Your order #1001 has not shipped yet")
+    theirs = LookupOutcome("order_status", "not_theirs")
+    assert customer_reply(TicketActions((theirs,)), book) is None
+    asked = Proposal("refund_order", {"order_id": "1", "amount": "5"}, None)
+    assert customer_reply(TicketActions((found,), (asked,)), book) is None  # a person's

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ..triage.cues import CueIndex, tokenise
-from .book import Action, ActionBook
+from .book import PLACEHOLDER, Action, ActionBook
 from .call import Caller, CallResult, dig
 from .inputs import Entities
 
@@ -201,5 +201,38 @@ def reply_text(actions: TicketActions, book: ActionBook) -> str | None:
         action = book.named(o.action)
         if o.status != "found" or action is None or action.reply is None:
             continue
-        said.append(action.reply.format_map(o.reply_values))
+        said.append(_filled(action, o.reply_values) or action.reply.format_map(o.reply_values))
     return "\n\n".join(said) or None
+
+
+def customer_reply(actions: TicketActions, book: ActionBook) -> tuple[str, str] | None:
+    """The reply a customer may be sent from the team's templates, and the text it may draw on
+    (the templates and the record's reply values, what the answers' screen checks it against):
+    only when every lookup found the requester's own record, each has a reply whose values the
+    record holds (or its fallback's), and no change is asked for (a person handles those)."""
+    if not actions.lookups or actions.proposals:
+        return None
+    said: list[str] = []
+    source: list[str] = []
+    for o in actions.lookups:
+        action = book.named(o.action)
+        if o.status != "found" or action is None:
+            return None
+        text = _filled(action, o.reply_values)
+        if text is None:
+            return None
+        said.append(text)
+        source += [action.reply or "", action.reply_fallback or "", *o.reply_values.values()]
+    return "\n\n".join(said), "\n".join(source)
+
+
+def _filled(action: Action, values: Mapping[str, str]) -> str | None:
+    """``reply``, or ``reply_fallback`` when the record lacks a value ``reply`` names, filled
+    in; None when neither can be (a missing value is shown as ``-``)."""
+    for template in (action.reply, action.reply_fallback):
+        if template is None:
+            continue
+        named = [name for _scope, name in PLACEHOLDER.findall(template)]
+        if all(values.get(name, "-") != "-" for name in named):
+            return template.format_map(values)
+    return None

@@ -69,6 +69,9 @@ class Action(BaseModel):
     outputs: dict[str, str] = Field(default_factory=dict)
     reply_outputs: tuple[str, ...] = ()
     reply: str | None = None
+    # The reply when the record lacks a value ``reply`` names (an order not shipped yet has no
+    # tracking number): it names only values such a record has.
+    reply_fallback: str | None = None
     # A change: the lookup whose outputs (and owner check) it builds on, its limits (an amount
     # ceiling; how many an approval run makes at most, the rest left for the next run).
     uses: str | None = None
@@ -109,10 +112,10 @@ class Action(BaseModel):
                     raise ValueError(f"{where}: a secret goes in a header only, never {where}")
                 if not scope and name not in self.inputs:
                     raise ValueError(f"{where}: {{{name}}} is not one of the inputs")
-        if self.reply is not None:
-            for scope, name in PLACEHOLDER.findall(self.reply):
+        for key, reply in (("reply", self.reply), ("reply_fallback", self.reply_fallback)):
+            for scope, name in PLACEHOLDER.findall(reply or ""):
                 if scope or name not in self.reply_outputs:
-                    raise ValueError(f"reply: {{{name}}} is not one of the reply_outputs")
+                    raise ValueError(f"{key}: {{{name}}} is not one of the reply_outputs")
 
     def settings_named(self) -> dict[str, str]:
         """Every ``{env:NAME}`` and ``{secret:NAME}`` its templates use: name -> scope."""

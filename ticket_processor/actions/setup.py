@@ -15,7 +15,7 @@ from ..common.scrub import Scrubber
 from .book import load_actions
 from .call import Caller
 from .owed import ChangeStore
-from .step import ActionsStep
+from .step import ActionsStep, Replies
 
 
 def environment(env_file: Path = Path(".env")) -> dict[str, str]:
@@ -37,6 +37,7 @@ def actions_step(
     time_left: Callable[[], float | None],
     log: EventSink,
     answers: bool = False,
+    replies: Replies | None = None,
 ) -> ActionsStep:
     environ = environment()
     book = load_actions(path, environ)
@@ -56,4 +57,5 @@ def actions_step(
         time_left=time_left,
         log=log,
         answers=answers,
+        replies=replies,
     )

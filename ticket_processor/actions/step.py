@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from ..common.eventlog import EventSink
 from ..models import Ticket, Triage, WriteBack, is_spam
@@ -23,13 +23,32 @@ from ..steps.protocol import Price, Step, StepRun
 from ..steps.shown import Shown, ShownRow
 from ..triage.prepare import PreparedTicket
 from ..writeback.planner import with_section
-from .act import Matcher, TicketActions, note_lines, propose, reply_text, run_lookup
+from .act import (
+    Matcher,
+    TicketActions,
+    customer_reply,
+    note_lines,
+    propose,
+    reply_text,
+    run_lookup,
+)
 from .book import ActionBook
 from .call import Caller
 from .inputs import Entities, read_entities
 from .owed import ChangeStore
 
 LOOKUP_SECONDS = 20.0  # at most, per lookup, whatever the run has left
+
+
+class Replies(Protocol):
+    """The answers' grounded replies (``answers.grounded``): a lookup's reply offered to be
+    sent as every answer is, where the ticket's category sends answers."""
+
+    def offer(self, ticket_id: int, body: str, source: str) -> None: ...
+
+    def hold(self, ticket_id: int, reason: str) -> None: ...
+
+    def planned(self, ticket_id: int) -> bool: ...
 
 
 @dataclass
@@ -53,9 +72,12 @@ class ActionsStep(Step):
         time_left: Callable[[], float | None],
         log: EventSink | None = None,
         answers: bool = False,
+        replies: Replies | None = None,
     ) -> None:
         self.book = book
         self.answers = answers  # answers on: the templates' reply drafted in the note
+        # ... or sent, where the answers send: offered to them, screened and sent by them.
+        self.replies = replies
         self.matcher = Matcher(book)
         self.caller = caller
         self.store = store
@@ -124,6 +146,7 @@ class ActionsStep(Step):
             )
         found = TicketActions(tuple(lookups), tuple(proposals))
         reading.found = found
+        self._offer(ticket.id, found)
         with self._lock:
             self._done[ticket.id] = found
         return triage
@@ -141,7 +164,9 @@ class ActionsStep(Step):
         if not isinstance(reading, ActionReading) or reading.found is None:
             return writeback
         lines = note_lines(reading.found, self.book, self.prefix)
-        reply = reply_text(reading.found, self.book) if self.answers else None
+        sending = self.replies is not None and self.replies.planned(ticket.id)
+        # A reply the answers send is in the note as theirs ("to be sent"): not drafted again.
+        reply = reply_text(reading.found, self.book) if self.answers and not sending else None
         if reply:
             lines.append(f"Reply for the customer, from the team's template: {reply}")
         if not writeback.note or not lines:
@@ -202,6 +227,25 @@ class ActionsStep(Step):
 
     def close(self) -> None:
         self.caller.close()
+
+    def _offer(self, ticket_id: int, found: TicketActions) -> None:
+        """The customer's reply from the team's template, offered to the answers: never with
+        a secret in it (the screen there checks numbers, addresses and e-mails). A ticket whose
+        lookup found someone else's record, or failed, gets no automated reply at all."""
+        if self.replies is None:
+            return
+        statuses = {o.status for o in found.lookups}
+        for status in ("not_theirs", "failed"):
+            if status in statuses:
+                self.replies.hold(ticket_id, f"lookup_{status}")
+                return
+        said = customer_reply(found, self.book)
+        if said is None:
+            return
+        body, source = said
+        if self.caller.scrub.text(body) != body:
+            return
+        self.replies.offer(ticket_id, body, source)
 
     def _count(self, key: str) -> None:
         with self._lock:

@@ -36,6 +36,7 @@ from .compose import without_name
 from .customers import AnsweredCustomers
 from .deliver import AnswerDesk, answer_tags, replied_before
 from .gate import Gate
+from .grounded import GroundedReplies
 from .ladder import draft_accepted, ladder_caution, should_demote, standing
 from .plan import Circumstances, TicketCues, Writer, cues, decide
 from .policy import AnswersPolicy
@@ -126,6 +127,7 @@ class RunAnswers:
         self.gate = gate
         self.confirm = confirm
         self.counts = AnswerCounts()
+        self.grounded = GroundedReplies()  # replies a lookup's record grounds, by ticket
         self._lock = threading.Lock()
         self._ladder_lock = threading.Lock()
         self._plans: dict[int, AnswerPlan] = {}  # this run's, for a re-plan before the write
@@ -216,8 +218,12 @@ class RunAnswers:
         # Re-planned from a fresh read: the guards are checked again, the text and the second
         # opinion are kept (an LLM is not asked twice for one ticket's answer).
         writer = None if earlier is not None else self.writer
+        offered = self.grounded.get(ticket.id) if mode == "send" else None
+        replied = lambda: replied_before(self.desk, ticket.id)  # noqa: E731
         plan, reason = (
-            decide(
+            self.grounded.decide(ticket, triage, found, where, offered, replied)
+            if offered is not None and agents is not None
+            else decide(
                 ticket,
                 triage,
                 found,
@@ -227,7 +233,7 @@ class RunAnswers:
                 name=lambda: self._requesters.name(ticket.requester_id),
                 locale=lambda: self._requesters.locale(ticket.requester_id),
                 second=None if earlier is not None else self._second(found),
-                replied=lambda: replied_before(self.desk, ticket.id),
+                replied=replied,
             )
             if agents is not None
             else (None, "agents_unknown")

@@ -61,6 +61,8 @@ class AnswerDesk(Protocol):
 
 
 def answer_tags(plan: AnswerPlan, prefix: str) -> tuple[str, ...]:
+    if not plan.article_id:  # a reply grounded on a record looked up: no article to name
+        return (answered_tag(prefix),)
     return (answered_tag(prefix), article_tag(prefix, plan.article_id))
 
 

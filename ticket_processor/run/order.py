@@ -114,6 +114,7 @@ def ticket_steps(settings: Settings, parts: Parts) -> list[TicketStep]:
                 time_left=deadline.left if deadline is not None else lambda: None,
                 log=parts.log,
                 answers=settings.answer_mode != "off",
+                replies=answers.grounded if answers is not None else None,
             )
         )
     return steps
