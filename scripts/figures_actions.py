@@ -4,9 +4,12 @@ On each helpdesk's sandbox and the shop stand-in (Shopify's Admin REST API), wit
 ``actions-shopify.toml`` and the keyword rules (no LLM), ``ticketbot run`` as its own process:
 
 - 30 "where is my order" tickets, in five languages and several phrasings, each from the
-  order's owner: how many notes state the right order's status, how many name another order;
-- 10 tickets naming an order that is not the requester's: how many disclose anything of it,
-  how many say so to the agents;
+  order's owner, with ``TICKETBOT_ANSWER_MODE=send``: how many customers received a public
+  reply stating their own order's status (the team's template, or its fallback for an order
+  not shipped yet), how many a reply naming another order, how many notes state the right
+  order's status;
+- 10 tickets naming an order that is not the requester's: how many disclose anything of it
+  (in the note or a reply), how many got any public reply, how many say so to the agents;
 - 10 refund requests: proposals, calls before any approval; 8 approved by an agent (the
   approval run killed with kill -9 while the shop holds the first refund's answer, then run
   again twice), 1 over the ceiling, 1 approved by its customer (Freshdesk: a ticket opened with
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -137,6 +141,9 @@ def _note(desk: Desk, ticket: int) -> str:
 
 
 def _lookups(desk: Desk, env: dict[str, str], orders: list[dict[str, Any]]) -> dict[str, Any]:
+    sys.path.insert(1, str(ROOT / "tests"))
+    from support.answers_desk import public_comments
+
     own = [
         NewTicket(
             "Order",
@@ -154,26 +161,38 @@ def _lookups(desk: Desk, env: dict[str, str], orders: list[dict[str, Any]]) -> d
         for n in range(10)
     ]
     ids = desk.create(own + theirs)
-    _run(env)
-    right = wrong = disclosed = noted = 0
+    _run({**env, "TICKETBOT_ANSWER_MODE": "send"})
+    right = wrong = noted_right = disclosed = noted = replied = 0
     for n, ticket in enumerate(ids[:30]):
         note = _note(desk, ticket)
         status = orders[n]["fulfillment_status"] or "-"
-        right += f"order: {orders[n]['name']}; paid: paid" in note and f"shipped: {status}" in note
-        wrong += any(f"order: {o['name']};" in note for i, o in enumerate(orders) if i != n)
+        noted_right += f"order: {orders[n]['name']}; paid: paid" in note and (
+            f"shipped: {status}" in note
+        )
+        said = "\n".join(public_comments(desk, ticket))
+        name = orders[n]["name"]
+        right += (
+            f"Your order {name} is fulfilled: UPS tracking number 1Z{n:016d}" in said
+            if status == "fulfilled"
+            else f"Your order {name} has not shipped yet" in said
+        )
+        wrong += any(re.search(rf"{o['name']}\b", said) for i, o in enumerate(orders) if i != n)
     for n, ticket in enumerate(ids[30:]):
         held = str(desk.held(ticket))
-        disclosed += (
-            any(str(orders[n][k]) in held for k in ("email", "total_price", "id"))
-            or f"1Z{n:016d}" in held
-        )
+        said = "\n".join(public_comments(desk, ticket))
+        disclosed += any(
+            str(orders[n][k]) in held + said for k in ("email", "total_price", "id")
+        ) or (f"1Z{n:016d}" in held + said)
+        replied += bool(said)
         noted += "not the requester's" in held
     return {
         "wismo": 30,
-        "wismo_right": right,
-        "wismo_other_order": wrong,
+        "wismo_answered_right": right,
+        "wismo_answered_other_order": wrong,
+        "wismo_noted_right": noted_right,
         "not_theirs": 10,
         "disclosures": disclosed,
+        "not_theirs_replied": replied,
         "not_theirs_noted": noted,
     }
 

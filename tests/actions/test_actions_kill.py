@@ -2,7 +2,9 @@
 helpdesk: killed while its call waits for the shop (nothing made yet), and killed after the shop
 made it but before the answer came back. The change is on disk as owed before the first byte;
 the next run calls again under the same idempotency key, which the shop answers with the refund
-it made. The fast test replays the second case without a process; the kills are ``slow``."""
+it made. Its result note is written once too: killed between the change's ``done`` and its
+note's record, the next run finds the note's marker on the ticket before writing it again. The
+fast tests replay the states a kill leaves without a process; the kills are ``slow``."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from support.answers_desk import private_notes
 from support.cli import ROOT, invoke
 
 from ticket_processor.actions.approve import idempotency_key
@@ -120,3 +123,77 @@ def test_a_run_killed_at_its_refund_call_refunds_once(
         assert invoke("run", "--engine", "rules").exit_code == 0
     assert _status(ticket) == "done"
     assert len(shop.state.refunds(order_id)) == 1
+
+
+def _result_notes(desk: Desk, ticket: int) -> int:
+    return sum(
+        "refund_order (" in n and "done, approved by" in n for n in private_notes(desk, ticket)
+    )
+
+
+@pytest.mark.desk(configure=True)
+def test_a_result_note_is_written_once_across_a_kill_before_its_record(
+    desk: Desk, shop: ShopServer
+) -> None:
+    store = ChangeStore(Path(os.environ["TICKETBOT_STATE_DIR"]))
+    landed, _ = _approved(desk, shop)
+    assert invoke("run", "--engine", "rules").exit_code == 0
+    assert _result_notes(desk, landed) == 1
+    # Killed after the note landed, before its record: the write begun, the note there.
+    store.noted(landed, "refund_order", begun=True)
+    # Killed before the note's write went out: the change done, its note's write begun.
+    lost, _ = _approved(desk, shop)
+    store.settle(lost, "refund_order", "done", approver="user 1", result={"refund_id": "7"})
+    store.noted(lost, "refund_order", begun=True)
+    for _ in range(2):
+        assert invoke("run", "--engine", "rules").exit_code == 0
+    assert (_result_notes(desk, landed), _result_notes(desk, lost)) == (1, 1)
+    for ticket in (landed, lost):
+        change = store.get(ticket, "refund_order")
+        assert change is not None
+        assert change.noted
+
+
+def _killed_at_the_note(cwd: Path, ticket: int, delay: float) -> bool:
+    """A run as its own process, SIGKILLed ``delay`` seconds after it recorded the ticket's
+    result note begun; whether it got that far before it ended."""
+    store = ChangeStore(Path(os.environ["TICKETBOT_STATE_DIR"]))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ticket_processor", "run", "--engine", "rules"],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        end = time.monotonic() + 120
+        while True:
+            change = store.get(ticket, "refund_order")
+            if change is not None and (change.noting or change.noted):
+                break
+            if process.poll() is not None or time.monotonic() > end:
+                return False
+            time.sleep(0.002)
+        time.sleep(delay)
+        return True
+    finally:
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+@pytest.mark.desk(configure=True)
+def test_a_run_killed_between_done_and_its_note_notes_once(
+    desk: Desk, shop: ShopServer, tmp_path: Path
+) -> None:
+    for delay in (0.0, 0.005, 0.02, 0.05, 0.1, 0.3):
+        ticket, order_id = _approved(desk, shop)
+        assert _killed_at_the_note(tmp_path, ticket, delay), f"no note begun ({delay} s)"
+        for _ in range(2):
+            assert invoke("run", "--engine", "rules").exit_code == 0
+        assert _status(ticket) == "done"
+        assert len(shop.state.refunds(order_id)) == 1
+        assert _result_notes(desk, ticket) == 1, f"killed {delay} s into its note"

@@ -23,6 +23,7 @@ from ticket_processor.actions.book import load_actions, parse_actions
 from ticket_processor.actions.call import Caller
 from ticket_processor.actions.inputs import read_entities
 from ticket_processor.actions.owed import WAIT_DAYS, ChangeStore
+from ticket_processor.answers.grounded import person_needed
 from ticket_processor.common.scrub import Scrubber
 from ticket_processor.errors import ConfigError
 from ticket_processor.models import Person, Ticket
@@ -208,3 +209,18 @@ def test_the_customers_reply_is_the_teams_template_or_its_fallback_or_none() -> 
     assert customer_reply(TicketActions((theirs,)), book) is None
     asked = Proposal("refund_order", {"order_id": "1", "amount": "5"}, None)
     assert customer_reply(TicketActions((found,), (asked,)), book) is None  # a person's
+
+
+@pytest.mark.parametrize(
+    ("text", "needs"),
+    [
+        ("Hi, my order #1001 has not arrived yet. Can you check the status?", False),
+        ("Wo ist meine Bestellung #1002? Sie ist noch nicht angekommen.", False),
+        ("¿Dónde está mi pedido #1003? Todavía no ha llegado.", False),
+        ("My refund for order #1004 has not arrived", True),  # money: a person's
+        ("I was charged twice for my order #1005", True),
+        ("My account is locked, see order #1006", True),
+    ],
+)
+def test_an_order_not_arrived_is_what_its_record_answers(text: str, needs: bool) -> None:
+    assert person_needed(text) is needs

@@ -9,7 +9,10 @@ the idempotency key ``ticketbot:<account>:ticket:<id>:action:<name>``
 in the header the action declares; its answer settles it ``done`` or ``failed`` (an answer no
 retry changes). A call that got no answer (the shop down, slow, throttled past the run's bound)
 stays ``owed``: the next run calls again under the same key, and so does a run after a kill -9.
-Each settled change gets a note on its ticket, once.
+Each settled change gets a note on its ticket, once: the note carries a marker naming the
+change's key and result (``result_marker``), and its write is recorded begun before it goes
+out; a run killed after the write landed and before it was recorded leaves the next run to find
+the marker on the ticket instead of writing the note again.
 """
 
 from __future__ import annotations
@@ -34,6 +37,11 @@ LOCK_WAIT = 10.0  # seconds a pass waits for another process's changes before le
 
 def idempotency_key(account: str, ticket_id: int, action: str) -> str:
     return f"ticketbot:{account}:ticket:{ticket_id}:action:{action}"
+
+
+def result_marker(key: str, status: str) -> str:
+    """The last line of a change's result note: which change, and how it ended."""
+    return f"{key}:{status}"
 
 
 class ApprovalPass(Pass):
@@ -167,10 +175,21 @@ class ApprovalPass(Pass):
         )
 
     def _note(self, change: Change) -> None:
-        """The settled change's note on its ticket (once: ``noted`` after the write)."""
+        """The settled change's note on its ticket, once: recorded begun before its write and
+        ``noted`` after; a write begun and not recorded is looked for on the ticket first."""
         fresh = self.store.get(change.ticket_id, change.action)
         if fresh is None:
             return
+        key = idempotency_key(self.account, fresh.ticket_id, fresh.action)
+        marker = result_marker(key, fresh.status)
+        if fresh.noting:
+            try:
+                landed = self._has_note(fresh.ticket_id, marker)
+            except TicketBotError:
+                return  # not read: the next run looks again, and writes nothing blindly
+            if landed:
+                self.store.noted(fresh.ticket_id, fresh.action)
+                return
         said = ", ".join(f"{k}={v}" for k, v in fresh.inputs.items())
         if fresh.status == "done":
             result = fresh.result or {}
@@ -183,11 +202,20 @@ class ApprovalPass(Pass):
         journal = self.run.journal
         if journal is None:
             return
-        note = f"ticketbot actions\n\n{text.strip()}\n\nrun {self.run.run_id}"
+        note = f"ticketbot actions\n\n{text.strip()}\n\nrun {self.run.run_id}\n{marker}"
         change_wb = WriteBack(ticket_id=fresh.ticket_id, additional_tags=(), note=note)
         outcomes: list[WriteOutcome] = []
+        self.store.noted(fresh.ticket_id, fresh.action, begun=True)  # before the first byte
         self.run.helpdesk.write_batch(
             [change_wb], replan=lambda _t: change_wb, journal=journal, report=outcomes.append
         )
         if outcomes and outcomes[0].error is None:
             self.store.noted(fresh.ticket_id, fresh.action)
+
+    def _has_note(self, ticket_id: int, marker: str) -> bool:
+        """Whether the ticket holds ticketbot's internal note ending in ``marker`` (a ticket
+        gone has nothing left to note)."""
+        found = self.run.helpdesk.conversation(ticket_id)
+        if found is None:
+            return True
+        return any(m.from_ticketbot and not m.public and marker in m.body for m in found.messages)

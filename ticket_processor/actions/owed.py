@@ -7,7 +7,9 @@ goes out, as the escalations' outbox does — and it becomes ``done`` (or ``fail
 answer that no retry changes) once the API answered. A process killed between leaves it
 ``owed``: the next run calls again with the same idempotency key, which the API answers with
 the change it already made, so a kill -9 neither loses nor repeats one. ``noted`` says the
-result's note reached the ticket.
+result's note reached the ticket: 0 not yet, 2 its write begun (committed before the write, so
+a run killed while it went out leaves 2: the next run reads the ticket for the note's marker
+before it writes again), 1 written.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class Change:
     attempts: int
     result: dict[str, object] | None
     noted: bool
+    noting: bool = False  # its note's write was begun and not confirmed (a kill, perhaps)
 
 
 class ChangeStore:
@@ -129,7 +132,7 @@ class ChangeStore:
         with self._transaction() as db:
             rows = db.execute(
                 "SELECT * FROM change WHERE (status = 'proposed' AND proposed_at >= ?) "
-                "OR status IN ('approved', 'owed') OR noted = 0 ORDER BY proposed_at",
+                "OR status IN ('approved', 'owed') OR noted != 1 ORDER BY proposed_at",
                 (since,),
             ).fetchall()
         return [_change(row) for row in rows]
@@ -171,11 +174,12 @@ class ChangeStore:
                 ),
             )
 
-    def noted(self, ticket_id: int, action: str) -> None:
+    def noted(self, ticket_id: int, action: str, *, begun: bool = False) -> None:
+        """The result's note written (``begun``: its write about to go out)."""
         with self._transaction() as db:
             db.execute(
-                "UPDATE change SET noted = 1 WHERE ticket_id = ? AND action = ?",
-                (ticket_id, action),
+                "UPDATE change SET noted = ? WHERE ticket_id = ? AND action = ?",
+                (2 if begun else 1, ticket_id, action),
             )
 
 
@@ -190,5 +194,6 @@ def _change(row: tuple[object, ...]) -> Change:
         approver=str(approver) if approver is not None else None,
         attempts=int(str(attempts)),
         result=orjson.loads(str(result)) if result is not None else None,
-        noted=bool(noted),
+        noted=str(noted) == "1",
+        noting=str(noted) == "2",
     )

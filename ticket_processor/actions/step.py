@@ -44,7 +44,7 @@ class Replies(Protocol):
     """The answers' grounded replies (``answers.grounded``): a lookup's reply offered to be
     sent as every answer is, where the ticket's category sends answers."""
 
-    def offer(self, ticket_id: int, body: str, source: str) -> None: ...
+    def offer(self, ticket_id: int, body: str, source: str, text: str) -> None: ...
 
     def hold(self, ticket_id: int, reason: str) -> None: ...
 
@@ -98,8 +98,8 @@ class ActionsStep(Step):
     ) -> Triage:
         if not isinstance(reading, ActionReading) or is_spam(triage):
             return triage
-        matching = self.matcher.matching(triage.analysis.category, reading.text)
-        reading.text = ""  # the entities are all that waits with the ticket
+        text, reading.text = reading.text, ""  # the entities are all that waits with it
+        matching = self.matcher.matching(triage.analysis.category, text)
         if not matching:
             return triage
         # A change's lookup runs with it: it finds the record and proves it the requester's.
@@ -146,7 +146,7 @@ class ActionsStep(Step):
             )
         found = TicketActions(tuple(lookups), tuple(proposals))
         reading.found = found
-        self._offer(ticket.id, found)
+        self._offer(ticket.id, found, text)
         with self._lock:
             self._done[ticket.id] = found
         return triage
@@ -228,7 +228,7 @@ class ActionsStep(Step):
     def close(self) -> None:
         self.caller.close()
 
-    def _offer(self, ticket_id: int, found: TicketActions) -> None:
+    def _offer(self, ticket_id: int, found: TicketActions, text: str) -> None:
         """The customer's reply from the team's template, offered to the answers: never with
         a secret in it (the screen there checks numbers, addresses and e-mails). A ticket whose
         lookup found someone else's record, or failed, gets no automated reply at all."""
@@ -245,7 +245,7 @@ class ActionsStep(Step):
         body, source = said
         if self.caller.scrub.text(body) != body:
             return
-        self.replies.offer(ticket_id, body, source)
+        self.replies.offer(ticket_id, body, source, text)
 
     def _count(self, key: str) -> None:
         with self._lock:

@@ -8,23 +8,38 @@ plans it where the ticket's category sends answers, after the guards every answe
 agent's reply or an assignee, an angry customer, a person asked for...) and the screen every
 reply passes (``screen.unsafe``: no number, address, e-mail or secret the record and the
 template do not hold). A ticket about the customer's own case is what a lookup answers, so that
-guard alone is left out. A ticket whose lookup found someone else's record, or failed, is held:
+guard is left out, and so is a cue of needing a person that only says the order has not
+arrived (``person_needed``). A ticket whose lookup found someone else's record, or failed, is held:
 it gets no reply at all (``hold``). Pure but for the offers' table, which worker threads share.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from ..kb.text import fold
 from ..models import Ticket, Triage
 from ..triage.screen import unsafe
-from .decide import Refusal, refusal
+from .decide import Refusal, needs_person, refusal
 from .plan import Circumstances, TicketCues, ticket_facts
 from .vocab import AnswerPlan
 
 KEPT = 10_000  # a server's offers: the oldest were planned long ago
+# What the record answers though an article cannot: an order that has not arrived (its status
+# and tracking number are the answer). Folded text; money that did not arrive still needs a
+# person (``_MONEY``), as every other cue of ``decide.needs_person`` does.
+_NOT_ARRIVED = re.compile(
+    r"\b(?:not|never|n't|nicht|nie|pas|jamais|no|niet|nooit|nao)\b[^.?!]{0,30}?"
+    r"\b(?:arriv\w*|receiv\w*|come|angekommen|erhalten|eingegangen|recu\w*|llegado|recibido|"
+    r"ontvangen|aangekomen|chegou|recebi)\b"
+)
+_MONEY = re.compile(
+    r"\b(?:refund\w*|money|charg\w*|paid|payment|billed|erstattung|geld|ruckzahlung|"
+    r"rembours\w*|argent|reembols\w*|dinero|terugbeta\w*|dinheiro|credit\w*)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +49,7 @@ class Offered:
     # Why the ticket gets no reply at all (its lookup found someone else's record, or failed):
     # an article's reply would answer the question the record was to answer.
     held: Refusal | None = None
+    needs: bool = False  # the ticket asks what only a person can do, beyond where its order is
 
 
 class GroundedReplies:
@@ -44,9 +60,11 @@ class GroundedReplies:
         self._offers: dict[int, Offered] = {}
         self._planned: set[int] = set()
 
-    def offer(self, ticket_id: int, body: str, source: str) -> None:
+    def offer(self, ticket_id: int, body: str, source: str, text: str = "") -> None:
+        """The reply ``body`` for a ticket (``text``: its words, read here for what still needs
+        a person, and not kept)."""
         with self._lock:
-            self._offers[ticket_id] = Offered(body, source)
+            self._offers[ticket_id] = Offered(body, source, needs=person_needed(text))
             if len(self._offers) > KEPT:
                 self._offers.pop(next(iter(self._offers)))
 
@@ -96,7 +114,9 @@ def decide_grounded(
     """The grounded reply this ticket is sent (None, with the reason, when it is not)."""
     if offered.held is not None:
         return None, offered.held
-    facts = replace(ticket_facts(ticket, triage, found, where), own_case=False)
+    facts = replace(
+        ticket_facts(ticket, triage, found, where), own_case=False, needs_person=offered.needs
+    )
     reason = refusal(facts)
     if reason is not None:
         return None, reason
@@ -120,3 +140,12 @@ def decide_grounded(
         ),
         None,
     )
+
+
+def person_needed(text: str) -> bool:
+    """``decide.needs_person`` but for an order that has not arrived, which the record answers
+    (money that did not arrive still needs a person)."""
+    folded = fold(text)
+    if _MONEY.search(folded):
+        return needs_person(text)
+    return needs_person(_NOT_ARRIVED.sub(" ", folded))
