@@ -60,6 +60,10 @@ def test_a_429_is_retried_after_its_retry_after(shop: ShopServer) -> None:
     result = caller.call(action, {"order": "1001"}, deadline=10)  # type: ignore[arg-type]
     assert result.ok, result.error
     assert slept == [0.25]
+    # The Retry-After holds the shop for every call, another ticket's too.
+    assert caller.call(action, {"order": "1001"}, deadline=10).ok  # type: ignore[arg-type]
+    assert len(slept) == 2
+    assert 0 < slept[1] <= 0.25
     outcome = judge_answer(action, result, "Alice@Example.com")  # type: ignore[arg-type]
     assert outcome.status == "found"
     assert outcome.outputs["total"] == "30.00"

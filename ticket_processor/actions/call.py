@@ -10,11 +10,12 @@ secret goes only into the header it was declared in, and every text this module 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import orjson
 import requests
@@ -85,6 +86,8 @@ class Caller:
         self._sleep = sleep
         self._clock = clock
         self._session = requests.Session()
+        self._lock = threading.Lock()
+        self._not_before: dict[str, float] = {}  # host -> the clock its Retry-After ends at
 
     def call(
         self,
@@ -104,15 +107,30 @@ class Caller:
             headers[request.idempotency_header] = idempotency_key
         body = _fill_body(request.body, values, self.environ) if request.body else None
         result = CallResult(0, None, "not sent: no time left in the run", 0.0)
+        host, waited = urlsplit(url).netloc, False
         for _ in range(MAX_ATTEMPTS):
+            # A 429's Retry-After holds every call to its host, the other tickets' too.
+            with self._lock:
+                held = self._not_before.get(host, 0.0) - self._clock()
+            if held > 0 and not waited:  # (this call's own 429 it has just waited out)
+                if self._clock() + held >= end - 0.5:
+                    break
+                self._sleep(held)
+            waited = False
             left = end - self._clock()
             if left <= 0.5:
                 break
             result = self._once(request.method, url, headers, body, min(left, request.timeout))
+            if result.status == 429:
+                after = 1.0 if result.retry_after is None else result.retry_after
+                until = self._clock() + after
+                with self._lock:
+                    self._not_before[host] = max(self._not_before.get(host, 0.0), until)
             wait = self._retry_after(result, end)
             if wait is None:
                 break
             self._sleep(wait)
+            waited = True
         return CallResult(result.status, result.body, result.error, self._clock() - started)
 
     def _retry_after(self, result: CallResult, end: float) -> float | None:
