@@ -397,6 +397,11 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "crash_test",
         "Crash consistency of ticketbot run",
     ),
+    "actions_bench": (
+        "figures_actions",
+        "actions_bench",
+        "Actions on every helpdesk: lookups, not-theirs, refunds with approval, bad days",
+    ),
     "answers_crash_test": (
         "drills",
         "answers_crash_test",

@@ -20,7 +20,7 @@ from ticket_processor.journal.served import Seen, SeenJournal, take_seen
 from ticket_processor.macros import book as macro_book
 from ticket_processor.models.ready_reply import ReadyReply
 from ticket_processor.privacy import people
-from ticket_processor.privacy.forget import Request, erase_forgotten, export, forget
+from ticket_processor.privacy.forget import DataRequest, erase_forgotten, export, forget
 from ticket_processor.privacy.keys import convert
 from ticket_processor.privacy.traces import Where
 from ticket_processor.solved.store import SolvedRow, SolvedStore
@@ -94,7 +94,7 @@ def test_forget_a_ticket_in_every_kind_of_place(tmp_path: Path) -> None:
     state = tmp_path / "state"
     _state(state)
     where = Where(state, tmp_path / "logs")
-    found = {p["place"]: p["entries"] for p in export(where, Request(ticket=GONE))["places"]}
+    found = {p["place"]: p["entries"] for p in export(where, DataRequest(ticket=GONE))["places"]}
     assert found == {
         "answers.json": 1,
         "serve/seen.jsonl": 1,
@@ -105,7 +105,7 @@ def test_forget_a_ticket_in_every_kind_of_place(tmp_path: Path) -> None:
     }
     assert WORD.encode() in _bytes(state)
 
-    forget(where, Request(ticket=GONE), dry_run=False, now=time.time())
+    forget(where, DataRequest(ticket=GONE), dry_run=False, now=time.time())
     assert WORD.encode() not in _bytes(state)
     window, why = load_window(state / "incidents")
     assert why is None
@@ -120,7 +120,7 @@ def test_forget_a_ticket_in_every_kind_of_place(tmp_path: Path) -> None:
     assert [
         orjson.loads(x)["id"] for x in (state / "serve" / "seen.jsonl").read_bytes().splitlines()
     ] == [KEPT]
-    assert export(where, Request(ticket=GONE))["places"] == []
+    assert export(where, DataRequest(ticket=GONE))["places"] == []
 
     # A sync puts the forgotten ticket back into the history caches: the next run clears it.
     _macros(state)
@@ -134,7 +134,7 @@ def test_a_dry_run_changes_nothing(tmp_path: Path) -> None:
     _state(state)
     before = _bytes(state)
     report = forget(
-        Where(state, tmp_path / "logs"), Request(ticket=GONE), dry_run=True, now=time.time()
+        Where(state, tmp_path / "logs"), DataRequest(ticket=GONE), dry_run=True, now=time.time()
     )
     assert report["dry_run"] is True
     assert len(report["places"]) == 6
@@ -157,7 +157,7 @@ def test_serves_journal_is_encrypted_line_by_line(tmp_path: Path) -> None:
         assert WORD.encode() not in raw
         assert b"example.org" not in raw
         where = Where(state, tmp_path / "logs")
-        forget(where, Request(ticket=GONE), dry_run=False, now=time.time())
+        forget(where, DataRequest(ticket=GONE), dry_run=False, now=time.time())
         taken = take_seen(serve)
         assert [s.ticket_id for s in taken.items] == [KEPT]
     finally:

@@ -39,7 +39,8 @@ from .customers import AnsweredCustomers
 from .decide import QUOTABLE
 from .deliver import AnswerDesk, answer_tags, replied_before
 from .gate import Gate
-from .ladder import draft_accepted, first_agent_reply, ladder_caution, should_demote, standing
+from .grounded import GroundedReplies
+from .ladder import demote_if_due, draft_accepted, first_agent_reply, ladder_caution
 from .plan import Circumstances, TicketCues, Writer, cues, decide
 from .policy import AnswersPolicy
 from .second_opinion import Complete, Opinion, ask
@@ -129,6 +130,7 @@ class RunAnswers:
         self.gate = gate
         self.confirm = confirm
         self.counts = AnswerCounts()
+        self.grounded = GroundedReplies()  # replies a lookup's record grounds, by ticket
         self._lock = threading.Lock()
         self._ladder_lock = threading.Lock()
         self._plans: dict[int, AnswerPlan] = {}  # this run's, for a re-plan before the write
@@ -219,8 +221,12 @@ class RunAnswers:
         # Re-planned from a fresh read: the guards are checked again, the text and the second
         # opinion are kept (an LLM is not asked twice for one ticket's answer).
         writer = None if earlier is not None else self.writer
+        offered = self.grounded.get(ticket.id) if mode == "send" else None
+        replied = lambda: replied_before(self.desk, ticket.id)  # noqa: E731
         plan, reason = (
-            decide(
+            self.grounded.decide(ticket, triage, found, where, offered, replied)
+            if offered is not None and agents is not None
+            else decide(
                 ticket,
                 triage,
                 found,
@@ -230,7 +236,7 @@ class RunAnswers:
                 name=lambda: self._requesters.name(ticket.requester_id),
                 locale=lambda: self._requesters.locale(ticket.requester_id),
                 second=None if earlier is not None else self._second(found),
-                replied=lambda: replied_before(self.desk, ticket.id),
+                replied=replied,
             )
             if agents is not None
             else (None, "agents_unknown")
@@ -482,18 +488,9 @@ class RunAnswers:
         if category is None or self.policy.mode_for(category) != "auto":
             return
         with self._ladder_lock:  # replies are judged on several threads: demote once
-            found = standing(
-                category,
-                self.book.rung(category),
-                self.book.drafts(),
-                self.book.sent_rows(),
-                self.book.outcomes(),
-                self.policy.ladder,
-            )
-            if not should_demote(found, self.policy.ladder):
-                return
-            self.book.set_rung(category, "draft", self.now(), by="reopen_rate")
-        message = found.demoted(self.policy.ladder)
+            message = demote_if_due(category, self.book, self.policy.ladder, self.now())
+        if message is None:
+            return
         self.log.emit("answer_category_demoted", level="warning", category=category)
         if self.alert is not None:
             self.alert(category, message)

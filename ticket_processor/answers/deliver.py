@@ -67,6 +67,8 @@ def answer_tags(plan: AnswerPlan, prefix: str) -> tuple[str, ...]:
     macro = plan.article_url.removeprefix("macro ")
     if macro != plan.article_url and macro.isdigit():
         return (answered_tag(prefix), f"{prefix}answer_macro_{macro}")
+    if not plan.article_id:  # a reply grounded on a record looked up: no article to name
+        return (answered_tag(prefix),)
     return (answered_tag(prefix), article_tag(prefix, plan.article_id))
 
 

@@ -56,6 +56,10 @@ WHY: dict[str, str] = {
     "below_threshold": "the {chooser}'s probability {probability} is under the threshold "
     "{threshold}",
     "empty_article": "the article has no passage to quote",
+    "lookup_not_theirs": "the record the ticket names is not the requester's: nothing is answered",
+    "lookup_failed": "the lookup that would answer it failed: a person answers",
+    "unsafe_reply": "the reply from the team's template names a number, address or secret the "
+    "record looked up does not hold",
     "reports_action": "the source (an article, a document, a ready-made reply) says an "
     'action is done or will be ("we have cancelled", "your refund has been issued"): sent to '
     "a customer who asked how, it would state what nobody did; it stays the agent's suggestion",

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..kb.text import query_terms
 from ..passes.caution import Caution
 from .policy import Ladder
+
+if TYPE_CHECKING:
+    from .book import AnswerBook
 
 ACCEPT_SHARE = 0.6
 
@@ -143,3 +146,15 @@ def ladder_caution(drafting: Collection[str], ladder: Ladder) -> Caution | None:
         f"{len(names)} {'category' if len(names) == 1 else 'categories'} on the auto "
         f"ladder's first step: {shown}",
     )
+
+
+def demote_if_due(category: str, book: AnswerBook, ladder: Ladder, now: float) -> str | None:
+    """An ``auto`` category whose re-open rate says so is set back to drafts in ``book``; the
+    message saying why, or None when it stands (the caller holds the ladder's lock)."""
+    found = standing(
+        category, book.rung(category), book.drafts(), book.sent_rows(), book.outcomes(), ladder
+    )
+    if not should_demote(found, ladder):
+        return None
+    book.set_rung(category, "draft", now, by="reopen_rate")
+    return found.demoted(ladder)

@@ -24,6 +24,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from .coerce import as_dict as _dict
+from .coerce import as_float as _float
+from .coerce import as_floats as _floats
+from .coerce import as_int as _int
+from .coerce import as_list as _list
+from .coerce import as_text as _text
 from .values import LABEL_FIELDS, WRITING_MODES, overall_decision, stored_decision
 
 # The events of what a customer's reply did to an automated answer, each a write of its kind.
@@ -119,6 +125,8 @@ class EventRows:
             rows._triaged(record, run_id, at, info)
         elif event == "ticket_failed":
             rows._failed(record, run_id, at, info)
+        elif event in ("action_called", "action_refused") and info.mode in WRITING_MODES:
+            rows._action(record, run_id, at, info)
         elif event == "ticket_already_marked":
             ticket = _int(record.get("ticket_id"))
             if ticket is not None:
@@ -180,6 +188,33 @@ class EventRows:
                     )
                 )
         return rows
+
+    def _action(self, e: Mapping[str, Any], run_id: str, at: datetime, info: RunInfo) -> None:
+        """An approved change's call (``action_called`` of kind change) or its refusal, a write
+        of its own kind: who approved it, how it ended, its seconds and the names of its inputs
+        (their values stay in the state directory). A lookup is its ticket's decision's."""
+        ticket = _int(e.get("ticket_id"))
+        called = e.get("event") == "action_called"
+        if ticket is None or (called and e.get("kind") != "change"):
+            return
+        status = str(e.get("status") or ("refused" if not called else ""))
+        self.writes.append(
+            {
+                **_write_identity(
+                    run_id, ticket, 0, at, info, kind="action" if called else "action_refused"
+                ),
+                "ok": status == "done",
+                "fields": {
+                    "action": _text(e.get("action")),
+                    "status": status,
+                    "http_status": e.get("http_status"),
+                    "seconds": _float(e.get("seconds")),
+                    "approver": _text(e.get("approver")),
+                    "inputs": _list(e.get("inputs")),
+                },
+                "error": _text(e.get("reason")),
+            }
+        )
 
     def _triaged(self, e: Mapping[str, Any], run_id: str, at: datetime, info: RunInfo) -> None:
         ticket = _int(e.get("ticket_id"))
@@ -384,38 +419,6 @@ def _write_identity(
         "helpdesk": info.helpdesk,
         "kind": kind,
     }
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _int(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    return None
-
-
-def _float(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
-def _floats(value: object) -> dict[str, float]:
-    return {str(k): float(v) for k, v in _dict(value).items() if _float(v) is not None}
-
-
-def _list(value: object) -> list[Any]:
-    return list(value) if isinstance(value, list | tuple) else []
-
-
-def _dict(value: object) -> dict[str, Any]:
-    return dict(value) if isinstance(value, Mapping) else {}
 
 
 def _routes(value: object) -> list[str]:

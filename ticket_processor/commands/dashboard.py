@@ -19,6 +19,7 @@ from rich.markup import escape
 
 from ..settings import Settings
 from .common import err_console, exit_codes, load
+from .serve import approver_of
 
 if TYPE_CHECKING:
     from ..dashboard.from_helpdesk import HelpdeskRead
@@ -197,6 +198,7 @@ def dashboard(
                 signals=_signals(chosen),
                 tag_prefix=chosen.tag_prefix,
                 categories=tuple(_choices(chosen)["category"]),
+                approve=approver_of(chosen),
             )
         )
         serve_forever(app, sock)

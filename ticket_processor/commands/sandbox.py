@@ -23,6 +23,11 @@ from ..helpdesks.registry import DEFAULT_KIND, KINDS
 from ..settings import Settings
 from .common import err_console, exit_codes, load
 
+SHOP_HELP = (
+    "Serve a shop instead: a stand-in of Shopify's Admin REST API (orders, fulfillments, "
+    "refunds) for actions; --token is its X-Shopify-Access-Token."
+)
+
 
 def sandbox(
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port; 0 picks a free one.")] = 8765,
@@ -73,8 +78,12 @@ def sandbox(
     llm_port: Annotated[
         int, typer.Option(min=0, max=65535, help="The LLM stand-in's port; 0 picks a free one.")
     ] = 0,
+    shop: Annotated[bool, typer.Option("--shop", help=SHOP_HELP)] = False,
 ) -> None:
     """Serve a local helpdesk API, and with --llm an LLM stand-in (Ctrl-C stops them)."""
+    if shop:
+        _serve_shop(host, port, token)
+        return
     import importlib
     import signal
     from contextlib import ExitStack
@@ -119,6 +128,37 @@ def sandbox(
             err_console.print(f"[bold red]{escape(flags.exposure_warning)}[/]")
         banner = _banner(kind, asdict(flags), llm_lines, typer.echo, flags.exposure_warning)
         entry.serve_from_flags(flags, echo=typer.echo, on_ready=banner)
+
+
+def _serve_shop(host: str, port: int, token: str) -> None:
+    """``sandbox --shop``: the shop stand-in with its sample orders, until Ctrl-C."""
+    import signal
+    import threading
+
+    from ..sandbox.entry import cannot_listen, exposure_warning
+    from ..sandbox.shop import SAMPLE_ORDERS, ShopConfig, seed_orders, serve_shop
+
+    with exit_codes(lambda: (token,)):
+        warning = exposure_warning(host)
+        if warning:
+            err_console.print(f"[bold red]{escape(warning)}[/]")
+        signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            served = serve_shop(ShopConfig(token=token), host=host, port=port)
+            running = served.__enter__()
+        except OSError as exc:
+            raise ConfigError(cannot_listen("--port", port, host, exc)) from None
+        try:
+            orders = seed_orders(running.state, SAMPLE_ORDERS)
+            typer.echo(f"Shop stand-in listening on {running.url}. Put these lines in .env:")
+            typer.echo(f"SHOPIFY_SHOP_URL={running.url}\nSHOPIFY_ACCESS_TOKEN={token}")
+            listed = ", ".join(f"{o['name']} ({o['email']})" for o in orders)
+            typer.echo(f"Sample orders: {listed}. Ctrl-C stops.")
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            served.__exit__(None, None, None)
 
 
 # --- the banner: every line a user pastes to point ticketbot at what is served ---------

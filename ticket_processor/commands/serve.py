@@ -207,6 +207,7 @@ def open_server(
             token=token,
             helpdesk=settings.helpdesk,
             tell=tell,
+            approve=approver_of(settings),
         )
 
         def build(hooks: ServeHooks) -> ServedTriage:
@@ -234,3 +235,14 @@ def open_server(
             log.close()
     finally:
         lock.__exit__(None, None, None)
+
+
+def approver_of(settings: Settings) -> Callable[[int, str, str], str | None] | None:
+    """How an agent approves a proposed change outside the helpdesk (serve's API, the
+    dashboard's ticket page), when actions are configured."""
+    if settings.actions_file is None:
+        return None
+    from ..actions.owed import ChangeStore
+
+    store = ChangeStore(settings.state_dir)
+    return store.approve

@@ -41,6 +41,7 @@ from ..audit.store import AuditStore, AuditStoreError
 from ..errors import TicketBotError
 from . import charts, pending, queries
 from .access import SESSION_COOKIE, SESSION_SECONDS, Access, Identity, same_origin
+from .approve import Approve, approve_route
 from .filters import DECISIONS, MAX_TICKET_ID, SORTS, ListQuery
 from .forms import read_form, root_of
 from .from_helpdesk import BUSY, HelpdeskRead, SummaryShown, shown_of
@@ -141,6 +142,7 @@ class DashboardConfig:
     live_clients: int = 200  # pages listening at /events at once (``live``)
     # The taxonomy's categories: a "wrong category" rating may name the right one.
     categories: tuple[str, ...] = ()
+    approve: Approve | None = None  # an agent's approval of a proposed change (``actions``)
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 
@@ -250,6 +252,7 @@ class _Pages:
             signed_in=who.signed_in,
             can_sign_out=who.kind == "session",
             csrf=self.access.csrf_token(who),
+            approve_on=self.config.approve is not None,
             path=_route_path(request),
             base=request.scope.get("root_path", ""),
             refresh=REFRESH_SECONDS,
@@ -458,6 +461,7 @@ def build_app(config: DashboardConfig) -> Starlette:
         Route("/tickets", pages.ticket_list),
         Route("/tickets/{ticket_id:int}", pages.ticket_page),
         Route("/tickets/{ticket_id:int}/ratings", pages.rating.post, methods=["POST"]),
+        approve_route(config.approve, pages.access, pages.identity_of),
         Route("/review", pages.review_queue, methods=["GET"]),
         Route("/review", pages.review_post, methods=["POST"]),
         Route("/login", pages.login, methods=["GET", "POST"]),

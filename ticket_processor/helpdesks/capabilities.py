@@ -18,6 +18,7 @@ capability is optional; a kind without it leaves the descriptor's field empty:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -35,3 +36,24 @@ class IncidentLinking:
     problem_type: bool
     group_noun: str
     group_says: str = "This ticket holds the incident: its reports are linked to it."
+
+
+@dataclass(frozen=True)
+class TagAuthor:
+    """Who added a tag to a ticket, as the helpdesk records it: their id or name (``who``) and
+    whether they are one of its agents (an end user, a customer, is not)."""
+
+    who: str
+    agent: bool
+
+
+@runtime_checkable
+class TagAuthors(Protocol):
+    """A helpdesk that tells who added a tag (Zendesk: the ticket's audits): an approval by tag
+    is honoured only from an agent. A kind without it has no way for a customer to tag a ticket
+    after its creation, and the approval is honoured from whoever added the tag after the
+    proposal (``actions``)."""
+
+    def tag_author(self, ticket_id: int, tag: str) -> TagAuthor | None:
+        """Who last added ``tag`` to the ticket; None: the helpdesk does not say."""
+        ...

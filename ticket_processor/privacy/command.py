@@ -39,13 +39,13 @@ def _where(settings: Settings) -> Where:
 
 
 def _request(requester: str | None, ticket: int | None) -> object:
-    from .forget import Request
+    from .forget import DataRequest
 
     if not requester and ticket is None:
         raise ConfigError("name the person: --requester E-MAIL or --ticket ID")
     if requester is not None and "@" not in requester:
         raise ConfigError(f"--requester {requester!r} is not an e-mail address")
-    return Request(requester.strip() if requester else None, ticket)
+    return DataRequest(requester.strip() if requester else None, ticket)
 
 
 @privacy_app.command("export")
@@ -54,11 +54,11 @@ def privacy_export(
 ) -> None:
     """What ticketbot holds about a requester or a ticket: where, and since when."""
     from ..commands.common import exit_codes, load
-    from .forget import Request, export, text
+    from .forget import DataRequest, export, text
 
     with exit_codes():
         request = _request(requester, ticket)
-        assert isinstance(request, Request)
+        assert isinstance(request, DataRequest)
         settings = load()
         where = _where(settings)
         report = export(where, request)
@@ -79,11 +79,11 @@ def privacy_forget(
     Decisions stay as counts; --dry-run says what would go and changes nothing."""
     from ..commands.common import exit_codes, load
     from ..state.lock import RunLock
-    from .forget import Request, forget, text
+    from .forget import DataRequest, forget, text
 
     with exit_codes():
         request = _request(requester, ticket)
-        assert isinstance(request, Request)
+        assert isinstance(request, DataRequest)
         settings = load()
         where = _where(settings)
         if dry_run:

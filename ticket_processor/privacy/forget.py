@@ -18,7 +18,9 @@ from .walk import every_place
 
 
 @dataclass(frozen=True)
-class Request:
+class DataRequest:
+    """What `privacy export` or `forget` was asked about: a requester's address or a ticket."""
+
     requester: str | None = None
     ticket: int | None = None
 
@@ -27,7 +29,7 @@ class Request:
         return self.requester if self.requester else f"ticket {self.ticket}"
 
 
-def _who(index: people.PeopleIndex, request: Request) -> Who:
+def _who(index: people.PeopleIndex, request: DataRequest) -> Who:
     tickets = set(index.tickets_of(request.requester)) if request.requester else set()
     if request.ticket is not None:
         tickets.add(request.ticket)
@@ -41,7 +43,9 @@ def _since(index: people.PeopleIndex, who: Who, traces: list[Trace]) -> float | 
     return min(times) if times else None
 
 
-def _report(request: Request, who: Who, traces: list[Trace], since: float | None) -> dict[str, Any]:
+def _report(
+    request: DataRequest, who: Who, traces: list[Trace], since: float | None
+) -> dict[str, Any]:
     return {
         "requester": request.requester,
         "tickets": sorted(who.tickets),
@@ -67,7 +71,7 @@ def _iso(moment: float | None) -> str | None:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(moment))
 
 
-def export(where: Where, request: Request) -> dict[str, Any]:
+def export(where: Where, request: DataRequest) -> dict[str, Any]:
     """What ticketbot holds about the person, where, and since when; nothing changed."""
     index = people.load(where.state_dir)
     who = _who(index, request)
@@ -75,7 +79,7 @@ def export(where: Where, request: Request) -> dict[str, Any]:
     return _report(request, who, traces, _since(index, who, traces))
 
 
-def forget(where: Where, request: Request, *, dry_run: bool, now: float) -> dict[str, Any]:
+def forget(where: Where, request: DataRequest, *, dry_run: bool, now: float) -> dict[str, Any]:
     """Remove the person's text and identifiers from every place (with ``dry_run``, say what
     would go and change nothing); the report lists what was found."""
     # The index's lock for the whole forget (serve adds its tickets under it meanwhile); a dry

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from ..common.timespec import parse_moment
+from .actions import action_counts
 from .agreement import (
     agreement_events,
     corrections,
@@ -150,6 +151,8 @@ class Report:
     to_write: list[ArticleToWrite] = field(default_factory=list)
     # Agents' time saved at the assumed seconds (``with_time_saved``); None: not asked for.
     time_saved: TimeSaved | None = None
+    # The team's actions: lookups by outcome, changes proposed, refused, done (``report.actions``).
+    actions: dict[str, int] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -386,6 +389,7 @@ def build_report(
         replies=reply_days(events, dry_runs),
         answers=answer_categories(events, dry_runs),
         language_pairs=language_pairs(triaged),
+        actions=action_counts(events, dry_runs),
     )
 
 

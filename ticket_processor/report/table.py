@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from .actions import actions_line
 from .aggregate import Report, fmt_count, fmt_pct, fmt_seconds, fmt_usd
 from .agreement import corrections_table
 from .time_saved import TimeSaved, fmt_duration
@@ -106,18 +107,15 @@ def print_report(report: Report, console: Console, *, log_dir: Path) -> None:
             failures.add_row(f.stage, f.error_type, fmt_count(f.count), f.example)
         console.print(failures)
     if report.aborts:
-        aborts = Table(title="Aborted runs", title_justify="left")
-        aborts.add_column("reason")
-        aborts.add_column("runs", justify="right")
-        for reason, count in report.aborts.items():
-            aborts.add_row(reason, fmt_count(count))
-        console.print(aborts)
+        console.print(aborts_table(report))
     if report.corrections:
         console.print(corrections_table(report.corrections))
     if report.shadow_agreement:
         console.print(shadow_table(report))
     if report.replies:
         console.print(replies_table(report))
+    if report.actions:
+        console.print(f"Actions: {actions_line(report.actions)}")
     if report.trends:
         console.print(trends_table(report.trends))
     if report.answers:
@@ -132,6 +130,16 @@ def print_report(report: Report, console: Console, *, log_dir: Path) -> None:
             console.print(line, markup=False, highlight=False, soft_wrap=True)
     if report.run_list:
         console.print(_latest_runs(report))
+
+
+def aborts_table(report: Report) -> Table:
+    """The aborted runs, by the reason each gave."""
+    aborts = Table(title="Aborted runs", title_justify="left")
+    aborts.add_column("reason")
+    aborts.add_column("runs", justify="right")
+    for reason, count in report.aborts.items():
+        aborts.add_row(reason, fmt_count(count))
+    return aborts
 
 
 def shadow_table(report: Report) -> Table:

@@ -106,6 +106,22 @@ def ticket_steps(settings: Settings, parts: Parts) -> list[TicketStep]:
             )
         )
     steps += _solved(settings, parts)
+    if settings.actions_file is not None:  # off: nothing of the feature imported
+        from ..actions.setup import actions_step
+
+        deadline = parts.harness.deadline
+        steps.append(
+            actions_step(
+                settings.actions_file,
+                settings.state_dir,
+                prefix=options.prefix,
+                writes=not (options.dry_run or options.shadow),
+                time_left=deadline.left if deadline is not None else lambda: None,
+                log=parts.log,
+                answers=settings.answer_mode != "off",
+                replies=answers.grounded if answers is not None else None,
+            )
+        )
     if settings.assignment != "off" or settings.two_way_reply:
         from ..assignment.setup import assignment_steps  # its modules load only when on
 

@@ -192,6 +192,11 @@ class Desk(Protocol):
         """The requester answers the helpdesk's satisfaction survey, ``good`` or ``bad``:
         Zendesk's satisfaction rating, Freshdesk's survey answer (103 / -103), ServiceNow's
         completed survey instance with its answer (5 / 1)."""
+
+    def customer_tags(self, ticket_id: int, tag: str) -> bool:
+        """The requester adds ``tag`` through a channel of theirs that allows it (Zendesk: a
+        trigger on their comment; ServiceNow: the portal's tags); False, nothing done, where
+        the helpdesk gives a customer no way to tag a ticket (Freshdesk)."""
         ...
 
     def import_solved(self, tickets: list[SolvedTicket]) -> list[int]: ...

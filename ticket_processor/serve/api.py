@@ -39,6 +39,17 @@ class TriageRequest(BaseModel):
     language: Annotated[str, Field(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$")] | None = None
 
 
+class ApprovalRequest(BaseModel):
+    """An agent's approval of a proposed change (``POST /api/v1/actions/approve``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ticket_id: int
+    action: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,47}$")]
+    # The agent, as the change's note and the audit store name them: plain characters only.
+    approver: Annotated[str, Field(pattern=r"^[A-Za-z0-9@._+ -]{1,64}$")]
+
+
 class FieldAnswer(BaseModel):
     value: str | None
     confidence: float | None = None
@@ -195,10 +206,36 @@ def _webhook_paths() -> dict[str, Any]:
     return paths
 
 
+def _approve_path() -> dict[str, Any]:
+    """``POST /api/v1/actions/approve``'s description (``actions``)."""
+    return {
+        "post": {
+            "summary": "Approve a proposed change (actions); the next run makes it",
+            "security": [{"bearer": []}],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ApprovalRequest"}}
+                },
+            },
+            "responses": {
+                "202": {"description": "Approved: the next run makes the change"},
+                "400": _error("Not JSON, or not the request's shape"),
+                "401": _error("No or wrong bearer token"),
+                "404": _error("No such proposal, or no actions configured"),
+                "409": _error("The change is not waiting for an approval"),
+            },
+        }
+    }
+
+
 def openapi() -> dict[str, Any]:
     """The server's OpenAPI 3.1 description."""
     schemas: dict[str, Any] = {
         "TriageRequest": TriageRequest.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        ),
+        "ApprovalRequest": ApprovalRequest.model_json_schema(
             ref_template="#/components/schemas/{model}"
         ),
         "Error": {
@@ -256,6 +293,7 @@ def openapi() -> dict[str, Any]:
                     },
                 }
             },
+            "/api/v1/actions/approve": _approve_path(),
             **_webhook_paths(),
             "/healthz": {
                 "get": {"summary": "Liveness", "responses": {"200": {"description": "alive"}}}

@@ -40,7 +40,7 @@ from starlette.routing import Route
 from ..helpdesks.deliveries import Refused, WebhookReceiver
 from ..helpdesks.registry import KINDS
 from ..run.served import ServedTriage
-from .api import MAX_API_BODY, TriageRequest, openapi, triage_answer
+from .api import MAX_API_BODY, ApprovalRequest, TriageRequest, openapi, triage_answer
 from .limits import MAX_BODY, SourceLimits
 from .metrics import CONTENT_TYPE, ServeMetrics
 from .queue import DeliveryQueue
@@ -129,6 +129,9 @@ class ServeState:
     readiness: Readiness = field(default_factory=Readiness)
     served: ServedTriage | None = None
     helpdesk: str | None = None  # this installation's kind: its route alone takes deliveries
+    # An agent's approval of a proposed change (``actions``): (ticket, action, approver) -> the
+    # status the change had (None: no such proposal); None: no actions configured.
+    approve: Callable[[int, str, str], str | None] | None = None
     tell: Tell = field(default=lambda line: None, repr=False)  # a line on the terminal
     _told: list[float] = field(default_factory=list, repr=False)  # when refusals were said
     _untold: int = field(default=0, repr=False)
@@ -328,6 +331,33 @@ async def _triage(request: Request, state: ServeState) -> Response:
     return JSONResponse(answer.model_dump(mode="json"))
 
 
+async def approve_action(request: Request) -> Response:
+    """``POST /api/v1/actions/approve``: an agent approves a proposed change (behind the
+    token); the next run carries it out, as it does a tag's approval."""
+    state = _state(request)
+    try:
+        if not _token_given(request, state):
+            raise Refused(401, "unauthorized", "a bearer token (TICKETBOT_SERVE_TOKEN) is needed")
+        body = await read_body(request, MAX_API_BODY)
+        try:
+            asked = ApprovalRequest.model_validate(orjson.loads(body))
+        except (orjson.JSONDecodeError, ValidationError) as exc:
+            raise Refused(400, "malformed", _shape_error(exc)) from None
+    except Refused as refused:
+        return _refuse(state, "api", refused, request)
+    if state.approve is None:
+        return _error(404, "no actions are configured (TICKETBOT_ACTIONS)")
+    approver = asked.approver
+    found = await run_in_threadpool(state.approve, asked.ticket_id, asked.action, approver)
+    if found is None:
+        return _error(404, f"ticket {asked.ticket_id} has no proposed {asked.action}")
+    if found != "proposed":
+        return _error(409, f"the change is {found}, not waiting for an approval")
+    state.emit("action_approved", ticket_id=asked.ticket_id, action=asked.action, approver=approver)
+    said = {"ticket_id": asked.ticket_id, "action": asked.action, "status": "approved"}
+    return JSONResponse(said, status_code=202)
+
+
 def _shape_error(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         first = exc.errors()[0]
@@ -436,6 +466,7 @@ def build_app(
         routes=[
             *webhook_routes(),
             Route("/api/v1/triage", triage, methods=["POST"]),
+            Route("/api/v1/actions/approve", approve_action, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),

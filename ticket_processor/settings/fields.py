@@ -243,6 +243,12 @@ class DeclaredSettings(ServiceSettings):
         env="TICKETBOT_FIELDS",
         help="What to fill into the helpdesk's own fields (`fields.toml`); unset: nothing.",
     )
+    actions_file: Path | None = setting(
+        None,
+        env="TICKETBOT_ACTIONS",
+        help="The team's actions (`actions.toml`): lookups in a shop or billing system and "
+        "changes an agent approves; unset: none.",
+    )
     summary_field: str | None = setting(
         None,
         env="TICKETBOT_SUMMARY_FIELD",

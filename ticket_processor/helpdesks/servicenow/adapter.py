@@ -68,6 +68,7 @@ from .outcomes import outcomes as read_outcomes
 from .people import IdBook
 from .records import fit_subcategory, iso, tag_changes, update_body
 from .staffing import ServiceNowStaffingReads
+from .tag_authors import ServiceNowTagAuthors
 from .wire import TABLE_API, BearerAuth, ServiceNowTransport, result_row
 
 BATCH = 10  # tickets a write_batch call takes (each is two requests and its labels)
@@ -84,7 +85,7 @@ class _Tries:
     updated_at: str | None = None
 
 
-class ServiceNowHelpdesk(ServiceNowStaffingReads):
+class ServiceNowHelpdesk(ServiceNowStaffingReads, ServiceNowTagAuthors):
     """``Helpdesk`` over a ``ServiceNowTransport``. Thread-safe as the transport is."""
 
     MACROS_NOUN = ("record template", "record templates")

@@ -60,6 +60,7 @@ from .kind import KIND, ZendeskSettings
 from .links import ZendeskLinks
 from .macros import ZendeskMacroReads
 from .staffing import ZendeskStaffing
+from .tag_authors import ZendeskTagAuthors
 from .wire import UPDATES_PER_MINUTE
 from .writer import ZendeskBatchWrite
 
@@ -91,7 +92,7 @@ def default_query(marker: str) -> str:
     return f"type:ticket status<solved -tags:{marker}"
 
 
-class ZendeskHelpdesk(ZendeskMacroReads):
+class ZendeskHelpdesk(ZendeskMacroReads, ZendeskTagAuthors):
     """``Helpdesk`` over a ``ZendeskClient``. Thread-safe as the client is."""
 
     def __init__(

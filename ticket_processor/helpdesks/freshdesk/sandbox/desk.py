@@ -231,6 +231,10 @@ class FreshdeskDesk(FreshdeskSlaDesk, FreshdeskStaffDesk):
             ticket_id, body, private=False, user_id=requester, incoming=True
         )
 
+    def customer_tags(self, ticket_id: int, tag: str) -> bool:
+        """Freshdesk gives a contact no way to tag a ticket (the portal shows no tags)."""
+        return False
+
     def agent_replies(self, ticket_id: int, text: str, *, author: int = HUMAN_AGENT_ID) -> None:
         body = f"<p>{html.escape(text)}</p>"
         self.sandbox.store.add_note(

@@ -341,6 +341,11 @@ class ServiceNowDesk(ServiceNowSlaDesk, ServiceNowStaffDesk):
         user = self._api_user if author == 1 else HUMAN_AGENT_USER
         self.sandbox.store.update(TABLE, self._sys_id(ticket_id), {"comments": text}, user)
 
+    def customer_tags(self, ticket_id: int, tag: str) -> bool:
+        """The caller tags the record from the portal: the label entry is theirs."""
+        add_label(self.sandbox.store, TABLE, self._sys_id(ticket_id), tag, self._caller(ticket_id))
+        return True
+
     def agent_notes(self, ticket_id: int, text: str) -> None:
         sys_id = self._sys_id(ticket_id)
         self.sandbox.store.update(TABLE, sys_id, {"work_notes": text}, HUMAN_AGENT_USER)

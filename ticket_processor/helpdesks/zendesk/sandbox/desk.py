@@ -212,6 +212,14 @@ class ZendeskDesk(ZendeskSlaDesk, ZendeskStaffDesk):
     def agent_replies(self, ticket_id: int, text: str, *, author: int = HUMAN_AGENT_ID) -> None:
         self._comment(ticket_id, {"body": text, "public": True, "author_id": author})
 
+    def customer_tags(self, ticket_id: int, tag: str) -> bool:
+        """The requester's comment, and a trigger acting on it adds ``tag``: Zendesk's audit
+        names the requester as the update's author."""
+        author = int(self.sandbox.store.get(ticket_id)["requester_id"])
+        comment = {"body": "I approve it myself.", "public": True, "author_id": author}
+        self.sandbox.store.update(ticket_id, {"additional_tags": [tag], "comment": comment})
+        return True
+
     def agent_notes(self, ticket_id: int, text: str) -> None:
         self._comment(ticket_id, {"body": text, "public": False, "author_id": HUMAN_AGENT_ID})
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ....sandbox.httpbase import not_found
 from .config import bad_request
 from .directory import agent_record
+from .ticket_book import AGENT_ID
 
 if TYPE_CHECKING:
     from .routes import Call, Services
@@ -124,10 +125,17 @@ def show_user(svc: Services, call: Call) -> tuple[int, Any]:
     agent = svc.store.directory.agents.get(user_id)
     if agent is not None:
         return 200, {"user": dict(agent)}
+    stamp = "2026-01-01T00:00:00Z"
+    if user_id == AGENT_ID:  # the API user, as ``users/me`` shows it
+        role = "admin" if svc.config.admin else "agent"
+        return 200, {
+            "user": agent_record(
+                AGENT_ID, "Sandbox Agent", svc.config.email, role, call.base, stamp
+            )
+        }
     found = svc.store.end_user(user_id)
     if found is None:
         raise not_found()
-    stamp = "2026-01-01T00:00:00Z"
     user = agent_record(user_id, found["name"], found["email"], "end-user", call.base, stamp)
     user["locale"] = found.get("locale", user["locale"])
     return 200, {"user": user}

@@ -117,6 +117,7 @@ class TicketEventLog:
                         self._new_id(),
                         "Change",
                         tags=list(after["tags"]),
+                        previous_value=list(before["tags"]),
                         added_tags=added,
                         removed_tags=removed,
                     )

@@ -1,0 +1,151 @@
+"""Replies grounded on a record another feature looked up (the actions' lookups: "where is my
+order?"), sent as the answers send an article's: planned in the answers' book before the note
+announcing it, never over an agent, once across a kill.
+
+The feature that looked the record up offers the reply (``GroundedReplies.offer``), in the team's
+own words filled with the requester's own record, with the text it may draw on; ``decide_grounded``
+plans it where the ticket's category sends answers, after the guards every answer passes (an
+agent's reply or an assignee, an angry customer, a person asked for...) and the screen every
+reply passes (``screen.unsafe``: no number, address, e-mail or secret the record and the
+template do not hold). A ticket about the customer's own case is what a lookup answers, so that
+guard is left out, and so is a cue of needing a person that only says the order has not
+arrived (``person_needed``). A ticket whose lookup found someone else's record, or failed, is held:
+it gets no reply at all (``hold``). Pure but for the offers' table, which worker threads share.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from ..kb.text import fold
+from ..models import Ticket, Triage
+from ..triage.screen import unsafe
+from .decide import Refusal, needs_person, refusal
+from .plan import Circumstances, TicketCues, ticket_facts
+from .vocab import AnswerPlan
+
+KEPT = 10_000  # a server's offers: the oldest were planned long ago
+# What the record answers though an article cannot: an order that has not arrived (its status
+# and tracking number are the answer). Folded text; money that did not arrive still needs a
+# person (``_MONEY``), as every other cue of ``decide.needs_person`` does.
+_NOT_ARRIVED = re.compile(
+    r"\b(?:not|never|n't|nicht|nie|pas|jamais|no|niet|nooit|nao)\b[^.?!]{0,30}?"
+    r"\b(?:arriv\w*|receiv\w*|come|angekommen|erhalten|eingegangen|recu\w*|llegado|recibido|"
+    r"ontvangen|aangekomen|chegou|recebi)\b"
+)
+_MONEY = re.compile(
+    r"\b(?:refund\w*|money|charg\w*|paid|payment|billed|erstattung|geld|ruckzahlung|"
+    r"rembours\w*|argent|reembols\w*|dinero|terugbeta\w*|dinheiro|credit\w*)\b"
+)
+
+
+@dataclass(frozen=True)
+class Offered:
+    body: str  # the reply as the customer would read it
+    source: str  # what it may draw on: the team's templates and the record's reply values
+    # Why the ticket gets no reply at all (its lookup found someone else's record, or failed):
+    # an article's reply would answer the question the record was to answer.
+    held: Refusal | None = None
+    needs: bool = False  # the ticket asks what only a person can do, beyond where its order is
+
+
+class GroundedReplies:
+    """The replies offered this run, by ticket (read again when a ticket is re-planned)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._offers: dict[int, Offered] = {}
+        self._planned: set[int] = set()
+
+    def offer(self, ticket_id: int, body: str, source: str, text: str = "") -> None:
+        """The reply ``body`` for a ticket (``text``: its words, read here for what still needs
+        a person, and not kept)."""
+        with self._lock:
+            self._offers[ticket_id] = Offered(body, source, needs=person_needed(text))
+            if len(self._offers) > KEPT:
+                self._offers.pop(next(iter(self._offers)))
+
+    def hold(self, ticket_id: int, reason: Refusal) -> None:
+        """The ticket gets no automated reply, for ``reason``."""
+        with self._lock:
+            self._offers[ticket_id] = Offered("", "", reason)
+
+    def get(self, ticket_id: int) -> Offered | None:
+        with self._lock:
+            return self._offers.get(ticket_id)
+
+    def planned(self, ticket_id: int) -> bool:
+        """The offered reply is planned to be sent (its feature's note need not draft it)."""
+        with self._lock:
+            return ticket_id in self._planned
+
+    def decide(
+        self,
+        ticket: Ticket,
+        triage: Triage,
+        found: TicketCues,
+        where: Circumstances,
+        offered: Offered,
+        replied: Callable[[], Refusal | None],
+    ) -> tuple[AnswerPlan | None, Refusal | None]:
+        """``decide_grounded``, remembered for ``planned``."""
+        plan, reason = decide_grounded(ticket, triage, found, where, offered, replied)
+        with self._lock:
+            if plan is None:
+                self._planned.discard(ticket.id)
+            else:
+                self._planned.add(ticket.id)
+                if len(self._planned) > KEPT:
+                    self._planned.discard(min(self._planned))
+        return plan, reason
+
+
+def decide_grounded(
+    ticket: Ticket,
+    triage: Triage,
+    found: TicketCues,
+    where: Circumstances,
+    offered: Offered,
+    replied: Callable[[], Refusal | None],
+) -> tuple[AnswerPlan | None, Refusal | None]:
+    """The grounded reply this ticket is sent (None, with the reason, when it is not)."""
+    if offered.held is not None:
+        return None, offered.held
+    facts = replace(
+        ticket_facts(ticket, triage, found, where), own_case=False, needs_person=offered.needs
+    )
+    reason = refusal(facts)
+    if reason is not None:
+        return None, reason
+    if unsafe(offered.body, offered.source) is not None:
+        return None, "unsafe_reply"
+    reason = replied()
+    if reason is not None:
+        return None, reason
+    return (
+        AnswerPlan(
+            ticket_id=ticket.id,
+            delivery="send",
+            category=triage.analysis.category,
+            article_id=0,  # no article: the record looked up
+            article_url="",
+            language=triage.analysis.language or "en",
+            probability=1.0,
+            body=offered.body,
+            requester_id=ticket.requester_id,
+            source="lookup",
+        ),
+        None,
+    )
+
+
+def person_needed(text: str) -> bool:
+    """``decide.needs_person`` but for an order that has not arrived, which the record answers
+    (money that did not arrive still needs a person)."""
+    folded = fold(text)
+    if _MONEY.search(folded):
+        return needs_person(text)
+    return needs_person(_NOT_ARRIVED.sub(" ", folded))
