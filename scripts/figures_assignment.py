@@ -19,7 +19,7 @@ run with ``skills``: the tickets whose language skill was written, and assignees
 Lingua; the same reading the skills take) on labelled sets in several languages that the
 reading was not chosen on: ``tests/data/bitext_translated.jsonl`` (en/de/es),
 ``fault_examples.jsonl`` and ``spam_examples.jsonl`` (seven languages), the answers' held-out
-tickets; and, apart, the English requests of ``tests/data/bitext.jsonl``.
+tickets.
 
     python scripts/figures.py assignment_language
 """
@@ -337,8 +337,10 @@ def assignment_language(argv: list[str]) -> int:
         per: Counter[str] = Counter()
         hits: Counter[str] = Counter()
         for text, language in rows:
+            subject, _, body = text.partition("\n")
+            tokens = tokenise(subject) + tokenise(body)[:400]
             per[language] += 1
-            hits[language] += detect_language(_tokens(text), text) == language
+            hits[language] += detect_language(tokens, text) == language
         total, right = total + sum(per.values()), right + sum(hits.values())
         shares = {k: f"{hits[k]}/{per[k]}" for k in sorted(per)}
         print(
@@ -347,14 +349,4 @@ def assignment_language(argv: list[str]) -> int:
             )
         )
     print(json.dumps({"set": "all", "right": right, "of": total, "share": round(right / total, 3)}))
-    # Apart from the total: English alone, short retail requests (Bitext, CDLA-Sharing 1.0), where
-    # a reading that names another language sends an English ticket to the wrong agents.
-    english = [text for text, _ in _rows(data / "bitext.jsonl", "source")]
-    read = Counter(detect_language(_tokens(text), text) for text in english)
-    print(json.dumps({"set": "bitext_english", "right": read["en"], "of": len(english), **read}))
     return 0
-
-
-def _tokens(text: str) -> list[str]:
-    subject, _, body = text.partition("\n")
-    return tokenise(subject) + tokenise(body)[:400]
