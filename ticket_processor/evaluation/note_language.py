@@ -2,9 +2,7 @@
 
 For each evaluated row, the note a run would write (``writeback.note.render_note``, with the
 run's ``TICKETBOT_AGENT_LANGUAGE`` and, with an LLM, the translations a run asks for) is read
-back by the stopword count ticketbot reads short tickets by (``triage.language.stopword_language``;
-Lingua, which reads longer tickets, takes a note of German labels around an English summary for
-German, hiding the untranslated summary this share is here to show):
+back by the reading ticketbot uses for tickets without an LLM (``triage.language.detect_language``):
 all of its prose — labels, sentences, the summary, the translation — but the header (the
 engine's name), the trailer and run line (machines' parts, never translated) and the reply
 draft (written in the customer's language on purpose). A note counts as in the agent's language
@@ -22,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from ..models import Triage
-from ..triage.language import STOPWORDS, stopword_language
+from ..triage.language import STOPWORDS, detect_language
 from ..triage.prepare import PreparedTicket
 from ..writeback.note import read_note, render_note
 from ..writeback.translation import NoteTranslations
@@ -35,7 +33,7 @@ def prose_language(note: str) -> str:
     lines = [line for line in note.splitlines() if line.strip()]
     if read_note(note) is not None:
         lines = lines[1:-2]  # the header; the run line and the trailer
-    return stopword_language(_WORD.findall("\n".join(lines).casefold()))
+    return detect_language(_WORD.findall("\n".join(lines).casefold()))
 
 
 @dataclass
