@@ -15,11 +15,10 @@ run with ``skills``: the tickets whose language skill was written, and assignees
 
     python scripts/figures.py assignment_hour [--kind zendesk] [--seed 84]
 
-``assignment_language``: the language the rules read (``triage.language``: the script, then
-Lingua; the same reading the skills take) on labelled sets in several languages that the
-reading was not chosen on: ``tests/data/bitext_translated.jsonl`` (en/de/es),
-``fault_examples.jsonl`` and ``spam_examples.jsonl`` (seven languages), the answers' held-out
-tickets.
+``assignment_language``: the language the rules read (``triage.language``, the same reading
+the skills take) on labelled sets in several languages that the stopword lists were not
+chosen on: ``tests/data/bitext_translated.jsonl`` (en/de/es), ``fault_examples.jsonl`` and
+``spam_examples.jsonl`` (seven languages), the answers' held-out tickets.
 
     python scripts/figures.py assignment_language
 """

@@ -1,7 +1,6 @@
-"""The stopword count that names a short Latin-script text's language (Lingua reads longer
-ones): each stopword is looked up once for all its languages (a word such as ``la`` is French,
-Spanish and Italian), and the count must be the one a per-language scan gives, on every text of
-the project's sets."""
+"""The stopword count that names a Latin-script text's language: each stopword is looked up
+once for all its languages (a word such as ``la`` is French, Spanish and Italian), and the
+count must be the one a per-language scan gives, on every text of the project's sets."""
 
 from __future__ import annotations
 
@@ -12,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ticket_processor.kb.text import words
-from ticket_processor.triage.language import DEFAULT_LANGUAGE, STOPWORDS, stopword_language
+from ticket_processor.triage.language import DEFAULT_LANGUAGE, STOPWORDS, detect_language
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -54,11 +53,11 @@ def project_texts() -> list[str]:
     ],
 )
 def test_shared_stopwords_count_for_each_of_their_languages(text: str, language: str) -> None:
-    assert stopword_language(text.split()) == scanned(text.split()) == language
+    assert detect_language(text.split()) == scanned(text.split()) == language
 
 
 def test_the_project_texts_get_the_language_the_scan_gives() -> None:
     texts = project_texts()
     assert len(texts) > 1000
     for text in texts:
-        assert stopword_language(words(text)) == scanned(words(text)), text[:80]
+        assert detect_language(words(text)) == scanned(words(text)), text[:80]

@@ -46,7 +46,7 @@ class TicketCues:
     angry: bool
     automatic: bool
     terms: str  # the ticket's content words, space-separated: what the excerpt is chosen by
-    language: str = "en"  # as the help-centre lookup reads it, no LLM ("en": unsure)
+    language: str = "en"  # by the stopwords, as the help-centre lookup reads it ("en": unsure)
     gate: GateInput | None = None  # both rankings' best article and the gate's features
     sure_language: str | None = None  # the language when the words tell it surely, else None
     # The ticket as the LLM's second opinion is shown it (redacted), kept from the read that had
@@ -121,7 +121,7 @@ def reply_language(
     Freshdesk's contact ``language``; given only where the LLM writes the answer: a quoted
     passage is in its article's language), else the help centre's default — the answering
     article's locale (an article in the ticket's own language is chosen first). An engine's
-    or a weak reading without an LLM is not enough: a short English ticket once got a Portuguese
+    or a weak stopword guess is not enough: a short English ticket once got a Portuguese
     answer."""
     del analysis_language  # weaker than the help centre's own locale
     if found.sure_language in TEMPLATES:

@@ -2,7 +2,7 @@
 
 For each evaluated row, the note a run would write (``writeback.note.render_note``, with the
 run's ``TICKETBOT_AGENT_LANGUAGE`` and, with an LLM, the translations a run asks for) is read
-back by the reading ticketbot uses for tickets without an LLM (``triage.language.detect_language``):
+back by the stopword guess ticketbot uses for tickets (``triage.language.detect_language``):
 all of its prose — labels, sentences, the summary, the translation — but the header (the
 engine's name), the trailer and run line (machines' parts, never translated) and the reply
 draft (written in the customer's language on purpose). A note counts as in the agent's language

@@ -1,11 +1,11 @@
 """Retrieval in a run: the help-centre lookup for every ticket, before its triage.
 
 ``SuggestingTriageCache`` is the run's ``TriageCache`` with the lookup in front: it searches
-the index on the prepared (redacted, trimmed) ticket text, in the ticket's language as its
-script and Lingua tell it (the LLM's answer comes later), hands the articles a customer may see
-to the engines when reply drafts are on (still one LLM call: the articles travel in the same
-prompt), and returns the triage with its ``suggestions``, which the planner puts in the note. An
-index that fails mid-run costs the suggestions of that ticket, never the ticket.
+the index on the prepared (redacted, trimmed) ticket text, in the ticket's language as the
+stopwords tell it (the LLM's answer comes later), hands the articles a customer may see to the
+engines when reply drafts are on (still one LLM call: the articles travel in the same prompt),
+and returns the triage with its ``suggestions``, which the planner puts in the note. An index
+that fails mid-run costs the suggestions of that ticket, never the ticket.
 """
 
 from __future__ import annotations

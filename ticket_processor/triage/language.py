@@ -1,20 +1,15 @@
-"""A ticket's language without an LLM: the text's script, then Lingua's n-gram models for the
-Latin-script languages ticketbot has stopwords for.
+"""A language guess from the text's script, then its stopwords: good enough to tag a ticket,
+no model.
 
 A text written mostly in a script other than Latin is named by its script (Unicode's Script
 property, read with the ``regex`` library): kana is Japanese, hangul Korean, Chinese
 characters alone Chinese, Greek Greek, and so on. Cyrillic and Arabic scripts serve several
 languages: the text's own letters or words name one (``ы`` or ``что``: Russian; ``ї``:
 Ukrainian; ``پ`` without Urdu's letters: Persian), else it is ``und`` (undetermined), never
-English. A Latin-script text is read by Lingua (``lingua-language-detector``: character
-n-gram models shipped in its wheel, nothing downloaded), told only the languages ``STOPWORDS``
-lists: counting stopwords missed one text in ten of a labelled set in seven languages, all of
-them outside English and mostly one-liners where no stopword occurs twice. The detector is
-built once per process, on first use, in Lingua's low-accuracy mode (trigrams alone: a
-twentieth of the high-accuracy mode's second and a half of CPU to load; 97 % right on that set
-where the other read 99.9 %). A text of fewer than ``MIN_WORDS`` words is still judged by its
-stopwords (two hits or English): too little for any reading, and an unclear text is English, the
-default. A text with no letter at all is ``und``.
+English. A Latin-script text is judged by its stopwords: function words are the most frequent
+words of any text and differ between languages, so counting them tells English from German or
+Spanish after a sentence or two; an unclear Latin-script text is English, the default. A text
+with no letter at all is ``und``.
 
 The closed vocabulary of language tags (``models.ISO_639_1``, ``models.closed_language``) is
 part of the vocabulary every layer shares; this module only guesses a code from the words.
@@ -22,14 +17,9 @@ part of the vocabulary every layer shares; this module only guesses a code from 
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from .script import script_language
-
-if TYPE_CHECKING:
-    from lingua import LanguageDetector
 
 DEFAULT_LANGUAGE = "en"
 
@@ -66,10 +56,6 @@ STOPWORDS: dict[str, frozenset[str]] = {
 
 # Below this many stopword hits the text is too short to judge.
 _MIN_HITS = 2
-# Below this many words the stopwords judge, not Lingua: a word or two says little either way.
-MIN_WORDS = 3
-# Enough text to judge by (Lingua's CPU grows with the length); a ticket opens in its language.
-_MAX_CHARS = 2000
 
 # Each stopword's languages, so a token is looked up once rather than in every language's set.
 _LANGUAGES_OF: dict[str, tuple[str, ...]] = {}
@@ -81,22 +67,12 @@ for _code, _stopwords in STOPWORDS.items():
 def detect_language(tokens: Iterable[str], text: str | None = None) -> str:
     """ISO 639-1 code of the text's language, or ``und``. ``text``: the raw text ``tokens``
     came from (the tokens keep Latin letters only): its script names the language when it is
-    not mostly Latin. A Latin-script text of ``MIN_WORDS`` words or more is Lingua's reading
-    among ``STOPWORDS``' languages; a shorter one, the stopwords'; ``en`` when unsure."""
+    not mostly Latin. Without it, or for a Latin-script text, the language whose stopwords
+    occur most; ``en`` when unsure."""
     if text is not None:
         by_script = script_language(text)
         if by_script is not None:
             return by_script
-    words = list(tokens)
-    if len(words) < MIN_WORDS:
-        return stopword_language(words)
-    found = _detector().detect_language_of((text or " ".join(words))[:_MAX_CHARS])
-    return DEFAULT_LANGUAGE if found is None else found.iso_code_639_1.name.lower()
-
-
-def stopword_language(tokens: Iterable[str]) -> str:
-    """The language whose stopwords occur most in ``tokens``; ``en`` when under two occur or
-    English's as many."""
     counts = dict.fromkeys(STOPWORDS, 0)
     languages_of = _LANGUAGES_OF.get
     for token in tokens:
@@ -106,15 +82,3 @@ def stopword_language(tokens: Iterable[str]) -> str:
     if counts[best] < _MIN_HITS or counts[best] <= counts[DEFAULT_LANGUAGE]:
         return DEFAULT_LANGUAGE
     return best
-
-
-@functools.cache
-def _detector() -> LanguageDetector:
-    """Lingua's detector for ``STOPWORDS``' languages, built on first use (imported then too:
-    ``ticketbot --help`` and a run with no Latin-script ticket never load it)."""
-    from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
-
-    languages = [
-        Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())) for code in STOPWORDS
-    ]
-    return LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode().build()
