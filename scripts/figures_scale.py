@@ -28,6 +28,7 @@ from bench_harness import EMAIL, TOKEN, make_tickets, seed_sandbox, standin_env
 
 from ticket_processor.audit.queries import DecisionFilter, DecisionQuery
 from ticket_processor.audit.schema import decisions
+from ticket_processor.audit.sealed_columns import SealedJSON
 from ticket_processor.audit.store import FILE_NAME, AuditStore
 from ticket_processor.dashboard import pending, queries
 from ticket_processor.dashboard.filters import SORTS, ListQuery
@@ -557,7 +558,10 @@ def _insert(store: AuditStore, rows: list[dict[str, Any]]) -> None:
         conn.execute(decisions.insert(), rows)
 
 
-_JSON = frozenset(name for name, column in decisions.c.items() if isinstance(column.type, sa.JSON))
+# JSON columns, the sealed ones included (stored as plain JSON text: no key is installed here).
+_JSON = frozenset(
+    name for name, column in decisions.c.items() if isinstance(column.type, sa.JSON | SealedJSON)
+)
 
 
 def _sqlite_insert(store: AuditStore, rows: list[dict[str, Any]]) -> None:

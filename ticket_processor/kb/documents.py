@@ -40,7 +40,6 @@ from ..errors import ConfigError, StateFileRefused
 from ..models import Article
 from ..triage.language import detect_language
 from ..triage.note_text import strip_controls
-from ..triage.quotable import unquotable
 from .front_matter import front_matter, visibility_of, visibility_said
 from .index import ArticleIndex
 from .sources import put_entries
@@ -441,6 +440,8 @@ def _quotable(articles: list[Article], report: DocumentReport) -> list[Article]:
     """A document's entries, or none when it is public and holds what a reply may never quote
     (personal data pasted from a ticket, a promise of money, words to its reader): said in
     ``report.skipped`` with the file's name. An internal document is only shown to agents."""
+    from ..triage.quotable import unquotable  # the redaction rules: only when a folder syncs
+
     for article in articles:
         if article.visibility != "everyone":
             continue
