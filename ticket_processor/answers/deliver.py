@@ -61,12 +61,13 @@ class AnswerDesk(Protocol):
 
 
 def answer_tags(plan: AnswerPlan, prefix: str) -> tuple[str, ...]:
-    """``<prefix>answered`` and the source's tag: an article's id, or a macro's own id
-    (``<prefix>answer_macro_<id>``, from its entry's ``macro <id>``) rather than the index's
-    internal hash of it, which names nothing an agent can look up."""
-    macro = plan.article_url.removeprefix("macro ")
-    if macro != plan.article_url and macro.isdigit():
-        return (answered_tag(prefix), f"{prefix}answer_macro_{macro}")
+    """``<prefix>answered`` and the source's tag: an article's id, or, for a source that names
+    itself in its entry's url as ``<kind> <id>`` (a helpdesk's saved reply), that kind and its
+    own id (``<prefix>answer_<kind>_<id>``) rather than the index's internal hash of it, which
+    names nothing an agent can look up."""
+    kind, _, own_id = plan.article_url.partition(" ")
+    if kind.isalpha() and own_id.isdigit():
+        return (answered_tag(prefix), f"{prefix}answer_{kind}_{own_id}")
     if not plan.article_id:  # a reply grounded on a record looked up: no article to name
         return (answered_tag(prefix),)
     return (answered_tag(prefix), article_tag(prefix, plan.article_id))

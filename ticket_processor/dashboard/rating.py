@@ -1,7 +1,7 @@
 """Agents rate what ticketbot did for a ticket, on its page: the note's analysis, each
-suggested article, each section's suggestion (a macro, a similar solved ticket), the answer:
-helped, not helped, or (the analysis) wrong category, with an optional reason and the right
-category.
+suggested article, each step's suggestion in its section (a saved reply, a similar solved
+ticket), the answer: helped, not helped, or (the analysis) wrong category, with an optional
+reason and the right category.
 
 ``POST /tickets/{id}/ratings`` is a write: signed in, with the sign-in's CSRF token, from the
 dashboard's own origin, as the review queue's. A rating names something the ticket's page

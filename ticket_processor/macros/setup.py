@@ -96,3 +96,18 @@ def macro_steps(
         warn=warnings.append,
     )
     return [step] if step is not None else []
+
+
+def source_live(helpdesk: Helpdesk) -> Callable[[int], bool]:
+    """Whether an index entry's macro is still in the helpdesk (``answers.LiveMacros``: one
+    listing at the first macro an answer would quote); an entry not a macro's is live."""
+    found: list[Callable[[int], bool]] = []
+
+    def live(article_id: int) -> bool:
+        if not found:  # the answers' modules only once an answer would quote something
+            from .answers import LiveMacros
+
+            found.append(LiveMacros(getattr(helpdesk, "macros", lambda: ())).live)
+        return found[0](article_id)
+
+    return live

@@ -8,14 +8,18 @@ and documented at once; a feature that keeps a new file of customers' data adds 
 ``handler`` names how a place is read: ``audit`` (the audit store's tables, SQLite or
 PostgreSQL), ``logs`` (the JSON-lines logs), ``json`` and ``jsonl`` (state files, by ticket id
 and address: ``scrub``), ``sqlite`` (a state database: rows by ticket id, in ``tables``),
-``window`` and ``macros`` (numpy archives beside their index), ``cache`` (the analysis cache,
-which names no ticket: emptied), ``people`` (the people index itself). ``history``: the place is
+``window`` (a numpy archive beside its index), ``feature`` (a feature's own reader of its file,
+``visit``), ``cache`` (the analysis cache, which names no ticket: emptied), ``people`` (the
+people index itself). ``history``: the place is
 rebuilt from the helpdesk's history, so every run erases the forgotten tickets from it again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from ..macros.forget import history_rows
 
 # The state files written encrypted when a key is set (``common.sealed``; each writer passes
 # ``seal=True``): what ``privacy encrypt`` and ``privacy rotate`` convert, and what every command
@@ -40,6 +44,9 @@ class Place:
     kept: str
     tables: dict[str, str] = field(default_factory=dict)  # table -> its ticket-id column
     history: bool = False
+    # A feature's own reader of its file (``handler`` "feature"): entries of some tickets,
+    # erased when asked.
+    visit: Callable[..., int] | None = None
 
 
 # The run's own files, kept by the cron run and again by serve's and shadow runs' own
@@ -158,11 +165,12 @@ PLACES: tuple[Place, ...] = (
     ),
     Place(
         "macros.json",
-        "macros",
+        "feature",
         "solved tickets' ids, when solved, the macro used, and (in `macros-vectors.npz`) their "
         "vectors; no text",
         "until the next `macros sync`",
         history=True,
+        visit=history_rows,
     ),
     Place(
         "learn-examples.jsonl",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import sqlite3
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,22 +159,12 @@ def window(path: Path, who: Who, erase: bool, trace: Trace) -> None:
         save_window(path.parent, window)
 
 
-def macros(path: Path, who: Who, erase: bool, trace: Trace) -> None:
-    import numpy as np
-
-    from ..macros.book import load, save
-
-    book = load(path.parent)
-    rows = [i for i, e in enumerate(book.history) if e.ticket_id in who.tickets]
-    if not rows:
-        return
-    _merge(trace, Found(entries=len(rows), fields={"history"}), path)
-    if erase:
-        keep = np.ones(len(book.history), np.bool_)
-        keep[rows] = False
-        book.history = [e for i, e in enumerate(book.history) if keep[i]]
-        book.history_vectors = book.history_vectors[keep]
-        save(book, path.parent)
+def counted(path: Path, who: Who, erase: bool, trace: Trace, visit: Callable[..., int]) -> None:
+    """A place whose feature reads and erases its own file (``Place.visit``): how many entries
+    it holds of ``who``'s tickets, erased with ``erase``."""
+    found = visit(path.parent, who.tickets, erase=erase)
+    if found:
+        _merge(trace, Found(entries=found, fields={"history"}), path)
 
 
 def logs(directory: Path, who: Who, erase: bool, trace: Trace) -> None:

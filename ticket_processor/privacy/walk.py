@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from .audit import visit_audit
 from .places import Place
-from .traces import Trace, Where, Who, cache, json_file, jsonl, logs, macros, sqlite, window
+from .traces import Trace, Where, Who, cache, counted, json_file, jsonl, logs, sqlite, window
 
 
 def visit(place: Place, where: Where, who: Who, *, erase: bool) -> Trace:
@@ -28,8 +28,8 @@ def visit(place: Place, where: Where, who: Who, *, erase: bool) -> Trace:
         handlers[place.handler](path, who, erase, trace)
     elif place.handler == "sqlite":
         sqlite(path, place, who, erase, trace)
-    elif place.handler == "macros":
-        macros(path, who, erase, trace)
+    elif place.visit is not None:
+        counted(path, who, erase, trace, place.visit)
     return trace
 
 

@@ -3,7 +3,7 @@
 ``agents``: how many times agents said ticketbot's work helped, did not, or had the wrong
 category (each rating once: a double click and a tag added again are one row), with the same
 counts by where they said it (the dashboard, a tag) and by what they rated (the analysis, an
-article, a macro, an answer ...).
+article, a step's suggestion, an answer ...).
 
 ``customers``: the helpdesk's own satisfaction ratings (``source`` customer: good or bad) by who
 answered the ticket: ``ticketbot`` (it sent the answer), ``person_after_note`` (ticketbot
@@ -173,9 +173,9 @@ def rating_lines(figures: RatingFigures) -> list[str]:
                 f"({c['good']} good, {c['bad']} bad)"
             )
     by_target = figures.by_target
-    for target, words in (("answer", "answers"), ("macros", "macros")):
-        if target in by_target:
-            row = by_target[target]
+    for target, row in sorted(by_target.items()):  # each step's section names its own
+        if target not in ("analysis", "ticket"):  # the whole ticket's: the totals above
+            words = {"answer": "answers", "article": "articles"}.get(target, target)
             lines.append(f"Agents on {words}: {row['helped']} helped, {row['not_helped']} did not")
     for row in figures.risk_calibration:
         lines.append(

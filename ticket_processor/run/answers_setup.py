@@ -77,10 +77,13 @@ def build_answers(
     second_opinion: Callable[[str, str], tuple[str, str, int, int]] | None = None,
     served: bool = False,
     claims: Callable[[], WriteClaims] | None = None,
+    live: Callable[[int], bool] | None = None,
 ) -> tuple[RunAnswers | None, list[str]]:
     """The run's answers and what the run should warn about. ``served``: ``serve``'s, which
     reads the agents again as they age and sends the replies it planned after each write
-    batch; ``claims``: opens the write claims each reply is sent under (``answers.sending``)."""
+    batch; ``claims``: opens the write claims each reply is sent under (``answers.sending``);
+    ``live``: whether an index entry's source is still in the helpdesk (a source deleted there
+    since the sync has nothing to quote)."""
     policy = read_policy(settings, taxonomy)
     if not policy.enabled:
         return None, []
@@ -104,13 +107,8 @@ def build_answers(
     if agents is None:
         return None, notes
 
-    from ..macros.answers import LiveMacros
-
-    live = LiveMacros(getattr(helpdesk, "macros", lambda: ()))
-
     def body(article_id: int, locale: str) -> str:
-        # A macro deleted or turned off in the helpdesk since the sync has nothing to quote.
-        return index.body(article_id, locale) if live.live(article_id) else ""
+        return index.body(article_id, locale) if live is None or live(article_id) else ""
 
     def ranked(text: str) -> Retrieved:  # what a run with the gate hands ``RunAnswers``
         # The prepared text (quoted history and signatures off), as the suggestions read it.

@@ -344,7 +344,9 @@ def build(
     )
 
 
-def run_answers(settings: Settings, parts: Parts) -> RunAnswers | None:
+def run_answers(
+    settings: Settings, parts: Parts, *, live: Callable[[int], bool] | None = None
+) -> RunAnswers | None:
     """Answering the customer (``TICKETBOT_ANSWER_MODE``), for the cron run, ``backfill`` and
     ``serve`` alike: one answers' book in the state directory and every reply sent under the
     tickets' write claims, so a reply one of them planned is sent once whichever sends it. Its
@@ -370,6 +372,7 @@ def run_answers(settings: Settings, parts: Parts) -> RunAnswers | None:
         served=parts.harness.answers_served,
         # Opened only when answers are on (with a database, its claims are the database's).
         claims=None if dry_run else lambda: open_claims(settings.state_dir, database, sleep=sleep),
+        live=live,
     )
     parts.warnings.extend(notes)
     return answers

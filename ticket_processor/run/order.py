@@ -89,7 +89,7 @@ def ticket_steps(settings: Settings, parts: Parts) -> list[TicketStep]:
         steps += macros.macro_steps(
             settings.state_dir, parts.helpdesk, options, settings.kb_max_age, parts.warnings
         )
-    answers = run_answers(settings, parts)
+    answers = run_answers(settings, parts, live=macros.source_live(parts.helpdesk))
     if answers is not None:
         from ..answers.step import AnswersStep  # its modules load only with answers on
 
