@@ -11,7 +11,8 @@ import httpx
 import pytest
 from support.cli import invoke
 from support.dashboard import start_dashboard
-from test_summary_e2e import FIRST, Field
+from support.summary_field import SummaryField as Field
+from test_summary_e2e import FIRST
 
 from ticket_processor.sandbox.desks import Desk
 

@@ -10,7 +10,8 @@ import pytest
 from support.clock import FakeClock
 from support.e2e import events
 from support.serving import delivery_for, serve_env, serving
-from test_summary_e2e import FIRST, Field
+from support.summary_field import SummaryField as Field
+from test_summary_e2e import FIRST
 
 from ticket_processor.sandbox.desks import Desk
 from ticket_processor.summary.build import is_ours

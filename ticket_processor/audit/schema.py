@@ -254,9 +254,7 @@ ratings = sa.Table(
     _at(),
     sa.Column("source", sa.String(16), nullable=False),  # dashboard | tag
     sa.Column("rater", sa.String(_NAME * 2), nullable=False, server_default=""),
-    sa.Column(
-        "target", sa.String(32), nullable=False
-    ),  # analysis | article | <step> | answer
+    sa.Column("target", sa.String(32), nullable=False),  # analysis | article | <step> | answer
     sa.Column("item", sa.String(_NAME * 2), nullable=False, server_default=""),
     sa.Column("verdict", sa.String(16), nullable=False),  # helped | not_helped | wrong_category
     sa.Column("reason", sa.Text, nullable=True),
