@@ -59,7 +59,10 @@ def _count_tables(
     conn: sa.Connection, place: Place, ids: list[int], found: Found, trace: Trace
 ) -> None:
     meta = sa.MetaData()
+    inspector = sa.inspect(conn)
     for name, column in place.tables.items():
+        if not inspector.has_table(name):
+            continue  # a store from before the feature that added it (not yet upgraded)
         table = sa.Table(name, meta, autoload_with=conn)
         key = table.c[column]
         count, first = conn.execute(
@@ -106,6 +109,8 @@ def _reverts(conn: sa.Connection, ids: list[int], who: Who, found: Found, erase:
 
 def _rating_reasons(conn: sa.Connection, ids: list[int], found: Found, erase: bool) -> None:
     """A rating keeps its verdict (the figures count it) and loses its reason."""
+    if not sa.inspect(conn).has_table(ratings.name):
+        return
     has_reason = ratings.c.ticket_id.in_(ids) & ratings.c.reason.is_not(None)
     (count,) = conn.execute(sa.select(sa.func.count()).where(has_reason)).one()
     if not count:

@@ -80,8 +80,10 @@ def convert(where: Where, ring: sealed.Keyring) -> Converted:
         return done
     engine = engine_for(url, where.state_dir)
     try:
+        present = sa.inspect(engine)
         for table, names in _COLUMNS.items():
-            done.rows += _convert_table(engine, table, names, kid)
+            if present.has_table(table.name):  # ``ratings``: not in a store not yet upgraded
+                done.rows += _convert_table(engine, table, names, kid)
     finally:
         engine.dispose()
     if done.rows and url.startswith("sqlite"):
