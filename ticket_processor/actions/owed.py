@@ -23,6 +23,7 @@ from pathlib import Path
 
 import orjson
 
+from ..common.sealed import open_text, seal_text
 from ..common.sqlite_wal import enter_wal
 
 STORE_FILE = "actions.sqlite3"
@@ -102,8 +103,10 @@ class ChangeStore:
                     ticket_id,
                     action,
                     status,
-                    orjson.dumps(dict(inputs)).decode(),
-                    refused,
+                    # The inputs (an order number, the requester's address) and a refusal's
+                    # reason: encrypted when a key is set (``common.sealed``).
+                    seal_text(orjson.dumps(dict(inputs)).decode()),
+                    seal_text(refused) if refused is not None else None,
                     time.time(),
                 ),
             )
@@ -165,8 +168,8 @@ class ChangeStore:
                 (
                     status,
                     approver,
-                    reason,
-                    orjson.dumps(dict(result)).decode() if result is not None else None,
+                    seal_text(reason) if reason is not None else None,
+                    seal_text(orjson.dumps(dict(result)).decode()) if result is not None else None,
                     1 if attempt else 0,
                     status,
                     ticket_id,
@@ -185,15 +188,16 @@ class ChangeStore:
 
 def _change(row: tuple[object, ...]) -> Change:
     ticket_id, action, status, inputs, reason, _, approver, attempts, result, noted = row
+    where = STORE_FILE
     return Change(
         ticket_id=int(str(ticket_id)),
         action=str(action),
         status=str(status),
-        inputs=orjson.loads(str(inputs)),
-        reason=str(reason) if reason is not None else None,
+        inputs=orjson.loads(open_text(str(inputs), where)),
+        reason=open_text(str(reason), where) if reason is not None else None,
         approver=str(approver) if approver is not None else None,
         attempts=int(str(attempts)),
-        result=orjson.loads(str(result)) if result is not None else None,
+        result=orjson.loads(open_text(str(result), where)) if result is not None else None,
         noted=str(noted) == "1",
         noting=str(noted) == "2",
     )

@@ -103,7 +103,9 @@ class MarkerBook:
         with self._lock:
             self._entries[key] = entry
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(self.path, json.dumps(self._entries, sort_keys=True).encode())
+            # The agent's translated text: encrypted when a key is set (``common.sealed``).
+            data = json.dumps(self._entries, sort_keys=True).encode()
+            atomic_write_bytes(self.path, data, seal=True)
 
 
 def customer_language(helpdesk: Helpdesk, ticket_id: int) -> str | None:

@@ -257,7 +257,7 @@ ratings = sa.Table(
     sa.Column("target", sa.String(32), nullable=False),  # analysis | article | <step> | answer
     sa.Column("item", sa.String(_NAME * 2), nullable=False, server_default=""),
     sa.Column("verdict", sa.String(16), nullable=False),  # helped | not_helped | wrong_category
-    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("reason", SealedText, nullable=True),  # an agent's free text: sealed with a key
     sa.Column("value", sa.String(_NAME * 2), nullable=True),  # the right category, if given
     sa.Column("ticketbot", sa.String(_NAME * 2), nullable=True),  # ticketbot's category then
     sa.Column("decision_id", sa.Integer, nullable=True),

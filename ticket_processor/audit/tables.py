@@ -105,7 +105,7 @@ RATINGS = Table(
     ("account", "helpdesk", "ticket_id", "source", "rater", "target", "item"),
     {
         **_columns("account", "helpdesk", "ticket_id", "source", "rater", "target", at=TIME),
-        **_columns("item", "verdict", "reason", "value", "ticketbot", "decision_id"),
+        **_columns("item", "verdict", "value", "ticketbot", "decision_id", reason=SEALED),
     },
 )
 SLA_CLOCKS = Table(

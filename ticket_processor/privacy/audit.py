@@ -1,8 +1,9 @@
 """One person's part of the audit store (SQLite or PostgreSQL): found by their tickets' ids;
-forgotten by clearing each decision's text (subject, answer, error, the event's text fields)
-and the reverts' details, keeping the labels, statuses and counts that ``report``, the
-dashboard's figures and ``revert`` of other tickets read. On SQLite the search index is merged
-and the file vacuumed, so the text leaves its bytes too."""
+forgotten by clearing each decision's text (subject, answer, error, the event's text fields),
+the reverts' details and the ratings' reasons (an agent's free text), keeping the labels,
+statuses and counts that ``report``, the dashboard's figures and ``revert`` of other tickets
+read. On SQLite the search index is merged and the file vacuumed, so the text leaves its bytes
+too."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import sqlalchemy as sa
 
 from ..audit.engine import engine_for
 from ..audit.location import database_url
-from ..audit.schema import TEXT_INDEX, decisions, reverts
+from ..audit.schema import TEXT_INDEX, decisions, ratings, reverts
 from ..audit.writer import FILE_NAME
 from .places import Place
 from .scrub import Found
@@ -41,6 +42,7 @@ def visit_audit(place: Place, where: Where, who: Who, *, erase: bool, trace: Tra
             _count_tables(conn, place, ids, found, trace)
             _decisions(conn, ids, who, found, erase)
             _reverts(conn, ids, who, found, erase)
+            _rating_reasons(conn, ids, found, erase)
     finally:
         engine.dispose()
     if not found:
@@ -57,7 +59,10 @@ def _count_tables(
     conn: sa.Connection, place: Place, ids: list[int], found: Found, trace: Trace
 ) -> None:
     meta = sa.MetaData()
+    inspector = sa.inspect(conn)
     for name, column in place.tables.items():
+        if not inspector.has_table(name):
+            continue  # a store from before the feature that added it (not yet upgraded)
         table = sa.Table(name, meta, autoload_with=conn)
         key = table.c[column]
         count, first = conn.execute(
@@ -100,6 +105,20 @@ def _reverts(conn: sa.Connection, ids: list[int], who: Who, found: Found, erase:
         detail = without_text(row.detail, who, found)
         if erase:
             conn.execute(reverts.update().where(reverts.c.id == row.id).values(detail=detail))
+
+
+def _rating_reasons(conn: sa.Connection, ids: list[int], found: Found, erase: bool) -> None:
+    """A rating keeps its verdict (the figures count it) and loses its reason."""
+    if not sa.inspect(conn).has_table(ratings.name):
+        return
+    has_reason = ratings.c.ticket_id.in_(ids) & ratings.c.reason.is_not(None)
+    (count,) = conn.execute(sa.select(sa.func.count()).where(has_reason)).one()
+    if not count:
+        return
+    found.mentions += count
+    found.fields.add("ratings.reason")
+    if erase:
+        conn.execute(ratings.update().where(has_reason).values(reason=None))
 
 
 def compact(path: object) -> None:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from ..audit.engine import engine_for
 from ..audit.location import database_url
-from ..audit.schema import decisions, reverts
+from ..audit.schema import decisions, ratings, reverts
 from ..audit.writer import FILE_NAME
 from ..common import sealed
 from ..common.atomic import atomic_write_bytes
@@ -29,12 +29,17 @@ from .traces import Where, vacuum
 
 BATCH = 500
 # The state databases' columns of customers' text (their writers seal them): file -> (table,
-# its key, the columns).
+# a key naming one row, the columns). A ticket has one change per action: its ``rowid``.
 SEALED_COLUMNS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "solved.sqlite3": ("solved", "ticket_id", ("subject", "resolution")),
     "escalations.sqlite3": ("escalation", "ticket_id", ("subject",)),
+    "actions.sqlite3": ("change", "rowid", ("inputs", "reason", "result")),
 }
-_COLUMNS = {decisions: ("subject", "answer", "error", "event"), reverts: ("detail",)}
+_COLUMNS = {
+    decisions: ("subject", "answer", "error", "event"),
+    reverts: ("detail",),
+    ratings: ("reason",),
+}
 
 
 @dataclass
@@ -75,8 +80,10 @@ def convert(where: Where, ring: sealed.Keyring) -> Converted:
         return done
     engine = engine_for(url, where.state_dir)
     try:
+        present = sa.inspect(engine)
         for table, names in _COLUMNS.items():
-            done.rows += _convert_table(engine, table, names, kid)
+            if present.has_table(table.name):  # ``ratings``: not in a store not yet upgraded
+                done.rows += _convert_table(engine, table, names, kid)
     finally:
         engine.dispose()
     if done.rows and url.startswith("sqlite"):
@@ -94,7 +101,10 @@ def _convert_sqlite(path: Path, table: str, key: str, columns: tuple[str, ...], 
         for start in range(0, len(stale), BATCH):
             db.execute("BEGIN IMMEDIATE")
             for row in stale[start : start + BATCH]:
-                values = [sealed.seal_text(sealed.open_text(str(v), str(path))) for v in row[1:]]
+                values = [
+                    None if v is None else sealed.seal_text(sealed.open_text(str(v), str(path)))
+                    for v in row[1:]
+                ]
                 sets = ", ".join(f"{c} = ?" for c in columns)
                 db.execute(f"UPDATE {table} SET {sets} WHERE {key} = ?", (*values, row[0]))  # noqa: S608
             db.execute("COMMIT")

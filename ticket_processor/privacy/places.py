@@ -26,6 +26,7 @@ from ..macros.forget import history_rows
 # checks it holds the key for before it starts.
 SEALED_FILES: tuple[str, ...] = (
     "answers.json",
+    "assignment/replies.json",
     "incidents/book.json",
     "incidents/window.npz",
     *(
@@ -80,7 +81,8 @@ PLACES: tuple[Place, ...] = (
         "audit",
         "per decision: the subject (redacted, or raw with `TICKETBOT_AUDIT_RAW_SUBJECTS`), the "
         "answer (greeting the customer by first name), the labels, the log event; writes, "
-        "reverts, reviews, corrections by ticket id",
+        "reverts, reviews, corrections by ticket id; agents' and customers' ratings (an agent's "
+        "free-text reason); the SLA clocks (ids and times)",
         "`TICKETBOT_KEEP_DAYS` (30 days)",
         tables={
             "decisions": "ticket_id",
@@ -88,6 +90,8 @@ PLACES: tuple[Place, ...] = (
             "reverts": "ticket_id",
             "reviews": "ticket_id",
             "corrections": "ticket_id",
+            "ratings": "ticket_id",
+            "sla_clocks": "ticket_id",
         },
     ),
     Place(
@@ -164,6 +168,33 @@ PLACES: tuple[Place, ...] = (
         history=True,
     ),
     Place(
+        "actions.sqlite3",
+        "sqlite",
+        "changes proposed, owed and done by ticket: their inputs (order numbers, amounts, the "
+        "requester's address), the API's results, refusals' reasons, the approving agent",
+        "as long as the state directory",
+        tables={"change": "ticket_id"},
+    ),
+    Place(
+        "assignment/replies.json",
+        "json",
+        "two-way `/reply` markers by ticket and note: the agent's translated text while owed, "
+        "the language, the agent's id; a refusal's reason",
+        "as long as the state directory",
+    ),
+    Place(
+        "assignment/assigned.json",
+        "json",
+        "ticketbot's standing assignments: ticket id, agent id, skills; no text",
+        "until the ticket is solved or moved",
+    ),
+    Place(
+        "sla.json",
+        "json",
+        "SLA targets warned of, breached and met, by ticket id: times and probabilities; no text",
+        "30 days",
+    ),
+    Place(
         "macros.json",
         "feature",
         "solved tickets' ids, when solved, the macro used, and (in `macros-vectors.npz`) their "
@@ -190,10 +221,12 @@ def _encrypted(place: Place) -> str:
         return "with a key: subject, resolution"
     if place.path == "escalations.sqlite3":
         return "with a key: subject"
+    if place.path == "actions.sqlite3":
+        return "with a key: inputs, reason, result"
     if place.path.startswith("serve/seen"):
         return "with a key, line by line"
     if place.handler == "audit":
-        return "with a key: subject, answer, error, event, revert details"
+        return "with a key: subject, answer, error, event, revert details, rating reason"
     if place.handler == "logs":
         return "with a key: `summary_written`'s text and before"
     return "no"

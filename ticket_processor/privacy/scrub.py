@@ -1,7 +1,8 @@
 """Finding and removing one person's traces in the state directory's JSON and JSON-lines files.
 
 A file's entries are the person's when they name one of their tickets: a key that is the
-ticket's id (``answers.json``'s books, ``replies.json``, ``retry.json``), an object whose
+ticket's id (``answers.json``'s books, ``replies.json``, ``retry.json``) or starts with it and a
+colon (``sla.json``'s targets, ``assignment/replies.json``'s markers), an object whose
 ``ticket_id`` or ``ticket`` is it (journals, sightings), a ticket id in a list of tickets or
 members (``incidents/book.json``). Those entries go whole. Any other string that holds one of
 the person's addresses has the address replaced (``[forgotten]``): a file keeps its shape, so
@@ -42,6 +43,11 @@ def _as_id(value: object) -> int | None:
     return None
 
 
+def _key_id(name: str) -> int | None:
+    """The ticket a JSON object's key names: ``42``, or ``42:...`` (a ticket's target, note)."""
+    return _as_id(name.split(":", 1)[0])
+
+
 def owned(record: object, ids: Collection[int], keys: Sequence[str] = _TICKET_KEYS) -> bool:
     """Whether ``record`` (a JSON object) is one of the tickets ``ids``."""
     if not isinstance(record, dict):
@@ -72,7 +78,7 @@ def scrub(
     if isinstance(value, dict):
         kept: dict[str, Any] = {}
         for name, item in value.items():
-            if _as_id(name) in ids or owned(item, ids):
+            if _key_id(name) in ids or owned(item, ids):
                 found.entries += 1
                 found.fields.add(key or name)
                 continue
