@@ -31,7 +31,7 @@ def run() -> None:
 
 
 def header(page: str) -> str:
-    found = re.search(r"<h1>.*?</p>\s*(?:<p class=\"pills\">.*?</p>)", page, re.S)
+    found = re.search(r"<h1[^>]*>.*?</p>\s*(?:<p class=\"pills\">.*?</p>)", page, re.S)
     assert found is not None, page
     return found.group(0)
 
