@@ -5,26 +5,22 @@ approved. A post without the token or from another origin is refused."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 from support.cli import invoke
 from support.dashboard import TOKEN, bearer, csrf_of, start_dashboard
+from support.shop import pointed_at
 
 from ticket_processor.sandbox.desks import Desk, NewTicket
-from ticket_processor.sandbox.shop import ShopConfig, ShopServer, seed_orders, serve_shop
+from ticket_processor.sandbox.shop import ShopConfig, ShopServer, seed_orders
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "actions-shopify.toml"
 SHOP_TOKEN = "shpat_dash_0123456789abcdef"
 
 
 @pytest.fixture
 def shop(monkeypatch: pytest.MonkeyPatch) -> Iterator[ShopServer]:
-    with serve_shop(ShopConfig(token=SHOP_TOKEN)) as server:
-        monkeypatch.setenv("SHOPIFY_SHOP_URL", server.url)
-        monkeypatch.setenv("SHOPIFY_ACCESS_TOKEN", SHOP_TOKEN)
-        monkeypatch.setenv("TICKETBOT_ACTIONS", str(EXAMPLE))
+    with pointed_at(monkeypatch, ShopConfig(token=SHOP_TOKEN)) as server:
         yield server
 
 

@@ -18,48 +18,19 @@ from pathlib import Path
 
 import pytest
 from support.cli import invoke
+from support.shop import EXAMPLE, notes_of, pointed_at, three_orders
 
 from ticket_processor.helpdesks.capabilities import TagAuthors
 from ticket_processor.sandbox.desks import Desk, NewTicket
-from ticket_processor.sandbox.shop import ShopConfig, ShopServer, seed_orders, serve_shop
+from ticket_processor.sandbox.shop import ShopConfig, ShopServer, seed_orders
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "actions-shopify.toml"
 TOKEN = "shpat_test_0123456789abcdef"
 
 
 @pytest.fixture
 def shop(monkeypatch: pytest.MonkeyPatch) -> Iterator[ShopServer]:
-    with serve_shop(ShopConfig(token=TOKEN, retry_after=0.1)) as server:
-        monkeypatch.setenv("SHOPIFY_SHOP_URL", server.url)
-        monkeypatch.setenv("SHOPIFY_ACCESS_TOKEN", TOKEN)
-        monkeypatch.setenv("TICKETBOT_ACTIONS", str(EXAMPLE))
+    with pointed_at(monkeypatch, ShopConfig(token=TOKEN, retry_after=0.1)) as server:
         yield server
-
-
-def _orders(shop: ShopServer) -> dict[str, dict[str, object]]:
-    made = seed_orders(
-        shop.state,
-        [
-            {
-                "email": "alice@example.com",
-                "total_price": "59.90",
-                "fulfillments": [
-                    {
-                        "tracking_company": "UPS",
-                        "tracking_number": "1Z999AA10123456784",
-                        "tracking_url": "https://www.ups.com/track?tracknum=1Z999AA10123456784",
-                    }
-                ],
-            },
-            {"email": "dave@example.com", "total_price": "24.00"},
-            {"email": "carol@example.com", "total_price": "320.00"},
-        ],
-    )
-    return {str(o["email"]).split("@")[0]: o for o in made}
-
-
-def _notes(desk: Desk, ticket_id: int) -> str:
-    return "\n".join(desk.snapshot(ticket_id).notes)
 
 
 def _refund_posts(shop: ShopServer) -> int:
@@ -70,7 +41,7 @@ def _refund_posts(shop: ShopServer) -> int:
 def test_lookup_answers_only_the_owner_and_a_refund_waits_for_an_agent(
     desk: Desk, shop: ShopServer
 ) -> None:
-    orders = _orders(shop)
+    orders = three_orders(shop)
     alice, dave, carol = (orders[n]["name"] for n in ("alice", "dave", "carol"))
     ids = desk.create(
         [
@@ -95,16 +66,16 @@ def test_lookup_answers_only_the_owner_and_a_refund_waits_for_an_agent(
     first = invoke("run", "--engine", "rules")
     assert first.exit_code == 0, first.output
 
-    owner = _notes(desk, ids[0])
+    owner = notes_of(desk, ids[0])
     assert "1Z999AA10123456784" in owner
     assert "Lookup order_status" in owner
-    stranger = _notes(desk, ids[1])
+    stranger = notes_of(desk, ids[1])
     assert "not the requester's" in stranger
     assert "1Z999AA10123456784" not in stranger
     assert "59.90" not in stranger
-    assert "Proposed change refund_order" in _notes(desk, ids[2])
-    assert "ai_approve_refund_order" in _notes(desk, ids[2])
-    assert "over the ceiling" in _notes(desk, ids[3])
+    assert "Proposed change refund_order" in notes_of(desk, ids[2])
+    assert "ai_approve_refund_order" in notes_of(desk, ids[2])
+    assert "over the ceiling" in notes_of(desk, ids[3])
     assert _refund_posts(shop) == 0  # nothing before an approval
     assert TOKEN not in owner + stranger
 
@@ -145,7 +116,7 @@ def test_a_kind_that_names_a_tags_author_is_asked() -> None:
 
 @pytest.mark.desk(configure=True)
 def test_a_customers_own_approval_tag_is_refused(desk: Desk, shop: ShopServer) -> None:
-    orders = _orders(shop)
+    orders = three_orders(shop)
     [ticket] = desk.create(
         [
             NewTicket(
@@ -170,7 +141,7 @@ def test_a_customers_own_approval_tag_is_refused(desk: Desk, shop: ShopServer) -
             ]
         )
         assert invoke("run", "--engine", "rules").exit_code == 0
-        assert "was on the ticket before the proposal" in _notes(desk, tagged)
+        assert "was on the ticket before the proposal" in notes_of(desk, tagged)
     for _ in range(2):
         assert invoke("run", "--engine", "rules").exit_code == 0
     assert _refund_posts(shop) == 0

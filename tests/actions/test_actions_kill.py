@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 from support.answers_desk import private_notes
 from support.cli import ROOT, invoke
+from support.shop import EXAMPLE, pointed_at
 
 from ticket_processor.actions.approve import idempotency_key
 from ticket_processor.actions.book import load_actions
@@ -27,19 +28,15 @@ from ticket_processor.actions.call import Caller
 from ticket_processor.actions.owed import ChangeStore
 from ticket_processor.common.scrub import Scrubber
 from ticket_processor.sandbox.desks import Desk, NewTicket
-from ticket_processor.sandbox.shop import ShopConfig, ShopServer, seed_orders, serve_shop
+from ticket_processor.sandbox.shop import ShopConfig, ShopServer, seed_orders
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "actions-shopify.toml"
 TOKEN = "shpat_kill_0123456789abcdef"
 TAG = "ai_approve_refund_order"
 
 
 @pytest.fixture
 def shop(monkeypatch: pytest.MonkeyPatch) -> Iterator[ShopServer]:
-    with serve_shop(ShopConfig(token=TOKEN, hang_seconds=120)) as server:
-        monkeypatch.setenv("SHOPIFY_SHOP_URL", server.url)
-        monkeypatch.setenv("SHOPIFY_ACCESS_TOKEN", TOKEN)
-        monkeypatch.setenv("TICKETBOT_ACTIONS", str(EXAMPLE))
+    with pointed_at(monkeypatch, ShopConfig(token=TOKEN, hang_seconds=120)) as server:
         yield server
         server.state.release.set()
 

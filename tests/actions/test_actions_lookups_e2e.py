@@ -10,59 +10,29 @@ only, and with answers sent it is sent to them (once, never over an agent's repl
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from support.answers_desk import public_comments
 from support.cli import invoke
+from support.shop import notes_of, pointed_at, three_orders
 
 from ticket_processor.sandbox.desks import Desk, NewTicket
-from ticket_processor.sandbox.shop import ShopConfig, ShopServer, seed_orders, serve_shop
+from ticket_processor.sandbox.shop import ShopConfig, ShopServer
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "actions-shopify.toml"
 TOKEN = "shpat_test_0123456789abcdef"
 
 
 @pytest.fixture
 def shop(monkeypatch: pytest.MonkeyPatch) -> Iterator[ShopServer]:
-    with serve_shop(ShopConfig(token=TOKEN, retry_after=0.1)) as server:
-        monkeypatch.setenv("SHOPIFY_SHOP_URL", server.url)
-        monkeypatch.setenv("SHOPIFY_ACCESS_TOKEN", TOKEN)
-        monkeypatch.setenv("TICKETBOT_ACTIONS", str(EXAMPLE))
+    with pointed_at(monkeypatch, ShopConfig(token=TOKEN, retry_after=0.1)) as server:
         yield server
-
-
-def _orders(shop: ShopServer) -> dict[str, dict[str, object]]:
-    made = seed_orders(
-        shop.state,
-        [
-            {
-                "email": "alice@example.com",
-                "total_price": "59.90",
-                "fulfillments": [
-                    {
-                        "tracking_company": "UPS",
-                        "tracking_number": "1Z999AA10123456784",
-                        "tracking_url": "https://www.ups.com/track?tracknum=1Z999AA10123456784",
-                    }
-                ],
-            },
-            {"email": "dave@example.com", "total_price": "24.00"},
-            {"email": "carol@example.com", "total_price": "320.00"},
-        ],
-    )
-    return {str(o["email"]).split("@")[0]: o for o in made}
-
-
-def _notes(desk: Desk, ticket_id: int) -> str:
-    return "\n".join(desk.snapshot(ticket_id).notes)
 
 
 @pytest.mark.desk(configure=True)
 def test_a_hanging_shop_is_a_failed_lookup_within_the_runs_bound(
     desk: Desk, shop: ShopServer
 ) -> None:
-    orders = _orders(shop)
+    orders = three_orders(shop)
     shop.config.hang_seconds = 120
     shop.state.faults.extend(["hang"] * 20)
     try:
@@ -79,7 +49,7 @@ def test_a_hanging_shop_is_a_failed_lookup_within_the_runs_bound(
         assert result.exit_code == 0, result.output
     finally:
         shop.state.release.set()
-    note = _notes(desk, ticket)
+    note = notes_of(desk, ticket)
     assert "Lookup order_status failed (no answer" in note
     assert "1Z999AA10123456784" not in note
 
@@ -89,7 +59,7 @@ def test_with_answers_on_the_teams_template_drafts_the_reply(
     desk: Desk, shop: ShopServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TICKETBOT_ANSWER_MODE", "draft")
-    orders = _orders(shop)
+    orders = three_orders(shop)
     alice = orders["alice"]["name"]
     ids = desk.create(
         [
@@ -104,7 +74,7 @@ def test_with_answers_on_the_teams_template_drafts_the_reply(
     result = invoke("run", "--engine", "rules")
     assert result.exit_code == 0, result.output
     said = f"Your order {alice} is fulfilled: UPS tracking number 1Z999AA10123456784"
-    assert said in _notes(desk, ids[0])
+    assert said in notes_of(desk, ids[0])
     assert "Your order" not in str(desk.held(ids[1]))  # nothing of it for someone else
     assert public_comments(desk, ids[0]) == []  # a draft: the customer is sent nothing
 
@@ -114,7 +84,7 @@ def test_with_answers_sent_the_customer_receives_their_own_orders_status(
     desk: Desk, shop: ShopServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TICKETBOT_ANSWER_MODE", "send")
-    orders = _orders(shop)
+    orders = three_orders(shop)
     alice, dave = orders["alice"]["name"], orders["dave"]["name"]
     ids = desk.create(
         [
@@ -143,10 +113,10 @@ def test_with_answers_sent_the_customer_receives_their_own_orders_status(
         "(https://www.ups.com/track?tracknum=1Z999AA10123456784)." in sent
     )
     assert public_comments(desk, ids[1]) == []  # someone else's order: no reply at all
-    assert "not the requester's" in _notes(desk, ids[1])
+    assert "not the requester's" in notes_of(desk, ids[1])
     [pending] = public_comments(desk, ids[2])
     assert f"Your order {dave} has not shipped yet (payment: paid)." in pending
     # An agent answered first: the reply stays the agents' draft; no such order: no reply.
     assert [c for c in public_comments(desk, ids[3]) if "Your order" in c] == []
-    assert "Your order" in _notes(desk, ids[3])
+    assert "Your order" in notes_of(desk, ids[3])
     assert [c for c in public_comments(desk, ids[4]) if "Your order" in c] == []

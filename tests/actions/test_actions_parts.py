@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.shop import EXAMPLE
 
 from ticket_processor.actions.act import (
     LookupOutcome,
@@ -29,7 +30,6 @@ from ticket_processor.errors import ConfigError
 from ticket_processor.models import Person, Ticket
 from ticket_processor.sandbox.shop import ShopConfig, ShopServer, seed_orders, serve_shop
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "actions-shopify.toml"
 TOKEN = "shpat_parts_0123456789abcdef"
 ENV = {"SHOPIFY_ACCESS_TOKEN": TOKEN}
 
