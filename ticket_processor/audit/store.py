@@ -211,7 +211,8 @@ class AuditStore:
     def upsert_writes(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Writes; an answer sent (kind ``answer``) also marks the ticket's decisions whose
         answer was planned to be sent as ``sent``, with the reply's id; one cancelled (kind
-        ``answer_cancelled``) marks them ``cancelled``."""
+        ``answer_cancelled``) marks them ``cancelled``. A dry or shadow run's planned answer
+        stays as it was planned: that run sent nothing."""
         self._upsert(writes, rows, WRITES.identity)
         sent = [r for r in rows if r.get("kind") == "answer" and r.get("ok")]
         cancelled = [r for r in rows if r.get("kind") == "answer_cancelled"]
@@ -226,6 +227,8 @@ class AuditStore:
                         decisions.c.account == row.get("account", self.account),
                         decisions.c.ticket_id == row["ticket_id"],
                         decisions.c.answer_state == "planned",
+                        # A dry or shadow run's plan sent nothing: a later real send is not its.
+                        decisions.c.mode.not_in(("dry-run", "shadow")),
                     )
                     .values(
                         answer_state="sent" if was_sent else "cancelled",

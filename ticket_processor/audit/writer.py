@@ -163,7 +163,8 @@ class SqliteWriter:
                 account = row.get("account", self.account)
                 conn.execute(
                     "UPDATE decisions SET answer_state = ?, reply_id = ? WHERE account = ?"
-                    " AND ticket_id = ? AND answer_state = 'planned'",
+                    " AND ticket_id = ? AND answer_state = 'planned'"
+                    " AND mode NOT IN ('dry-run', 'shadow')",  # those runs sent nothing
                     (kinds[row["kind"]], row.get("reply_id"), account, row["ticket_id"]),
                 )
 

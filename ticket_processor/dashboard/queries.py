@@ -363,6 +363,10 @@ def ticket_page(history: TicketHistory) -> TicketView | None:
             )
     entries.sort(key=lambda e: e.at or datetime.min.replace(tzinfo=UTC))
     real = [d for d in found if d["mode"] != "dry-run"] or found
+    reverted = {r.reverted_run_id for r in history.reverts if r.ok and r.reverted_run_id}
+    standing = [d for d in real if d["run_id"] not in reverted]
+    # Every run that decided it reverted: the helpdesk holds none of it, nor does the header.
+    real = standing or [_taken_back(real[-1])]
     triaged = [d for d in real if d["kind"] != "reply"]
     latest = dict(triaged[-1] if triaged else real[-1])
     for later in real[real.index(triaged[-1]) + 1 :] if triaged else ():
@@ -383,6 +387,28 @@ def ticket_page(history: TicketHistory) -> TicketView | None:
         real[-1],
         read_sections(latest.get("event")),
     )
+
+
+def _taken_back(decision: Mapping[str, Any]) -> dict[str, Any]:
+    """The header of a ticket whose every deciding run was reverted: what the run had set
+    is not shown as the ticket's (the history below keeps it), and the header says so."""
+    shown = dict(decision)
+    for name in TAKEN_BACK:
+        shown[name] = None
+    shown["reverted_run"] = decision["run_id"]
+    return shown
+
+
+# What ``revert`` takes back, so the header stops showing it as the ticket's.
+TAKEN_BACK = (
+    "category",
+    "subcategory",
+    "urgency",
+    "sentiment",
+    "priority",
+    "escalated",
+    "decision",
+)
 
 
 def _entry_title(kind: str, row: Mapping[str, Any]) -> str:
