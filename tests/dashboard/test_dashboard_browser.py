@@ -120,6 +120,13 @@ def test_a_lead_filters_opens_and_accepts_in_a_browser(
         page.set_viewport_size({"width": 390, "height": 844})  # a phone: still one page
         page.goto(url + "/tickets")
         assert page.locator("tr[data-ticket-id]").count() >= len(want)
+        # The list is on the first screen, the filters folded behind "Filters" until tapped.
+        row = page.locator("tr[data-ticket-id]").first.bounding_box()
+        assert row is not None
+        assert row["y"] < 844, row
+        assert not page.locator('select[name="category"]').is_visible()
+        page.click("#filters-more")
+        assert page.locator('select[name="category"]').is_visible()
         context.close()
     strangers = [r for r in requested if not r.startswith(url)]
     assert not strangers, f"requests outside the dashboard: {strangers}"
