@@ -12,19 +12,14 @@ still got "Refund issued" at 0.74.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 from support.cli import command, invoke
-from support.macros_desk import answered_history, post_macro
+from support.macros_desk import refunds_history, seed_refund_macro
 
 from ticket_processor.macros.step import APPLY_AFTER
 from ticket_processor.sandbox.desks import Desk, NewTicket
 
 macros_cli = command("macros")
-DATA = Path(__file__).resolve().parents[1] / "data"
-SAMPLES = Path(__file__).resolve().parents[2] / "ticket_processor" / "samples"
 
 UNRELATED = (
     NewTicket("Card payment declined", "My card payment was declined when I tried to pay."),
@@ -33,12 +28,6 @@ UNRELATED = (
     NewTicket("Order late", "Where is my order? It should have arrived on Monday."),
 )
 REFUND = NewTicket("Refund please", "Please refund my last payment, the product did not work.")
-
-
-def _refund_macro() -> tuple[str, str]:
-    rows = [json.loads(line) for line in (SAMPLES / "ready_replies.jsonl").open()]
-    found = next(r for r in rows if r.get("reply") == "refund")
-    return str(found["title"]), str(found["text"])
 
 
 def _seeded_and_synced() -> None:
@@ -63,7 +52,7 @@ def _run(desk: Desk, tickets: list[NewTicket]) -> list[tuple[list[str], str]]:
 @pytest.mark.desk(seed=None, configure=True)
 def test_a_seeded_history_shows_no_macro_on_kinds_it_never_answered(desk: Desk) -> None:
     _seeded_and_synced()
-    title, _ = _refund_macro()
+    title, _ = seed_refund_macro()
     *unrelated, refund = _run(desk, [*UNRELATED, REFUND])
     for tags, note in unrelated:
         assert "Suggested macros:" not in note, note
@@ -71,38 +60,16 @@ def test_a_seeded_history_shows_no_macro_on_kinds_it_never_answered(desk: Desk) 
     assert f"- {title} (macro " in refund[1]  # a refund question still gets it
 
 
-# BANKING77 kinds answered with a macro of their own, and kinds answered in the agent's own words.
-OWN_MACROS = (
-    "getting_virtual_card",
-    "country_support",
-    "top_up_limits",
-    "pin_blocked",
-    "edit_personal_details",
-    "apple_pay_or_google_pay",
-    "card_linking",
-    "visa_or_mastercard",
-)
-REFUNDS = ("request_refund", "Refund_not_showing_up")
-WITHOUT = ("exchange_charge", "transfer_fee_charged", "card_arrival")
-PER_KIND = 12
+def _seed() -> None:
+    seeded = invoke("seed", "--count", "1")
+    assert seeded.exit_code == 0, seeded.output
 
 
 @pytest.mark.desk(seed=None, configure=True)
 def test_a_long_history_tags_refunds_and_shows_nothing_on_a_late_order(
     desk_kind: str, desk: Desk
 ) -> None:
-    meta = json.loads((DATA / "macros_banking77.json").read_text())
-    written = {m["intent"]: (m["title"], m["text"]) for m in meta["macros"]}
-    seeded = invoke("seed", "--count", "1")
-    assert seeded.exit_code == 0, seeded.output
-    for intent in OWN_MACROS:
-        post_macro(desk_kind, desk, *written[intent])
-    refund = _refund_macro()
-    answers = {**{i: written[i] for i in OWN_MACROS}, **dict.fromkeys(REFUNDS, refund)}
-    rows = [json.loads(line) for line in (DATA / "macros_banking77_tickets.jsonl").open()]
-    kinds = [*OWN_MACROS, *REFUNDS, *WITHOUT]
-    picked = [r for k in kinds for r in [r for r in rows if r["intent"] == k][:PER_KIND]]
-    answered_history(desk, answers, picked)
+    refund = refunds_history(desk_kind, desk, _seed)
     synced = macros_cli("sync")
     assert synced.exit_code == 0, synced.output
     health = invoke("health", "--json")
