@@ -72,6 +72,11 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "macros_eval",
         "Suggested macros' hit@1, hit@3 and quiet share, tuned on Bitext, held out on BANKING77",
     ),
+    "macro_floor": (
+        "figures_macro_floor",
+        "macro_floor",
+        "Suggested macros' floors chosen on Bitext; shown and tag precision held out by source",
+    ),
     "kb_fusion_figures": (
         "figures_answers",
         "kb_fusion_figures",

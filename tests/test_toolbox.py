@@ -20,7 +20,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 FIGURES = REPO / "scripts" / "figures.py"
-MAX_LOOSE_PYTHON_FILES = 25
+MAX_LOOSE_PYTHON_FILES = 26  # the macros floor figure's module, until scripts/ is a package
 CITED = re.compile(r"python scripts/figures\.py ([a-z0-9_]+)")
 CITED_FILE = re.compile(r"python scripts/([a-z0-9_]+\.py)")
 

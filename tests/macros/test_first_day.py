@@ -25,6 +25,8 @@ TWO_FACTOR = NewTicket(
     "My phone was stolen over the weekend and with it the authenticator app. I don't have the "
     "backup codes. How can I prove my identity and reset 2FA? I can send a copy of my ID.",
 )
+# A question the seed's "Refund issued" answers, which its refund tickets make sure of.
+REFUND = NewTicket("Refund please", "Please refund my last payment, the product did not work.")
 SAID = f"macros: suggest-only until {APPLY_AFTER} solved tickets answered with a macro"
 
 
@@ -36,14 +38,19 @@ def test_a_seeded_history_suggests_in_the_note_and_tags_nothing(desk: Desk) -> N
     assert synced.exit_code == 0, synced.output
     noun, _ = macros_words(desk)
     assert f"4 {noun}; 16 solved tickets" in " ".join(synced.output.split())
-    [ticket_id] = desk.create([TWO_FACTOR])
+    two_factor, refund = desk.create([TWO_FACTOR, REFUND])
 
     ran = invoke("run", "--engine", "rules")
     assert ran.exit_code == 0, ran.output
-    shot = desk.snapshot(ticket_id)
-    assert not [t for t in shot.tags if t.startswith("ai_macro_")], shot.tags
-    [note] = shot.notes
-    assert "Suggested macros:" in note  # still suggested to the agent
+    for ticket_id in (two_factor, refund):
+        shot = desk.snapshot(ticket_id)
+        assert not [t for t in shot.tags if t.startswith("ai_macro_")], shot.tags
+    [note] = desk.snapshot(refund).notes
+    assert "Suggested macros:" in note  # sure enough for a tag, but only suggested
+    # The two-factor ticket's nearest solved ticket (Locked out) is too far to speak for
+    # "Password reset link": below the neighbours' floor, nothing is suggested.
+    [note] = desk.snapshot(two_factor).notes
+    assert "Suggested macros:" not in note
     assert f"cautious='{SAID}" in ran.output or f'cautious="{SAID}' in ran.output, ran.output
     health = invoke("health", "--json")
     checks = {c["name"]: c for c in json.loads(health.output)["checks"]}

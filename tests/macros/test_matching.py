@@ -157,3 +157,21 @@ def test_without_a_sync_there_is_no_step_and_nothing_is_read(tmp_path: Path) -> 
     warnings: list[str] = []
     assert macro_steps(tmp_path, cast(Helpdesk, None), RunOptions(), 86400.0, warnings) == []
     assert warnings == []
+
+
+def test_far_neighbours_of_one_macro_do_not_outvote_none() -> None:
+    """Five solved refunds, all far from a ticket of a kind the team never answered: each
+    votes "none" below the floor, where they once gave their macro 0.95."""
+    ticket = _vector(1, 0, 0)
+    far = [
+        [0.45, np.sqrt(1 - 0.45**2) * w, np.sqrt(1 - 0.45**2) * (1 - w**2) ** 0.5]
+        for w in (0.2, 0.4, 0.6, 0.8, 1.0)
+    ]
+    history = np.asarray(far, np.float32)
+    matcher = MacroMatcher(history, np.ones(5, np.int64), np.asarray([[0, 1, 0]], np.float32), [1])
+    assert matcher.suggest(ticket) == []
+    near = np.asarray([[0.9, 0.43, 0], *far[1:]], np.float32)  # one close refund speaks
+    assert [
+        c.macro_id
+        for c in MacroMatcher(near, np.ones(5, np.int64), history[:1], [1]).suggest(ticket)
+    ] == [1]

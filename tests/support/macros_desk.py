@@ -5,7 +5,9 @@ helpdesk's own API (macros, canned responses, record templates) and the desk's h
 ``macros_words``: what the desk's helpdesk calls them, in its adapter's words;
 ``answered_history``: solved tickets from the committed BANKING77 sample
 (``tests/data/macros_banking77*``), each answered with its intent's macro in an agent's own
-greeting and sign-off, or in the agent's own words where its intent has none.
+greeting and sign-off, or in the agent's own words where its intent has none;
+``refunds_history``: ``ticketbot seed``'s macros and history and such a history long enough for
+the tag, its refunds answered with the seed's "Refund issued".
 """
 
 from __future__ import annotations
@@ -210,3 +212,46 @@ def answered_history(
         )
         intents[ticket_id] = row["intent"]
     return intents
+
+
+# BANKING77 kinds answered with a macro of their own, refunds answered with the seed's, and kinds
+# answered in the agent's own words: ``refunds_history``.
+OWN_MACROS = (
+    "getting_virtual_card",
+    "country_support",
+    "top_up_limits",
+    "pin_blocked",
+    "edit_personal_details",
+    "apple_pay_or_google_pay",
+    "card_linking",
+    "visa_or_mastercard",
+)
+REFUNDS = ("request_refund", "Refund_not_showing_up")
+WITHOUT = ("exchange_charge", "transfer_fee_charged", "card_arrival")
+PER_KIND = 12
+
+
+def seed_refund_macro() -> tuple[str, str]:
+    """The title and text of the seed's refund macro (``samples/ready_replies.jsonl``)."""
+    samples = Path(__file__).resolve().parents[2] / "ticket_processor" / "samples"
+    rows = [json.loads(line) for line in (samples / "ready_replies.jsonl").open()]
+    found = next(r for r in rows if r.get("reply") == "refund")
+    return str(found["title"]), str(found["text"])
+
+
+def refunds_history(desk_kind: str, desk: Desk, seed: Callable[[], None]) -> tuple[str, str]:
+    """``seed`` (``ticketbot seed``), eight BANKING77 macros through the helpdesk's API, and
+    156 solved tickets (120 answered with a macro, the refunds with the seed's); the seed's
+    refund macro's title and text."""
+    seed()
+    meta = json.loads((DATA / "macros_banking77.json").read_text())
+    written = {m["intent"]: (m["title"], m["text"]) for m in meta["macros"]}
+    for intent in OWN_MACROS:
+        post_macro(desk_kind, desk, *written[intent])
+    refund = seed_refund_macro()
+    answers = {**{i: written[i] for i in OWN_MACROS}, **dict.fromkeys(REFUNDS, refund)}
+    rows = [json.loads(line) for line in (DATA / "macros_banking77_tickets.jsonl").open()]
+    kinds = [*OWN_MACROS, *REFUNDS, *WITHOUT]
+    picked = [r for k in kinds for r in [r for r in rows if r["intent"] == k][:PER_KIND]]
+    answered_history(desk, answers, picked)
+    return refund

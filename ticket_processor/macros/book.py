@@ -38,11 +38,15 @@ class BookUnreadable(ValueError):
 
 @dataclass(frozen=True)
 class SolvedExample:
-    """A solved ticket of the history: which macro its agent's reply used (None: none)."""
+    """A solved ticket of the history: which macro its agent's reply used (None: none); the
+    macro ticketbot tagged on it (``tagged``), and whether an agent said that did not help
+    (the ticket's ``<prefix>feedback_not_helped`` tag; ``feedback.said_no`` counts them)."""
 
     ticket_id: int
     solved_at: float
     macro_id: int | None
+    tagged: int | None = None
+    not_helped: bool = False
 
 
 @dataclass

@@ -39,7 +39,7 @@ def _sync(settings: Settings) -> str:
 
     helpdesk = connect(settings)
     try:
-        report = sync_macros(helpdesk, settings.state_dir, embed_texts)
+        report = sync_macros(helpdesk, settings.state_dir, embed_texts, prefix=settings.tag_prefix)
     finally:
         helpdesk.close()
     return (

@@ -7,7 +7,9 @@ note gets a section, one macro a line, best first, each by its exact title and i
 confidence; the best one's tag ``<prefix>macro_<id>`` is added when its confidence reaches
 ``APPLY_AT``, so agents can build a view on it, once the synced history holds ``APPLY_AFTER``
 tickets answered with a macro (before that the step only suggests, and the run's summary and
-``health`` say so: ``suggest_only``). A ticket no macro fits gets neither.
+``health`` say so: ``suggest_only``). A ticket no macro fits gets neither. A macro agents said
+did not help where it was tagged (``feedback``) is demoted: never tagged, listed only from
+``feedback.DEMOTED_SUGGEST_AT``.
 ``audit_fields`` hands the suggestions to the audit store with the planned change (its
 decision's ``event``); the recorder keeps them for the written ticket's own event, so the row
 that event makes keeps them too; ``shown`` makes the dashboard's ticket page's section of them,
@@ -38,6 +40,7 @@ from ..writeback.note import inert_block
 from ..writeback.planner import with_section
 from ..writeback.wording import DEFAULT_LANGUAGE, folder_wording
 from .book import MacroBook, exists, load
+from .feedback import DEMOTED_SUGGEST_AT, said_no
 from .match import MacroChoice
 from .sync import Embed, sync_macros
 
@@ -103,6 +106,7 @@ class MacroStep(Step):
     def __init__(self, book: MacroBook, embed: Embed, prefix: str) -> None:
         self.book = book
         self.matcher = book.matcher()
+        self.demoted = frozenset(m for m, said in said_no(book.history).items() if said.demoted)
         self._embed = embed
         self._prefix = prefix
         self._lock = threading.Lock()
@@ -122,7 +126,7 @@ class MacroStep(Step):
         if is_spam(triage):  # mail no customer wrote is answered by no macro
             return triage
         if isinstance(reading, MacroReading) and not self.matcher.empty:
-            reading.choices = self.matcher.suggest(self._embed([reading.text])[0])
+            reading.choices = self._suggest(reading.text)
             reading.text = ""  # only the suggestions wait with the ticket for its write
             with self._lock:
                 self._suggested[ticket.id] = reading.choices
@@ -142,7 +146,11 @@ class MacroStep(Step):
             return writeback
         update: dict[str, Any] = {}
         best = reading.choices[0]
-        if best.confidence >= APPLY_AT and self.book.matched >= APPLY_AFTER:
+        if (
+            best.confidence >= APPLY_AT
+            and self.book.matched >= APPLY_AFTER
+            and best.macro_id not in self.demoted
+        ):
             tag = f"{self._prefix}macro_{best.macro_id}"
             if tag not in writeback.additional_tags:
                 update["additional_tags"] = (*writeback.additional_tags, tag)
@@ -165,7 +173,14 @@ class MacroStep(Step):
         """The triage API's suggestions for a text, as a run's would be (none for spam)."""
         if is_spam(triage) or self.matcher.empty:
             return {}
-        return self._listed(self.matcher.suggest(self._embed([_text_of(prepared)])[0]))
+        return self._listed(self._suggest(_text_of(prepared)))
+
+    def _suggest(self, text: str) -> list[MacroChoice]:
+        """The matcher's suggestions, a demoted macro's only from ``DEMOTED_SUGGEST_AT``."""
+        found = self.matcher.suggest(self._embed([text])[0])
+        return [
+            c for c in found if c.macro_id not in self.demoted or c.confidence >= DEMOTED_SUGGEST_AT
+        ]
 
     def shown(self, fields: Mapping[str, Any]) -> Shown | None:
         """The ticket page's section: one macro a row, best first, by its exact title."""
@@ -233,7 +248,7 @@ def open_step(
         return None
     if helpdesk is not None and book.age(now()) > max_age:
         try:
-            sync_macros(helpdesk, state_dir, embed, now=now)
+            sync_macros(helpdesk, state_dir, embed, now=now, prefix=prefix)
             book = load(state_dir)
         except Exception as exc:  # noqa: BLE001 - a stale book still suggests; said once
             warn(f"the macros could not be synced ({exc}); suggesting from the book as it was")

@@ -30,6 +30,7 @@ from ..models.ready_reply import ReadyReply
 from ..triage.prepare import prepare_ticket
 from .answers import MacroEntriesReport, index_macros
 from .book import MacroBook, SolvedExample, exists, load, save
+from .feedback import read_feedback
 from .learn import ReplyMatcher
 
 Embed = Callable[[list[str]], npt.NDArray[np.float32]]
@@ -104,11 +105,16 @@ def encode(embed: Embed, texts: list[str]) -> npt.NDArray[np.float32]:
 
 
 def build_book(
-    macros: list[ReadyReply], history: Iterable[HistoryTicket | Solved], embed: Embed, now: float
+    macros: list[ReadyReply],
+    history: Iterable[HistoryTicket | Solved],
+    embed: Embed,
+    now: float,
+    prefix: str = "ai_",
 ) -> MacroBook:
     """The book from what the helpdesk gave: pure but for the encoder. A ticket's macro is
     the first public one its agent applied where that is recorded, else the one its reply's
-    words hold."""
+    words hold; its tags say which macro ticketbot tagged and whether an agent said it did
+    not help (``feedback``)."""
     public = [m for m in macros if m.public]
     matcher = ReplyMatcher(public)
     known = {m.id for m in public}
@@ -122,7 +128,8 @@ def build_book(
         solved_at = stamp(ticket.updated_at) or now
         recorded = [macro_id for macro_id in applied if macro_id in known]
         used = recorded[0] if recorded else matcher.first_used(r.body for r in solved.replies)
-        examples.append(SolvedExample(ticket.id, solved_at, used))
+        tagged, said_no = read_feedback(ticket.tags, prefix)
+        examples.append(SolvedExample(ticket.id, solved_at, used, tagged, said_no))
         texts.append(ticket_text(ticket.subject, ticket.description))
         if len(examples) >= 2 * MOST_HISTORY:  # a long history holds the newest in memory
             examples, texts = _newest(examples, texts)
@@ -189,6 +196,7 @@ def sync_macros(
     *,
     now: Callable[[], float] = time.time,
     history_days: int = HISTORY_DAYS,
+    prefix: str = "ai_",
 ) -> MacroSyncReport:
     """Read the macros and the solved history, write the book; the book stays as it was when
     the helpdesk fails half-way (nothing is written before everything is read). After an
@@ -201,7 +209,7 @@ def sync_macros(
     if earlier is not None and earlier.synced_at - OVERLAP > window_start:
         since = earlier.synced_at - OVERLAP
     macros, history = read_desk(helpdesk, int(since))
-    book = build_book(macros, history, embed, moment)
+    book = build_book(macros, history, embed, moment, prefix)
     if earlier is not None and since > window_start:
         book = merged(earlier, book, window_start)
     save(book, state_dir)

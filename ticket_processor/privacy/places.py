@@ -197,8 +197,8 @@ PLACES: tuple[Place, ...] = (
     Place(
         "macros.json",
         "feature",
-        "solved tickets' ids, when solved, the macro used, and (in `macros-vectors.npz`) their "
-        "vectors; no text",
+        "solved tickets' ids, when solved, the macro used, the macro tagged and an agent's "
+        '"did not help", and (in `macros-vectors.npz`) their vectors; no text',
         "until the next `macros sync`",
         history=True,
         visit=history_rows,
