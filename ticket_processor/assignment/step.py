@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -29,11 +29,14 @@ from ..helpdesks.staffing import SkillCatalogue, StaffingDesk
 from ..models import Helpdesk, Ticket, Triage, WriteBack
 from ..passes.protocol import Pass, RunEnd, RunPass
 from ..steps.protocol import Step, StepRun
+from ..triage.cues import tokenise
 from .choose import Need, assign_batch
+from .language import lingua_languages, routing_language
 from .moves import AssignedBook
-from .policy import SkillPolicy
+from .policy import LANGUAGE_NAMES, SkillPolicy
 
 Mode = Literal["skills", "agents"]
+_TEXT_CHARS = 4000  # enough of a description to read its language by
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ class Noted:
     category: str
     organisation_id: int | None
     created_at: str
+    text: str = ""  # subject and description: the language the skills take is read from them
+    by_llm: bool = False  # the LLM read ``language``
 
 
 def staffing_of(helpdesk: Helpdesk) -> StaffingDesk | None:
@@ -81,6 +86,8 @@ class AssignmentStep(Step):
             triage.analysis.category,
             ticket.organization_id,
             ticket.created_at or "",
+            f"{ticket.subject or ''}\n{(ticket.description or '')[:_TEXT_CHARS]}",
+            triage.engine == "llm",
         )
         with self._lock:
             self._seen[ticket.id] = seen
@@ -138,11 +145,21 @@ class AssignmentPass(Pass):
                 log.emit("assignment_kept", ticket_id=one.ticket_id, reason="assigned")
                 continue
             waiting.append((one, ticket))
+        waiting = [(replace(one, language=self._language(one, catalogue)), t) for one, t in waiting]
         if self.step.mode == "skills":
             self._set_skills(desk, catalogue, waiting, log)
         else:
             self._assign(desk, catalogue, waiting, log, book)
             book.save()
+
+    def _language(self, one: Noted, catalogue: SkillCatalogue) -> str:
+        """The language the ticket's skills take (``language.routing_language``), Lingua
+        choosing among the languages the helpdesk has skills for."""
+        policy = self.step.policy
+        codes = lingua_languages(c for c in LANGUAGE_NAMES if policy.language_skill(c, catalogue))
+        subject, _, body = one.text.partition("\n")
+        tokens = tokenise(subject) + tokenise(body)[:400]
+        return routing_language(one.language, tokens, one.text, codes, by_llm=one.by_llm)
 
     def _set_skills(
         self,
