@@ -8,8 +8,10 @@ reads the tickets again, so a ticket a person assigned meanwhile is left as they
 - ``skills``: writes each ticket's skills as the helpdesk's routing attributes or skills
   (``StaffingDesk.set_ticket_skills``), and no assignee: the helpdesk's routing assigns;
 - ``agents``: reads the staff and their open tickets once, serves VIP tickets first and
-  assigns each ticket of a group the team opted in to the agent ``choose`` picks; a ticket no
-  one fits stays in its group, and a note line names the skill no available agent has.
+  assigns each ticket of a group the team opted in to the agent ``choose`` picks (an agent
+  whose availability the helpdesk does not keep is at work in the group's business hours); a
+  ticket no one fits stays in its group, and a note line names the skill no available agent
+  has.
 
 Every assignment is logged (``ticket_assigned``: the agent, the group, the skills), which
 ``revert --run`` reads to take it back (``revert.py``), and kept until a person moves it
@@ -19,13 +21,14 @@ Every assignment is logged (``ticket_assigned``: the agent, the group, the skill
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, cast
 
 from ..common.eventlog import EventSink
-from ..helpdesks.staffing import SkillCatalogue, StaffingDesk
+from ..helpdesks.staffing import SkillCatalogue, Staff, StaffingDesk
 from ..models import Helpdesk, Ticket, Triage, WriteBack
 from ..passes.protocol import Pass, RunEnd, RunPass
 from ..steps.protocol import Step, StepRun
@@ -62,9 +65,16 @@ def staffing_of(helpdesk: Helpdesk) -> StaffingDesk | None:
 class AssignmentStep(Step):
     name = "assignment"
 
-    def __init__(self, mode: Mode, policy: SkillPolicy, capacity: int, state_dir: Path) -> None:
+    def __init__(
+        self,
+        mode: Mode,
+        policy: SkillPolicy,
+        capacity: int,
+        state_dir: Path,
+        now: Callable[[], float] = time.time,
+    ) -> None:
         self.mode, self.policy, self.capacity = mode, policy, capacity
-        self.state_dir = state_dir
+        self.state_dir, self.now = state_dir, now
         self._lock = threading.Lock()
         self._seen: dict[int, Noted] = {}
         self._served: StepRun | None = None
@@ -214,7 +224,8 @@ class AssignmentPass(Pass):
         members = [a.id for a in staff if groups & set(a.group_ids)]
         loads = desk.open_load(members)
         by_id = {n.ticket_id: n for n in needs}
-        for choice in assign_batch(needs, staff, loads, self.step.capacity):
+        in_hours = self._in_hours(desk, staff, groups)
+        for choice in assign_batch(needs, staff, loads, self.step.capacity, in_hours):
             need = by_id[choice.ticket_id]
             first = " (VIP customer: served first)" if need.vip else ""
             if choice.agent is None:
@@ -240,6 +251,19 @@ class AssignmentPass(Pass):
                 skills=list(need.skills),
                 vip=need.vip,
             )
+
+    def _in_hours(
+        self, desk: StaffingDesk, staff: Sequence[Staff], groups: set[int]
+    ) -> dict[int, bool]:
+        """Whether each group whose agents' availability the helpdesk does not keep is in its
+        business hours now (a group without a schedule: it is); read only for those."""
+        unknown = {g for a in staff if a.available is None for g in a.group_ids} & groups
+        now = self.step.now()
+        found = {}
+        for group in sorted(unknown):
+            schedule = desk.business_hours(group)
+            found[group] = schedule is None or schedule.is_open(now)
+        return found
 
     def _groups(self, policy: SkillPolicy) -> set[int] | None:
         if not policy.groups:
