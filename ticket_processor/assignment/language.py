@@ -6,14 +6,14 @@ cannot read it. So, for the assignment only (a feature that is off loads nothing
 
 - the LLM's language, when the LLM triaged the ticket;
 - a text in a script other than Latin, or whose stopwords name a language other than English,
-  or with an English stopword: the triage's reading;
+  or with a word only English writes (``_ENGLISH_ONLY``): the triage's reading;
 - otherwise Lingua (``lingua-language-detector``: its n-gram models ship as data in the
   wheel, no download, no pickle), in its high-accuracy mode, choosing among English and the
   Latin-script languages the helpdesk's skills name; a language other than English only when
   Lingua is at least ``_CONFIDENT`` sure of it. Its models load once per process, on the first
-  such ticket (about 2 s of CPU and 250 MB for seven languages): only a run that assigns pays.
-  Its low-accuracy mode is cheaper but read short English requests ("cancel my order") as
-  French or German.
+  such ticket (about 2 s of CPU and 200 MB of memory for seven languages): only a run that
+  assigns pays. Its low-accuracy mode is cheaper but read short English requests ("cancel my
+  order") as French or German.
 
 The thresholds were chosen on the dev sets of ``scripts/figures_assignment.py`` and measured
 on a held-out set they were not chosen on (``tests/data/language_heldout.jsonl``).
@@ -31,7 +31,7 @@ from ..triage.language import DEFAULT_LANGUAGE, STOPWORDS
 if TYPE_CHECKING:
     from lingua import LanguageDetector
 
-# English stopword hits above which a text is English whatever Lingua says.
+# Words of ``_ENGLISH_ONLY`` from which on a text is English whatever Lingua would say.
 _ENGLISH_HITS = 1
 # Lingua's confidence a language other than English needs.
 _CONFIDENT = 0.5
