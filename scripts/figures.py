@@ -37,6 +37,11 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "assignment_language",
         "The language the skills read, on labelled multilingual sets it was not chosen on",
     ),
+    "assignment_skills": (
+        "figures_assignment_skills",
+        "assignment_skills",
+        "The category's skill the rules read, on labelled tickets by source",
+    ),
     "answers_figures": (
         "figures_answers",
         "answers_figures",

@@ -46,6 +46,18 @@ def test_nobody_fits_names_the_missing_skill_or_the_capacity() -> None:
     assert own.agent is not None  # the helpdesk's own capacity wins over the team's default
 
 
+def test_without_availability_the_groups_business_hours_say() -> None:
+    kept = Staff(1, "Kept", (10,), frozenset({"Billing"}), available=True)
+    unknown = Staff(2, "Unknown", (10,), frozenset({"Billing"}), available=None)
+    need = Need(100, 10, ("Billing",))
+    assert choose(need, [unknown], {}, 5, {10: True}).agent == unknown
+    assert choose(need, [unknown], {}, 5).agent == unknown  # no schedule kept: at work
+    closed = choose(need, [unknown], {}, 5, {10: False})
+    assert closed.agent is None
+    assert "outside its business hours" in closed.reason
+    assert choose(need, [kept, unknown], {1: 3}, 5, {10: False}).agent == kept  # its own state
+
+
 def test_vip_tickets_are_served_first_and_loads_grow() -> None:
     staff = [_agent(1, {"English"})]
     needs = [

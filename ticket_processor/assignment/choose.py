@@ -1,7 +1,8 @@
 """Which agent takes a ticket: pure, from the staff as the helpdesk shows them and their loads.
 
 An agent of the ticket's group who is available now (the helpdesk's state; one whose helpdesk
-keeps none counts as available), has every skill the ticket needs, and holds fewer open tickets
+keeps none is available in the group's business hours, ``in_hours``, and always where the
+helpdesk keeps no schedule either), has every skill the ticket needs, and holds fewer open tickets
 than their capacity (the helpdesk's, else the team's ``TICKETBOT_AGENT_CAPACITY``): the least
 loaded of them, the lower id on a tie. None fits: no one, and the reason names the skill no
 available agent of the group has (or says they are all at capacity).
@@ -43,11 +44,17 @@ def _has(agent: Staff, skill: str) -> bool:
 
 
 def choose(
-    need: Need, staff: Sequence[Staff], loads: Mapping[int, int], default_capacity: int
+    need: Need,
+    staff: Sequence[Staff],
+    loads: Mapping[int, int],
+    default_capacity: int,
+    in_hours: Mapping[int, bool] | None = None,
 ) -> Pick:
-    """The agent for ``need`` (see the module's text)."""
+    """The agent for ``need`` (see the module's text). ``in_hours``: whether each group is in
+    its business hours now (a group not named: it is)."""
     members = [a for a in staff if need.group_id in a.group_ids]
-    present = [a for a in members if a.available is not False]
+    open_now = (in_hours or {}).get(need.group_id, True)
+    present = [a for a in members if a.available or (a.available is None and open_now)]
     skilled = [a for a in present if all(_has(a, s) for s in need.skills)]
     free = [
         a
@@ -58,7 +65,9 @@ def choose(
         best = min(free, key=lambda a: (loads.get(a.id, 0), a.id))
         return Pick(need.ticket_id, best)
     if not present:
-        return Pick(need.ticket_id, None, "no agent of the group is available")
+        closed = not open_now and any(a.available is None for a in members)
+        why = " (outside its business hours)" if closed else ""
+        return Pick(need.ticket_id, None, f"no agent of the group is available{why}")
     missing = [s for s in need.skills if not any(_has(a, s) for a in present)]
     if missing:
         return Pick(need.ticket_id, None, f"no available agent has the skill {missing[0]}")
@@ -74,13 +83,17 @@ def serving_order(needs: Sequence[Need]) -> list[Need]:
 
 
 def assign_batch(
-    needs: Sequence[Need], staff: Sequence[Staff], loads: Mapping[int, int], default_capacity: int
+    needs: Sequence[Need],
+    staff: Sequence[Staff],
+    loads: Mapping[int, int],
+    default_capacity: int,
+    in_hours: Mapping[int, bool] | None = None,
 ) -> list[Pick]:
     """Each ticket's choice, in serving order, the loads growing as agents take tickets."""
     current = dict(loads)
     choices = []
     for need in serving_order(needs):
-        choice = choose(need, staff, current, default_capacity)
+        choice = choose(need, staff, current, default_capacity, in_hours)
         if choice.agent is not None:
             current[choice.agent.id] = current.get(choice.agent.id, 0) + 1
         choices.append(choice)

@@ -8,8 +8,10 @@ reads the tickets again, so a ticket a person assigned meanwhile is left as they
 - ``skills``: writes each ticket's skills as the helpdesk's routing attributes or skills
   (``StaffingDesk.set_ticket_skills``), and no assignee: the helpdesk's routing assigns;
 - ``agents``: reads the staff and their open tickets once, serves VIP tickets first and
-  assigns each ticket of a group the team opted in to the agent ``choose`` picks; a ticket no
-  one fits stays in its group, and a note line names the skill no available agent has.
+  assigns each ticket of a group the team opted in to the agent ``choose`` picks (an agent
+  whose availability the helpdesk does not keep is at work in the group's business hours); a
+  ticket no one fits stays in its group, and a note line names the skill no available agent
+  has.
 
 Every assignment is logged (``ticket_assigned``: the agent, the group, the skills), which
 ``revert --run`` reads to take it back (``revert.py``), and kept until a person moves it
@@ -19,21 +21,25 @@ Every assignment is logged (``ticket_assigned``: the agent, the group, the skill
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, cast
 
 from ..common.eventlog import EventSink
-from ..helpdesks.staffing import SkillCatalogue, StaffingDesk
+from ..helpdesks.staffing import SkillCatalogue, Staff, StaffingDesk
 from ..models import Helpdesk, Ticket, Triage, WriteBack
 from ..passes.protocol import Pass, RunEnd, RunPass
 from ..steps.protocol import Step, StepRun
+from ..triage.cues import tokenise
 from .choose import Need, assign_batch
+from .language import lingua_languages, routing_language
 from .moves import AssignedBook
-from .policy import SkillPolicy
+from .policy import LANGUAGE_NAMES, SkillPolicy
 
 Mode = Literal["skills", "agents"]
+_TEXT_CHARS = 4000  # enough of a description to read its language by
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,8 @@ class Noted:
     category: str
     organisation_id: int | None
     created_at: str
+    text: str = ""  # subject and description: the language the skills take is read from them
+    by_llm: bool = False  # the LLM read ``language``
 
 
 def staffing_of(helpdesk: Helpdesk) -> StaffingDesk | None:
@@ -57,9 +65,16 @@ def staffing_of(helpdesk: Helpdesk) -> StaffingDesk | None:
 class AssignmentStep(Step):
     name = "assignment"
 
-    def __init__(self, mode: Mode, policy: SkillPolicy, capacity: int, state_dir: Path) -> None:
+    def __init__(
+        self,
+        mode: Mode,
+        policy: SkillPolicy,
+        capacity: int,
+        state_dir: Path,
+        now: Callable[[], float] = time.time,
+    ) -> None:
         self.mode, self.policy, self.capacity = mode, policy, capacity
-        self.state_dir = state_dir
+        self.state_dir, self.now = state_dir, now
         self._lock = threading.Lock()
         self._seen: dict[int, Noted] = {}
         self._served: StepRun | None = None
@@ -81,6 +96,8 @@ class AssignmentStep(Step):
             triage.analysis.category,
             ticket.organization_id,
             ticket.created_at or "",
+            f"{ticket.subject or ''}\n{(ticket.description or '')[:_TEXT_CHARS]}",
+            triage.engine == "llm",
         )
         with self._lock:
             self._seen[ticket.id] = seen
@@ -138,11 +155,21 @@ class AssignmentPass(Pass):
                 log.emit("assignment_kept", ticket_id=one.ticket_id, reason="assigned")
                 continue
             waiting.append((one, ticket))
+        waiting = [(replace(one, language=self._language(one, catalogue)), t) for one, t in waiting]
         if self.step.mode == "skills":
             self._set_skills(desk, catalogue, waiting, log)
         else:
             self._assign(desk, catalogue, waiting, log, book)
             book.save()
+
+    def _language(self, one: Noted, catalogue: SkillCatalogue) -> str:
+        """The language the ticket's skills take (``language.routing_language``), Lingua
+        choosing among the languages the helpdesk has skills for."""
+        policy = self.step.policy
+        codes = lingua_languages(c for c in LANGUAGE_NAMES if policy.language_skill(c, catalogue))
+        subject, _, body = one.text.partition("\n")
+        tokens = tokenise(subject) + tokenise(body)[:400]
+        return routing_language(one.language, tokens, one.text, codes, by_llm=one.by_llm)
 
     def _set_skills(
         self,
@@ -197,7 +224,8 @@ class AssignmentPass(Pass):
         members = [a.id for a in staff if groups & set(a.group_ids)]
         loads = desk.open_load(members)
         by_id = {n.ticket_id: n for n in needs}
-        for choice in assign_batch(needs, staff, loads, self.step.capacity):
+        in_hours = self._in_hours(desk, staff, groups)
+        for choice in assign_batch(needs, staff, loads, self.step.capacity, in_hours):
             need = by_id[choice.ticket_id]
             first = " (VIP customer: served first)" if need.vip else ""
             if choice.agent is None:
@@ -223,6 +251,19 @@ class AssignmentPass(Pass):
                 skills=list(need.skills),
                 vip=need.vip,
             )
+
+    def _in_hours(
+        self, desk: StaffingDesk, staff: Sequence[Staff], groups: set[int]
+    ) -> dict[int, bool]:
+        """Whether each group whose agents' availability the helpdesk does not keep is in its
+        business hours now (a group without a schedule: it is); read only for those."""
+        unknown = {g for a in staff if a.available is None for g in a.group_ids} & groups
+        now = self.step.now()
+        found = {}
+        for group in sorted(unknown):
+            schedule = desk.business_hours(group)
+            found[group] = schedule is None or schedule.is_open(now)
+        return found
 
     def _groups(self, policy: SkillPolicy) -> set[int] | None:
         if not policy.groups:

@@ -1,12 +1,13 @@
 """Who can answer a ticket, as a helpdesk keeps it: the ``StaffingDesk`` capability and its words.
 
-A kind whose adapter has ``staffing()`` offers its agents (their groups, skills, availability
-and capacity where it keeps them), the skills it routes by, each agent's open tickets, the
-customer's organisation, the skills set on a ticket, and the two writes the assignment and the
-two-way reply need (an agent's public reply posted in their name, an internal note). A skill is
-named as the helpdesk's admins name it: a routing attribute's value on one kind ("Portuguese",
-of the attribute "Language"), a skill's name on another. ``assignment/`` decides; only the
-kind's folder speaks its HTTP.
+A kind whose adapter has ``staffing()`` offers its agents (their groups, skills, availability and
+capacity where it keeps them), the skills it routes by, each agent's open tickets, the customer's
+organisation, the skills set on a ticket, and the two writes the assignment and the two-way reply
+need (an agent's public reply posted in their name, an internal note), and the groups' business
+hours, which say who is at work where the helpdesk keeps no availability. A skill is named as the
+helpdesk's admins name it: a routing attribute's value on one kind ("Portuguese", of the attribute
+"Language"), a skill's name on another. ``assignment/`` decides; only the kind's folder speaks its
+HTTP.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from .sla import Schedule
+
 
 @dataclass(frozen=True)
 class Staff:
     """An agent as routing sees them. ``available``: the helpdesk's own state now (None: it
-    keeps none); ``capacity``: the open tickets the helpdesk lets them hold (None: it keeps no
-    capacity of its own, the team's ``TICKETBOT_AGENT_CAPACITY`` applies)."""
+    keeps none, and the group's business hours say); ``capacity``: the open tickets the
+    helpdesk lets them hold (None: it keeps no capacity of its own, the team's
+    ``TICKETBOT_AGENT_CAPACITY`` applies)."""
 
     id: int
     name: str
@@ -83,6 +87,11 @@ class StaffingDesk(Protocol):
         ...
 
     def catalogue(self) -> SkillCatalogue: ...
+
+    def business_hours(self, group_id: int) -> Schedule | None:
+        """The group's business hours (the account's where the group has none of its own);
+        None: the helpdesk keeps no schedule."""
+        ...
 
     def open_load(self, agent_ids: Sequence[int]) -> dict[int, int]:
         """Each agent's open (unsolved) tickets assigned to them, counted by the helpdesk."""

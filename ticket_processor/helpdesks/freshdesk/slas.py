@@ -19,62 +19,21 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
 from ...models import Helpdesk
-from ..sla import Clock, FirstReply, Schedule, SlaRead, iso_seconds, weekday_spans
+from ..sla import Clock, FirstReply, SlaRead, iso_seconds
 from .adapter import FreshdeskHelpdesk
+from .business_hours import read_schedule as _schedule
 from .records import PRIORITY_FROM_FRESHDESK
 
 OPEN, PAUSED = (2,), (3, 6, 7)
-DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 CLOCKS = (  # (our metric, due field, escalated flag, the policy's target key)
     ("first_reply", "fr_due_by", "fr_escalated", "respond_within"),
     ("next_reply", "nr_due_by", "nr_escalated", "next_respond_within"),
     ("resolution", "due_by", "is_escalated", "resolve_within"),
 )
-_TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*(am|pm)?\s*$", re.IGNORECASE)
-
-
-def _minute(text: object) -> int | None:
-    match = _TIME.match(str(text or ""))
-    if not match:
-        return None
-    hour, minute, half = int(match.group(1)), int(match.group(2)), (match.group(3) or "").lower()
-    if half == "pm" and hour != 12:
-        hour += 12
-    if half == "am" and hour == 12:
-        hour = 0
-    return hour * 60 + minute
-
-
-def _schedule(calendars: list[Any], year: int) -> Schedule | None:
-    chosen = next((c for c in calendars if isinstance(c, dict) and c.get("is_default")), None)
-    if chosen is None:
-        return None
-    days: dict[int, tuple[int, int]] = {}
-    for index, name in enumerate(DAYS):
-        hours = (chosen.get("business_hours") or {}).get(name)
-        if isinstance(hours, dict):
-            start, end = _minute(hours.get("start_time")), _minute(hours.get("end_time"))
-            if start is not None and end is not None:
-                days[index] = (start, end if end > start else 24 * 60)
-    holidays = set()
-    for item in chosen.get("list_of_holidays") or ():
-        month_day = str(item.get("holiday_date") or "").lstrip("-")
-        for one in (year, year + 1):
-            try:
-                holidays.add(date.fromisoformat(f"{one}-{month_day}"))
-            except ValueError:
-                continue
-    return Schedule(
-        str(chosen.get("time_zone") or "UTC"),
-        weekday_spans(days),
-        frozenset(holidays),
-        name=str(chosen.get("name") or ""),
-    )
 
 
 def _policy_for(policies: list[dict[str, Any]], group_id: object) -> dict[str, Any] | None:

@@ -2,19 +2,24 @@
 
 Agents (``/api/v2/agents``: ``available``, ``group_ids``, ``skill_ids``), skills
 (``/api/v2/admin/skills``), companies (``/api/v2/companies/{id}``: ``custom_fields``,
-``account_tier``), open tickets per agent (``/api/v2/search/tickets``'s ``total``). Freshdesk
-matches a ticket to one skill (its ``skill_id``): the first the assignment names (the
-language's). A reply in an agent's name is ``POST /tickets/{id}/reply`` with their
-``user_id``; a note from ticketbot's user, ``/notes`` with ``private``.
+``account_tier``), open tickets per agent (``/api/v2/search/tickets``'s ``total``), a group's
+business hours (its ``business_hour_id``'s calendar in ``/api/v2/business_hours``, else the default
+one): an agent object without ``available`` keeps no availability, and those hours say. Freshdesk
+matches a ticket to one skill (its ``skill_id``): the first the assignment names (the language's). A
+reply in an agent's name is ``POST /tickets/{id}/reply`` with their ``user_id``; a note from
+ticketbot's user, ``/notes`` with ``private``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any
 
 from ...errors import HelpdeskError
+from ..sla import Schedule
 from ..staffing import AgentNote, Organisation, PublicMessage, SkillCatalogue, Staff
+from .business_hours import read_schedule
 from .records import note_html
 from .wire import FreshdeskTransport
 
@@ -58,10 +63,18 @@ class FreshdeskStaffing:
                     name=str(contact.get("name") or agent["id"]),
                     group_ids=tuple(g for g in agent.get("group_ids") or () if isinstance(g, int)),
                     skills=frozenset(names[s] for s in agent.get("skill_ids") or () if s in names),
-                    available=agent.get("available") is True,
+                    available=agent["available"] is True if "available" in agent else None,
                 )
             )
         return found
+
+    def business_hours(self, group_id: int) -> Schedule | None:
+        group = self.http.request("GET", f"/api/v2/groups/{int(group_id)}").body
+        own = group.get("business_hour_id") if isinstance(group, dict) else None
+        calendars = self.http.request("GET", "/api/v2/business_hours").body
+        every = [c for c in calendars if isinstance(c, dict)] if isinstance(calendars, list) else []
+        chosen = [{**c, "is_default": True} for c in every if own and c.get("id") == own]
+        return read_schedule(chosen or every, date.today().year)
 
     def open_load(self, agent_ids: Sequence[int]) -> dict[int, int]:
         loads = {}

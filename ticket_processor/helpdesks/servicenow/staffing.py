@@ -3,7 +3,9 @@
 Groups' members are ``sys_user_grmember`` rows; skills are ``cmn_skill`` records, an agent's
 ``sys_user_has_skill`` rows, a task's its ``skills`` list (cmn_skill sys_ids, comma-separated);
 presence is Advanced Work Assignment's ``awa_agent_presence`` (``current_presence_state``'s
-display value ``Available``; an agent without a row has no presence kept: None). Open tickets
+display value ``Available``; an agent without a row has no presence kept: None, and the
+business hours say: the schedule of the instance's active SLA definitions, ``contract_sla``'s
+``schedule``, as the SLA read takes it). Open tickets
 per agent are the table's unsolved records ``assigned_to`` them; the customer's company is the
 caller's ``core_company`` (its columns are its fields). The Table API writes as the signed-in
 user: a reply "in an agent's name" is a comment by ticketbot's user, the work note beside it
@@ -15,7 +17,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ..sla import Schedule
 from ..staffing import AgentNote, Organisation, PublicMessage, SkillCatalogue, Staff
+from .business_hours import read_schedule
 from .list_reads import TableReads
 from .people import IdBook
 from .records import STATE_OF, sys_int
@@ -78,6 +82,12 @@ class ServiceNowStaffing:
                 )
             )
         return found
+
+    def business_hours(self, group_id: int) -> Schedule | None:
+        rows = self._every("contract_sla", "active=true", "target,schedule")
+        rows.sort(key=lambda r: r.get("target") != "response")  # the first response's first
+        found = next((str(r["schedule"]) for r in rows if r.get("schedule")), "")
+        return read_schedule(self.http, found) if found else None
 
     def open_load(self, agent_ids: Sequence[int]) -> dict[int, int]:
         loads = {}

@@ -3,10 +3,14 @@
 Skills are routing attributes' values (``/api/v2/routing/attributes`` and their ``values``); a
 ticket's are its instance values (``/api/v2/routing/tickets/{id}/instance_values``, set with
 ``attribute_value_ids``, which replaces them). An agent's state, groups and skills come from
-``/api/v2/agent_availabilities`` (omnichannel routing: ``agent_status.name`` online is
-available; the support channel's ``max_capacity`` where set); open tickets per agent from
-``/api/v2/search/count``. A reply in an agent's name is a public comment whose ``author_id`` is
-the agent's, as Zendesk lets an admin token write it.
+``/api/v2/agent_availabilities`` (omnichannel routing: ``agent_status.name`` online is available;
+the support channel's ``max_capacity`` where set); open tickets per agent from
+``/api/v2/search/count``. An account without omnichannel routing keeps no availability: its agents
+are then the users with an agent's role and their group memberships, their skills their routing
+attribute values (``/api/v2/routing/agents/{id}/instance_values``), at work in the account's
+business hours (its first schedule, ``/api/v2/business_hours/schedules``). A reply in an agent's
+name is a public comment whose ``author_id`` is the agent's, as Zendesk lets an admin token write
+it.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ...errors import HelpdeskError
+from ..sla import Schedule
 from ..staffing import AgentNote, Organisation, PublicMessage, SkillCatalogue, Staff
+from .business_hours import read_schedule
 from .client import ZendeskClient
 
 
@@ -51,11 +57,43 @@ class ZendeskStaffing:
             by.setdefault(attribute, []).append(value)
         return SkillCatalogue({k: tuple(v) for k, v in by.items()})
 
+    def business_hours(self, group_id: int) -> Schedule | None:
+        return read_schedule(self.client.http, [0])  # a Zendesk group has none of its own
+
+    def _without_availability(self, people: dict[Any, dict[str, Any]]) -> list[Staff]:
+        names = self._value_names()
+        groups: dict[int, list[int]] = {}
+        for m in self.client.paged("/api/v2/group_memberships.json", "group_memberships"):
+            if isinstance(m.get("user_id"), int) and isinstance(m.get("group_id"), int):
+                groups.setdefault(m["user_id"], []).append(m["group_id"])
+        found = []
+        for agent_id, user in people.items():
+            if user.get("role") not in ("agent", "admin") or user.get("active") is False:
+                continue
+            if not isinstance(agent_id, int) or agent_id not in groups:
+                continue  # no group: not an agent routing can pick
+            path = f"/api/v2/routing/agents/{agent_id}/instance_values.json"
+            values = self._get(path).get("attribute_values") or ()
+            skills = frozenset(
+                names[v["id"]][1] for v in values if isinstance(v, dict) and v.get("id") in names
+            )
+            name = str(user.get("name") or agent_id)
+            found.append(Staff(agent_id, name, tuple(groups[agent_id]), skills))
+        return found
+
     def staff(self) -> list[Staff]:
         names = self._value_names()
         people = {a.get("id"): a for a in self.client.paged("/api/v2/users.json", "users")}
+        try:
+            availabilities = self._get("/api/v2/agent_availabilities.json").get("data")
+        except HelpdeskError as exc:
+            if exc.status_code not in (403, 404):
+                raise
+            availabilities = None  # no omnichannel routing on this account
+        if not availabilities:
+            return self._without_availability(people)
         found = []
-        for item in self._get("/api/v2/agent_availabilities.json").get("data") or ():
+        for item in availabilities:
             attributes = item.get("attributes") if isinstance(item, dict) else None
             if not isinstance(attributes, dict) or not isinstance(attributes.get("agent_id"), int):
                 continue

@@ -248,6 +248,13 @@ class FreshdeskDirectory:
             self._agents[agent_id]["available"] = available
             self._agents[agent_id]["available_since"] = iso(self._now()) if available else None
 
+    def forget_available(self) -> None:
+        """Every agent object without its ``available`` toggle (availability not kept)."""
+        with self._lock:
+            for agent in self._agents.values():
+                agent.pop("available", None)
+                agent.pop("available_since", None)
+
     # --- state file ---------------------------------------------------------------------
 
     def to_state(self) -> dict[str, Any]:

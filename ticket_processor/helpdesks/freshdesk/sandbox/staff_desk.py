@@ -52,6 +52,10 @@ class FreshdeskStaffDesk:
     def set_away(self, agent_id: int, away: bool) -> None:
         self.sandbox.store.directory.set_available(agent_id, not away)
 
+    def keep_no_availability(self) -> None:
+        """Agents without the ``available`` toggle in their objects."""
+        self.sandbox.store.directory.forget_available()
+
     def assignee_of(self, ticket_id: int) -> int | None:
         found = self.sandbox.store.find(ticket_id).get("responder_id")
         return None if found is None else int(found)

@@ -86,6 +86,12 @@ class ServiceNowStaffDesk:
     def _row(self, ticket_id: int) -> dict[str, Any]:
         return dict(self.sandbox.store.find(TABLE, self._sys_id(ticket_id)) or {})
 
+    def keep_no_availability(self) -> None:
+        """An instance without Advanced Work Assignment's presence: no ``awa_agent_presence``."""
+        store = self.sandbox.store
+        for row in store.rows("awa_agent_presence"):
+            store.delete("awa_agent_presence", row["sys_id"])
+
     def assignee_of(self, ticket_id: int) -> int | None:
         found = self._row(ticket_id).get("assigned_to") or ""
         return _int(found) if found else None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ....sandbox.httpbase import not_found
+from ....sandbox.httpbase import ApiError, not_found
 from .config import bad_request, invalid_field, record_invalid
 from .records import iso
 from .routing_book import RoutingBook
@@ -91,8 +91,10 @@ def _values_of(holder_name: str) -> Any:
 
 def agent_availabilities(svc: Services, call: Call) -> tuple[int, Any]:
     """The agents' omnichannel state, one JSON:API resource each (cursor pages of up to 100;
-    the sandbox's directory fits in one)."""
+    the sandbox's directory fits in one). An account without omnichannel routing: 403."""
     directory, book = svc.store.directory, _book(svc)
+    if not book.omnichannel:
+        raise ApiError(403, {"error": "Forbidden", "description": "You do not have access"})
     members: dict[int, list[int]] = {}
     for m in directory.listing("memberships"):
         members.setdefault(m["user_id"], []).append(m["group_id"])

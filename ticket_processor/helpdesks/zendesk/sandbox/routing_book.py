@@ -24,6 +24,8 @@ class RoutingBook:
         self.ticket_values: dict[int, list[str]] = {}
         self.status: dict[int, str] = {}  # agent id -> online, away, offline
         self.capacity: dict[int, int] = {}  # agent id -> tickets they may hold
+        # False: an account without omnichannel routing, which keeps no agent availability.
+        self.omnichannel = True
         self.organisations: dict[int, dict[str, Any]] = {}
 
     def attribute(self, name: str, base: str, stamp: str) -> dict[str, Any]:

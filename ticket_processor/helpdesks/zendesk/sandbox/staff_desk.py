@@ -52,6 +52,10 @@ class ZendeskStaffDesk:
     def set_away(self, agent_id: int, away: bool) -> None:
         self.sandbox.store.directory.routing.status[agent_id] = "away" if away else "online"
 
+    def keep_no_availability(self) -> None:
+        """An account without omnichannel routing: no agent availability, no capacity."""
+        self.sandbox.store.directory.routing.omnichannel = False
+
     def assignee_of(self, ticket_id: int) -> int | None:
         found = self.sandbox.store.get(ticket_id).get("assignee_id")
         return None if found is None else int(found)
