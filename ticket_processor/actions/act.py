@@ -140,11 +140,14 @@ def propose(
     values: dict[str, str] = {}
     for name, source in action.inputs.items():
         if source.startswith("lookup."):
+            # An empty field is a value the record holds (an order without tags); "-" is none.
             value = used.outputs.get(source.removeprefix("lookup."))
+            if value is None or value == "-":
+                return None
         else:
             value = entities.get(source)
-        if not value or value == "-":
-            return None
+            if not value:
+                return None
         values[name] = value
     return Proposal(action.name, values, over_limit(action, values))
 

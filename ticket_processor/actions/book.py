@@ -79,6 +79,9 @@ class Action(BaseModel):
     max_amount: Annotated[float, Field(gt=0)] | None = None
     max_per_run: Annotated[int, Field(ge=1)] | None = None
     tag: str | None = None  # the approval tag; default ``<prefix>approve_<name>``
+    # A change's undo, where the API has one (an order's tags put back; a refund has none):
+    # the call ``ticketbot revert`` makes, from the change's inputs and its outputs.
+    undo: Request | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Action:
@@ -90,6 +93,8 @@ class Action(BaseModel):
             raise ValueError("owner: name the record's field holding its owner's e-mail")
         if self.kind == "change" and self.uses is None:
             raise ValueError("uses: name the lookup that finds the record to change")
+        if self.kind == "lookup" and self.undo is not None:
+            raise ValueError("undo: a lookup changes nothing; only a change has an undo")
         for name, source in self.inputs.items():
             if source not in ENTITY_SOURCES and not source.startswith("lookup."):
                 raise ValueError(
@@ -103,15 +108,20 @@ class Action(BaseModel):
         return self
 
     def _check_templates(self) -> None:
-        found = [("url", self.request.url)]
-        found += [(f"request.headers.{k}", v) for k, v in self.request.headers.items()]
-        found += [("request.body", s) for s in _strings(self.request.body)]
-        for where, text in found:
-            for scope, name in PLACEHOLDER.findall(text):
-                if scope == "secret" and not where.startswith("request.headers"):
-                    raise ValueError(f"{where}: a secret goes in a header only, never {where}")
-                if not scope and name not in self.inputs:
-                    raise ValueError(f"{where}: {{{name}}} is not one of the inputs")
+        calls = [("request", self.request, set(self.inputs))]
+        if self.undo is not None:  # the undo reads the change's inputs and what it answered
+            calls.append(("undo", self.undo, set(self.inputs) | set(self.outputs)))
+        for key, request, known in calls:
+            found = [(f"{key}.url", request.url)]
+            found += [(f"{key}.headers.{k}", v) for k, v in request.headers.items()]
+            found += [(f"{key}.body", s) for s in _strings(request.body)]
+            for where, text in found:
+                for scope, name in PLACEHOLDER.findall(text):
+                    if scope == "secret" and ".headers." not in where:
+                        raise ValueError(f"{where}: a secret goes in a header only, never {where}")
+                    if not scope and name not in known:
+                        listed = "inputs or outputs" if key == "undo" else "inputs"
+                        raise ValueError(f"{where}: {{{name}}} is not one of the {listed}")
         for key, reply in (("reply", self.reply), ("reply_fallback", self.reply_fallback)):
             for scope, name in PLACEHOLDER.findall(reply or ""):
                 if scope or name not in self.reply_outputs:
@@ -119,7 +129,12 @@ class Action(BaseModel):
 
     def settings_named(self) -> dict[str, str]:
         """Every ``{env:NAME}`` and ``{secret:NAME}`` its templates use: name -> scope."""
-        texts = [self.request.url, *self.request.headers.values(), *_strings(self.request.body)]
+        texts = [
+            text
+            for request in (self.request, self.undo)
+            if request is not None
+            for text in (request.url, *request.headers.values(), *_strings(request.body))
+        ]
         return {name: scope for t in texts for scope, name in PLACEHOLDER.findall(t) if scope}
 
     def approval_tag(self, prefix: str) -> str:
