@@ -22,11 +22,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
 
 from ..common.atomic import read_config_bytes
 from ..errors import ConfigError, StateFileRefused
 from ..triage.taxonomy import normalise_cue
+from .openapi import OperationError, read_description, resolve
 
 SETTING = "TICKETBOT_ACTIONS"
 ENTITY_SOURCES = ("order_number", "amount", "requester_email")
@@ -36,16 +44,50 @@ ActionName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,47}$")]
 
 class Request(BaseModel):
     """The HTTP call: method, URL template, headers (secrets by name), a JSON body template,
-    and the header the API reads an idempotency key from (a change's, where it takes one)."""
+    and the header the API reads an idempotency key from (a change's, where it takes one).
+    Or an operation of an OpenAPI description (``openapi``, ``operation``, its ``params`` and
+    ``base_url``), read at start-up into the method and URL (``actions.openapi``)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "GET"
     url: Annotated[str, Field(min_length=1)]
+    openapi: str | None = None
+    operation: str | None = None
+    base_url: str | None = None
+    params: dict[str, str] = Field(default_factory=dict)
     headers: dict[str, str] = Field(default_factory=dict)
     body: dict[str, Any] | None = None
     idempotency_header: str | None = None
     timeout: Annotated[float, Field(gt=0, le=60)] = 10.0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _operation(cls, data: Any, info: ValidationInfo) -> Any:
+        if not isinstance(data, dict) or "openapi" not in data:
+            if isinstance(data, dict) and ("operation" in data or "params" in data):
+                raise ValueError("operation and params go with openapi = <its description>")
+            return data
+        for key in ("method", "url"):
+            if key in data:
+                raise ValueError(f"{key}: an operation's {key} comes from its description")
+        if not isinstance(data.get("operation"), str) or not isinstance(data["openapi"], str):
+            raise ValueError("openapi needs operation = <its operationId>")
+        context = info.context if isinstance(info.context, dict) else {}
+        read: dict[str, Any] = context.setdefault("descriptions", {})
+        where = data["openapi"]
+        if where not in read:
+            read[where] = read_description(where, context.get("base"))
+        params = data.get("params") or {}
+        if not isinstance(params, dict):
+            raise ValueError("params: a table of the operation's parameters")
+        call = resolve(read[where], data["operation"], base_url=data.get("base_url"), params=params)
+        if call.body_required and not data.get("body"):
+            raise ValueError(f"body: operation {data['operation']} takes a JSON body; give it")
+        if data.get("body") and not call.takes_body:
+            raise ValueError(f"body: operation {data['operation']} takes no body")
+        headers = {**call.headers, **(data.get("headers") or {})}
+        return {**data, "method": call.method, "url": call.url, "headers": headers}
 
 
 class Action(BaseModel):
@@ -179,16 +221,19 @@ def _strings(value: object) -> list[str]:
     return []
 
 
-def parse_actions(text: str) -> ActionBook:
-    """An ``actions.toml``'s actions; every error names the action and the key."""
+def parse_actions(text: str, base: Path | None = None) -> ActionBook:
+    """An ``actions.toml``'s actions (an OpenAPI description it names read relative to
+    ``base``, its folder); every error names the action and the key."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML: {exc}") from None
     try:
-        return ActionBook.model_validate(data)
+        return ActionBook.model_validate(data, context={"base": base})
     except ValidationError as exc:
         raise ConfigError(_describe(exc, data)) from None
+    except OperationError as exc:  # raised outside a validator's reach (not expected)
+        raise ConfigError(str(exc)) from None
 
 
 def _describe(exc: ValidationError, data: dict[str, Any]) -> str:
@@ -219,7 +264,7 @@ def load_actions(path: Path, environ: Mapping[str, str] | None = None) -> Action
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{where}: cannot read: {exc}") from None
     try:
-        book = parse_actions(text)
+        book = parse_actions(text, path.parent)
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc}") from None
     env = os.environ if environ is None else environ

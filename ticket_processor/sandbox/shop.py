@@ -9,7 +9,8 @@ It speaks what a real shop answers under ``/admin/api/<version>/``: ``orders.jso
 header (401 without the right one, in Shopify's words); ``X-Shopify-Shop-Api-Call-Limit`` on
 every answer and 429 with ``Retry-After`` past the bucket; Shopify's error bodies
 (``{"errors": ...}``). A refund created with an ``Idempotency-Key`` header seen before answers
-the refund it made then, not a second one.
+the refund it made then, not a second one. ``/openapi.json`` describes its orders and refunds
+endpoints (``shop_openapi``).
 
 Knobs for bad days (``faults``, one per request, in order; ``"hang POST"`` only for a ``POST``):
 ``429``, ``500``, ``garbage`` (a 200 whose body is not JSON), ``hang`` (no answer, nothing done,
@@ -34,6 +35,7 @@ from urllib.parse import parse_qs, urlsplit
 import orjson
 
 from .httpbase import JsonHandler, JsonServer, close_server, start_thread
+from .shop_openapi import shop_openapi
 
 API_PATH = re.compile(r"^/admin/api/(?P<version>\d{4}-\d{2}|unstable)/(?P<rest>.+)$")
 BUCKET_SIZE = 40  # Shopify's standard plan: a bucket of 40 calls, leaking 2 a second
@@ -183,6 +185,9 @@ class ShopHandler(JsonHandler):
         with shop.state.lock:
             shop.state.calls.append(call)
             fault = shop.state.take_fault(self.command)
+        if parts.path == "/openapi.json":  # the description is public, as a published one is
+            self.send_json(200, shop_openapi())
+            return
         try:
             if self.headers.get("X-Shopify-Access-Token") != shop.config.token:
                 raise _Answer(401, {"errors": INVALID_TOKEN})
