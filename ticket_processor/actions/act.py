@@ -229,6 +229,21 @@ def customer_reply(actions: TicketActions, book: ActionBook) -> tuple[str, str] 
     return "\n\n".join(said), "\n".join(source)
 
 
+def reply_facts(actions: TicketActions, book: ActionBook) -> str:
+    """What an LLM may word the reply from, for the lookups whose action asks for it
+    (``reply_by = "llm"``): the team's reply filled in and the record's reply values, nothing
+    else of the record or the ticket ("": none asks)."""
+    said: list[str] = []
+    for o in actions.lookups:
+        action = book.named(o.action)
+        if o.status != "found" or action is None or action.reply_by != "llm":
+            continue
+        filled = _filled(action, o.reply_values)
+        said += [filled] if filled else []
+        said += [f"{name}: {value}" for name, value in o.reply_values.items() if value != "-"]
+    return "\n".join(said)
+
+
 def _filled(action: Action, values: Mapping[str, str]) -> str | None:
     """``reply``, or ``reply_fallback`` when the record lacks a value ``reply`` names, filled
     in; None when neither can be (a missing value is shown as ``-``)."""

@@ -114,6 +114,9 @@ class Action(BaseModel):
     # The reply when the record lacks a value ``reply`` names (an order not shipped yet has no
     # tracking number): it names only values such a record has.
     reply_fallback: str | None = None
+    # "llm": with an LLM configured, the reply is its words, written from the reply_outputs
+    # alone and screened as every answer is; the team's template where they fail the screen.
+    reply_by: Literal["template", "llm"] = "template"
     # A change: the lookup whose outputs (and owner check) it builds on, its limits (an amount
     # ceiling; how many an approval run makes at most, the rest left for the next run).
     uses: str | None = None
@@ -135,6 +138,8 @@ class Action(BaseModel):
             raise ValueError("owner: name the record's field holding its owner's e-mail")
         if self.kind == "change" and self.uses is None:
             raise ValueError("uses: name the lookup that finds the record to change")
+        if self.reply_by == "llm" and self.reply is None:
+            raise ValueError("reply_by: 'llm' needs reply, the words sent when the LLM's fail")
         if self.kind == "lookup" and self.undo is not None:
             raise ValueError("undo: a lookup changes nothing; only a change has an undo")
         for name, source in self.inputs.items():
