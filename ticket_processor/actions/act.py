@@ -172,7 +172,8 @@ def note_lines(actions: TicketActions, book: ActionBook, prefix: str) -> list[st
     lines: list[str] = [""]
     for o in actions.lookups:
         if o.status == "found":
-            shown = "; ".join(f"{k}: {v}" for k, v in o.outputs.items())
+            # An empty field (an order without tags) says nothing to agents: left out.
+            shown = "; ".join(f"{k}: {v}" for k, v in o.outputs.items() if v != "")
             lines.append(f"Lookup {o.action}: {shown}")
         elif o.status == "not_theirs":
             lines.append(
