@@ -1,10 +1,14 @@
 """An approved refund is made exactly once across a kill -9 of the run that makes it, on every
-helpdesk: killed while its call waits for the shop (nothing made yet), and killed after the shop
-made it but before the answer came back. The change is on disk as owed before the first byte;
+helpdesk, wherever the kill lands: at each point of the approval run in turn (``support.kill_at``:
+the change recorded owed, its first byte about to go, the shop's answer in and the change not
+marked, the change done and its note not begun, the note begun, the note written and not
+recorded), while its call waits for the shop (nothing made yet), and after the shop made it but
+before the answer came back. The change is on disk as owed before the first byte;
 the next run calls again under the same idempotency key, which the shop answers with the refund
 it made. Its result note is written once too: killed between the change's ``done`` and its
 note's record, the next run finds the note's marker on the ticket before writing it again. The
-fast tests replay the states a kill leaves without a process; the kills are ``slow``."""
+fast tests replay the states a kill leaves without a process, and kill two points; the other
+kills are ``slow``."""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from urllib.parse import urlsplit
 import pytest
 from support.answers_desk import private_notes
 from support.cli import ROOT, invoke
+from support.kill_at import POINTS
 from support.shop import EXAMPLE, pointed_at
 
 from ticket_processor.actions.approve import idempotency_key
@@ -205,3 +210,71 @@ def test_a_run_killed_between_done_and_its_note_notes_once(
         assert invoke("run", "--engine", "rules").exit_code == 0
     assert len(shop.state.refunds(order_id)) == 1
     assert _result_notes(desk, ticket) == 1
+
+
+def _approved_pair(desk: Desk, shop: ShopServer) -> dict[int, int]:
+    """Two refunds proposed by one run and approved by an agent: ticket -> order id."""
+    orders = seed_orders(
+        shop.state,
+        [
+            {"email": "dave@example.com", "total_price": "24.00"},
+            {"email": "erin@example.com", "total_price": "31.50"},
+        ],
+    )
+    tickets = desk.create(
+        [
+            NewTicket("Refund", f"Please refund order {o['name']}.", sender=str(o["email"]))
+            for o in orders
+        ]
+    )
+    assert invoke("run", "--engine", "rules").exit_code == 0
+    for ticket in tickets:
+        assert _status(ticket) == "proposed"
+        desk.agent_edit(ticket, TAG, "normal")
+    return {t: int(str(o["id"])) for t, o in zip(tickets, orders, strict=True)}
+
+
+def _killed_at(point: str, cwd: Path) -> None:
+    """The approving run as its own process, which kills itself (SIGKILL) at ``point``."""
+    tests = ROOT / "tests"
+    process = subprocess.run(
+        [sys.executable, "-m", "support.kill_at", point, "run", "--engine", "rules"],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join((str(ROOT), str(tests)))},
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        timeout=300,
+        check=False,
+    )
+    assert process.returncode == -signal.SIGKILL, process.stderr.decode()[-2000:]
+
+
+def _killed_and_restarted(desk: Desk, shop: ShopServer, point: str, cwd: Path) -> None:
+    approved = _approved_pair(desk, shop)
+    _killed_at(point, cwd)
+    for _ in range(2):
+        assert invoke("run", "--engine", "rules").exit_code == 0
+    for ticket, order_id in approved.items():
+        assert _status(ticket) == "done", (point, ticket)
+        assert len(shop.state.refunds(order_id)) == 1, (point, ticket)
+        assert _result_notes(desk, ticket) == 1, (point, ticket)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+@pytest.mark.desk(configure=True)
+@pytest.mark.parametrize("point", ["owed_written", "answered_unmarked"])
+def test_an_approving_run_killed_before_and_after_the_call_refunds_once(
+    desk: Desk, shop: ShopServer, point: str, tmp_path: Path
+) -> None:
+    _killed_and_restarted(desk, shop, point, tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+@pytest.mark.desk(configure=True)
+@pytest.mark.parametrize("point", POINTS)
+def test_an_approving_run_killed_at_each_point_refunds_and_notes_once(
+    desk: Desk, shop: ShopServer, point: str, tmp_path: Path
+) -> None:
+    _killed_and_restarted(desk, shop, point, tmp_path)

@@ -24,6 +24,7 @@ from ticket_processor.actions.book import load_actions, parse_actions
 from ticket_processor.actions.call import Caller
 from ticket_processor.actions.inputs import read_entities
 from ticket_processor.actions.owed import WAIT_DAYS, ChangeStore
+from ticket_processor.actions.undo import changes_of_run
 from ticket_processor.answers.grounded import person_needed
 from ticket_processor.common.scrub import Scrubber
 from ticket_processor.errors import ConfigError
@@ -180,6 +181,27 @@ def test_inputs_come_from_the_words_and_the_helpdesk() -> None:
             "reply_fallback='{total}'\n[action.request]\nurl='https://s/'\n",
             "reply_fallback: {total} is not one of the reply_outputs",
         ),
+        (
+            "[[action]]\nname='x'\nkind='lookup'\nowner='email'\ncategories=['a']\n"
+            "[action.request]\nurl='https://s/'\n[action.undo]\nurl='https://s/'\n",
+            "undo: a lookup changes nothing",
+        ),
+        (
+            "[[action]]\nname='l'\nkind='lookup'\nowner='email'\ncategories=['a']\n"
+            "[action.request]\nurl='https://s/'\n"
+            "[[action]]\nname='x'\nkind='change'\ncategories=['a']\nuses='l'\n"
+            "outputs={ tags = 'order.tags' }\n[action.request]\nurl='https://s/'\n"
+            "[action.undo]\nurl='https://s/{order_id}'\n",
+            "undo.url: {order_id} is not one of the inputs or outputs",
+        ),
+        (
+            "[[action]]\nname='l'\nkind='lookup'\nowner='email'\ncategories=['a']\n"
+            "[action.request]\nurl='https://s/'\n"
+            "[[action]]\nname='x'\nkind='change'\ncategories=['a']\nuses='l'\n"
+            "[action.request]\nurl='https://s/'\n"
+            "[action.undo]\nurl='https://s/'\nbody={ k = '{secret:T}' }\n",
+            "undo.body: a secret goes in a header only",
+        ),
     ],
 )
 def test_a_bad_file_says_which_action_and_key(text: str, said: str) -> None:
@@ -228,3 +250,19 @@ def test_the_customers_reply_is_the_teams_template_or_its_fallback_or_none() -> 
 )
 def test_an_order_not_arrived_is_what_its_record_answers(text: str, needs: bool) -> None:
     assert person_needed(text) is needs
+
+
+def test_the_changes_of_a_run_are_its_done_change_calls() -> None:
+    logged = [
+        {"event": "action_called", "run_id": "r1", "kind": "change", "status": "done"}
+        | {"ticket_id": 4, "action": "hold_order"},
+        {"event": "action_called", "run_id": "r1", "kind": "change", "status": "owed"}
+        | {"ticket_id": 5, "action": "hold_order"},
+        {"event": "action_called", "run_id": "r1", "kind": "lookup", "status": "found"}
+        | {"ticket_id": 6, "action": "order_status"},
+        {"event": "action_called", "run_id": "r2", "kind": "change", "status": "done"}
+        | {"ticket_id": 7, "action": "refund_order"},
+        {"event": "action_called", "run_id": "r1", "kind": "change", "status": "done"}
+        | {"ticket_id": 4, "action": "hold_order"},
+    ]
+    assert changes_of_run(logged, "r1") == [(4, "hold_order")]

@@ -140,11 +140,14 @@ def propose(
     values: dict[str, str] = {}
     for name, source in action.inputs.items():
         if source.startswith("lookup."):
+            # An empty field is a value the record holds (an order without tags); "-" is none.
             value = used.outputs.get(source.removeprefix("lookup."))
+            if value is None or value == "-":
+                return None
         else:
             value = entities.get(source)
-        if not value or value == "-":
-            return None
+            if not value:
+                return None
         values[name] = value
     return Proposal(action.name, values, over_limit(action, values))
 
@@ -169,7 +172,8 @@ def note_lines(actions: TicketActions, book: ActionBook, prefix: str) -> list[st
     lines: list[str] = [""]
     for o in actions.lookups:
         if o.status == "found":
-            shown = "; ".join(f"{k}: {v}" for k, v in o.outputs.items())
+            # An empty field (an order without tags) says nothing to agents: left out.
+            shown = "; ".join(f"{k}: {v}" for k, v in o.outputs.items() if v != "")
             lines.append(f"Lookup {o.action}: {shown}")
         elif o.status == "not_theirs":
             lines.append(
@@ -224,6 +228,21 @@ def customer_reply(actions: TicketActions, book: ActionBook) -> tuple[str, str] 
         said.append(text)
         source += [action.reply or "", action.reply_fallback or "", *o.reply_values.values()]
     return "\n\n".join(said), "\n".join(source)
+
+
+def reply_facts(actions: TicketActions, book: ActionBook) -> str:
+    """What an LLM may word the reply from, for the lookups whose action asks for it
+    (``reply_by = "llm"``): the team's reply filled in and the record's reply values, nothing
+    else of the record or the ticket ("": none asks)."""
+    said: list[str] = []
+    for o in actions.lookups:
+        action = book.named(o.action)
+        if o.status != "found" or action is None or action.reply_by != "llm":
+            continue
+        filled = _filled(action, o.reply_values)
+        said += [filled] if filled else []
+        said += [f"{name}: {value}" for name, value in o.reply_values.items() if value != "-"]
+    return "\n".join(said)
 
 
 def _filled(action: Action, values: Mapping[str, str]) -> str | None:

@@ -22,11 +22,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
 
 from ..common.atomic import read_config_bytes
 from ..errors import ConfigError, StateFileRefused
 from ..triage.taxonomy import normalise_cue
+from .openapi import OperationError, read_description, resolve
 
 SETTING = "TICKETBOT_ACTIONS"
 ENTITY_SOURCES = ("order_number", "amount", "requester_email")
@@ -36,16 +44,50 @@ ActionName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,47}$")]
 
 class Request(BaseModel):
     """The HTTP call: method, URL template, headers (secrets by name), a JSON body template,
-    and the header the API reads an idempotency key from (a change's, where it takes one)."""
+    and the header the API reads an idempotency key from (a change's, where it takes one).
+    Or an operation of an OpenAPI description (``openapi``, ``operation``, its ``params`` and
+    ``base_url``), read at start-up into the method and URL (``actions.openapi``)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "GET"
     url: Annotated[str, Field(min_length=1)]
+    openapi: str | None = None
+    operation: str | None = None
+    base_url: str | None = None
+    params: dict[str, str] = Field(default_factory=dict)
     headers: dict[str, str] = Field(default_factory=dict)
     body: dict[str, Any] | None = None
     idempotency_header: str | None = None
     timeout: Annotated[float, Field(gt=0, le=60)] = 10.0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _operation(cls, data: Any, info: ValidationInfo) -> Any:
+        if not isinstance(data, dict) or "openapi" not in data:
+            if isinstance(data, dict) and ("operation" in data or "params" in data):
+                raise ValueError("operation and params go with openapi = <its description>")
+            return data
+        for key in ("method", "url"):
+            if key in data:
+                raise ValueError(f"{key}: an operation's {key} comes from its description")
+        if not isinstance(data.get("operation"), str) or not isinstance(data["openapi"], str):
+            raise ValueError("openapi needs operation = <its operationId>")
+        context = info.context if isinstance(info.context, dict) else {}
+        read: dict[str, Any] = context.setdefault("descriptions", {})
+        where = data["openapi"]
+        if where not in read:
+            read[where] = read_description(where, context.get("base"))
+        params = data.get("params") or {}
+        if not isinstance(params, dict):
+            raise ValueError("params: a table of the operation's parameters")
+        call = resolve(read[where], data["operation"], base_url=data.get("base_url"), params=params)
+        if call.body_required and not data.get("body"):
+            raise ValueError(f"body: operation {data['operation']} takes a JSON body; give it")
+        if data.get("body") and not call.takes_body:
+            raise ValueError(f"body: operation {data['operation']} takes no body")
+        headers = {**call.headers, **(data.get("headers") or {})}
+        return {**data, "method": call.method, "url": call.url, "headers": headers}
 
 
 class Action(BaseModel):
@@ -72,6 +114,9 @@ class Action(BaseModel):
     # The reply when the record lacks a value ``reply`` names (an order not shipped yet has no
     # tracking number): it names only values such a record has.
     reply_fallback: str | None = None
+    # "llm": with an LLM configured, the reply is its words, written from the reply_outputs
+    # alone and screened as every answer is; the team's template where they fail the screen.
+    reply_by: Literal["template", "llm"] = "template"
     # A change: the lookup whose outputs (and owner check) it builds on, its limits (an amount
     # ceiling; how many an approval run makes at most, the rest left for the next run).
     uses: str | None = None
@@ -79,6 +124,9 @@ class Action(BaseModel):
     max_amount: Annotated[float, Field(gt=0)] | None = None
     max_per_run: Annotated[int, Field(ge=1)] | None = None
     tag: str | None = None  # the approval tag; default ``<prefix>approve_<name>``
+    # A change's undo, where the API has one (an order's tags put back; a refund has none):
+    # the call ``ticketbot revert`` makes, from the change's inputs and its outputs.
+    undo: Request | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Action:
@@ -90,6 +138,10 @@ class Action(BaseModel):
             raise ValueError("owner: name the record's field holding its owner's e-mail")
         if self.kind == "change" and self.uses is None:
             raise ValueError("uses: name the lookup that finds the record to change")
+        if self.reply_by == "llm" and self.reply is None:
+            raise ValueError("reply_by: 'llm' needs reply, the words sent when the LLM's fail")
+        if self.kind == "lookup" and self.undo is not None:
+            raise ValueError("undo: a lookup changes nothing; only a change has an undo")
         for name, source in self.inputs.items():
             if source not in ENTITY_SOURCES and not source.startswith("lookup."):
                 raise ValueError(
@@ -103,15 +155,20 @@ class Action(BaseModel):
         return self
 
     def _check_templates(self) -> None:
-        found = [("url", self.request.url)]
-        found += [(f"request.headers.{k}", v) for k, v in self.request.headers.items()]
-        found += [("request.body", s) for s in _strings(self.request.body)]
-        for where, text in found:
-            for scope, name in PLACEHOLDER.findall(text):
-                if scope == "secret" and not where.startswith("request.headers"):
-                    raise ValueError(f"{where}: a secret goes in a header only, never {where}")
-                if not scope and name not in self.inputs:
-                    raise ValueError(f"{where}: {{{name}}} is not one of the inputs")
+        calls = [("request", self.request, set(self.inputs))]
+        if self.undo is not None:  # the undo reads the change's inputs and what it answered
+            calls.append(("undo", self.undo, set(self.inputs) | set(self.outputs)))
+        for key, request, known in calls:
+            found = [(f"{key}.url", request.url)]
+            found += [(f"{key}.headers.{k}", v) for k, v in request.headers.items()]
+            found += [(f"{key}.body", s) for s in _strings(request.body)]
+            for where, text in found:
+                for scope, name in PLACEHOLDER.findall(text):
+                    if scope == "secret" and ".headers." not in where:
+                        raise ValueError(f"{where}: a secret goes in a header only, never {where}")
+                    if not scope and name not in known:
+                        listed = "inputs or outputs" if key == "undo" else "inputs"
+                        raise ValueError(f"{where}: {{{name}}} is not one of the {listed}")
         for key, reply in (("reply", self.reply), ("reply_fallback", self.reply_fallback)):
             for scope, name in PLACEHOLDER.findall(reply or ""):
                 if scope or name not in self.reply_outputs:
@@ -119,7 +176,12 @@ class Action(BaseModel):
 
     def settings_named(self) -> dict[str, str]:
         """Every ``{env:NAME}`` and ``{secret:NAME}`` its templates use: name -> scope."""
-        texts = [self.request.url, *self.request.headers.values(), *_strings(self.request.body)]
+        texts = [
+            text
+            for request in (self.request, self.undo)
+            if request is not None
+            for text in (request.url, *request.headers.values(), *_strings(request.body))
+        ]
         return {name: scope for t in texts for scope, name in PLACEHOLDER.findall(t) if scope}
 
     def approval_tag(self, prefix: str) -> str:
@@ -164,16 +226,19 @@ def _strings(value: object) -> list[str]:
     return []
 
 
-def parse_actions(text: str) -> ActionBook:
-    """An ``actions.toml``'s actions; every error names the action and the key."""
+def parse_actions(text: str, base: Path | None = None) -> ActionBook:
+    """An ``actions.toml``'s actions (an OpenAPI description it names read relative to
+    ``base``, its folder); every error names the action and the key."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML: {exc}") from None
     try:
-        return ActionBook.model_validate(data)
+        return ActionBook.model_validate(data, context={"base": base})
     except ValidationError as exc:
         raise ConfigError(_describe(exc, data)) from None
+    except OperationError as exc:  # raised outside a validator's reach (not expected)
+        raise ConfigError(str(exc)) from None
 
 
 def _describe(exc: ValidationError, data: dict[str, Any]) -> str:
@@ -204,7 +269,7 @@ def load_actions(path: Path, environ: Mapping[str, str] | None = None) -> Action
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{where}: cannot read: {exc}") from None
     try:
-        book = parse_actions(text)
+        book = parse_actions(text, path.parent)
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc}") from None
     env = os.environ if environ is None else environ

@@ -22,7 +22,7 @@ import requests
 import urllib3
 
 from ..common.scrub import Scrubber
-from .book import PLACEHOLDER, Action
+from .book import PLACEHOLDER, Action, Request
 
 MAX_ANSWER_BYTES = 2_000_000
 MAX_ATTEMPTS = 3
@@ -96,11 +96,13 @@ class Caller:
         *,
         deadline: float,
         idempotency_key: str | None = None,
+        request: Request | None = None,
     ) -> CallResult:
-        """Send ``action``'s request with ``values`` within ``deadline`` seconds."""
+        """Send ``action``'s request (or ``request``: its undo) with ``values`` within
+        ``deadline`` seconds."""
         started = self._clock()
-        end = started + min(deadline, action.request.timeout * MAX_ATTEMPTS)
-        request = action.request
+        request = action.request if request is None else request
+        end = started + min(deadline, request.timeout * MAX_ATTEMPTS)
         url = fill(request.url, values, self.environ, url=True)
         headers = {k: fill(v, values, self.environ, url=False) for k, v in request.headers.items()}
         if idempotency_key and request.idempotency_header:

@@ -10,6 +10,10 @@ the change it already made, so a kill -9 neither loses nor repeats one. ``noted`
 result's note reached the ticket: 0 not yet, 2 its write begun (committed before the write, so
 a run killed while it went out leaves 2: the next run reads the ticket for the note's marker
 before it writes again), 1 written.
+
+A done change's undo (``ticketbot revert``, where the action declares one) is kept the same
+way in ``undo``: ``owed`` on disk before its call's first byte, ``done`` or ``failed`` once the
+API answered; a revert run again calls an owed one again, under its own idempotency key.
 """
 
 from __future__ import annotations
@@ -42,6 +46,16 @@ CREATE TABLE IF NOT EXISTS change (
     approver TEXT,
     attempts INTEGER NOT NULL DEFAULT 0,
     result TEXT,
+    noted INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (ticket_id, action)
+);
+CREATE TABLE IF NOT EXISTS undo (
+    ticket_id INTEGER NOT NULL,
+    action TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
     noted INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (ticket_id, action)
 );
@@ -184,6 +198,58 @@ class ChangeStore:
                 "UPDATE change SET noted = ? WHERE ticket_id = ? AND action = ?",
                 (2 if begun else 1, ticket_id, action),
             )
+
+    def owe_undo(self, ticket_id: int, action: str, run_id: str) -> Undo:
+        """A done change's undo, recorded ``owed`` before its call's first byte, once: the undo
+        as it stands (``owed`` again for one a kill or a silent API left owed; ``done`` for one
+        already made, which is not made twice)."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO undo (ticket_id, action, run_id, status) "
+                "VALUES (?, ?, ?, 'owed')",
+                (ticket_id, action, run_id),
+            )
+            row = db.execute(
+                "SELECT status, reason, attempts, noted FROM undo "
+                "WHERE ticket_id = ? AND action = ?",
+                (ticket_id, action),
+            ).fetchone()
+        status, reason, attempts, noted = row
+        return Undo(
+            ticket_id,
+            action,
+            str(status),
+            open_text(str(reason), STORE_FILE) if reason is not None else None,
+            int(str(attempts)),
+            str(noted) == "1",
+        )
+
+    def settle_undo(
+        self, ticket_id: int, action: str, status: str, *, reason: str | None = None
+    ) -> None:
+        """An undo's call answered (``done``/``failed``) or not (``owed``: tried again)."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE undo SET status = ?, reason = ?, attempts = attempts + 1 "
+                "WHERE ticket_id = ? AND action = ?",
+                (status, seal_text(reason) if reason else None, ticket_id, action),
+            )
+
+    def undo_noted(self, ticket_id: int, action: str) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE undo SET noted = 1 WHERE ticket_id = ? AND action = ?", (ticket_id, action)
+            )
+
+
+@dataclass(frozen=True)
+class Undo:
+    ticket_id: int
+    action: str
+    status: str  # owed, done, failed
+    reason: str | None
+    attempts: int
+    noted: bool
 
 
 def _change(row: tuple[object, ...]) -> Change:

@@ -12,7 +12,7 @@ from dotenv import dotenv_values
 
 from ..common.eventlog import EventSink
 from ..common.scrub import Scrubber
-from .book import load_actions
+from .book import ActionBook, load_actions
 from .call import Caller
 from .owed import ChangeStore
 from .step import ActionsStep, Replies
@@ -28,6 +28,19 @@ def environment(env_file: Path = Path(".env")) -> dict[str, str]:
     return values
 
 
+def actions_caller(path: Path) -> tuple[ActionBook, Caller]:
+    """The actions file at ``path``, checked, and a caller with its secrets masked."""
+    environ = environment()
+    book = load_actions(path, environ)
+    secrets = [
+        environ[name]
+        for action in book.action
+        for name, scope in action.settings_named().items()
+        if scope == "secret" and environ.get(name)
+    ]
+    return book, Caller(environ, Scrubber(secrets))
+
+
 def actions_step(
     path: Path,
     state_dir: Path,
@@ -39,15 +52,7 @@ def actions_step(
     answers: bool = False,
     replies: Replies | None = None,
 ) -> ActionsStep:
-    environ = environment()
-    book = load_actions(path, environ)
-    secrets = [
-        environ[name]
-        for action in book.action
-        for name, scope in action.settings_named().items()
-        if scope == "secret" and environ.get(name)
-    ]
-    caller = Caller(environ, Scrubber(secrets))
+    book, caller = actions_caller(path)
     return ActionsStep(
         book,
         caller,

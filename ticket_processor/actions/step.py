@@ -29,6 +29,7 @@ from .act import (
     customer_reply,
     note_lines,
     propose,
+    reply_facts,
     reply_text,
     run_lookup,
 )
@@ -44,7 +45,8 @@ class Replies(Protocol):
     """The answers' grounded replies (``answers.grounded``): a lookup's reply offered to be
     sent as every answer is, where the ticket's category sends answers."""
 
-    def offer(self, ticket_id: int, body: str, source: str, text: str) -> None: ...
+    def offer(self, ticket_id: int, body: str, source: str, text: str, facts: str = "") -> None:
+        """``facts``: what an LLM may word the reply from (``act.reply_facts``)."""
 
     def hold(self, ticket_id: int, reason: str) -> None: ...
 
@@ -245,7 +247,7 @@ class ActionsStep(Step):
         body, source = said
         if self.caller.scrub.text(body) != body:
             return
-        self.replies.offer(ticket_id, body, source, text)
+        self.replies.offer(ticket_id, body, source, text, reply_facts(found, self.book))
 
     def _count(self, key: str) -> None:
         with self._lock:

@@ -224,7 +224,7 @@ class RunAnswers:
         offered = self.grounded.get(ticket.id) if mode == "send" else None
         replied = lambda: replied_before(self.desk, ticket.id)  # noqa: E731
         plan, reason = (
-            self.grounded.decide(ticket, triage, found, where, offered, replied)
+            self.grounded.decide(ticket, triage, found, where, offered, replied, writer)
             if offered is not None and agents is not None
             else decide(
                 ticket,

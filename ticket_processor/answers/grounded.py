@@ -10,7 +10,10 @@ reply passes (``screen.unsafe``: no number, address, e-mail or secret the record
 template do not hold). A ticket about the customer's own case is what a lookup answers, so that
 guard is left out, and so is a cue of needing a person that only says the order has not
 arrived (``person_needed``). A ticket whose lookup found someone else's record, or failed, is held:
-it gets no reply at all (``hold``). Pure but for the offers' table, which worker threads share.
+it gets no reply at all (``hold``). Where the action asks for it and an LLM writes answers, the
+reply is the LLM's words from the offer's facts alone (the record's declared reply values), kept
+only when they pass the checks an article's LLM answer passes (``compose.grounded``). Pure but
+for the offers' table, which worker threads share.
 """
 
 from __future__ import annotations
@@ -19,12 +22,15 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Literal
 
 from ..kb.text import fold
 from ..models import Ticket, Triage
+from ..triage.done_claims import reports_action
 from ..triage.screen import unsafe
+from .compose import grounded
 from .decide import Refusal, needs_person, refusal
-from .plan import Circumstances, TicketCues, ticket_facts
+from .plan import Circumstances, TicketCues, Writer, ticket_facts
 from .vocab import AnswerPlan
 
 KEPT = 10_000  # a server's offers: the oldest were planned long ago
@@ -50,6 +56,7 @@ class Offered:
     # an article's reply would answer the question the record was to answer.
     held: Refusal | None = None
     needs: bool = False  # the ticket asks what only a person can do, beyond where its order is
+    facts: str = ""  # what an LLM may word the reply from ("": the team's words are sent)
 
 
 class GroundedReplies:
@@ -60,11 +67,13 @@ class GroundedReplies:
         self._offers: dict[int, Offered] = {}
         self._planned: set[int] = set()
 
-    def offer(self, ticket_id: int, body: str, source: str, text: str = "") -> None:
+    def offer(
+        self, ticket_id: int, body: str, source: str, text: str = "", facts: str = ""
+    ) -> None:
         """The reply ``body`` for a ticket (``text``: its words, read here for what still needs
-        a person, and not kept)."""
+        a person, and not kept; ``facts``: what an LLM may word it from instead)."""
         with self._lock:
-            self._offers[ticket_id] = Offered(body, source, needs=person_needed(text))
+            self._offers[ticket_id] = Offered(body, source, needs=person_needed(text), facts=facts)
             if len(self._offers) > KEPT:
                 self._offers.pop(next(iter(self._offers)))
 
@@ -90,9 +99,10 @@ class GroundedReplies:
         where: Circumstances,
         offered: Offered,
         replied: Callable[[], Refusal | None],
+        writer: Writer | None = None,
     ) -> tuple[AnswerPlan | None, Refusal | None]:
         """``decide_grounded``, remembered for ``planned``."""
-        plan, reason = decide_grounded(ticket, triage, found, where, offered, replied)
+        plan, reason = decide_grounded(ticket, triage, found, where, offered, replied, writer)
         with self._lock:
             if plan is None:
                 self._planned.discard(ticket.id)
@@ -110,8 +120,11 @@ def decide_grounded(
     where: Circumstances,
     offered: Offered,
     replied: Callable[[], Refusal | None],
+    writer: Writer | None = None,
 ) -> tuple[AnswerPlan | None, Refusal | None]:
-    """The grounded reply this ticket is sent (None, with the reason, when it is not)."""
+    """The grounded reply this ticket is sent (None, with the reason, when it is not): the
+    LLM's words (``writer``) where the offer has facts for it and they pass the screen every
+    LLM answer passes, else the team's."""
     if offered.held is not None:
         return None, offered.held
     facts = replace(
@@ -125,6 +138,14 @@ def decide_grounded(
     reason = replied()
     if reason is not None:
         return None, reason
+    language = triage.analysis.language or "en"
+    body = offered.body
+    text_from: Literal["lookup", "lookup_llm"] = "lookup"
+    # Only the facts reach the LLM (the record's declared reply values), never the ticket; the
+    # writing call is the one an article's answer would have made, so none is added.
+    written = writer(offered.facts, language) if writer is not None and offered.facts else None
+    if written is not None and _supported(written, offered):
+        body, text_from = written, "lookup_llm"
     return (
         AnswerPlan(
             ticket_id=ticket.id,
@@ -132,13 +153,23 @@ def decide_grounded(
             category=triage.analysis.category,
             article_id=0,  # no article: the record looked up
             article_url="",
-            language=triage.analysis.language or "en",
+            language=language,
             probability=1.0,
-            body=offered.body,
+            body=body,
             requester_id=ticket.requester_id,
-            source="lookup",
+            source=text_from,
         ),
         None,
+    )
+
+
+def _supported(written: str, offered: Offered) -> bool:
+    """The LLM's reply says only what the facts hold: each sentence theirs (``grounded``), no
+    number, address or link the record and the template lack, no claim of something done."""
+    return (
+        grounded(written, offered.facts) is None
+        and unsafe(written, offered.source) is None
+        and reports_action(written) is None
     )
 
 

@@ -69,7 +69,7 @@ class AnswerPlan:
     probability: float
     body: str
     requester_id: int | None = None
-    source: Literal["excerpt", "llm", "lookup"] = "excerpt"
+    source: Literal["excerpt", "llm", "lookup", "lookup_llm"] = "excerpt"
     # The LLM's second opinion on a reply that would be sent ("agrees", or why it was made a
     # draft instead); None when no LLM was asked.
     second_opinion: str | None = None

@@ -360,6 +360,9 @@ def revert(
     ] = False,
 ) -> None:
     """Undo one run: remove its tags, restore priority and group where nobody changed them."""
+    # One function: each feature's writes are undone in the order they must be (the links,
+    # the assignments, the shop's changes, the triage, the answers), on one connection.
+    from ..actions.undo import changes_of_run, undo_changes
     from ..answers.revert import answers_of_run, describe, revert_answers
     from ..assignment.revert import assignments_of_run, revert_assignments
     from ..common.eventlog import read_events
@@ -379,7 +382,8 @@ def revert(
         sent = answers_of_run(logged, run_id)
         linked = links_of_run(logged, run_id)
         assigned = assignments_of_run(logged, run_id)
-        if not writes and not sent and not linked and not assigned:
+        changed = changes_of_run(logged, run_id)
+        if not writes and not sent and not linked and not assigned and not changed:
             raise ConfigError(
                 f"--run: no triaged tickets of run {run_id!r} in {settings.log_dir} "
                 "(see `ticketbot report` for run ids)"
@@ -405,6 +409,7 @@ def revert(
                 with RunLock(settings.state_dir) if not dry_run else nullcontext():
                     back, kept = revert_assignments(helpdesk, assigned, dry_run=dry_run)
                 typer.echo(f"assignments: {len(back)} taken back, {len(kept)} changed since")
+            failing = undo_changes(settings, helpdesk, changed, run_id, dry_run, typer.echo)
             ids = [w.ticket_id for w in writes] + [a.ticket_id for a in sent]
             tickets = {t.id: t for t in helpdesk.tickets(ids)}
             if dry_run and ops is not None:
@@ -452,6 +457,7 @@ def revert(
         if dry_run:
             return
         failed = _report_revert(outcomes, undone, links.failed, shown=bool(plan.changes or sent))
+        failed = failed or failing
     raise typer.Exit(ExitCode.PARTIAL if failed else ExitCode.OK)
 
 

@@ -173,7 +173,7 @@ PLACES: tuple[Place, ...] = (
         "changes proposed, owed and done by ticket: their inputs (order numbers, amounts, the "
         "requester's address), the API's results, refusals' reasons, the approving agent",
         "as long as the state directory",
-        tables={"change": "ticket_id"},
+        tables={"change": "ticket_id", "undo": "ticket_id"},  # undo: revert's, by ticket
     ),
     Place(
         "assignment/replies.json",

@@ -4,11 +4,13 @@ and benchmark call a shop without an account.
 
 It speaks what a real shop answers under ``/admin/api/<version>/``: ``orders.json`` (list with
 ``name``, ``email``, ``status`` filters; ``POST`` creates an order as on a real shop),
-``orders/<id>.json``, ``orders/<id>/refunds.json`` (list and create) and
-``orders/<id>/refunds/calculate.json``; the ``X-Shopify-Access-Token`` header (401 without the
-right one, in Shopify's words); ``X-Shopify-Shop-Api-Call-Limit`` on every answer and 429 with
-``Retry-After`` past the bucket; Shopify's error bodies (``{"errors": ...}``). A refund created
-with an ``Idempotency-Key`` header seen before answers the refund it made then, not a second one.
+``orders/<id>.json`` (``PUT`` sets its ``tags`` or ``note``), ``orders/<id>/refunds.json``
+(list and create) and ``orders/<id>/refunds/calculate.json``; the ``X-Shopify-Access-Token``
+header (401 without the right one, in Shopify's words); ``X-Shopify-Shop-Api-Call-Limit`` on
+every answer and 429 with ``Retry-After`` past the bucket; Shopify's error bodies
+(``{"errors": ...}``). A refund created with an ``Idempotency-Key`` header seen before answers
+the refund it made then, not a second one. ``/openapi.json`` describes its orders and refunds
+endpoints (``shop_openapi``).
 
 Knobs for bad days (``faults``, one per request, in order; ``"hang POST"`` only for a ``POST``):
 ``429``, ``500``, ``garbage`` (a 200 whose body is not JSON), ``hang`` (no answer, nothing done,
@@ -33,6 +35,7 @@ from urllib.parse import parse_qs, urlsplit
 import orjson
 
 from .httpbase import JsonHandler, JsonServer, close_server, start_thread
+from .shop_openapi import shop_openapi
 
 API_PATH = re.compile(r"^/admin/api/(?P<version>\d{4}-\d{2}|unstable)/(?P<rest>.+)$")
 BUCKET_SIZE = 40  # Shopify's standard plan: a bucket of 40 calls, leaking 2 a second
@@ -109,6 +112,11 @@ def _money(value: object) -> str:
         return "0.00"
 
 
+def _tags(value: object) -> str:
+    """Tags as a shop keeps them: comma-separated, each trimmed, blanks dropped."""
+    return ", ".join(t.strip() for t in str(value or "").split(",") if t.strip())
+
+
 def make_order(state: ShopState, given: dict[str, Any]) -> dict[str, Any]:
     """An order as a shop keeps it, from ``POST orders.json``'s ``order`` (under the lock)."""
     order_id = state.new_id()
@@ -150,6 +158,8 @@ def make_order(state: ShopState, given: dict[str, Any]) -> dict[str, Any]:
         "financial_status": given.get("financial_status") or "paid",
         "fulfillment_status": "fulfilled" if fulfillments else given.get("fulfillment_status"),
         "cancelled_at": None,
+        "tags": _tags(given.get("tags")),
+        "note": given.get("note"),
         "line_items": lines,
         "fulfillments": fulfillments,
         "refunds": [],
@@ -175,6 +185,9 @@ class ShopHandler(JsonHandler):
         with shop.state.lock:
             shop.state.calls.append(call)
             fault = shop.state.take_fault(self.command)
+        if parts.path == "/openapi.json":  # the description is public, as a published one is
+            self.send_json(200, shop_openapi())
+            return
         try:
             if self.headers.get("X-Shopify-Access-Token") != shop.config.token:
                 raise _Answer(401, {"errors": INVALID_TOKEN})
@@ -258,6 +271,8 @@ class ShopHandler(JsonHandler):
             order = state.orders.get(int(found[1]))
         if order is None:
             raise _Answer(404, {"errors": "Not Found"})
+        if found[2] == ".json" and self.command == "PUT":
+            return self._update(order)
         if found[2] == ".json":
             return 200, {"order": order}
         if found[2] == "/refunds.json" and self.command == "GET":
@@ -265,6 +280,20 @@ class ShopHandler(JsonHandler):
         if found[2] == "/refunds.json" and self.command == "POST":
             return self._refund(order, key)
         return 200, {"refund": {"order_id": order["id"], "transactions": self._lines(order)}}
+
+    def _update(self, order: dict[str, Any]) -> tuple[int, Any]:
+        """``PUT orders/<id>.json``: its ``tags`` (all of them: a shop replaces the list) and
+        ``note`` set as given."""
+        given = self._body().get("order")
+        if not isinstance(given, dict):
+            raise _Answer(400, {"errors": {"order": "Required parameter missing"}})
+        with self.server.state.lock:
+            if "tags" in given:
+                order["tags"] = _tags(given["tags"])
+            if "note" in given:
+                order["note"] = given["note"]
+            order["updated_at"] = _now()
+        return 200, {"order": order}
 
     def _body(self) -> dict[str, Any]:
         try:
