@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..errors import TicketBotError
@@ -31,6 +31,7 @@ from ..triage.route_rules import Route
 from ..writeback.batch_writer import BatchWriter, WriteClaims
 from ..writeback.scope import CLOSED
 from .book import SlaBook, target_key
+from .calibrate import MIN_CLOCKS, Calibrations
 from .decide import AtRisk, SlaPlan, decide, tag_of
 from .predict import MIN_HISTORY
 
@@ -83,6 +84,7 @@ class SlaPass(Pass):
             end.summary.warnings.append(f"service levels not read ({exc}): the next run tries")
             return
         book = SlaBook.open(self.state_dir)
+        calibrations = Calibrations.open(self.state_dir)
         plan = decide(
             read,
             book,
@@ -91,17 +93,29 @@ class SlaPass(Pass):
             prefix=self.prefix,
             language=self.language,
             routes=self.routes,
+            calibrations=calibrations,
         )
         self.plan_, self.read_ = plan, read
+        if calibrations.changed and not end.writes:
+            calibrations.changed = False  # a dry run keeps no state
+        if calibrations.changed:
+            for name, made in calibrations.fits.items():
+                end.log.emit("sla_calibration", target_hours=name, **asdict(made))
+            try:
+                calibrations.save()
+            except TicketBotError as exc:
+                end.summary.warnings.append(f"the SLA calibration could not be saved: {exc}")
         end.summary.warnings.extend(f"service levels: {note}" for note in read.notes)
         if plan.cautious:
+            clocks = plan.calibration.clocks if plan.calibration is not None else 0
             say(
                 end.summary,
                 Caution(
                     "sla",
                     "tag-only",
-                    f"until {MIN_HISTORY} first replies of history",
-                    f"the helpdesk shows {plan.history} in the last 14 days",
+                    f"until {MIN_HISTORY} first replies and {MIN_CLOCKS} met or missed "
+                    "first-reply targets of history",
+                    f"the helpdesk shows {plan.history} and {clocks} in the last 14 days",
                 ),
             )
         for clock in [*(item.clock for item in plan.at_risk), *plan.still_at_risk]:

@@ -178,5 +178,6 @@ def _clocks_and_history(
             # A running one is a wait so far, as the other helpdesks' open tickets are.
             running = str(row.get("active")) == "true"
             answered = None if running else _seconds(row.get("end_time"))
-            history.append(FirstReply(group, started, answered, breached))
+            due = _seconds(row.get("planned_end_time"))
+            history.append(FirstReply(group, started, answered, breached, due))
     return clocks, history
