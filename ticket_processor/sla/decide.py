@@ -7,9 +7,10 @@ the step does not shorten the target, and the ``sla_risk`` routes that escalate.
 probability is the score of ``predict`` calibrated on the helpdesk's past clocks
 (``calibrate``). Without history (too few first replies, or too few closed clocks with a
 deadline) the prediction is cautious: the target due within the horizon is only tagged. A paused
-or achieved clock is left alone (a warned one met is recorded); a breach is recorded once and
-never announced. Resolution and update targets are not predicted (the history read gives
-first replies), only their breaches recorded.
+or achieved clock is left alone (a warned one met is recorded), and the tag ticketbot added
+comes off once none of the ticket's warned targets runs (the tag means "at risk now"); a
+breach is recorded once and never announced. Resolution and update targets are not predicted
+(the history read gives first replies), only their breaches recorded.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class SlaPlan:
     breached: list[tuple[str, Clock]] = field(default_factory=list)
     met: list[tuple[str, Clock]] = field(default_factory=list)
     still_at_risk: list[Clock] = field(default_factory=list)  # warned before, still running
+    untag: list[int] = field(default_factory=list)  # tickets whose tag no longer says "now"
     forecasts: dict[str, Forecast] = field(default_factory=dict)  # target key -> forecast
     left_alone: int = 0  # paused or achieved clocks
     outside_hours: int = 0  # due within the horizon, but its hours are closed now
@@ -183,7 +185,40 @@ def decide(
         note = note_line(clock, prediction, read.schedule, language)
         step = priority_step(clock, prefix)
         plan.at_risk.append(AtRisk(clock, key, prediction, note, step, matched))
+    plan.untag = no_longer_at_risk(clocks, book, plan, prefix)
     return plan
+
+
+def no_longer_at_risk(
+    clocks: Sequence[Clock], book: SlaBook, plan: SlaPlan, prefix: str
+) -> list[int]:
+    """The tickets whose at-risk tag ticketbot added (absent before its warning) and whose
+    warned targets are all met or paused now: the tag means "at risk now". A target missed
+    keeps it (the ticket still waits), and a tag a person set is never taken off."""
+    tag = tag_of(prefix)
+    held = {item.clock.ticket_id for item in plan.at_risk}
+    held |= {clock.ticket_id for clock in plan.still_at_risk}
+    held |= {c.ticket_id for c in clocks if c.stage in ("active", "breached") and _ours(book, c)}
+    return sorted(
+        {
+            c.ticket_id
+            for c in clocks
+            if c.stage in ("paused", "achieved")
+            and tag in c.tags
+            and c.ticket_id not in held
+            and tagged_by_us(book, c.ticket_id)
+        }
+    )
+
+
+def _ours(book: SlaBook, clock: Clock) -> bool:
+    return target_key(clock) in book.warned
+
+
+def tagged_by_us(book: SlaBook, ticket_id: int) -> bool:
+    """Whether a warning of the ticket's added the tag and it has not been taken off since."""
+    prefix = f"{ticket_id}:"
+    return any(k.startswith(prefix) and v.get("tagged") for k, v in book.warned.items())
 
 
 def tag_of(prefix: str) -> str:
