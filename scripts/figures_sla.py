@@ -32,9 +32,10 @@ A simulated working day on each helpdesk's sandbox, the SLA pass run every 10 mi
     python scripts/figures.py sla_day --seed 11 [--kinds zendesk,freshdesk,servicenow]
     python scripts/figures.py sla_day --seed 11 --histories 1
 
-Written for this figure; nothing is fitted on it (the pass has no parameter learned from data:
-its curve is the helpdesk's own history). One group, two agents on duty Monday to Friday
-08:00-18:00 UTC, a 60-minute first-reply target in business hours (the same for every
+Written for this figure; nothing is fitted on the simulated day (the pass's curve is the
+helpdesk's own history; the calibration's map is fitted on the history's earlier days and
+measured on its latest day gone, then on the simulated day). One group, two agents on duty
+Monday to Friday 08:00-18:00 UTC, a 60-minute first-reply target in business hours (the same for every
 priority). Tickets arrive at random (6 an hour in the day, 14 an hour from 10:00 to 12:00, 1 an
 hour at night); the agents answer the earliest deadline first, 14 minutes a ticket on average,
 and never look at ticketbot's tags: a ticket that breaches would have breached without an
@@ -48,7 +49,10 @@ Printed per helpdesk and history: the breaches and how many were tagged at least
 before, the tagged and how many breached, tickets tagged while paused or answered, tags outside
 business hours, persons' priorities changed, the most pages for one target, and the expected
 calibration error of the breach probability (10 bins, every forecast within the horizon on the
-simulated day, a day later than all the history).
+simulated day, a day later than all the history), of the score the pass decides on and of the
+calibration's map; then the map each pass fitted for the simulated day: the closed clocks, the
+replays fitted, the history's held-out day and its log loss and calibration error, score and
+map.
 """
 
 DAY_OPEN, DAY_CLOSE = 8 * 60, 18 * 60
