@@ -34,10 +34,11 @@ A simulated working day on each helpdesk's sandbox, the SLA pass run every 10 mi
 
 Written for this figure; nothing is fitted on the simulated day (the pass's curve is the
 helpdesk's own history; the calibration's map is fitted on the history's earlier days and
-measured on its latest day gone, then on the simulated day). One group, two agents on duty
-Monday to Friday 08:00-18:00 UTC, a 60-minute first-reply target in business hours (the same for every
-priority). Tickets arrive at random (6 an hour in the day, 14 an hour from 10:00 to 12:00, 1 an
-hour at night); the agents answer the earliest deadline first, 14 minutes a ticket on average,
+measured on its latest day gone, then on the simulated day). One group, three agents on
+duty Monday to Friday 08:00-18:00 UTC, a 60-minute first-reply target in business hours (the
+same for every priority). Tickets arrive at random (8 an hour in the day, 18 an hour from 10:00
+to 12:00, one every 2 hours at night and at the weekend); the agents answer the earliest
+deadline first, 12 minutes a ticket on average,
 and never look at ticketbot's tags: a ticket that breaches would have breached without an
 agent's action on the warning. One in ten waits on its customer (paused) all day; one in four
 has a priority a person set. The history is the same model's previous days, seeded by
