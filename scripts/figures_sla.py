@@ -18,7 +18,7 @@ from ticket_processor.passes.protocol import RunEnd
 from ticket_processor.passes.types import RunSummary
 from ticket_processor.run.connect import connect, load_settings
 from ticket_processor.sandbox.desks import NewTicket, SlaDesk, serve_desk
-from ticket_processor.sla.calibrate import Calibration, calibration_error
+from ticket_processor.sla.calibrate import BreachCalibration, calibration_error
 from ticket_processor.sla.predict import paces, predict, queue_ahead
 from ticket_processor.sla.run_pass import SlaPass
 from ticket_processor.state.ledger import RunLedger
@@ -152,7 +152,7 @@ class DayFigures:
     forecasts: list[tuple[float, bool]] = field(default_factory=list)  # the score
     calibrated: list[tuple[float, bool]] = field(default_factory=list)  # what the pass used
     cautious_runs: int = 0
-    fit: Calibration | None = None
+    fit: BreachCalibration | None = None
 
     def ece(self, pairs: list[tuple[float, bool]] | None = None) -> float | None:
         chosen = self.forecasts if pairs is None else pairs
@@ -280,7 +280,11 @@ def _drive(
 
 
 def _forecasts(
-    read: Any, moment: float, day: list[SimTicket], figures: DayFigures, fit: Calibration | None
+    read: Any,
+    moment: float,
+    day: list[SimTicket],
+    figures: DayFigures,
+    fit: BreachCalibration | None,
 ) -> None:
     running = [c for c in read.clocks if c.stage in ("active", "breached")]
     pace = paces(read.history, read.schedule, business=True, now=moment)
@@ -346,7 +350,7 @@ def sla_day(argv: list[str]) -> None:
         "| calibration error: score | calibrated |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    fits: list[tuple[str, int, Calibration | None]] = []
+    fits: list[tuple[str, int, BreachCalibration | None]] = []
     for kind in args.kinds.split(","):
         for days in (int(d) for d in args.histories.split(",")):
             f = run_day(kind, days, args.seed)
@@ -364,7 +368,7 @@ def sla_day(argv: list[str]) -> None:
     _print_fits(fits)
 
 
-def _print_fits(fits: list[tuple[str, int, Calibration | None]]) -> None:
+def _print_fits(fits: list[tuple[str, int, BreachCalibration | None]]) -> None:
     """The day's fit each pass used: its replays and the history's held-out later day."""
     print()
     print(

@@ -14,8 +14,8 @@ from ticket_processor.sla.book import SlaBook
 from ticket_processor.sla.calibrate import (
     MIN_CLOCKS,
     STEP,
-    Calibration,
-    Calibrations,
+    BreachCalibration,
+    BreachCalibrations,
     calibration_error,
     fit,
     platt,
@@ -43,7 +43,7 @@ def test_platt_pulls_an_overconfident_score_down_and_keeps_a_true_one() -> None:
     rng = random.Random(5)
     overconfident = [(0.9, rng.random() < 0.5) for _ in range(400)]
     a, b = platt(overconfident)
-    calibrated = Calibration(a=a, b=b, clocks=MIN_CLOCKS, used=True)
+    calibrated = BreachCalibration(a=a, b=b, clocks=MIN_CLOCKS, used=True)
     assert 0.4 < calibrated.probability(0.9) < 0.6
     honest = [(p, rng.random() < p) for p in (rng.random() for _ in range(2000))]
     a, b = platt(honest)
@@ -101,7 +101,7 @@ def test_a_calibrated_slow_group_is_at_risk_and_the_days_fit_is_kept(tmp_path: P
     history = _days(4, wait=5400)
     clock = Clock(1, "first_reply", "active", MONDAY + 1800, group_id=7, started_at=MONDAY - 1800)
     read = SlaRead([clock], history, ALWAYS)
-    kept = Calibrations.open(tmp_path)
+    kept = BreachCalibrations.open(tmp_path)
     plan = decide(
         read,
         SlaBook.open(tmp_path),
@@ -117,7 +117,7 @@ def test_a_calibrated_slow_group_is_at_risk_and_the_days_fit_is_kept(tmp_path: P
     assert plan.calibration is not None
     assert plan.calibration.fitted > 0
     kept.save()
-    again = Calibrations.open(tmp_path)
+    again = BreachCalibrations.open(tmp_path)
     assert again.get(history[:10], ALWAYS, business=False, now=MONDAY + 600, horizon=3600) == (
         plan.calibration
     )

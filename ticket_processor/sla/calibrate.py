@@ -12,7 +12,7 @@ with replays (log loss and calibration error, before and after; ``used``: it did
 there). Today's clocks are left out: only the quickly met ones are closed yet. With fewer than
 ``MIN_CLOCKS`` closed clocks with a deadline the prediction is cautious: the pass only tags.
 
-The map is measured, not applied (``Calibration.cautioned``): it improves the history's
+The map is measured, not applied (``BreachCalibration.cautioned``): it improves the history's
 held-out day but, on the simulated days held out, made the probability worse where the day
 was busier than the history's average (a map of the score alone cannot know today's load).
 
@@ -55,7 +55,7 @@ class Replay:
 
 
 @dataclass(frozen=True)
-class Calibration:
+class BreachCalibration:
     """``p = 1 / (1 + exp(-(a * logit(score) + b)))``, fitted on ``fitted`` replays of the
     days before ``held_out_day``, measured on its ``held_out`` replays. ``clocks``: the closed
     clocks with a deadline in the history (fewer than ``MIN_CLOCKS``: cautious). ``used``:
@@ -258,13 +258,13 @@ def fit(
     business: bool,
     now: float,
     horizon: float,
-) -> Calibration:
+) -> BreachCalibration:
     """The calibration for one kind of target (business hours or calendar), held out by time:
     fitted on every day but the latest with replays, measured on that one."""
     today = datetime.fromtimestamp(now, zone(schedule.time_zone if schedule else "UTC"))
     day = today.date().isoformat()
     found, clocks = replays(history, schedule, business=business, now=now, horizon=horizon)
-    base = Calibration(day=day, clocks=clocks)
+    base = BreachCalibration(day=day, clocks=clocks)
     # Today's clocks are not all closed yet (the quickly met ones are): only days gone count.
     found = [r for r in found if r.day < day]
     days = sorted({r.day for r in found})
@@ -289,25 +289,25 @@ def fit(
 
 
 @dataclass
-class Calibrations:
+class BreachCalibrations:
     """The day's fits, one per kind of target (``"business"``, ``"calendar"``), kept in the
     state dir so a run refits only on a new day."""
 
     path: Path
-    fits: dict[str, Calibration]
+    fits: dict[str, BreachCalibration]
     changed: bool = False
 
     @classmethod
-    def open(cls, state_dir: Path) -> Calibrations:
+    def open(cls, state_dir: Path) -> BreachCalibrations:
         path = state_dir / FILE
         try:
             raw = orjson.loads(read_state_bytes(path))
         except (FileNotFoundError, StateFileRefused, orjson.JSONDecodeError, OSError):
             return cls(path, {})
-        fits: dict[str, Calibration] = {}
+        fits: dict[str, BreachCalibration] = {}
         for name, body in raw.items() if isinstance(raw, dict) else ():
             try:
-                fits[str(name)] = Calibration(**body)
+                fits[str(name)] = BreachCalibration(**body)
             except TypeError:
                 continue
         return cls(path, fits)
@@ -320,7 +320,7 @@ class Calibrations:
         business: bool,
         now: float,
         horizon: float,
-    ) -> Calibration:
+    ) -> BreachCalibration:
         name = "business" if business else "calendar"
         today = datetime.fromtimestamp(now, zone(schedule.time_zone if schedule else "UTC"))
         kept = self.fits.get(name)

@@ -25,7 +25,7 @@ from ..models import sanitise_tag
 from ..triage.route_rules import Route, sla_risk_routes
 from ..writeback.wording import folder_wording
 from .book import SlaBook, target_key
-from .calibrate import Calibration, Calibrations, fit
+from .calibrate import BreachCalibration, BreachCalibrations, fit
 from .predict import Forecast, Pace, paces, predict, queue_ahead
 
 AT_RISK = 0.5  # the breach probability from which a target is at risk
@@ -58,7 +58,7 @@ class SlaPlan:
     outside_hours: int = 0  # due within the horizon, but its hours are closed now
     cautious: bool = False
     history: int = 0
-    calibration: Calibration | None = None  # the last fit the plan used
+    calibration: BreachCalibration | None = None  # the last fit the plan used
 
 
 def priority_step(clock: Clock, prefix: str) -> str | None:
@@ -116,13 +116,13 @@ def decide(
     prefix: str,
     language: str,
     routes: Sequence[Route] = (),
-    calibrations: Calibrations | None = None,
+    calibrations: BreachCalibrations | None = None,
 ) -> SlaPlan:
     """The plan for one read: what is at risk, breached, met and left alone. The breach
     probability is calibrated on the read's history (``calibrations``: the day's fits kept in
     the state dir; None: fitted here)."""
     plan = SlaPlan()
-    calibration: dict[bool, Calibration] = {}
+    calibration: dict[bool, BreachCalibration] = {}
     latest = {f"{c.ticket_id}:{c.metric}": c for c in read.clocks}  # a ticket read twice
     clocks = list(latest.values())
     # Waiting for an agent: running clocks, missed ones too (overdue, they come first).

@@ -33,7 +33,7 @@ from ..triage.route_rules import Route
 from ..writeback.batch_writer import BatchWriter, WriteClaims
 from ..writeback.scope import CLOSED
 from .book import SlaBook, target_key
-from .calibrate import MIN_CLOCKS, Calibrations
+from .calibrate import MIN_CLOCKS, BreachCalibrations
 from .decide import AtRisk, SlaPlan, decide, tag_of
 from .predict import MIN_HISTORY
 
@@ -86,7 +86,7 @@ class SlaPass(Pass):
             end.summary.warnings.append(f"service levels not read ({exc}): the next run tries")
             return
         book = SlaBook.open(self.state_dir)
-        calibrations = Calibrations.open(self.state_dir)
+        calibrations = BreachCalibrations.open(self.state_dir)
         plan = decide(
             read,
             book,
