@@ -18,6 +18,7 @@ from ticket_processor.passes.protocol import RunEnd
 from ticket_processor.passes.types import RunSummary
 from ticket_processor.run.connect import connect, load_settings
 from ticket_processor.sandbox.desks import NewTicket, SlaDesk, serve_desk
+from ticket_processor.sla.calibrate import BreachCalibration, calibration_error
 from ticket_processor.sla.predict import paces, predict, queue_ahead
 from ticket_processor.sla.run_pass import SlaPass
 from ticket_processor.state.ledger import RunLedger
@@ -31,11 +32,13 @@ A simulated working day on each helpdesk's sandbox, the SLA pass run every 10 mi
     python scripts/figures.py sla_day --seed 11 [--kinds zendesk,freshdesk,servicenow]
     python scripts/figures.py sla_day --seed 11 --histories 1
 
-Written for this figure; nothing is fitted on it (the pass has no parameter learned from data:
-its curve is the helpdesk's own history). One group, two agents on duty Monday to Friday
-08:00-18:00 UTC, a 60-minute first-reply target in business hours (the same for every
-priority). Tickets arrive at random (6 an hour in the day, 14 an hour from 10:00 to 12:00, 1 an
-hour at night); the agents answer the earliest deadline first, 14 minutes a ticket on average,
+Written for this figure; nothing is fitted on the simulated day (the pass's curve is the
+helpdesk's own history; the calibration's map is fitted on the history's earlier days and
+measured on its latest day gone, then on the simulated day). One group, three agents on
+duty Monday to Friday 08:00-18:00 UTC, a 60-minute first-reply target in business hours (the
+same for every priority). Tickets arrive at random (8 an hour in the day, 18 an hour from 10:00
+to 12:00, one every 2 hours at night and at the weekend); the agents answer the earliest
+deadline first, 12 minutes a ticket on average,
 and never look at ticketbot's tags: a ticket that breaches would have breached without an
 agent's action on the warning. One in ten waits on its customer (paused) all day; one in four
 has a priority a person set. The history is the same model's previous days, seeded by
@@ -47,7 +50,10 @@ Printed per helpdesk and history: the breaches and how many were tagged at least
 before, the tagged and how many breached, tickets tagged while paused or answered, tags outside
 business hours, persons' priorities changed, the most pages for one target, and the expected
 calibration error of the breach probability (10 bins, every forecast within the horizon on the
-simulated day, a day later than all the history).
+simulated day, a day later than all the history), of the score the pass decides on and of the
+calibration's map; then the map each pass fitted for the simulated day: the closed clocks, the
+replays fitted, the history's held-out day and its log loss and calibration error, score and
+map.
 """
 
 DAY_OPEN, DAY_CLOSE = 8 * 60, 18 * 60
@@ -57,6 +63,7 @@ AGENTS = 3
 TICK = 600
 HORIZON = 3600
 ROUTES = '[[route]]\nname = "about to miss a target"\nwhen = { sla_risk = true }\nescalate = true\n'
+SIMULATED_DAY = "2026-11-30"
 SCHEDULE = Schedule("UTC", tuple((day, DAY_OPEN, DAY_CLOSE) for day in range(5)))
 
 
@@ -142,20 +149,14 @@ class DayFigures:
     persons_changed: int = 0
     most_pages: int = 0
     requests_most: int = 0
-    forecasts: list[tuple[float, bool]] = field(default_factory=list)
+    forecasts: list[tuple[float, bool]] = field(default_factory=list)  # the score
+    calibrated: list[tuple[float, bool]] = field(default_factory=list)  # what the pass used
     cautious_runs: int = 0
+    fit: BreachCalibration | None = None
 
-    def ece(self) -> float | None:
-        if not self.forecasts:
-            return None
-        bins: dict[int, list[tuple[float, bool]]] = {}
-        for p, y in self.forecasts:
-            bins.setdefault(min(9, int(p * 10)), []).append((p, y))
-        total = len(self.forecasts)
-        return sum(
-            len(b) / total * abs(sum(p for p, _ in b) / len(b) - sum(y for _, y in b) / len(b))
-            for b in bins.values()
-        )
+    def ece(self, pairs: list[tuple[float, bool]] | None = None) -> float | None:
+        chosen = self.forecasts if pairs is None else pairs
+        return calibration_error(chosen) if chosen else None
 
 
 class _Log:
@@ -165,7 +166,7 @@ class _Log:
 
 def run_day(kind: str, history_days: int, seed: int) -> DayFigures:
     rng = random.Random(seed)
-    monday = datetime(2026, 11, 30, tzinfo=UTC).timestamp()
+    monday = datetime.fromisoformat(SIMULATED_DAY).replace(tzinfo=UTC).timestamp()
     history = simulate(monday - history_days * 86400, monday, rng)
     day = [
         t
@@ -188,7 +189,9 @@ def run_day(kind: str, history_days: int, seed: int) -> DayFigures:
         )
         for past in history:
             minutes = (past.answered - past.asked) / 60 if past.answered else None
-            desk.sla_history(None, past.asked, minutes)
+            # A ticket waiting on its customer paused its clock: no deadline met or missed.
+            due = None if past.paused else past.breach
+            desk.sla_history(None, past.asked, minutes, due_at=due)
         helpdesk = connect(load_settings(desk.env(), env_file=None))
         state = Path(tmp)
         sla = SlaPass(
@@ -257,7 +260,10 @@ def _drive(
         read = sla.read_
         if read is not None:
             figures.requests_most = max(figures.requests_most, read.requests)
-            _forecasts(read, moment, day, figures)
+            fit = sla.plan_.calibration if sla.plan_ else None
+            if fit is not None and fit.day == SIMULATED_DAY:
+                figures.fit = fit
+            _forecasts(read, moment, day, figures, fit)
         by_desk = {t.desk_id: t for t in day if t.desk_id is not None}
         for item in sla.plan_.at_risk if sla.plan_ else []:
             t = by_desk[item.clock.ticket_id]
@@ -273,7 +279,13 @@ def _drive(
     return _tally(desk, day, tagged_at, pages, monday, figures)
 
 
-def _forecasts(read: Any, moment: float, day: list[SimTicket], figures: DayFigures) -> None:
+def _forecasts(
+    read: Any,
+    moment: float,
+    day: list[SimTicket],
+    figures: DayFigures,
+    fit: BreachCalibration | None,
+) -> None:
     running = [c for c in read.clocks if c.stage in ("active", "breached")]
     pace = paces(read.history, read.schedule, business=True, now=moment)
     by_desk = {t.desk_id: t for t in day if t.desk_id is not None}
@@ -293,6 +305,8 @@ def _forecasts(read: Any, moment: float, day: list[SimTicket], figures: DayFigur
             continue
         breached = t.answered is None or t.answered > t.breach
         figures.forecasts.append((forecast.probability, breached))
+        if fit is not None and not fit.cautious:
+            figures.calibrated.append((fit.probability(forecast.probability), breached))
 
 
 def _tally(
@@ -333,21 +347,49 @@ def sla_day(argv: list[str]) -> None:
         "| helpdesk | history | tickets | breaches | tagged >= 30 min before | tagged "
         "| of them breached | paused/answered tagged | outside hours "
         "| persons' priorities changed | most pages a target | most requests a run "
-        "| calibration error |"
+        "| calibration error: score | calibrated |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    fits: list[tuple[str, int, BreachCalibration | None]] = []
     for kind in args.kinds.split(","):
         for days in (int(d) for d in args.histories.split(",")):
             f = run_day(kind, days, args.seed)
-            ece = f.ece()
+            ece, calibrated = f.ece(), f.ece(f.calibrated)
             recall = f"{f.warned_30} ({f.warned_30 / f.breaches:.0%})" if f.breaches else "0"
             share = f"{f.tagged_breached} ({f.tagged_breached / f.tagged:.0%})" if f.tagged else "0"
             print(
                 f"| {kind} | {days} d | {f.tickets} | {f.breaches} | {recall} | {f.tagged} "
                 f"| {share} | {f.tagged_paused_or_answered} | {f.tagged_outside_hours} "
                 f"| {f.persons_changed} | {f.most_pages} | {f.requests_most} | "
-                f"{'cautious' if ece is None else f'{ece:.3f} ({len(f.forecasts)} forecasts)'} |"
+                f"{'-' if ece is None else f'{ece:.3f} ({len(f.forecasts)} forecasts)'} | "
+                f"{'cautious' if calibrated is None else f'{calibrated:.3f}'} |"
             )
+            fits.append((kind, days, f.fit))
+    _print_fits(fits)
+
+
+def _print_fits(fits: list[tuple[str, int, BreachCalibration | None]]) -> None:
+    """The day's fit each pass used: its replays and the history's held-out later day."""
+    print()
+    print(
+        "| helpdesk | history | closed clocks | replays fitted | held-out day (replays) "
+        "| log loss: score | calibrated | calibration error: score | calibrated | used |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for kind, days, fit in fits:
+        if fit is None:
+            print(f"| {kind} | {days} d | - | - | - | - | - | - | - | - |")
+            continue
+
+        def num(value: float | None) -> str:
+            return "-" if value is None else f"{value:.3f}"
+
+        print(
+            f"| {kind} | {days} d | {fit.clocks} | {fit.fitted} "
+            f"| {fit.held_out_day or '-'} ({fit.held_out}) | {num(fit.loss_before)} "
+            f"| {num(fit.loss_after)} | {num(fit.error_before)} | {num(fit.error_after)} "
+            f"| {'cautious' if fit.cautious else fit.used} |"
+        )
 
 
 # sla_requests ------------------------------------------------------------------------------------

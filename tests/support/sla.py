@@ -23,8 +23,10 @@ def sla_desk(desk: Desk) -> SlaDesk:
 
 
 def slow_history(desk: SlaDesk, now: float, count: int = 24) -> None:
+    """First replies 90 minutes after the question, each missing its 60-minute target."""
     for n in range(count):
-        desk.sla_history(None, now - 3 * 3600 - n * 3600, 90)
+        asked = now - 3 * 3600 - n * 3600
+        desk.sla_history(None, asked, 90, due_at=asked + 3600)
 
 
 def triaged(subject: str, *tags: str, priority: str = "normal") -> NewTicket:

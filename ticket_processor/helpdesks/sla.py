@@ -131,12 +131,15 @@ class Clock:
 @dataclass(frozen=True)
 class FirstReply:
     """One ticket of the recent history: its group, when it was asked, when an agent first
-    answered (None: not yet), and whether its first-reply target breached, where known."""
+    answered (None: not yet), whether its first-reply target breached, where known, and when
+    that target was due (``due_at``, as the helpdesk kept it; None: not known): a closed clock
+    the breach probability is calibrated on."""
 
     group_id: int | None
     asked_at: float
     answered_at: float | None
     breached: bool | None = None
+    due_at: float | None = None
 
 
 @dataclass

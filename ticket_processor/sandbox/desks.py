@@ -267,10 +267,16 @@ class SlaDesk(Protocol):
     ) -> None: ...
 
     def sla_history(
-        self, group_id: int | None, asked_at: float, reply_minutes: float | None
+        self,
+        group_id: int | None,
+        asked_at: float,
+        reply_minutes: float | None,
+        *,
+        due_at: float | None = None,
     ) -> int:
         """A solved ticket of the group's history, asked at ``asked_at`` and first answered
-        ``reply_minutes`` later (None: never answered)."""
+        ``reply_minutes`` later (None: never answered); ``due_at``: when its first-reply
+        target was due, as the helpdesk's SLA engine set it (met or missed by the reply)."""
         ...
 
 

@@ -3,11 +3,15 @@
 A reply target (first reply, next reply) running, not yet warned of, inside the hours it
 counts, due within the horizon and likely to breach (``predict``) is at risk: it gets the tag,
 a note line in the agents' language, one priority step where ticketbot set the priority and
-the step does not shorten the target, and the ``sla_risk`` routes that escalate. Without
-history the prediction is cautious: the target due within the horizon is only tagged. A paused
-or achieved clock is left alone (a warned one met is recorded); a breach is recorded once and
-never announced. Resolution and update targets are not predicted (the history read gives
-first replies), only their breaches recorded.
+the step does not shorten the target, and the ``sla_risk`` routes that escalate. The
+probability is ``predict``'s; its calibration on the helpdesk's past clocks (``calibrate``) is
+fitted and measured but not applied (it did worse on two of three simulated days held out).
+Without history (too few first replies, or too few closed clocks with a deadline) the
+prediction is cautious: the target due within the horizon is only tagged. A paused
+or achieved clock is left alone (a warned one met is recorded), and the tag ticketbot added
+comes off once none of the ticket's warned targets runs (the tag means "at risk now"); a
+breach is recorded once and never announced. Resolution and update targets are not predicted
+(the history read gives first replies), only their breaches recorded.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from ..models import sanitise_tag
 from ..triage.route_rules import Route, sla_risk_routes
 from ..writeback.wording import folder_wording
 from .book import SlaBook, target_key
+from .calibrate import BreachCalibration, BreachCalibrations, fit
 from .predict import Forecast, Pace, paces, predict, queue_ahead
 
 AT_RISK = 0.5  # the breach probability from which a target is at risk
@@ -47,11 +52,13 @@ class SlaPlan:
     breached: list[tuple[str, Clock]] = field(default_factory=list)
     met: list[tuple[str, Clock]] = field(default_factory=list)
     still_at_risk: list[Clock] = field(default_factory=list)  # warned before, still running
+    untag: list[int] = field(default_factory=list)  # tickets whose tag no longer says "now"
     forecasts: dict[str, Forecast] = field(default_factory=dict)  # target key -> forecast
     left_alone: int = 0  # paused or achieved clocks
     outside_hours: int = 0  # due within the horizon, but its hours are closed now
     cautious: bool = False
     history: int = 0
+    calibration: BreachCalibration | None = None  # the last fit the plan used
 
 
 def priority_step(clock: Clock, prefix: str) -> str | None:
@@ -109,9 +116,13 @@ def decide(
     prefix: str,
     language: str,
     routes: Sequence[Route] = (),
+    calibrations: BreachCalibrations | None = None,
 ) -> SlaPlan:
-    """The plan for one read: what is at risk, breached, met and left alone."""
+    """The plan for one read: what is at risk, breached, met and left alone. The breach
+    probability is calibrated on the read's history (``calibrations``: the day's fits kept in
+    the state dir; None: fitted here)."""
     plan = SlaPlan()
+    calibration: dict[bool, BreachCalibration] = {}
     latest = {f"{c.ticket_id}:{c.metric}": c for c in read.clocks}  # a ticket read twice
     clocks = list(latest.values())
     # Waiting for an agent: running clocks, missed ones too (overdue, they come first).
@@ -135,12 +146,19 @@ def decide(
         if clock.metric not in PREDICTED or clock.breach_at is None:
             continue
         if clock.business_hours not in pace:
-            pace[clock.business_hours] = paces(
-                read.history, read.schedule, business=clock.business_hours, now=now
+            business = clock.business_hours
+            pace[business] = paces(read.history, read.schedule, business=business, now=now)
+            calibration[business] = (
+                calibrations.get(
+                    read.history, read.schedule, business=business, now=now, horizon=horizon
+                )
+                if calibrations is not None
+                else fit(read.history, read.schedule, business=business, now=now, horizon=horizon)
             )
+            plan.calibration = calibration[business]
         known = read.agents_at_work
         agents = None if known is None or clock.group_id is None else known.get(clock.group_id)
-        prediction = predict(
+        score = predict(
             clock,
             now=now,
             schedule=read.schedule,
@@ -148,6 +166,7 @@ def decide(
             queue_ahead=queue_ahead(clock, running),
             agents=agents,
         )
+        prediction = calibration[clock.business_hours].cautioned(score)
         plan.history = max(plan.history, prediction.history)
         plan.forecasts[key] = prediction
         if prediction.left > horizon:
@@ -165,7 +184,40 @@ def decide(
         note = note_line(clock, prediction, read.schedule, language)
         step = priority_step(clock, prefix)
         plan.at_risk.append(AtRisk(clock, key, prediction, note, step, matched))
+    plan.untag = no_longer_at_risk(clocks, book, plan, prefix)
     return plan
+
+
+def no_longer_at_risk(
+    clocks: Sequence[Clock], book: SlaBook, plan: SlaPlan, prefix: str
+) -> list[int]:
+    """The tickets whose at-risk tag ticketbot added (absent before its warning) and whose
+    warned targets are all met or paused now: the tag means "at risk now". A target missed
+    keeps it (the ticket still waits), and a tag a person set is never taken off."""
+    tag = tag_of(prefix)
+    held = {item.clock.ticket_id for item in plan.at_risk}
+    held |= {clock.ticket_id for clock in plan.still_at_risk}
+    held |= {c.ticket_id for c in clocks if c.stage in ("active", "breached") and _ours(book, c)}
+    return sorted(
+        {
+            c.ticket_id
+            for c in clocks
+            if c.stage in ("paused", "achieved")
+            and tag in c.tags
+            and c.ticket_id not in held
+            and tagged_by_us(book, c.ticket_id)
+        }
+    )
+
+
+def _ours(book: SlaBook, clock: Clock) -> bool:
+    return target_key(clock) in book.warned
+
+
+def tagged_by_us(book: SlaBook, ticket_id: int) -> bool:
+    """Whether a warning of the ticket's added the tag and it has not been taken off since."""
+    prefix = f"{ticket_id}:"
+    return any(k.startswith(prefix) and v.get("tagged") for k, v in book.warned.items())
 
 
 def tag_of(prefix: str) -> str:

@@ -27,8 +27,10 @@ only tags what is due within the horizon, and says so.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import pairwise
 
 from ..helpdesks.sla import Clock, FirstReply, Schedule
@@ -49,17 +51,23 @@ class Pace:
     def answered(self) -> int:
         return sum(1 for _, done in self.waits if done)
 
-    def survival(self, moment: float) -> tuple[float, int]:
-        """``S(moment)`` and how many waits are still at risk at ``moment``."""
-        alive = 1.0
+    @cached_property
+    def _curve(self) -> tuple[list[float], list[float]]:
+        """The waits' ends in order and ``S`` after each (the first entry: before any)."""
+        ends: list[float] = []
+        alive = [1.0]
         at_risk = len(self.waits)
         for seconds, done in sorted(self.waits):
-            if seconds > moment:
-                break
-            if done and at_risk > 0:
-                alive *= 1 - 1 / at_risk
+            ends.append(seconds)
+            alive.append(alive[-1] * (1 - 1 / at_risk) if done else alive[-1])
             at_risk -= 1
-        return alive, at_risk
+        return ends, alive
+
+    def survival(self, moment: float) -> tuple[float, int]:
+        """``S(moment)`` and how many waits are still at risk at ``moment``."""
+        ends, alive = self._curve
+        passed = bisect_right(ends, moment)
+        return alive[passed], len(ends) - passed
 
 
 @dataclass(frozen=True)

@@ -6,19 +6,21 @@ the open tickets' targets, the business hours, the recent first replies; bounded
 ``MAX_REQUESTS``) and decides (``decide``); a dry or shadow run stops there and logs what it
 would do. ``write`` writes the tickets at risk through the helpdesk's batches (journaled,
 claimed; a ticket solved or re-prioritised by a person meanwhile is planned again from its
-fresh read), then keeps the book (``book``): each target warned once, each breach recorded
-once (``sla_breached``, never announced), each warned target met (``sla_met``). The targets a
-``sla_risk`` route escalates are handed to the escalation channels (``escalations``), once per
-target. Last it logs ``sla_clocks``: every clock of the read as the dashboard shows it (stage,
-breach time, at risk, likelihood), which the audit store keeps (``sla_clocks``), so a page view
-never asks the helpdesk. A helpdesk kind without an SLA read is skipped with one warning.
+fresh read), takes the at-risk tag off the tickets whose warned targets are all met or paused
+now (only where ticketbot added it; ``sla_untagged``), then keeps the book (``book``): each
+target warned once, each breach recorded once (``sla_breached``, never announced), each warned
+target met (``sla_met``). The targets a ``sla_risk`` route escalates are handed to the
+escalation channels (``escalations``), once per target. Last it logs ``sla_clocks``: every
+clock of the read as the dashboard shows it (stage, breach time, at risk, likelihood), which
+the audit store keeps (``sla_clocks``), so a page view never asks the helpdesk. A helpdesk
+kind without an SLA read is skipped with one warning.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..errors import TicketBotError
@@ -31,6 +33,7 @@ from ..triage.route_rules import Route
 from ..writeback.batch_writer import BatchWriter, WriteClaims
 from ..writeback.scope import CLOSED
 from .book import SlaBook, target_key
+from .calibrate import MIN_CLOCKS, BreachCalibrations
 from .decide import AtRisk, SlaPlan, decide, tag_of
 from .predict import MIN_HISTORY
 
@@ -83,6 +86,7 @@ class SlaPass(Pass):
             end.summary.warnings.append(f"service levels not read ({exc}): the next run tries")
             return
         book = SlaBook.open(self.state_dir)
+        calibrations = BreachCalibrations.open(self.state_dir)
         plan = decide(
             read,
             book,
@@ -91,17 +95,29 @@ class SlaPass(Pass):
             prefix=self.prefix,
             language=self.language,
             routes=self.routes,
+            calibrations=calibrations,
         )
         self.plan_, self.read_ = plan, read
+        if calibrations.changed and not end.writes:
+            calibrations.changed = False  # a dry run keeps no state
+        if calibrations.changed:
+            for name, made in calibrations.fits.items():
+                end.log.emit("sla_calibration", target_hours=name, **asdict(made))
+            try:
+                calibrations.save()
+            except TicketBotError as exc:
+                end.summary.warnings.append(f"the SLA calibration could not be saved: {exc}")
         end.summary.warnings.extend(f"service levels: {note}" for note in read.notes)
         if plan.cautious:
+            clocks = plan.calibration.clocks if plan.calibration is not None else 0
             say(
                 end.summary,
                 Caution(
                     "sla",
                     "tag-only",
-                    f"until {MIN_HISTORY} first replies of history",
-                    f"the helpdesk shows {plan.history} in the last 14 days",
+                    f"until {MIN_HISTORY} first replies and {MIN_CLOCKS} met or missed "
+                    "first-reply targets of history",
+                    f"the helpdesk shows {plan.history} and {clocks} in the last 14 days",
                 ),
             )
         for clock in [*(item.clock for item in plan.at_risk), *plan.still_at_risk]:
@@ -114,23 +130,28 @@ class SlaPass(Pass):
         if not end.writes:
             for item in plan.at_risk:
                 end.log.emit("sla_planned", **_fields(item))
+            for ticket_id in plan.untag:
+                end.log.emit("sla_untag_planned", ticket_id=ticket_id)
 
     def write(self, end: RunEnd) -> None:
         plan = self.plan_
         if plan is None or not end.writes or self.journal is None:
             return
         changes = {item.clock.ticket_id: item for item in plan.at_risk}
+        untag = set(plan.untag)
         outcomes: list[WriteOutcome] = []
         writer = BatchWriter(
             self.helpdesk,
             journal=self.journal,
-            replan=lambda fresh: self._replan(fresh, changes),
+            replan=lambda fresh: self._replan(fresh, changes, untag),
             on_outcome=outcomes.append,
             claims=self.claims,
         )
         try:
             for item in changes.values():
                 writer.add(self._change(item))
+            for ticket_id in plan.untag:
+                writer.add(self._untag(ticket_id))
         finally:
             writer.close()
         self._written = {o.ticket_id for o in outcomes if o.error is None}
@@ -152,7 +173,16 @@ class SlaPass(Pass):
             note=item.note,
         )
 
-    def _replan(self, fresh: Ticket, changes: dict[int, AtRisk]) -> WriteBack | None:
+    def _untag(self, ticket_id: int) -> WriteBack:
+        return WriteBack(
+            ticket_id=ticket_id, additional_tags=(), remove_tags=(tag_of(self.prefix),)
+        )
+
+    def _replan(
+        self, fresh: Ticket, changes: dict[int, AtRisk], untag: set[int]
+    ) -> WriteBack | None:
+        if fresh.id in untag:  # a person may have taken it off meanwhile
+            return self._untag(fresh.id) if tag_of(self.prefix) in fresh.tags else None
         item = changes.get(fresh.id)
         if item is None or fresh.status in CLOSED:
             return None
@@ -174,6 +204,7 @@ class SlaPass(Pass):
                 continue
             book.warned[item.key] = {
                 "at": now,
+                "tagged": tag_of(self.prefix) not in item.clock.tags,  # ticketbot added it
                 "breach_at": item.clock.breach_at,
                 "probability": item.prediction.probability,
                 "cautious": item.note is None,
@@ -184,6 +215,12 @@ class SlaPass(Pass):
             if item.routes and item.note is not None:
                 subject, _ = redact(item.clock.subject)
                 self._paged[item.clock.ticket_id] = (subject, item.routes)
+        for ticket_id in plan.untag:
+            if ticket_id not in self._written:
+                continue
+            for key in [k for k in book.warned if k.startswith(f"{ticket_id}:")]:
+                book.warned[key]["tagged"] = False  # off now: a tag set again is a person's
+            end.log.emit("sla_untagged", ticket_id=ticket_id)
         for key, clock in plan.breached:
             warned = book.warned.get(key)
             book.breached[key] = {"at": now, "warned_at": warned["at"] if warned else None}

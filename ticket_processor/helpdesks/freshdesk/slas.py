@@ -11,8 +11,9 @@
   open ticket's ``fr_due_by`` (first response), ``nr_due_by`` (next response), ``due_by``
   (resolution) and the ``fr_escalated`` / ``nr_escalated`` / ``is_escalated`` flags Freshdesk
   sets when one was missed; ``stats.first_responded_at`` says the first response was given (the
-  group's history too). A pending ticket (status 3, and the waiting statuses 6 and 7, whose SLA
-  timer Freshdesk stops by default) has its clocks paused;
+  group's history too, with its ``fr_due_by``: the deadline it met or missed). A pending
+  ticket (status 3, and the waiting statuses 6 and 7, whose SLA timer Freshdesk stops by
+  default) has its clocks paused;
 - ``GET /api/v2/groups`` and ``GET /api/v2/agents``: which agents of each group are
   ``available`` now (Freshdesk's own availability toggle).
 """
@@ -142,7 +143,9 @@ def read_slas(
                 stats = ticket.get("stats") or {}
                 answered = iso_seconds(stats.get("first_responded_at"))
                 group = ticket.get("group_id")
-                history.append(FirstReply(group, asked, answered, bool(ticket.get("fr_escalated"))))
+                due = iso_seconds(ticket.get("fr_due_by"))
+                breached = bool(ticket.get("fr_escalated"))
+                history.append(FirstReply(group, asked, answered, breached, due))
         if requests >= max_requests:
             complete = False
             break

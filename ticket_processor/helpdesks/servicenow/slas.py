@@ -12,7 +12,10 @@ the Table API:
   ``time_zone``, its weekly spans (``days_of_week`` 1 Monday ... 7 Sunday,
   ``start_date_time`` / ``end_date_time`` as ``20260105T080000``) and its excluded days
   (``type=exclude``: holidays);
-- the tasks themselves (``sys_idIN``, 100 a request): number, assignment group, priority.
+- the tasks themselves (``sys_idIN``, 100 a request): number, assignment group, priority,
+  state (a response met on a task still open is shown as met);
+- ``label_entry`` (the tags) of the tasks whose clocks are due within a day, soonest first,
+  100 tasks a request within the budget left: whether the at-risk tag was there before.
 
 ServiceNow starts and cancels SLA definitions on conditions (a priority among them): a new
 priority can cancel the running ``task_sla`` and start a shorter one, so no target per
@@ -22,6 +25,7 @@ Who is at work is the instance's on-call schedules, not read: agents at work sta
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,7 +33,7 @@ from ...models import Helpdesk
 from ..sla import Clock, FirstReply, SlaRead
 from .adapter import ServiceNowHelpdesk
 from .business_hours import read_schedule as _schedule
-from .records import glide, number_digits, sys_int
+from .records import glide, number_digits, status_of, sys_int
 
 STAGES = {
     "in_progress": "active",
@@ -42,9 +46,10 @@ SLA_FIELDS = (
     "sys_id,task,sla,stage,planned_end_time,has_breached,business_percentage,start_time,"
     "end_time,active"
 )
-TASK_FIELDS = "sys_id,number,assignment_group,priority,state,short_description"
+TASK_FIELDS = "sys_id,number,assignment_group,priority,state,hold_reason,short_description"
 PAGE = 1000
 TASKS_A_REQUEST = 100
+LABELS_WITHIN = 86400  # the clocks whose tasks' labels are read: due within a day
 PRIORITY = {"1": "urgent", "2": "high", "3": "normal", "4": "low", "5": "low"}
 
 
@@ -92,9 +97,31 @@ def read_slas(
     schedule_id = next((str(d["schedule"]) for d in response if d.get("schedule")), "")
     schedule = _schedule(http, schedule_id) if schedule_id else None
     requests += 2 if schedule_id else 0
-    clocks, history = _clocks_and_history(rows, tasks, definitions, history_since)
+    clocks, history = _clocks_and_history(rows, tasks, definitions, history_since, table)
+    clocks, asked = _with_labels(helpdesk, clocks, tasks, now, max_requests - requests)
     notes = [] if complete else ["the SLA read stopped at its request budget"]
-    return SlaRead(clocks, history, schedule, None, requests, complete, notes)
+    return SlaRead(clocks, history, schedule, None, requests + asked, complete, notes)
+
+
+def _with_labels(
+    helpdesk: ServiceNowHelpdesk,
+    clocks: list[Clock],
+    tasks: dict[str, dict[str, Any]],
+    now: float,
+    budget: int,
+) -> tuple[list[Clock], int]:
+    """The clocks due within ``LABELS_WITHIN`` with their tasks' labels (the tags: whether a
+    person set the at-risk tag), soonest first, a hundred tasks a request within ``budget``."""
+    sys_ids = {number_digits(t.get("number")): str(t.get("sys_id")) for t in tasks.values()}
+    soon = sorted(
+        (c for c in clocks if c.breach_at is not None and c.breach_at <= now + LABELS_WITHIN),
+        key=lambda c: c.breach_at or 0.0,
+    )
+    wanted = list(dict.fromkeys(sys_ids[c.ticket_id] for c in soon if c.ticket_id in sys_ids))
+    wanted = wanted[: max(0, budget) * TASKS_A_REQUEST]
+    labels = helpdesk.labels.of(wanted) if wanted else {}
+    found = [replace(c, tags=labels.get(sys_ids.get(c.ticket_id, ""), c.tags)) for c in clocks]
+    return found, -(-len(wanted) // TASKS_A_REQUEST)
 
 
 def _clocks_and_history(
@@ -102,6 +129,7 @@ def _clocks_and_history(
     tasks: dict[str, dict[str, Any]],
     definitions: dict[str, dict[str, Any]],
     history_since: float,
+    table: str,
 ) -> tuple[list[Clock], list[FirstReply]]:
     clocks: list[Clock] = []
     history: list[FirstReply] = []
@@ -116,7 +144,10 @@ def _clocks_and_history(
         group = sys_int(task.get("assignment_group"))
         started = _seconds(row.get("start_time"))
         breached = str(row.get("has_breached")) == "true"
-        if stage and str(row.get("active")) == "true":
+        running = str(row.get("active")) == "true"
+        # A response met on a task still open: shown as met (the pass takes its tag off).
+        met_open = stage == "achieved" and status_of(table, task) not in ("solved", "closed")
+        if stage and (running or met_open):
             clocks.append(
                 Clock(
                     ticket_id=ticket_id,
@@ -132,7 +163,7 @@ def _clocks_and_history(
             )
         if metric == "first_reply" and started is not None and started >= history_since:
             # A running one is a wait so far, as the other helpdesks' open tickets are.
-            running = str(row.get("active")) == "true"
             answered = None if running else _seconds(row.get("end_time"))
-            history.append(FirstReply(group, started, answered, breached))
+            due = _seconds(row.get("planned_end_time"))
+            history.append(FirstReply(group, started, answered, breached, due))
     return clocks, history

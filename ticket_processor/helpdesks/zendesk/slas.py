@@ -7,7 +7,9 @@
 - ``GET /api/v2/incremental/tickets/cursor.json?include=slas,metric_sets`` from the history's
   start, 1,000 tickets a page: each ticket's applied targets (``slas.policy_metrics``:
   ``metric``, ``stage`` active / paused / achieved, ``breach_at``) and its metric set
-  (``reply_time_in_minutes``, the group's first-reply history).
+  (``reply_time_in_minutes``, the group's first-reply history); a solved ticket's first-reply
+  target (``breach_at``) is the deadline its first reply met or missed, what the breach
+  probability is calibrated on.
 
 Zendesk's ticket does not name the policy applied to it; the targets per priority are read
 from the first policy (by position) that sets this metric for the ticket's priority, which is
@@ -90,7 +92,13 @@ def _first_reply(ticket: dict[str, Any], metric_sets: dict[int, dict[str, Any]])
     reply = metrics.get("reply_time_in_minutes") or {}
     minutes = reply.get("calendar") if isinstance(reply, dict) else None
     answered = asked + float(minutes) * 60 if isinstance(minutes, int | float) else None
-    return FirstReply(ticket.get("group_id"), asked, answered)
+    due = None
+    slas = ticket.get("slas")
+    for item in (slas.get("policy_metrics") or ()) if isinstance(slas, dict) else ():
+        if isinstance(item, dict) and item.get("metric") == "first_reply_time":
+            due = iso_seconds(item.get("breach_at"))
+    breached = None if due is None else (answered is None or answered > due)
+    return FirstReply(ticket.get("group_id"), asked, answered, breached, due)
 
 
 def read_slas(

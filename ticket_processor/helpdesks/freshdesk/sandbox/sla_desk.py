@@ -96,7 +96,12 @@ class FreshdeskSlaDesk:
             )
 
     def sla_history(
-        self, group_id: int | None, asked_at: float, reply_minutes: float | None
+        self,
+        group_id: int | None,
+        asked_at: float,
+        reply_minutes: float | None,
+        *,
+        due_at: float | None = None,
     ) -> int:
         fields: dict[str, Any] = {
             "subject": "An earlier question",
@@ -109,4 +114,9 @@ class FreshdeskSlaDesk:
         made = self.sandbox.store.import_answered(
             fields, replies, created=asked_at, solved=asked_at + 7200
         )
+        if due_at is not None:  # Freshdesk keeps the deadline and whether it was missed
+            late = reply_minutes is None or asked_at + reply_minutes * 60 > due_at
+            self.sandbox.store.set_engine_fields(
+                int(made["id"]), {"fr_due_by": iso(due_at), "fr_escalated": late}
+            )
         return int(made["id"])

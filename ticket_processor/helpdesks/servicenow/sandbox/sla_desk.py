@@ -120,7 +120,12 @@ class ServiceNowSlaDesk:
             store.insert("task_sla", fields, USER)
 
     def sla_history(
-        self, group_id: int | None, asked_at: float, reply_minutes: float | None
+        self,
+        group_id: int | None,
+        asked_at: float,
+        reply_minutes: float | None,
+        *,
+        due_at: float | None = None,
     ) -> int:
         store = self.sandbox.store
         group = ""
@@ -137,14 +142,17 @@ class ServiceNowSlaDesk:
             at=asked_at,
         )
         answered = asked_at + reply_minutes * 60 if reply_minutes is not None else None
+        late = due_at is not None and (answered is None or answered > due_at)
         fields = {
             "task": row["sys_id"],
             "sla": self._definition("first_reply")["sys_id"],
-            "stage": "achieved" if answered is not None else "in_progress",
-            "active": "false" if answered is not None else "true",
+            # The incident is resolved: its response SLA stopped, met, missed or never given.
+            "stage": "achieved" if answered is not None else "cancelled",
+            "active": "false",
             "start_time": glide(asked_at),
             "end_time": glide(answered) if answered is not None else "",
-            "has_breached": "false",
+            "planned_end_time": glide(due_at) if due_at is not None else "",
+            "has_breached": "true" if late else "false",
         }
         store.insert("task_sla", fields, USER, at=asked_at)
         return int("".join(c for c in str(row["number"]) if c.isdigit()))

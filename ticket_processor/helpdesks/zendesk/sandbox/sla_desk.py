@@ -94,7 +94,12 @@ class ZendeskSlaDesk:
             state.reply_minutes[ticket_id] = (self.sandbox.store.now() - created) / 60
 
     def sla_history(
-        self, group_id: int | None, asked_at: float, reply_minutes: float | None
+        self,
+        group_id: int | None,
+        asked_at: float,
+        reply_minutes: float | None,
+        *,
+        due_at: float | None = None,
     ) -> int:
         made = self.sandbox.store.import_ticket(
             {
@@ -106,6 +111,9 @@ class ZendeskSlaDesk:
                 "comments": [{"value": "An earlier question.", "created_at": iso(asked_at)}],
             }
         )
+        state = store_state(self.sandbox.store)
         if reply_minutes is not None:
-            store_state(self.sandbox.store).reply_minutes[int(made["id"])] = reply_minutes
+            state.reply_minutes[int(made["id"])] = reply_minutes
+        if due_at is not None:  # the first reply's target, met or missed, stays on the ticket
+            state.apply(int(made["id"]), ZENDESK_METRICS["first_reply"], iso(due_at), "achieved")
         return int(made["id"])
