@@ -2,7 +2,8 @@
 sandbox: a ticket triaged by a real run, then a conversation (an agent asks twice for the order
 number, the customer asks when the parcel comes, an agent answers warmly) and the agent solves
 it; ``ticketbot dashboard`` itself, on port 0, shows the three points and the messages each
-rests on. Off (the default), the page has no QA section."""
+rests on, and reads the conversation once however often the page is viewed. Off (the
+default), the page has no QA section."""
 
 from __future__ import annotations
 
@@ -57,7 +58,13 @@ def test_a_solved_ticket_shows_its_qa_where_turned_on(
     desk.agent_solves(ticket)
 
     with start_dashboard(env={"TICKETBOT_QA": "1"}) as url:
-        page = httpx.Client(base_url=url, timeout=30).get(f"/tickets/{ticket}").text
+        client = httpx.Client(base_url=url, timeout=30)
+        page = client.get(f"/tickets/{ticket}").text
+        # The conversation is kept a minute, as the notes are: views again ask nothing more.
+        before = desk.stats()["requests_total"]
+        for _ in range(5):
+            assert 'id="qa"' in client.get(f"/tickets/{ticket}").text
+        assert desk.stats()["requests_total"] == before
     points = points_of(page)
     assert set(points) == {"answered", "asked_twice", "tone"}
     # The ticket's first message is 1, ticketbot's triage note 2 (internal: never cited).
