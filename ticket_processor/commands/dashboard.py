@@ -174,11 +174,13 @@ def dashboard(
                 f"[yellow]note:[/] listening on {escape(host)}: every request must sign in "
                 "with TICKETBOT_DASHBOARD_TOKEN; put TLS in front (a reverse proxy)"
             )
+        from ..dashboard.qa_view import conversation_reader
         from ..dashboard.review import ReviewDesk
         from ..dashboard.server import serve_forever
         from ..dashboard.web import DashboardConfig, build_app
         from ..run.audit import open_store
         from ..run.build import review_writers
+        from ..run.connect import connect
 
         chosen = settings
         desk = None
@@ -199,6 +201,9 @@ def dashboard(
                 tag_prefix=chosen.tag_prefix,
                 categories=tuple(_choices(chosen)["category"]),
                 approve=approver_of(chosen),
+                qa=conversation_reader(lambda: connect(chosen), chosen.scrubber().text)
+                if chosen.qa
+                else None,
             )
         )
         serve_forever(app, sock)

@@ -47,6 +47,7 @@ from .forms import read_form, root_of
 from .from_helpdesk import BUSY, HelpdeskRead, SummaryShown, shown_of
 from .kept_reads import KeptReads
 from .live import LiveFeed
+from .qa_view import ConversationRead, QaView
 from .rating import RatingDesk, rate_targets, ticket_ratings
 from .review import Refusal, ReviewDesk
 from .signals import Signals, run_outcomes
@@ -143,6 +144,7 @@ class DashboardConfig:
     # The taxonomy's categories: a "wrong category" rating may name the right one.
     categories: tuple[str, ...] = ()
     approve: Approve | None = None  # an agent's approval of a proposed change (``actions``)
+    qa: ConversationRead | None = None  # a solved ticket's QA section (None: off)
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 
@@ -225,6 +227,7 @@ class _Pages:
         self.access = config.access
         self.live = LiveFeed(self.store.read, max_clients=config.live_clients)
         self.rating = RatingDesk(self.store, self.access, config.categories)
+        self.qa = QaView(config.qa)
         # What a ticket's page shows of the helpdesk, read at most once a minute per ticket.
         self.helpdesk_view = KeptReads(
             lambda ticket_id: shown_of(config.helpdesk, config.summary_field, ticket_id),
@@ -345,12 +348,14 @@ class _Pages:
                 if name not in done and (s := pending.pending_of(latest, name)) is not None
             ]
         (notes, notes_error), summary = await run_in_threadpool(self.helpdesk_view, ticket_id)
+        qa = await run_in_threadpool(self.qa, ticket_id)
         return self.page(
             request,
             "ticket.html",
             notes=notes,
             notes_error=notes_error,
             summary=summary,
+            qa=qa,
             message=request.query_params.get("done", "")[:300],
             refused=request.query_params.get("refused") == "1",
             h=history,

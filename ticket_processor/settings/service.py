@@ -127,6 +127,14 @@ class ServiceSettings(BaseModel):
         "helpdesk).",
         applies="dashboard",
     )
+    qa: bool = setting(
+        False,
+        env="TICKETBOT_QA",
+        help="A QA section on a solved or closed ticket's page: was the question answered, was "
+        "the customer asked for the same thing twice, the agents' tone (word-list readings, no "
+        "LLM call; one conversation read a minute per ticket).",
+        applies="dashboard",
+    )
 
     # -- ``ticketbot serve`` (docs/how-to/serve.md) --
     # Zendesk: the webhook's signing secret; Freshdesk: the shared secret of its custom header;
