@@ -6,8 +6,8 @@ dependency (its opening logged as ``breaker_opened`` and alerted, under ``serve`
 the engine chain, the analysis cache, the helpdesk, the help-centre index, the routes (a route
 whose group is gone said and alerted once), the fields (an entry the helpdesk no longer matches
 said and alerted once) and the write-back planner. What the per-ticket steps work with is made
-from those parts when ``order.ticket_steps`` lists the steps: ``spam_gate``, ``risk_scorer``,
-``run_answers`` (``serve``'s as a run's). ``open_feed`` is the audit
+from those parts by each feature (``features.registry``) when ``order.ticket_steps`` lists the
+steps, ``run_answers`` (``serve``'s as a run's) among them. ``open_feed`` is the audit
 store's feed on a run's event log, with the run's mode (``normal``, ``dry-run``, ``shadow``,
 ``serve``). ``review_writers`` is the dashboard's pair of writers, connected through the same
 ``connect``.
@@ -45,9 +45,7 @@ from ..report.prices import DEFAULT_PRICES, parse_prices, pricer
 from ..resilience.breaker import CircuitBreaker
 from ..resilience.deadline import RunDeadline
 from ..resilience.stopping import StopFlag
-from ..risk.scorer import RiskScorer
 from ..settings import Settings
-from ..spam.gate import SpamGate
 from ..state.cache import AnalysisCache
 from ..state.claims import open_claims
 from ..state.ledger import RunLedger
@@ -117,26 +115,6 @@ class Parts:
             self.kb.close()
         finally:
             self.helpdesk.close()
-
-
-def spam_gate(settings: Settings, helpdesk: Helpdesk) -> SpamGate | None:
-    """The spam gate; its head and the encoder load at the first ticket it scores (with the
-    LLM, only for what the LLM or a sender cue suspects). It asks the helpdesk whether a
-    requester it would gate had a ticket solved before (one request, only then)."""
-    if not settings.spam_gate:
-        return None
-    return SpamGate(
-        known_senders=settings.spam_known_senders, requester_known=helpdesk.requester_known
-    )
-
-
-def risk_scorer(settings: Settings) -> RiskScorer:
-    """The risk on each triage: the head ``learn --from-helpdesk`` fitted beside the learned
-    model (``risk.head``), else the rules."""
-    from ..learned import MODEL_FILE_NAME
-    from ..risk.scorer import risk_scorer_for
-
-    return risk_scorer_for(settings.learned_model or settings.state_dir / MODEL_FILE_NAME)
 
 
 def analysis_cache_tag(settings: Settings, taxonomy: Taxonomy) -> str:
@@ -462,14 +440,6 @@ def judge_of(chain: Sequence[TriageEngine]) -> Callable[[str, str], Any] | None:
     for engine in chain:
         if isinstance(engine, LLMEngine):
             return engine.judge()
-    return None
-
-
-def text_writer(chain: Sequence[TriageEngine]) -> Callable[[str, str], str] | None:
-    """The LLM's plain-text call (the running summary), when the chain has the LLM."""
-    for engine in chain:
-        if isinstance(engine, LLMEngine):
-            return engine.text_writer()
     return None
 
 
