@@ -37,7 +37,6 @@ NAMES = tuple(
 DEBT: dict[str, set[str]] = {
     "run/answers_setup.py": {"answers"},
     "run/build.py": {"answers"},
-    "run/flow.py": {"ratings"},
     "commands/answers.py": {"answers"},
     "commands/answers_history.py": {"answers"},
     "commands/common.py": {"privacy"},
@@ -48,7 +47,6 @@ DEBT: dict[str, set[str]] = {
     "commands/ops.py": {"assignment"},
     "commands/report_inputs.py": {"ratings"},
     "commands/run.py": {"answers", "assignment"},
-    "commands/serve.py": {"actions"},
 }
 
 

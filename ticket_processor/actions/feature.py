@@ -1,4 +1,5 @@
-"""The actions as the run sees them: their settings and their step (``steps.feature``)."""
+"""The actions as the run sees them: their settings, their step and how an agent approves a
+change they proposed (``steps.feature``)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..steps.feature import Feature, FeatureRun
+from ..steps.feature import Approve, Feature, FeatureRun
 from ..steps.protocol import TicketStep
 
 
@@ -39,4 +40,14 @@ def actions_steps(values: ActionsValues, run: FeatureRun) -> Sequence[TicketStep
     ]
 
 
-FEATURE = Feature("actions", ActionsValues, steps=actions_steps)
+def approver(values: ActionsValues) -> Approve | None:
+    """How an agent approves a proposed change outside the helpdesk (serve's API, the
+    dashboard's ticket page), when actions are configured."""
+    if values.actions_file is None:
+        return None
+    from .owed import ChangeStore
+
+    return ChangeStore(values.state_dir).approve
+
+
+FEATURE = Feature("actions", ActionsValues, steps=actions_steps, approver=approver)

@@ -218,6 +218,8 @@ def feature_map() -> str:
                 ("triage API fields", bool(feature.extras.api_fields)),
                 ("help-centre index entries", feature.extras.index_source is not None),
                 ("what `kb sync` reads", feature.kb_sync is not None),
+                ("a look at every ticket read", feature.sees is not None),
+                ("agents' approvals of its changes", feature.approver is not None),
             )
             if has
         ]

@@ -24,7 +24,7 @@ from ..sla.feature import FEATURE as SLA
 from ..solved.feature import FEATURE as SOLVED
 from ..spam.feature import FEATURE as SPAM
 from ..steps.extras import StepExtras
-from ..steps.feature import Feature
+from ..steps.feature import Approve, Feature, Sees
 from ..summary.feature import FEATURE as SUMMARY
 
 # The order is the run's: spam first (it holds what is no customer's from every later step),
@@ -69,3 +69,15 @@ def index_sources() -> list[IndexSource]:
     """The features that index entries of their own beside the help centre (``kb.sources``),
     in the list's order: ``kb sync`` puts each one's entries back."""
     return [e.index_source for e in step_extras() if e.index_source is not None]
+
+
+def ticket_watchers() -> list[Sees]:
+    """What sees each ticket the run's discovery reads, in the list's order."""
+    return [feature.sees for feature in FEATURES if feature.sees is not None]
+
+
+def approver(settings: object) -> Approve | None:
+    """How an agent approves a proposed change (the first feature that proposes them and is
+    on), or None."""
+    found = (feature.approve_with(settings) for feature in FEATURES)
+    return next((one for one in found if one is not None), None)

@@ -1,5 +1,5 @@
-"""The customers' ratings as the run sees them: their settings and their pass
-(``steps.feature``)."""
+"""The ratings as the run sees them (``steps.feature``): the customers' ratings read in their
+pass, the agents' feedback tags on every ticket the run reads."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 from ..passes.protocol import RunPass
 from ..steps.feature import Feature, PassRun
 from .customers import CustomersPass
+from .tags import observe_ratings
 
 
 @dataclass(frozen=True)
@@ -23,4 +24,5 @@ def ratings_pass(values: RatingsValues, run: PassRun) -> RunPass:
     )
 
 
-FEATURE = Feature("ratings", RatingsValues, run_pass=ratings_pass)
+# The agents' feedback tags are read off every ticket the run lists (no request of their own).
+FEATURE = Feature("ratings", RatingsValues, run_pass=ratings_pass, sees=observe_ratings)

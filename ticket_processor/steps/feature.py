@@ -6,10 +6,11 @@ settings are, filled by the run from the settings and handed to the feature as p
 how it opens its per-ticket steps (``steps``: from those values and the run's parts it may use,
 ``FeatureRun``), its after-run pass (``run_pass``, from the values and ``PassRun``), what it
 declares without a run (``extras``: its fields of the triage API's answer, its entries in the
-help-centre index) and what ``kb sync`` calls (``kb_sync``). The run loops over the registry
-in its order: a feature's steps run in that order on each ticket, and its pass after the steps'
-own passes, in that order too. A feature that is off returns no step and no pass, and imports
-nothing of its own past its ``feature.py``.
+help-centre index), what ``kb sync`` calls (``kb_sync``), what sees every ticket the run reads
+(``sees``) and how an agent approves a change it proposed (``approver``). The run loops over
+the registry in its order: a feature's steps run in that order on each ticket, and its pass
+after the steps' own passes, in that order too. A feature that is off returns no step and no
+pass, and imports nothing of its own past its ``feature.py``.
 
 A minimal feature, one tag on every ticket it judges (``steps.protocol``'s ``HelloStep``)::
 
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from ..common.eventlog import EventSink
-from ..models import Helpdesk, WriteJournal
+from ..models import Helpdesk, Ticket, WriteJournal
 from ..passes.protocol import RunPass
 from ..passes.types import RunOptions
 from ..resilience.deadline import RunDeadline
@@ -140,6 +141,14 @@ class Escalating(Protocol):
 KbSync = Callable[[Path, Callable[[], Helpdesk], "datetime | None"], "str | None"]
 
 
+# What sees each ticket the run's discovery reads, taken or not (not a shadow run's): the run's
+# log, the ticket, the tag prefix. Free of requests: the ticket as listed is all it has.
+Sees = Callable[[EventSink, Ticket, str], None]
+# How an agent approves a change a feature proposed, outside the helpdesk (``serve``'s API, the
+# dashboard's ticket page): ticket id, the change, who -> the status it found (None: no such).
+Approve = Callable[[int, str, str], "str | None"]
+
+
 @dataclass(frozen=True, eq=False)  # one feature's declaration: equal to itself alone
 class Feature(Generic[Values]):
     """One feature: its name (its folder's), the settings it reads (``values``), its steps,
@@ -151,6 +160,8 @@ class Feature(Generic[Values]):
     run_pass: Callable[[Values, PassRun], RunPass | None] | None = None
     extras: StepExtras = field(default_factory=StepExtras)
     kb_sync: KbSync | None = None
+    sees: Sees | None = None
+    approver: Callable[[Values], Approve | None] | None = None
 
     def open_steps(self, settings: object, run: FeatureRun) -> list[TicketStep]:
         """The feature's steps this run, its values read from ``settings``."""
@@ -159,6 +170,11 @@ class Feature(Generic[Values]):
     def open_pass(self, settings: object, run: PassRun) -> RunPass | None:
         """The feature's pass this run, or None."""
         return None if self.run_pass is None else self.run_pass(self.read(settings), run)
+
+    def approve_with(self, settings: object) -> Approve | None:
+        """How an agent approves this feature's proposed changes, or None (none it proposes, or
+        it is off)."""
+        return None if self.approver is None else self.approver(self.read(settings))
 
     def read(self, settings: object) -> Values:
         """The feature's values: each field of ``values`` is the setting of the same name."""
