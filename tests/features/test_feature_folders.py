@@ -35,7 +35,6 @@ NAMES = tuple(
 # The answers are built in ``run/`` (their setup reads the settings), their command and its
 # history are in ``commands/``; the rest are commands that reach into one feature's module.
 DEBT: dict[str, set[str]] = {
-    "run/answers_setup.py": {"answers"},
     "run/build.py": {"answers"},
     "commands/answers.py": {"answers"},
     "commands/answers_history.py": {"answers"},

@@ -7,7 +7,7 @@ the engine chain, the analysis cache, the helpdesk, the help-centre index, the r
 whose group is gone said and alerted once), the fields (an entry the helpdesk no longer matches
 said and alerted once) and the write-back planner. What the per-ticket steps work with is made
 from those parts by each feature (``features.registry``) when ``order.ticket_steps`` lists the
-steps, ``run_answers`` (``serve``'s as a run's) among them. ``open_feed`` is the audit
+steps. ``open_feed`` is the audit
 store's feed on a run's event log, with the run's mode (``normal``, ``dry-run``, ``shadow``,
 ``serve``). ``review_writers`` is the dashboard's pair of writers, connected through the same
 ``connect``.
@@ -47,7 +47,6 @@ from ..resilience.deadline import RunDeadline
 from ..resilience.stopping import StopFlag
 from ..settings import Settings
 from ..state.cache import AnalysisCache
-from ..state.claims import open_claims
 from ..state.ledger import RunLedger
 from ..triage.chain import LLMEngine, TriageEngine
 from ..triage.fieldbook import ResolvedFields, load_field_book
@@ -55,14 +54,11 @@ from ..triage.routebook import load_router
 from ..triage.routing import Router
 from ..triage.taxonomy import Taxonomy, load_taxonomy
 from ..writeback.translation import Translator
-from .answers_setup import build_answers
 from .audit import open_audit
 from .connect import breaker_name, connect
 from .engines import ChainChoice, llm_breaker_name, run_chain
 
 if TYPE_CHECKING:
-    from ..answers.answering import RunAnswers
-    from ..answers.plan import Writer
     from ..answers.review import AnswerSender
     from ..writeback.label_review import ReviewWriter
 
@@ -322,40 +318,6 @@ def build(
     )
 
 
-def run_answers(
-    settings: Settings, parts: Parts, *, live: Callable[[int], bool] | None = None
-) -> RunAnswers | None:
-    """Answering the customer (``TICKETBOT_ANSWER_MODE``), for the cron run, ``backfill`` and
-    ``serve`` alike: one answers' book in the state directory and every reply sent under the
-    tickets' write claims, so a reply one of them planned is sent once whichever sends it. Its
-    notes join the parts' warnings, which the recorder says."""
-    options, alerter, chain = parts.options, parts.alerter, parts.choice.chain
-    dry_run, llm = options.dry_run, parts.choice.preferred == "llm"
-    database = settings.database_url.get_secret_value() if settings.database_url else None
-    sleep = parts.harness.sleep
-    answers, notes = build_answers(
-        settings,
-        parts.taxonomy,
-        parts.helpdesk,
-        parts.kb.index,
-        log=parts.log,
-        dry_run=dry_run,
-        shadow=options.shadow,
-        prefix=options.prefix,
-        alert=None if dry_run else alerter.answers_demoted,
-        writer=answer_writer(chain) if llm else None,
-        translate=translator_of(chain) if llm else None,
-        # The LLM's second opinion on each answer that would be sent.
-        second_opinion=judge_of(chain) if llm else None,
-        served=parts.harness.answers_served,
-        # Opened only when answers are on (with a database, its claims are the database's).
-        claims=None if dry_run else lambda: open_claims(settings.state_dir, database, sleep=sleep),
-        live=live,
-    )
-    parts.warnings.extend(notes)
-    return answers
-
-
 def review_writers(settings: Settings) -> tuple[ReviewWriter, AnswerSender]:
     """The dashboard's writers of reviewed labels and reviewed answers: each review connects
     to the helpdesk through the run's own ``connect`` (no connection is held between them)."""
@@ -424,22 +386,6 @@ def translator_of(chain: Sequence[TriageEngine]) -> Translator | None:
     for engine in chain:
         if isinstance(engine, LLMEngine):
             return engine.translator()
-    return None
-
-
-def answer_writer(chain: Sequence[TriageEngine]) -> Writer | None:
-    """The LLM's answer writer, when the chain has the LLM."""
-    for engine in chain:
-        if isinstance(engine, LLMEngine):
-            return engine.answer_writer()
-    return None
-
-
-def judge_of(chain: Sequence[TriageEngine]) -> Callable[[str, str], Any] | None:
-    """The LLM's judging call (its reply with the tokens it used), when the chain has it."""
-    for engine in chain:
-        if isinstance(engine, LLMEngine):
-            return engine.judge()
     return None
 
 

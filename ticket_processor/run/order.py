@@ -34,7 +34,7 @@ from ..steps.protocol import TicketStep
 from ..topics.run_pass import RisingPass, RisingWatch, categoriser, open_watch
 from ..triage.chain import TriageEngine
 from ..triage.taxonomy import Taxonomy
-from .build import Parts, escalation_channels, incident_policy, run_answers
+from .build import Parts, escalation_channels, incident_policy
 from .connect import connect
 from .pipeline import Pipeline, step_run
 
@@ -49,17 +49,22 @@ def ticket_steps(settings: Settings, parts: Parts) -> list[TicketStep]:
     """The per-ticket steps, in the order each ticket goes through them: each feature's of the
     registry (``features.registry``), in its order. The cron run, ``backfill`` and ``serve``
     all take their steps from here (``runner.run_context``)."""
-    deadline = parts.harness.deadline
+    harness = parts.harness
     run = FeatureRun(
         options=parts.options,
         helpdesk=parts.helpdesk,
         log=parts.log,
         warnings=parts.warnings,
         chain=parts.choice.chain,
-        reopens=parts.harness.reopens,
-        deadline=deadline,
+        preferred=parts.choice.preferred,
+        taxonomy=parts.taxonomy,
+        index=parts.kb.index,
+        alerter=parts.alerter,
+        reopens=harness.reopens,
+        served=harness.answers_served,
+        deadline=harness.deadline,
+        sleep=harness.sleep,
         connect=lambda bound: connect(settings, deadline=bound),
-        open_answers=lambda live: run_answers(settings, parts, live=live),
     )
     return [step for feature in FEATURES for step in feature.open_steps(settings, run)]
 

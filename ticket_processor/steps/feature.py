@@ -28,12 +28,14 @@ from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from ..common.eventlog import EventSink
+from ..kb.index import ArticleIndex
 from ..models import Helpdesk, Ticket, WriteJournal
 from ..passes.protocol import RunPass
 from ..passes.types import RunOptions
 from ..resilience.deadline import RunDeadline
 from ..triage.chain import LLMEngine, TriageEngine
 from ..triage.route_rules import Route
+from ..triage.taxonomy import Taxonomy
 from ..writeback.batch_writer import WriteClaims
 from ..writeback.translation import Translator
 from .extras import StepExtras
@@ -64,20 +66,28 @@ class Offers:
 class FeatureRun:
     """The run's parts a feature's steps may use, handed by the run (``run/order``).
 
+    ``warnings``: what the run's recorder says (a step's notes join them); ``preferred``: the
+    engine the chain prefers (``llm`` when the LLM triages first); ``index``: the help-centre
+    index; ``alerter``: the run's alerter (``alerts.alerter.Alerter``, a layer above this one);
     ``reopens``: ``serve``, whose steps on a file a sync rewrites reopen it when it changes;
-    ``connect``: a new connection to the helpdesk within a bound (a refresh's own);
-    ``open_answers``: the run's answers given ``Offers.source_live`` (None: answers off);
-    ``offers``: what the features before this one handed on."""
+    ``served``: ``serve``, which takes its deliveries as they come; ``connect``: a new
+    connection to the helpdesk within a bound (a refresh's own); ``offers``: what the features
+    before this one handed on."""
 
     options: RunOptions
     helpdesk: Helpdesk
     log: EventSink
     warnings: list[str]
     chain: Sequence[TriageEngine]
+    preferred: str
+    taxonomy: Taxonomy
+    index: ArticleIndex | None
+    alerter: Any
     reopens: bool
+    served: bool
     deadline: RunDeadline | None
+    sleep: Callable[[float], None]
     connect: Callable[[RunDeadline | None], Helpdesk]
-    open_answers: Callable[[Callable[[int], bool] | None], Any]
     offers: Offers = field(default_factory=Offers)
 
     @property
@@ -92,6 +102,17 @@ class FeatureRun:
         """The LLM's translator, when the chain has the LLM."""
         llm = self._llm()
         return llm.translator() if llm is not None else None
+
+    def answer_writer(self) -> Callable[[str, str], str | None] | None:
+        """The LLM's answer writer (an article's text, a language -> a short answer), when the
+        chain has the LLM."""
+        llm = self._llm()
+        return llm.answer_writer() if llm is not None else None
+
+    def judge(self) -> Callable[[str, str], tuple[str, str, int, int]] | None:
+        """The LLM's judging call (its reply with the tokens it used), when the chain has it."""
+        llm = self._llm()
+        return llm.judge() if llm is not None else None
 
     def text_writer(self) -> Callable[[str, str], str] | None:
         """The LLM's plain-text call, when the chain has the LLM."""
