@@ -40,6 +40,7 @@ from .pipeline import Pipeline, step_run
 
 if TYPE_CHECKING:
     from ..incidents.sightings import Sightings
+    from ..triage.route_rules import Route
 
 # How far back the success-rate alert looks: the recent runs, about two hours at the cron pace.
 ALERT_WINDOW = timedelta(hours=3)
@@ -121,21 +122,7 @@ def run_passes(
         )
     passes += step_passes(pipeline)
     routes = built.router.defined if built.router is not None else ()
-
-    def should_stop() -> object:
-        return pipeline.ctx.stop_signal() or (pipeline.deadline and pipeline.deadline.spent())
-
-    feature_run = PassRun(
-        helpdesk=helpdesk,
-        options=options,
-        backfill=backfill,
-        routes=routes,
-        journal=pipeline.ctx.ledger,
-        claims=pipeline.ctx.claims,
-        should_stop=should_stop,
-    )
-    found = (feature.open_pass(settings, feature_run) for feature in FEATURES)
-    features = [one for one in found if one is not None]
+    features = feature_passes(settings, built, pipeline, routes, backfill=backfill)
     passes += features
     escalating = [one for one in features if isinstance(one, Escalating)]
 
@@ -175,6 +162,27 @@ def run_passes(
     return passes + closing_passes(
         settings, options, alerter, llm_alerted=lambda: "llm" in built.opened_now
     )
+
+
+def feature_passes(
+    settings: Settings, built: Parts, pipeline: Pipeline, routes: Sequence[Route], *, backfill: bool
+) -> list[RunPass]:
+    """Each feature's pass (``features.registry``), in the registry's order: those on."""
+
+    def should_stop() -> object:
+        return pipeline.ctx.stop_signal() or (pipeline.deadline and pipeline.deadline.spent())
+
+    run = PassRun(
+        helpdesk=built.helpdesk,
+        options=built.options,
+        backfill=backfill,
+        routes=routes,
+        journal=pipeline.ctx.ledger,
+        claims=pipeline.ctx.claims,
+        should_stop=should_stop,
+    )
+    found = (feature.open_pass(settings, run) for feature in FEATURES)
+    return [one for one in found if one is not None]
 
 
 def closing_passes(
