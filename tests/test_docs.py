@@ -53,7 +53,11 @@ def _run_cog_block(code: str) -> str:
     return "".join(written)
 
 
-GENERATED = sorted(p for p in REFERENCE.glob("*.md") if "[[[cog" in p.read_text("utf-8"))
+# The reference pages, and the architecture page's map of the features (from their registry).
+GENERATED = [
+    *sorted(p for p in REFERENCE.glob("*.md") if "[[[cog" in p.read_text("utf-8")),
+    DOCS / "explanation" / "architecture.md",
+]
 
 
 def test_the_reference_has_generated_pages() -> None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from ticket_processor.answers.answering import RunAnswers
+from ticket_processor.answers.setup import build_answers
 from ticket_processor.errors import AuthError
 from ticket_processor.kb.index import ArticleIndex
 from ticket_processor.models import Agent, Article, Helpdesk
-from ticket_processor.run.answers_setup import build_answers
 from ticket_processor.run.connect import load_settings
 from ticket_processor.triage.taxonomy import load_taxonomy
 

@@ -1,13 +1,14 @@
 """A per-ticket feature's own words in the note and its own field in the triage API, on each
 sandbox, with nothing shared naming it: the step keeps its note section's words in its folder
 (``words/<language>.toml``, read by ``writeback.wording.folder_wording``), and declares its API
-field beside the steps (``steps.extras.StepExtras`` in ``run/order.STEP_EXTRAS``), as a
-feature's line there would add it. The cron run's note has the section in the agents'
-language; ``serve``'s triage API answers the field, and ``/openapi.json`` types it."""
+field beside the step (``steps.extras.StepExtras`` in its ``steps.feature.Feature``), as a
+feature's line in ``features.registry`` would add it. The cron run's note has the section in
+the agents' language; ``serve``'s triage API answers the field, and ``/openapi.json`` types it."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,11 @@ from pydantic import BaseModel, Field
 from support.cli import invoke
 from support.serving import TOKEN, serve_env, serving
 
+from ticket_processor.features.registry import register, unregister
 from ticket_processor.models import Ticket, Triage, WriteBack
-from ticket_processor.run import order
 from ticket_processor.sandbox.desks import Desk, NewTicket
 from ticket_processor.steps.extras import StepExtras
+from ticket_processor.steps.feature import Feature, NoValues
 from ticket_processor.steps.protocol import Step
 from ticket_processor.triage.prepare import PreparedTicket
 from ticket_processor.writeback.wording import folder_wording
@@ -65,16 +67,13 @@ EXTRAS = StepExtras(api_fields={"seam_words": (list[SeamWord], Field(default_fac
 
 
 @pytest.fixture
-def word_step(monkeypatch: pytest.MonkeyPatch) -> WordStep:
-    """The steps' list and their extras with the test step's last, as a feature's line adds
-    them."""
+def word_step() -> Iterator[WordStep]:
+    """The features' registry with the test step's feature last (its step and its extras), as
+    a feature's line there adds them."""
     step = WordStep()
-    listed = order.ticket_steps
-    monkeypatch.setattr(
-        order, "ticket_steps", lambda settings, parts: [*listed(settings, parts), step]
-    )
-    monkeypatch.setattr(order, "STEP_EXTRAS", (*order.STEP_EXTRAS, EXTRAS))
-    return step
+    register(Feature("seam_words", NoValues, steps=lambda values, run: [step], extras=EXTRAS))
+    yield step
+    unregister("seam_words")
 
 
 @pytest.mark.desk(seed=None, configure=True)

@@ -1,15 +1,15 @@
-"""The per-ticket seam, end to end on each sandbox: a step listed in ``order.ticket_steps`` (one
-that tags) is called for a ticket the cron run triages, for a customer's reply the next run
-judges, and for a ticket ``serve`` triages as its delivery names it; its tags reach the
-helpdesk through the run's own writers, and the section it makes of its decision reaches the
-dashboard's ticket page, which knows nothing of it."""
+"""The per-ticket seam, end to end on each sandbox: a step of a feature in the registry
+(``features.registry``: one that tags) is called for a ticket the cron run triages, for a
+customer's reply the next run judges, and for a ticket ``serve`` triages as its delivery names
+it; its tags reach the helpdesk through the run's own writers, and the section it makes of its
+decision reaches the dashboard's ticket page, which knows nothing of it."""
 
 from __future__ import annotations
 
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +22,12 @@ from support.serving import delivery_for, serve_env, serving
 from ticket_processor.dashboard.access import Access
 from ticket_processor.dashboard.server import serve_in_thread
 from ticket_processor.dashboard.web import DashboardConfig, build_app
+from ticket_processor.features.registry import register, unregister
 from ticket_processor.models import Ticket, Triage, WriteBack
-from ticket_processor.run import order
 from ticket_processor.run.audit import open_store
 from ticket_processor.run.connect import load_settings
 from ticket_processor.sandbox.desks import Desk, NewTicket
+from ticket_processor.steps.feature import Feature, NoValues
 from ticket_processor.steps.protocol import Step
 from ticket_processor.steps.shown import Shown, ShownRow
 
@@ -89,14 +90,13 @@ class ShowStep(Step):
 
 
 @pytest.fixture
-def tag_step(monkeypatch: pytest.MonkeyPatch) -> TagStep:
-    """The steps' one list with the tagging step last, as a feature's line would add it."""
+def tag_step() -> Iterator[TagStep]:
+    """The features' registry with a feature of the tagging step last, as a feature's line
+    would add it."""
     step = TagStep()
-    listed = order.ticket_steps
-    monkeypatch.setattr(
-        order, "ticket_steps", lambda settings, parts: [*listed(settings, parts), step]
-    )
-    return step
+    register(Feature("seam", NoValues, steps=lambda values, run: [step]))
+    yield step
+    unregister("seam")
 
 
 @pytest.mark.desk(clock="desk_clock", configure=True)
@@ -136,15 +136,13 @@ def test_a_listed_step_sees_a_served_ticket(desk: Desk, tag_step: TagStep, tmp_p
 
 
 @pytest.mark.desk(seed=None, configure=True)
-def test_a_listed_steps_section_shows_on_the_ticket_page(
-    desk: Desk, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    listed = order.ticket_steps
-    monkeypatch.setattr(
-        order, "ticket_steps", lambda settings, parts: [*listed(settings, parts), ShowStep()]
-    )
+def test_a_listed_steps_section_shows_on_the_ticket_page(desk: Desk) -> None:
+    register(Feature("seam_shown", NoValues, steps=lambda values, run: [ShowStep()]))
     [ticket_id] = desk.create(TICKETS[:1])
-    result = invoke("run", "--engine", "rules")
+    try:
+        result = invoke("run", "--engine", "rules")
+    finally:
+        unregister("seam_shown")
     assert result.exit_code == 0, result.output
     settings = load_settings(dict(os.environ))
     config = DashboardConfig(open_store=lambda: open_store(settings), access=Access(token=None))

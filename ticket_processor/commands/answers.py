@@ -64,8 +64,8 @@ def check(
     ] = None,
 ) -> None:
     """Validate the answers file against the taxonomy and show what each category does."""
+    from ..answers.setup import read_policy
     from ..errors import ConfigError
-    from ..run.answers_setup import read_policy
     from ..triage.taxonomy import load_taxonomy
     from .common import exit_codes, load
 
@@ -104,7 +104,7 @@ def _standings(settings: Settings) -> list[Any]:
     from ..answers.book import AnswerBook
     from ..answers.explain_mode import mode_source
     from ..answers.ladder import standing
-    from ..run.answers_setup import read_policy
+    from ..answers.setup import read_policy
     from ..triage.taxonomy import load_taxonomy
 
     policy = read_policy(settings, load_taxonomy(settings.taxonomy_file))
@@ -197,8 +197,8 @@ def promote(category: Annotated[str, typer.Argument(help="The category to send i
     """Move an auto category to send; refused while its drafts are not proven."""
     from ..answers.book import AnswerBook
     from ..answers.ladder import promotion_refusal
+    from ..answers.setup import read_policy
     from ..errors import ConfigError
-    from ..run.answers_setup import read_policy
     from ..triage.taxonomy import load_taxonomy
     from .common import err_console, exit_codes, load
 
@@ -241,7 +241,7 @@ def _index(settings: Settings) -> Any:
 
 def _report(settings: Settings, file: Path, calibration: Any) -> Any:
     from ..answers.evaluate import evaluate
-    from ..run.answers_setup import read_policy
+    from ..answers.setup import read_policy
     from ..triage.rules import RulesEngine
     from ..triage.taxonomy import load_taxonomy
 
@@ -411,6 +411,7 @@ def explain_ticket(
     from ..answers.explain import explain
     from ..answers.explain_mode import mode_source, run_decision
     from ..answers.plan import Circumstances, cues
+    from ..answers.setup import read_policy
     from ..answers.team_gate import gate_in_use
     from ..errors import NotFoundError
     from ..kb.dense import retrieve
@@ -418,7 +419,6 @@ def explain_ticket(
     from ..kb.text import words
     from ..learned.embed import embed_texts
     from ..models import Triage
-    from ..run.answers_setup import read_policy
     from ..run.audit import ticket_decisions
     from ..run.connect import connect
     from ..triage.language import detect_language

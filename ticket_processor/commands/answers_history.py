@@ -27,6 +27,7 @@ def calibrate_from_helpdesk(
     """Fit, judge and (when it is not worse, or ``force``) keep the team's gate;
     ``open_index``: the synced index, read-only (``answers._index``)."""
     from ..answers.history import gate_rows, labelled
+    from ..answers.setup import read_policy
     from ..answers.team_gate import (
         ENOUGH_ROWS,
         cross_validated,
@@ -39,7 +40,6 @@ def calibrate_from_helpdesk(
     from ..common.timespec import parse_moment
     from ..errors import ConfigError
     from ..learned.embed import embed_texts
-    from ..run.answers_setup import read_policy
     from ..run.connect import connect
     from ..triage.taxonomy import load_taxonomy
     from .common import err_console

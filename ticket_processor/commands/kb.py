@@ -97,8 +97,7 @@ def kb_sync(
             typer.echo(index_contents(index))
         finally:
             index.close()
-        said = _sync_solved(settings, first)
-        if said:
+        for said in _sync_features(settings, first):
             typer.echo(said)
 
 
@@ -119,38 +118,24 @@ def _solved_since(since_text: str | None) -> datetime | None:
     return moment
 
 
-def _sync_solved(settings: Settings, since: datetime | None) -> str | None:
-    """The solved tickets read into their store: the first time from ``--solved`` (``since``),
-    then from where the last sync stopped; nothing when neither asks for it."""
-    from ..errors import ConfigError
-    from ..learned.embed import embed_texts
-    from ..solved.history import sync_solved
-    from ..solved.step import store_path
-    from ..solved.store import SolvedStore
+def _sync_features(settings: Settings, since: datetime | None) -> list[str]:
+    """What each feature syncs beside the index (``steps.feature.Feature.kb_sync``), in the
+    registry's order: the first time from ``--solved`` (``since``), then from where the last
+    sync stopped."""
+    from ..features.registry import FEATURES
 
-    path = store_path(settings.state_dir)
-    if since is None and not path.is_file():
-        return None
-    first = datetime.now(UTC) if since is None else since
-    helpdesk = connect(settings)
-    store = SolvedStore(path)
-    try:
-        read = getattr(helpdesk, "solved_history", None)
-        if not callable(read):
-            raise ConfigError(f"{helpdesk.kind} cannot list its solved tickets' replies")
-        if since is not None:
-            store.set_meta("since", str(int(first.timestamp())))
-        report = sync_solved(read, store, embed_texts, first_since=int(first.timestamp()))
-    finally:
-        store.close()
-        helpdesk.close()
-    return report.describe()
+    found = (
+        feature.kb_sync(settings.state_dir, lambda: connect(settings), since)
+        for feature in FEATURES
+        if feature.kb_sync is not None
+    )
+    return [said for said in found if said]
 
 
 def _sync_sources(index: ArticleIndex, state_dir: Path) -> list[str]:
     """Each other source's entries put back in the index (``--full`` starts it empty), as the
     run lists the sources (``kb.sources``); a line for each that has synced entries."""
-    from ..run.order import index_sources
+    from ..features.registry import index_sources
 
     found = (source(index, state_dir) for source in index_sources())
     return [said for said in found if said]
@@ -205,14 +190,14 @@ def index_contents(index: ArticleIndex) -> str:
     """``42 entries in the index: 39 articles, 3 document sections``: what the index holds once
     every source synced, by kind (each other source names its own, ``StepExtras``), since the
     answers search them all as articles."""
+    from ..features.registry import step_extras
     from ..kb.documents import is_document, is_helpdesks
-    from ..run.order import STEP_EXTRAS
 
     ids = index.entry_ids()
     kinds = [
         ("article", "articles", is_helpdesks),
         ("document section", "document sections", is_document),
-        *(e.index_entries for e in STEP_EXTRAS if e.index_entries is not None),
+        *(e.index_entries for e in step_extras() if e.index_entries is not None),
     ]
     counted = [(sum(1 for i in ids if owns(i)), one, many) for one, many, owns in kinds]
     held = [f"{n} {one if n == 1 else many}" for n, one, many in counted if n]

@@ -189,3 +189,46 @@ def http_api_reference(spec: dict[str, Any]) -> str:
         for name, schema in schemas.items():
             lines += [f"### {name}", "", "```json", json.dumps(schema, indent=2), "```", ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def feature_map() -> str:
+    """The architecture page's map of the features (``features.registry``), in the run's order:
+    each feature's folder, what it is (its package's first sentence), what its descriptor
+    declares and the settings it reads."""
+    import importlib
+    import re
+    from dataclasses import fields
+
+    from ..features.registry import FEATURES
+
+    variables = {row.field: row.variable for row in declared(DeclaredSettings)}
+    lines = [
+        "| order | folder | what it is | it declares | the settings it reads |",
+        "|---|---|---|---|---|",
+    ]
+    for at, feature in enumerate(FEATURES, start=1):
+        package = importlib.import_module(f"ticket_processor.{feature.name}")
+        about = " ".join((package.__doc__ or "").split())
+        about = re.split(r"[:.](?:\s|$)", about, maxsplit=1)[0].replace("``", "`")
+        declares = [
+            what
+            for what, has in (
+                ("per-ticket steps", feature.steps is not None),
+                ("an after-run pass", feature.run_pass is not None),
+                ("triage API fields", bool(feature.extras.api_fields)),
+                ("help-centre index entries", feature.extras.index_source is not None),
+                ("what `kb sync` reads", feature.kb_sync is not None),
+                ("a look at every ticket read", feature.sees is not None),
+                ("agents' approvals of its changes", feature.approver is not None),
+            )
+            if has
+        ]
+        read = [
+            f"[`{variables[one.name]}`](../reference/settings.md#{variables[one.name].lower()})"
+            for one in fields(feature.values)
+        ]
+        lines.append(
+            f"| {at} | `{feature.name}/` | {about} | {', '.join(declares)} | "
+            f"{', '.join(read) or '-'} |"
+        )
+    return "\n".join(lines) + "\n"

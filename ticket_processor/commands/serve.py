@@ -239,10 +239,7 @@ def open_server(
 
 def approver_of(settings: Settings) -> Callable[[int, str, str], str | None] | None:
     """How an agent approves a proposed change outside the helpdesk (serve's API, the
-    dashboard's ticket page), when actions are configured."""
-    if settings.actions_file is None:
-        return None
-    from ..actions.owed import ChangeStore
+    dashboard's ticket page), when a feature that proposes changes is on (``features.registry``)."""
+    from ..features.registry import approver
 
-    store = ChangeStore(settings.state_dir)
-    return store.approve
+    return approver(settings)

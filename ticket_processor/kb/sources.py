@@ -3,9 +3,9 @@ and the team's documents, so the answers find, weigh and guard it as they do an 
 
 A source's entries take ids below the documents' range (``kb.documents.DOCUMENT_IDS``): the
 helpdesk's sync and the documents' sync leave them alone, and the source syncs its own. ``kb
-sync`` hands the index to each source the run lists (``run.order.index_sources``) after the
-help centre and the documents, so a ``kb sync --full``, which starts the index empty, puts
-every source's entries back.
+sync`` hands the index to each source the features list (``features.registry.index_sources``)
+after the help centre and the documents, so a ``kb sync --full``, which starts the index empty,
+puts every source's entries back.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ dependency (its opening logged as ``breaker_opened`` and alerted, under ``serve`
 the engine chain, the analysis cache, the helpdesk, the help-centre index, the routes (a route
 whose group is gone said and alerted once), the fields (an entry the helpdesk no longer matches
 said and alerted once) and the write-back planner. What the per-ticket steps work with is made
-from those parts when ``order.ticket_steps`` lists the steps: ``spam_gate``, ``risk_scorer``,
-``run_answers`` (``serve``'s as a run's). ``open_feed`` is the audit
+from those parts by each feature (``features.registry``) when ``order.ticket_steps`` lists the
+steps. ``open_feed`` is the audit
 store's feed on a run's event log, with the run's mode (``normal``, ``dry-run``, ``shadow``,
 ``serve``). ``review_writers`` is the dashboard's pair of writers, connected through the same
 ``connect``.
@@ -45,11 +45,8 @@ from ..report.prices import DEFAULT_PRICES, parse_prices, pricer
 from ..resilience.breaker import CircuitBreaker
 from ..resilience.deadline import RunDeadline
 from ..resilience.stopping import StopFlag
-from ..risk.scorer import RiskScorer
 from ..settings import Settings
-from ..spam.gate import SpamGate
 from ..state.cache import AnalysisCache
-from ..state.claims import open_claims
 from ..state.ledger import RunLedger
 from ..triage.chain import LLMEngine, TriageEngine
 from ..triage.fieldbook import ResolvedFields, load_field_book
@@ -57,14 +54,11 @@ from ..triage.routebook import load_router
 from ..triage.routing import Router
 from ..triage.taxonomy import Taxonomy, load_taxonomy
 from ..writeback.translation import Translator
-from .answers_setup import build_answers
 from .audit import open_audit
 from .connect import breaker_name, connect
 from .engines import ChainChoice, llm_breaker_name, run_chain
 
 if TYPE_CHECKING:
-    from ..answers.answering import RunAnswers
-    from ..answers.plan import Writer
     from ..answers.review import AnswerSender
     from ..writeback.label_review import ReviewWriter
 
@@ -117,26 +111,6 @@ class Parts:
             self.kb.close()
         finally:
             self.helpdesk.close()
-
-
-def spam_gate(settings: Settings, helpdesk: Helpdesk) -> SpamGate | None:
-    """The spam gate; its head and the encoder load at the first ticket it scores (with the
-    LLM, only for what the LLM or a sender cue suspects). It asks the helpdesk whether a
-    requester it would gate had a ticket solved before (one request, only then)."""
-    if not settings.spam_gate:
-        return None
-    return SpamGate(
-        known_senders=settings.spam_known_senders, requester_known=helpdesk.requester_known
-    )
-
-
-def risk_scorer(settings: Settings) -> RiskScorer:
-    """The risk on each triage: the head ``learn --from-helpdesk`` fitted beside the learned
-    model (``risk.head``), else the rules."""
-    from ..learned import MODEL_FILE_NAME
-    from ..risk.scorer import risk_scorer_for
-
-    return risk_scorer_for(settings.learned_model or settings.state_dir / MODEL_FILE_NAME)
 
 
 def analysis_cache_tag(settings: Settings, taxonomy: Taxonomy) -> str:
@@ -344,40 +318,6 @@ def build(
     )
 
 
-def run_answers(
-    settings: Settings, parts: Parts, *, live: Callable[[int], bool] | None = None
-) -> RunAnswers | None:
-    """Answering the customer (``TICKETBOT_ANSWER_MODE``), for the cron run, ``backfill`` and
-    ``serve`` alike: one answers' book in the state directory and every reply sent under the
-    tickets' write claims, so a reply one of them planned is sent once whichever sends it. Its
-    notes join the parts' warnings, which the recorder says."""
-    options, alerter, chain = parts.options, parts.alerter, parts.choice.chain
-    dry_run, llm = options.dry_run, parts.choice.preferred == "llm"
-    database = settings.database_url.get_secret_value() if settings.database_url else None
-    sleep = parts.harness.sleep
-    answers, notes = build_answers(
-        settings,
-        parts.taxonomy,
-        parts.helpdesk,
-        parts.kb.index,
-        log=parts.log,
-        dry_run=dry_run,
-        shadow=options.shadow,
-        prefix=options.prefix,
-        alert=None if dry_run else alerter.answers_demoted,
-        writer=answer_writer(chain) if llm else None,
-        translate=translator_of(chain) if llm else None,
-        # The LLM's second opinion on each answer that would be sent.
-        second_opinion=judge_of(chain) if llm else None,
-        served=parts.harness.answers_served,
-        # Opened only when answers are on (with a database, its claims are the database's).
-        claims=None if dry_run else lambda: open_claims(settings.state_dir, database, sleep=sleep),
-        live=live,
-    )
-    parts.warnings.extend(notes)
-    return answers
-
-
 def review_writers(settings: Settings) -> tuple[ReviewWriter, AnswerSender]:
     """The dashboard's writers of reviewed labels and reviewed answers: each review connects
     to the helpdesk through the run's own ``connect`` (no connection is held between them)."""
@@ -446,30 +386,6 @@ def translator_of(chain: Sequence[TriageEngine]) -> Translator | None:
     for engine in chain:
         if isinstance(engine, LLMEngine):
             return engine.translator()
-    return None
-
-
-def answer_writer(chain: Sequence[TriageEngine]) -> Writer | None:
-    """The LLM's answer writer, when the chain has the LLM."""
-    for engine in chain:
-        if isinstance(engine, LLMEngine):
-            return engine.answer_writer()
-    return None
-
-
-def judge_of(chain: Sequence[TriageEngine]) -> Callable[[str, str], Any] | None:
-    """The LLM's judging call (its reply with the tokens it used), when the chain has it."""
-    for engine in chain:
-        if isinstance(engine, LLMEngine):
-            return engine.judge()
-    return None
-
-
-def text_writer(chain: Sequence[TriageEngine]) -> Callable[[str, str], str] | None:
-    """The LLM's plain-text call (the running summary), when the chain has the LLM."""
-    for engine in chain:
-        if isinstance(engine, LLMEngine):
-            return engine.text_writer()
     return None
 
 

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import RunOutOfTime, StopRequested
+from ..features.registry import ticket_watchers
 from ..learned.outcomes import observe_outcome, observe_shadow_outcome
 from ..models import Ticket, Triage, WriteBack, WriteOutcome, is_spam
 from ..passes.types import PlannedChange
-from ..ratings.tags import observe_ratings
 from ..state.checkpoint import Checkpoint
 from ..steps.shown import SHOWN_KEY
 from ..triage.prepare import PreparedTicket, prepare_ticket
@@ -87,6 +87,7 @@ class TicketFlow:
         self.steps = tuple(ctx.steps)
 
         self.observe = ctx.observe
+        self.watchers = ticket_watchers()  # the features' look at every ticket read
 
     # -- taking a ticket (main thread) --------------------------------------------------
 
@@ -97,7 +98,8 @@ class TicketFlow:
             observe_shadow_outcome(self.log, ticket, opts.prefix, opts.shadow_labels)
         else:
             observe_outcome(self.log, ticket, opts.prefix)  # agents' corrections
-            observe_ratings(self.log, ticket, opts.prefix)  # agents' feedback tags
+            for sees in self.watchers:  # the ratings: agents' feedback tags
+                sees(self.log, ticket, opts.prefix)
         choice = choose(
             ticket, scope=opts.scope, prefix=opts.prefix, force=opts.force and bool(opts.ticket_ids)
         )

@@ -1,8 +1,9 @@
 """The order of the run's work, in one place: the per-ticket steps (``ticket_steps``,
 ``steps.protocol``: each ticket's and each reply's work after its triage, step by step) and
 the passes after the batch is written (``run_passes``, ``passes.protocol``: each plans,
-then each writes, then each does its after-write work). A new feature is a folder with a step
-or a pass, and a line here."""
+then each writes, then each does its after-write work). The features' steps and passes come
+from the features' registry (``features.registry``), in its order: a new feature is a folder
+with a ``feature.py`` and a line there, none here."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -20,178 +20,54 @@ from ..alerts.escalation import EscalationWatch, escalated_tickets
 from ..alerts.escalations import EscalationChannelsPass
 from ..alerts.run_pass import EscalationPass, RunAlertsPass
 from ..common.eventlog import EventLog, read_events
+from ..features.registry import FEATURES
 from ..incidents.paging import paged_incidents
 from ..journal.served import ServedJournalPass, merged_counts
-from ..kb.sources import IndexSource
-from ..macros import setup as macros
 from ..metrics.export import MetricsPass
-from ..models import SPAM_KINDS
 from ..passes.protocol import RunEnd, RunPass
 from ..passes.types import RunOptions, RunSummary
-from ..privacy.step import PeopleStep
-from ..ratings.customers import CustomersPass
 from ..report.runs import recent_success_rate, summarise_runs
 from ..resilience.deadline import RunDeadline
-from ..risk.step import RiskStep
 from ..settings import Settings
-from ..solved.step import open_solved, solved_steps, store_path
-from ..spam.step import SpamStep
-from ..steps.extras import StepExtras
+from ..steps.feature import Escalating, FeatureRun, PassRun
 from ..steps.protocol import TicketStep
-from ..steps.reopening import Opener, ReopeningStep
 from ..topics.run_pass import RisingPass, RisingWatch, categoriser, open_watch
 from ..triage.chain import TriageEngine
 from ..triage.taxonomy import Taxonomy
-from .build import (
-    Parts,
-    escalation_channels,
-    incident_policy,
-    risk_scorer,
-    run_answers,
-    spam_gate,
-    text_writer,
-    translator_of,
-)
+from .build import Parts, escalation_channels, incident_policy
 from .connect import connect
 from .pipeline import Pipeline, step_run
 
 if TYPE_CHECKING:
     from ..incidents.sightings import Sightings
-    from ..sla.run_pass import SlaPass
     from ..triage.route_rules import Route
-
-# What the steps' features declare beyond their steps (``steps.extras``), in the steps' order:
-# a feature with a field in the triage API or entries in the help-centre index adds its here.
-STEP_EXTRAS: tuple[StepExtras, ...] = (macros.EXTRAS,)
 
 # How far back the success-rate alert looks: the recent runs, about two hours at the cron pace.
 ALERT_WINDOW = timedelta(hours=3)
 
 
 def ticket_steps(settings: Settings, parts: Parts) -> list[TicketStep]:
-    """The per-ticket steps, in the order each ticket goes through them: a new per-ticket
-    feature is a folder with a step and a line here. The cron run, ``backfill`` and
-    ``serve`` all take their steps from here (``runner.run_context``)."""
-    options = parts.options
-    steps: list[TicketStep] = [
-        SpamStep(
-            spam_gate(settings, parts.helpdesk),
-            prefix=options.prefix,
-            max_tokens=options.max_input_tokens,
-            read_late=parts.choice.chain[0].name == "llm",  # the cascade's name too
-        ),
-        RiskStep(risk_scorer(settings)),
-    ]
-    if parts.harness.reopens:  # serve: a sync after it started reaches it
-        opener = macros.book_opener(settings.state_dir, options.prefix)
-        steps.append(_reopening("macros", macros.book_path(settings.state_dir), opener, parts))
-    else:
-        steps += macros.macro_steps(
-            settings.state_dir, parts.helpdesk, options, settings.kb_max_age, parts.warnings
-        )
-    answers = run_answers(settings, parts, live=macros.source_live(parts.helpdesk))
-    if answers is not None:
-        from ..answers.step import AnswersStep  # its modules load only with answers on
-
-        steps.append(AnswersStep(answers))
-    if settings.summary_field:
-        from ..summary.step import SummaryStep
-
-        steps.append(
-            SummaryStep(
-                settings.summary_field,
-                complete=text_writer(parts.choice.chain),
-                language=settings.agent_language,
-                held_tags=[f"{settings.tag_prefix}{kind}" for kind in SPAM_KINDS],
-            )
-        )
-    steps += _solved(settings, parts)
-    if settings.actions_file is not None:  # off: nothing of the feature imported
-        from ..actions.setup import actions_step
-
-        deadline = parts.harness.deadline
-        steps.append(
-            actions_step(
-                settings.actions_file,
-                settings.state_dir,
-                prefix=options.prefix,
-                writes=not (options.dry_run or options.shadow),
-                time_left=deadline.left if deadline is not None else lambda: None,
-                log=parts.log,
-                answers=settings.answer_mode != "off",
-                replies=answers.grounded if answers is not None else None,
-            )
-        )
-    if settings.assignment != "off" or settings.two_way_reply:
-        from ..assignment.setup import assignment_steps  # its modules load only when on
-
-        steps += assignment_steps(
-            settings.assignment,
-            capacity=settings.agent_capacity,
-            skills_file=settings.skills_file,
-            two_way_reply=settings.two_way_reply,
-            state_dir=settings.state_dir,
-            translate=translator_of(parts.choice.chain),
-        )
-    # Whose each ticket is, for `privacy export` and `privacy forget`.
-    steps.append(PeopleStep(settings.state_dir, settings.log_dir))
-    return steps
-
-
-def _reopening(name: str, path: Path, opener: Opener, parts: Parts) -> ReopeningStep:
-    """``serve``'s step on a file a sync rewrites: reopened when it changes (said in the log)."""
-
-    def warn(line: str) -> None:
-        parts.log.emit("step_file_unreadable", level="warning", step=name, error=line)
-
-    def told(line: str) -> None:
-        parts.log.emit("step_file_reopened", step=name, file=path.name)
-
-    return ReopeningStep(name, path, opener, warn=warn, told=told)
-
-
-def _solved(settings: Settings, parts: Parts) -> list[TicketStep]:
-    """The similar solved tickets' step, when a sync started a store: ``serve``'s reopened as
-    syncs add to it; a run's refreshed first when older than ``TICKETBOT_KB_MAX_AGE`` (never
-    a dry or shadow run: it reads the store as it is)."""
-    path = store_path(settings.state_dir)
-    if parts.harness.reopens:
-
-        def opener(current: object) -> TicketStep | None:
-            if not path.is_file():
-                return None
-            from ..learned.embed import Encoder
-
-            return open_solved(path, Encoder().encode, current)
-
-        return [_reopening("solved", path, opener, parts)]
-    if not path.is_file():  # off: nothing opened, nothing imported, nothing asked
-        return []
-    options = parts.options
-    if not (options.dry_run or options.shadow):
-        try:
-            from ..solved.refresh import REFRESH_SECONDS, refresh_stale
-
-            # Within the run's own bound too (--max-runtime): at most half of what is left.
-            left = parts.harness.deadline.left() if parts.harness.deadline else None
-            seconds = REFRESH_SECONDS if left is None else min(REFRESH_SECONDS, left / 2)
-            said = refresh_stale(
-                path,
-                settings.kb_max_age,
-                lambda bound: connect(settings, deadline=bound),
-                seconds=seconds,
-            )
-        except Exception as exc:  # noqa: BLE001 - the store as it was still shows tickets
-            said = f"the solved tickets could not be refreshed ({type(exc).__name__}: {exc})"
-        if said:
-            parts.warnings.append(said)
-    return list(solved_steps(settings.state_dir))
-
-
-def index_sources() -> list[IndexSource]:
-    """The features that index entries of their own beside the help centre (``kb.sources``),
-    in the steps' order: ``kb sync`` puts each one's entries back."""
-    return [e.index_source for e in STEP_EXTRAS if e.index_source is not None]
+    """The per-ticket steps, in the order each ticket goes through them: each feature's of the
+    registry (``features.registry``), in its order. The cron run, ``backfill`` and ``serve``
+    all take their steps from here (``runner.run_context``)."""
+    harness = parts.harness
+    run = FeatureRun(
+        options=parts.options,
+        helpdesk=parts.helpdesk,
+        log=parts.log,
+        warnings=parts.warnings,
+        chain=parts.choice.chain,
+        preferred=parts.choice.preferred,
+        taxonomy=parts.taxonomy,
+        index=parts.kb.index,
+        alerter=parts.alerter,
+        reopens=harness.reopens,
+        served=harness.answers_served,
+        deadline=harness.deadline,
+        sleep=harness.sleep,
+        connect=lambda bound: connect(settings, deadline=bound),
+    )
+    return [step for feature in FEATURES for step in feature.open_steps(settings, run)]
 
 
 def run_passes(
@@ -206,8 +82,10 @@ def run_passes(
     deadline: RunDeadline | None,
     sleep: Callable[[float], None],
 ) -> list[RunPass]:
-    """The order of passes after a batch's tickets are written: a new feature is a folder with
-    a pass and a line here."""
+    """The order of passes after a batch's tickets are written: the run's own, the steps' own,
+    then each feature's (``features.registry``), then the escalations (a feature's pass that
+    escalates tickets, ``steps.feature.Escalating``, has its sent with the routes') and the
+    closing passes."""
     options, helpdesk, alerter = built.options, built.helpdesk, built.alerter
     journal = ServedJournalPass(
         settings.state_dir, sightings.add if sightings is not None else None
@@ -243,11 +121,13 @@ def run_passes(
             )
         )
     passes += step_passes(pipeline)
-    every = settings.customer_ratings_every
-    passes.append(CustomersPass(helpdesk.outcomes, settings.state_dir, every=every))
     routes = built.router.defined if built.router is not None else ()
-    sla = None if backfill else _sla(settings, built, pipeline, routes)  # the cron run's watch
-    passes += [sla] if sla is not None else []
+    features = feature_passes(settings, built, pipeline, routes, backfill=backfill)
+    passes += features
+    escalating = [one for one in features if isinstance(one, Escalating)]
+
+    def more() -> dict[int, tuple[str, tuple[str, ...]]]:
+        return {k: v for one in escalating for k, v in one.escalations().items()}
 
     def incidents() -> list[PagedIncident] | None:
         return paged_incidents(settings.state_dir, helpdesk.ticket_url)
@@ -263,7 +143,7 @@ def run_passes(
             ),
             lambda: {
                 **escalated_tickets(built.planner, watch),
-                **(sla.escalations() if sla is not None else {}),
+                **more(),
             },
             helpdesk,
             incidents if sightings is not None else lambda: None,
@@ -276,7 +156,7 @@ def run_passes(
             built.planner.escalation,
             helpdesk.ticket_url,
             routes,
-            more=sla.escalations if sla is not None else dict,
+            more=more,
         ),
     ]
     return passes + closing_passes(
@@ -284,30 +164,25 @@ def run_passes(
     )
 
 
-def _sla(
-    settings: Settings, built: Parts, pipeline: Pipeline, routes: Sequence[Route]
-) -> SlaPass | None:
-    """The SLA pass (``sla/``) when ``TICKETBOT_SLA`` is on; off, nothing of it is imported."""
-    if not settings.sla:
-        return None
-    from ..helpdesks.registry import KINDS
-    from ..sla.run_pass import SlaPass
+def feature_passes(
+    settings: Settings, built: Parts, pipeline: Pipeline, routes: Sequence[Route], *, backfill: bool
+) -> list[RunPass]:
+    """Each feature's pass (``features.registry``), in the registry's order: those on."""
 
-    kind = KINDS.get(built.helpdesk.kind)
-    return SlaPass(
-        built.helpdesk,
-        kind.sla_reader() if kind is not None else None,
-        settings.state_dir,
-        horizon=settings.sla_horizon,
-        prefix=built.options.prefix,
-        language=settings.agent_language,
+    def should_stop() -> object:
+        return pipeline.ctx.stop_signal() or (pipeline.deadline and pipeline.deadline.spent())
+
+    run = PassRun(
+        helpdesk=built.helpdesk,
+        options=built.options,
+        backfill=backfill,
         routes=routes,
         journal=pipeline.ctx.ledger,
         claims=pipeline.ctx.claims,
-        should_stop=lambda: (
-            pipeline.ctx.stop_signal() or (pipeline.deadline and pipeline.deadline.spent())
-        ),
+        should_stop=should_stop,
     )
+    found = (feature.open_pass(settings, run) for feature in FEATURES)
+    return [one for one in found if one is not None]
 
 
 def closing_passes(

@@ -21,9 +21,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from .. import __version__
+from ..features.registry import step_extras
 from ..helpdesks.registry import KINDS
 from ..models import ArticleVisibility
-from ..run import order
 from ..run.served import Analysed
 from ..steps.extras import StepExtras
 from .limits import MAX_BODY
@@ -100,11 +100,11 @@ def _answer_model(extras: tuple[StepExtras, ...]) -> type[TriageHead]:
 
 
 def answer_model() -> type[TriageHead]:
-    """The answer: the fields every run has, then each step's (``run.order.STEP_EXTRAS``: a
+    """The answer: the fields every run has, then each feature's (``features.registry``: a
     step's field is typed in the description as in the answer, and named by its feature
     alone), then the reply draft a run would note (TICKETBOT_REPLY_DRAFT). Made once for the
-    steps' list (read when asked, so the list is the run's)."""
-    return _answer_model(order.STEP_EXTRAS)
+    features' list (read when asked, so the list is the run's)."""
+    return _answer_model(tuple(step_extras()))
 
 
 def triage_answer(found: Analysed, language: str | None) -> BaseModel:

@@ -1,4 +1,5 @@
 """The per-ticket step interface (``protocol``): what a feature does on each ticket and each
-customer's reply after its triage, listed in order in ``run/order.ticket_steps``; what a step
-shows on the dashboard (``shown``); and what its feature declares beyond the step, known
-without a run (``extras``, listed in ``run/order.STEP_EXTRAS``)."""
+customer's reply after its triage, opened in the features' order (``features.registry``) by
+``run/order.ticket_steps``; what a step shows on the dashboard (``shown``); what its feature
+declares beyond the step, known without a run (``extras``); and the feature's descriptor that
+holds them (``feature``)."""

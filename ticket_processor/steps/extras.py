@@ -3,8 +3,9 @@ fields it adds to ``serve``'s triage API answer (the API's description is writte
 step is built, and a step that has nothing to do this run still has its field), and the entries
 it keeps in the help-centre index (``kb sync`` puts them back without building a run).
 
-A feature's folder declares one ``StepExtras``; ``run/order.STEP_EXTRAS`` lists them beside the
-steps, so neither the server nor ``kb sync`` names a feature.
+A feature's folder declares one ``StepExtras`` in its descriptor (``steps.feature.Feature``);
+the features' registry lists them beside the steps, so neither the server nor ``kb sync`` names
+a feature.
 """
 
 from __future__ import annotations

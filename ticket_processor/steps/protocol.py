@@ -30,7 +30,7 @@ a step written today keeps working. A minimal step, one tag on every ticket it j
             tags = (*writeback.additional_tags, "hello")
             return writeback.model_copy(update={"additional_tags": tags})
 
-and a line in ``run/order.ticket_steps``: ``steps.append(HelloStep())``.
+and a feature that opens it (``steps.feature.Feature``) with its line in ``features.registry``.
 
 Threads: ``read`` runs on the run's main thread; ``judge``, ``attach``, ``judge_reply``,
 ``audit_fields`` and ``shown`` on the run's worker threads, several tickets at once;

@@ -1,4 +1,6 @@
-"""The answers of a run, from the settings: ``build_answers`` (None when answers are off).
+"""The answers of a run, from the settings' values (``AnswersSettings``): ``build_answers``
+(None when answers are off), for the cron run, ``backfill`` and ``serve`` alike (the feature's
+step, ``feature.py``), and the policy the ``answers`` commands read (``read_policy``).
 
 The policy is read once per run (``TICKETBOT_ANSWER_MODE`` and ``TICKETBOT_ANSWERS``, checked
 against the taxonomy: a bad file stops the run before any ticket, as routes do), the answers'
@@ -16,30 +18,48 @@ import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from ..answers.policy import AnswersPolicy, parse_policy
 from ..common.atomic import SET_ASIDE_EVENT, read_config_bytes
 from ..errors import ConfigError, TicketBotError, credentials_refused
 from ..helpdesks.registry import supports_answers
 from ..models import Helpdesk
-from ..settings import Settings
 from ..triage.taxonomy import Taxonomy
 from ..writeback.triage_change import marker_tag
+from .policy import AnswersPolicy, parse_policy
+from .vocab import AnswerMode
 
 if TYPE_CHECKING:
-    from ..answers.agents import Agents
-    from ..answers.answering import RunAnswers
-    from ..answers.book import AnswerBook
-    from ..answers.deliver import AnswerDesk
-    from ..answers.gate import Gate
-    from ..answers.plan import Writer
     from ..kb.dense import Retrieved
     from ..kb.index import ArticleIndex
     from ..writeback.batch_writer import WriteClaims
+    from .agents import Agents
+    from .answering import RunAnswers
+    from .book import AnswerBook
+    from .deliver import AnswerDesk
+    from .gate import Gate
+    from .plan import Writer
 
 
-def read_policy(settings: Settings, taxonomy: Taxonomy, path: Path | None = None) -> AnswersPolicy:
+class AnswersSettings(Protocol):
+    """The settings the answers read: the settings themselves (a command's) or the feature's
+    values (``feature.AnswersValues``, filled by the run)."""
+
+    @property
+    def answer_mode(self) -> AnswerMode: ...
+    @property
+    def answers_file(self) -> Path | None: ...
+    @property
+    def state_dir(self) -> Path: ...
+    @property
+    def log_dir(self) -> Path: ...
+    @property
+    def agent_language(self) -> str: ...
+
+
+def read_policy(
+    settings: AnswersSettings, taxonomy: Taxonomy, path: Path | None = None
+) -> AnswersPolicy:
     """The answers policy: the file's rules over the global mode."""
     path = path or settings.answers_file
     text = ""
@@ -62,7 +82,7 @@ def read_policy(settings: Settings, taxonomy: Taxonomy, path: Path | None = None
 
 
 def build_answers(
-    settings: Settings,
+    settings: AnswersSettings,
     taxonomy: Taxonomy,
     helpdesk: Helpdesk,
     index: ArticleIndex | None,
@@ -90,12 +110,12 @@ def build_answers(
     if not supports_answers(helpdesk.kind):
         return None, [f"{helpdesk.kind} cannot post answers: no ticket is answered"]
     # The answering code only for a run that answers (most do not: answers are off by default).
-    from ..answers.answering import RunAnswers
-    from ..answers.book import AnswerBook
-    from ..answers.calibration import load_calibration
     from ..kb.dense import retrieve
     from ..learned.embed import embed_texts
     from ..triage.prepare import prepare_ticket
+    from .answering import RunAnswers
+    from .book import AnswerBook
+    from .calibration import load_calibration
 
     if index is None or not index.available:
         return None, [
@@ -154,7 +174,7 @@ def _agents(helpdesk: Helpdesk, log: Any, *, served: bool) -> tuple[Agents | Non
     """Who the agents are (a ticket an agent asked is never answered), and what to warn of:
     a run reads them once, and answers nothing when it cannot (None); ``serve`` reads them
     again as they age, and answers no ticket while they cannot be read."""
-    from ..answers.agents import RETRY_SECONDS, FixedAgents, ReadAgents
+    from .agents import RETRY_SECONDS, FixedAgents, ReadAgents
 
     if served:
         agents = ReadAgents(
@@ -191,13 +211,13 @@ def agent_ids(helpdesk: Helpdesk) -> set[int]:
 
 
 def _set_aside(
-    book: AnswerBook, log: Any, desk: AnswerDesk, settings: Settings, prefix: str
+    book: AnswerBook, log: Any, desk: AnswerDesk, settings: AnswersSettings, prefix: str
 ) -> list[str]:
     """What the run says of an answers' book it found damaged and set aside (nothing if not),
     after handing the replies the book still owed back to the agents (``answers.owed``)."""
     from datetime import UTC, datetime
 
-    from ..answers.owed import hand_back, owed_replies, said
+    from .owed import hand_back, owed_replies, said
 
     aside = book.set_aside
     if aside is None and not book.missing:
@@ -231,9 +251,9 @@ def _gate(index: ArticleIndex, notes: list[str], state_dir: Path) -> Gate | None
     """The answers gate (the chooser the answers file names, or the calibration's
     confirmation), with the vectors of the articles the sync (re)indexed since: only those are
     encoded, and the encoder loads only for a run that answers."""
-    from ..answers.team_gate import gate_in_use
     from ..kb.dense import encode_missing
     from ..learned.embed import embed_texts
+    from .team_gate import gate_in_use
 
     # The team's own gate (``answers calibrate --from-helpdesk``) when there is one.
     gate = gate_in_use(state_dir).gate

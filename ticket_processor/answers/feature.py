@@ -1,0 +1,74 @@
+"""The answers as the run sees them (``steps.feature``): the settings they read and their step
+on the run's answers (``setup.build_answers``: none when ``TICKETBOT_ANSWER_MODE`` and the
+answers file leave them off), for the cron run, ``backfill`` and ``serve`` alike; the features
+after them check a reply against what it may quote through their grounding
+(``Offers.grounded``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import SecretStr
+
+from ..state.claims import open_claims
+from ..steps.feature import Feature, FeatureRun
+from ..steps.protocol import TicketStep
+from .setup import build_answers
+from .vocab import AnswerMode
+
+if TYPE_CHECKING:
+    from ..alerts.alerter import Alerter
+
+
+@dataclass(frozen=True)
+class AnswersValues:
+    answer_mode: AnswerMode
+    answers_file: Path | None
+    state_dir: Path
+    log_dir: Path
+    agent_language: str
+    database_url: SecretStr | None
+
+
+def answers_steps(values: AnswersValues, run: FeatureRun) -> Sequence[TicketStep]:
+    """The answers' step: one answers' book in the state directory and every reply sent under
+    the tickets' write claims, so a reply the run, ``backfill`` or ``serve`` planned is sent
+    once whichever sends it. Its notes join the run's warnings, which the recorder says."""
+    options = run.options
+    dry_run, llm = options.dry_run, run.preferred == "llm"
+    alerter: Alerter = run.alerter
+    database = values.database_url.get_secret_value() if values.database_url else None
+    answers, notes = build_answers(
+        values,
+        run.taxonomy,
+        run.helpdesk,
+        run.index,
+        log=run.log,
+        dry_run=dry_run,
+        shadow=options.shadow,
+        prefix=options.prefix,
+        alert=None if dry_run else alerter.answers_demoted,
+        writer=run.answer_writer() if llm else None,
+        translate=run.translator() if llm else None,
+        # The LLM's second opinion on each answer that would be sent.
+        second_opinion=run.judge() if llm else None,
+        served=run.served,
+        # Opened only when answers are on (with a database, its claims are the database's).
+        claims=None
+        if dry_run
+        else lambda: open_claims(values.state_dir, database, sleep=run.sleep),
+        live=run.offers.source_live,
+    )
+    run.warnings.extend(notes)
+    if answers is None:
+        return []
+    from .step import AnswersStep  # its modules load only with answers on
+
+    run.offers.grounded = answers.grounded
+    return [AnswersStep(answers)]
+
+
+FEATURE = Feature("answers", AnswersValues, steps=answers_steps)
