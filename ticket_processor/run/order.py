@@ -134,7 +134,14 @@ def ticket_steps(settings: Settings, parts: Parts) -> list[TicketStep]:
             translate=translator_of(parts.choice.chain),
         )
     # Whose each ticket is, for `privacy export` and `privacy forget`.
-    steps.append(PeopleStep(settings.state_dir, settings.log_dir))
+    steps.append(
+        PeopleStep(
+            settings.state_dir,
+            settings.log_dir,
+            settings.database_url,
+            deletions_every=settings.deletions_every * 60.0,
+        )
+    )
     return steps
 
 
