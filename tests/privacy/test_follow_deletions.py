@@ -116,3 +116,22 @@ def test_the_next_run_forgets_what_the_helpdesk_deleted(
     assert third.exit_code == 0, third.output
     events = [json.loads(line) for f in logs.glob("*.jsonl") for line in f.read_text().splitlines()]
     assert len([e for e in events if e["event"] == "helpdesk_deletions_forgotten"]) == 1
+
+
+DELETION_READS = ("deleted_tickets", "deleted_users", "/contacts", "sys_audit_delete")
+
+
+def _deletion_reads(desk: Desk) -> int:
+    requests = desk.stats()["requests"]
+    return sum(n for key, n in requests.items() if any(r in key for r in DELETION_READS))
+
+
+def test_the_deletions_are_read_at_most_every_so_often(desk: Desk) -> None:
+    _backlog(desk)
+    for _ in range(2):  # the default: 15 minutes from the first ticket held, none sooner
+        ran = invoke("run", "--since", "2000-01-01T00:00:00Z")
+        assert ran.exit_code == 0, ran.output
+    assert _deletion_reads(desk) == 0
+    again = invoke("run", env={"TICKETBOT_DELETIONS_EVERY": "0"})
+    assert again.exit_code == 0, again.output
+    assert _deletion_reads(desk) >= 1  # the check can fail: the reads are counted
