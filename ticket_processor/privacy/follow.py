@@ -21,7 +21,6 @@ from ..helpdesks.registry import KINDS
 from ..models import Helpdesk
 from ..state.file_lock import updating
 from . import people
-from .forget import DataRequest, forget
 from .traces import Where
 
 MAX_REQUESTS = 6
@@ -54,15 +53,19 @@ def follow_deletions(
     """Read the helpdesk's deletions since the last read and forget what ticketbot holds of
     them; the read's moment recorded when it read to the end. ``every``: seconds the last read
     (or, before any, the first ticket held) must be old: none sooner."""
-    kind = KINDS.get(helpdesk.kind)
-    reader = kind.deletion_reader() if kind is not None else None
     index = people.load(where.state_dir)
-    if reader is None or not index.tickets:
+    if not index.tickets:
         return Followed()
     oldest = min(s.first_seen for s in index.tickets.values())
     last = index.deletions_read if index.deletions_read is not None else oldest
-    if now - last < every:
+    kind = KINDS.get(helpdesk.kind)
+    if now - last < every or kind is None or not kind.deletions:
         return Followed()
+    # The stores' modules (the audit store's database layer among them) load only to follow.
+    from .forget import DataRequest, forget
+
+    reader = kind.deletion_reader()
+    assert reader is not None
     since = last - OVERLAP if index.deletions_read is not None else oldest
     try:
         deleted = reader(helpdesk, since=since, max_requests=MAX_REQUESTS)
