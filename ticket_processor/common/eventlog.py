@@ -181,7 +181,7 @@ class EventLog:
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
         day = moment.astimezone(UTC).date()
-        if self._handle is None or day != self._day:
+        if self._handle is None or day != self._day or self._replaced():
             if self._handle is not None:
                 self._handle.close()
             self.path = self.directory / log_file_name(day)
@@ -190,6 +190,15 @@ class EventLog:
             self._handle = open(self._open_fd(), "ab", buffering=0)  # noqa: SIM115 - kept open across emits
             self._day = day
         return self._handle
+
+    def _replaced(self) -> bool:
+        """Whether the day's file was replaced under the open handle (``privacy forget``
+        rewrites a log without a ticket's text): the next line goes to the new file."""
+        assert self._handle is not None
+        try:
+            return os.stat(self.path).st_ino != os.fstat(self._handle.fileno()).st_ino
+        except OSError:
+            return True
 
     def _open_fd(self) -> int:
         # 0644 less the umask, as a plain open made it: a log reader of another user keeps working.

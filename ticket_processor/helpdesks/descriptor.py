@@ -26,6 +26,7 @@ from ..resilience.bounds import HELPDESK_MAX_BYTES
 from ..resilience.pacing import RateLimitThrottle
 from ..resilience.retry import Retrier
 from .capabilities import IncidentLinking
+from .deletions import DeletionReader
 from .deliveries import WebhookReceiver
 from .samples import SeedOutcome, SeedTicket
 from .sla import SlaReader
@@ -112,6 +113,9 @@ class HelpdeskKind:
     (``answers/deliver.AnswerDesk``); without, a run with answers on answers nothing and says so.
     ``slas`` the ``module:function`` of its SLA read (``sla.SlaReader``): the service-level
     clocks it keeps on open tickets and its business hours; empty: the SLA pass is skipped.
+    ``deletions`` the ``module:function`` of its deletion read (``deletions.DeletionReader``):
+    tickets and people deleted or redacted in the helpdesk, which the next run forgets; empty:
+    nothing is followed.
     """
 
     name: str
@@ -131,6 +135,10 @@ class HelpdeskKind:
     linking: IncidentLinking | None = None
     answers: bool = True
     slas: str = ""
+    deletions: str = ""
+
+    def deletion_reader(self) -> DeletionReader | None:
+        return cast(DeletionReader, _load(self.deletions)) if self.deletions else None
 
     def sla_reader(self) -> SlaReader | None:
         return cast(SlaReader, _load(self.slas)) if self.slas else None

@@ -32,6 +32,7 @@ from typing import BinaryIO
 import orjson
 
 from ..common.atomic import atomic_write_bytes, open_state_file, read_state_bytes, set_aside
+from ..common.sealed import open_line, seal_line
 from ..common.ticket_stream import TicketStream
 from ..errors import ConfigError, StateFileRefused
 from ..models import Cursor, Helpdesk, Ticket
@@ -154,7 +155,7 @@ class Harvest:
         atomic_write_bytes(self.examples_path, b"".join(line + b"\n" for line in kept))
         for line in kept:
             try:
-                self._seen.add(int(orjson.loads(line)["id"]))
+                self._seen.add(int(orjson.loads(open_line(line, str(self.examples_path)))["id"]))
             except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
                 return False
         return True
@@ -271,5 +272,6 @@ class Harvest:
             "description": ticket.description[:MAX_TEXT],
             "labels": labels,
         }
-        out.write(orjson.dumps(row) + b"\n")
+        # The customer's subject and description: encrypted line by line with a key.
+        out.write(seal_line(orjson.dumps(row)) + b"\n")
         c.examples += 1

@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from ..common.sealed import open_line
 from ..errors import ConfigError
 from ..models import Sentiment, Urgency, sanitise_tag
 from ..triage.reply_kind import REPLY_KINDS
@@ -45,7 +46,8 @@ def load_labelled(
         if not line.strip():
             continue
         try:
-            data = orjson.loads(line)
+            # A harvest's file is encrypted line by line with a key (``learned/harvest.py``).
+            data = orjson.loads(open_line(line, str(path)))
         except orjson.JSONDecodeError:
             raise ConfigError(f"{path}:{number}: not a JSON object") from None
         if not isinstance(data, dict):

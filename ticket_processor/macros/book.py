@@ -87,7 +87,9 @@ def save(book: MacroBook, state_dir: Path) -> None:
     buffer = io.BytesIO()
     np.savez(buffer, history=book.history_vectors, macros=book.macro_vectors)
     vectors = buffer.getvalue()
-    atomic_write_bytes(state_dir / VECTORS_FILE, vectors)
+    # The solved tickets' vectors: encrypted with a key (a vector can be read back towards its
+    # text), opened whole for the matching.
+    atomic_write_bytes(state_dir / VECTORS_FILE, vectors, seal=True)
     document = {
         "version": VERSION,
         # Which vectors file this book goes with: a reader between a later sync's two writes

@@ -23,6 +23,8 @@ class DataRequest:
 
     requester: str | None = None
     ticket: int | None = None
+    # More tickets (a deletion in the helpdesk followed: ``follow.py``).
+    tickets: tuple[int, ...] = ()
 
     @property
     def named(self) -> str:
@@ -33,6 +35,7 @@ def _who(index: people.PeopleIndex, request: DataRequest) -> Who:
     tickets = set(index.tickets_of(request.requester)) if request.requester else set()
     if request.ticket is not None:
         tickets.add(request.ticket)
+    tickets.update(request.tickets)
     needles = (people.normalised(request.requester),) if request.requester else ()
     return Who(frozenset(tickets), needles)
 

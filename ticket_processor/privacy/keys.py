@@ -24,14 +24,14 @@ from ..audit.writer import FILE_NAME
 from ..common import sealed
 from ..common.atomic import atomic_write_bytes
 from .audit import compact
-from .places import SEALED_FILES
+from .places import SEALED_FILES, SEALED_LINE_FILES
 from .traces import Where, vacuum
 
 BATCH = 500
 # The state databases' columns of customers' text (their writers seal them): file -> (table,
 # a key naming one row, the columns). A ticket has one change per action: its ``rowid``.
 SEALED_COLUMNS: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "solved.sqlite3": ("solved", "ticket_id", ("subject", "resolution")),
+    "solved.sqlite3": ("solved", "ticket_id", ("subject", "resolution", "vector")),
     "escalations.sqlite3": ("escalation", "ticket_id", ("subject",)),
     "actions.sqlite3": ("change", "rowid", ("inputs", "reason", "result")),
 }
@@ -52,6 +52,8 @@ def _current(value: Any, kid: bytes) -> bool:
     """Whether a stored value (raw, as the database holds it) is under the current key."""
     if value is None:
         return True
+    if isinstance(value, bytes):  # a vector, sealed as a file is
+        return sealed.sealed_with(value) == kid
     if isinstance(value, dict) and set(value) == {"sealed"}:
         value = value["sealed"]
     return isinstance(value, str) and sealed.text_sealed_with(value) == kid
@@ -71,6 +73,10 @@ def convert(where: Where, ring: sealed.Keyring) -> Converted:
             continue
         atomic_write_bytes(path, ring.open(raw, str(path)), seal=True)
         done.files += 1
+    for name in SEALED_LINE_FILES:
+        path = where.state_dir / name
+        if path.is_file():
+            done.files += _convert_lines(path, kid)
     for name, (held_in, key, columns) in SEALED_COLUMNS.items():
         path = where.state_dir / name
         if path.is_file():
@@ -91,6 +97,17 @@ def convert(where: Where, ring: sealed.Keyring) -> Converted:
     return done
 
 
+def _convert_lines(path: Path, kid: bytes) -> int:
+    """A file encrypted line by line, each line under the current key; 1 when it changed."""
+    lines = path.read_bytes().splitlines()
+    stale = [line for line in lines if line and not _current(line.decode("latin-1"), kid)]
+    if not stale:
+        return 0
+    opened = (sealed.open_line(line, str(path)) for line in lines if line)
+    atomic_write_bytes(path, b"".join(sealed.seal_line(line) + b"\n" for line in opened))
+    return 1
+
+
 def _convert_sqlite(path: Path, table: str, key: str, columns: tuple[str, ...], kid: bytes) -> int:
     """A state database's text columns under the current key, a batch a transaction."""
     converted = 0
@@ -101,10 +118,7 @@ def _convert_sqlite(path: Path, table: str, key: str, columns: tuple[str, ...], 
         for start in range(0, len(stale), BATCH):
             db.execute("BEGIN IMMEDIATE")
             for row in stale[start : start + BATCH]:
-                values = [
-                    None if v is None else sealed.seal_text(sealed.open_text(str(v), str(path)))
-                    for v in row[1:]
-                ]
+                values = [_resealed(v, str(path)) for v in row[1:]]
                 sets = ", ".join(f"{c} = ?" for c in columns)
                 db.execute(f"UPDATE {table} SET {sets} WHERE {key} = ?", (*values, row[0]))  # noqa: S608
             db.execute("COMMIT")
@@ -112,6 +126,14 @@ def _convert_sqlite(path: Path, table: str, key: str, columns: tuple[str, ...], 
         if converted:
             vacuum(db)
     return converted
+
+
+def _resealed(value: Any, where: str) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        return sealed.seal_bytes(sealed.open_bytes(value, where))
+    return sealed.seal_text(sealed.open_text(str(value), where))
 
 
 def _convert_table(engine: sa.Engine, table: sa.Table, names: tuple[str, ...], kid: bytes) -> int:

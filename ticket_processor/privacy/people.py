@@ -77,6 +77,9 @@ class PeopleIndex:
     key: bytes
     tickets: dict[int, TicketPeople] = field(default_factory=dict)
     forgotten: list[Forgotten] = field(default_factory=list)
+    # When the helpdesk's deletions were last read to the end (``follow.py``): the next read
+    # starts there.
+    deletions_read: float | None = None
 
     def hash_of(self, address: str) -> str:
         return hmac.new(self.key, normalised(address).encode(), hashlib.sha256).hexdigest()[:32]
@@ -133,9 +136,14 @@ def load(state_dir: Path) -> PeopleIndex:
                 Forgotten(list(f["who"]), [int(t) for t in f["tickets"]], float(f["at"]))
                 for f in raw.get("forgotten", [])
             ],
+            deletions_read=_moment(raw.get("deletions_read")),
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return PeopleIndex(key=secrets.token_bytes(32))
+
+
+def _moment(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
 
 
 def save(state_dir: Path, index: PeopleIndex) -> None:
@@ -147,5 +155,8 @@ def save(state_dir: Path, index: PeopleIndex) -> None:
             for t, s in sorted(index.tickets.items())
         },
         "forgotten": [{"who": f.who, "tickets": f.tickets, "at": f.at} for f in index.forgotten],
+        "deletions_read": index.deletions_read,
     }
-    atomic_write_bytes(index_path(state_dir), orjson.dumps(body))
+    # Encrypted with a key: the hashes' key is in the file, so whoever reads it could test an
+    # address against it.
+    atomic_write_bytes(index_path(state_dir), orjson.dumps(body), seal=True)

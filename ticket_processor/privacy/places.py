@@ -32,8 +32,17 @@ SEALED_FILES: tuple[str, ...] = (
     *(
         f"{folder}{name}"
         for folder in ("", "serve/", "shadow/")
-        for name in ("cache.json", "replies.json", "retry.json")
+        for name in ("cache.json", "replies.json", "retry.json", "inflight.json", "jobs.json")
     ),
+    "people.json",
+    "macros-vectors.npz",
+)
+# The files appended to line by line, each line encrypted on its own (``sealed.seal_line``):
+# converted line by line.
+SEALED_LINE_FILES: tuple[str, ...] = (
+    "serve/seen.jsonl",
+    "serve/seen.taking.jsonl",
+    "learn-examples.jsonl",
 )
 
 
@@ -214,22 +223,31 @@ PLACES: tuple[Place, ...] = (
 )
 
 
+# The places kept plain with a key set, and why: no customer's text or identifier in them.
+_PLAIN = {
+    "serve/deliveries.sqlite3": "no: ticket ids and times, no text",
+    "assignment/assigned.json": "no: ticket and agent ids, no text",
+    "sla.json": "no: ticket ids, times and probabilities, no text",
+    "macros.json": "no: ticket ids, times and macros, no text; `macros-vectors.npz` with a key",
+}
+
+
 def _encrypted(place: Place) -> str:
     if place.path in SEALED_FILES:
         return "with a key"
+    if place.path in SEALED_LINE_FILES:
+        return "with a key, line by line"
     if place.path == "solved.sqlite3":
-        return "with a key: subject, resolution"
+        return "with a key: subject, resolution, vector"
     if place.path == "escalations.sqlite3":
         return "with a key: subject"
     if place.path == "actions.sqlite3":
         return "with a key: inputs, reason, result"
-    if place.path.startswith("serve/seen"):
-        return "with a key, line by line"
     if place.handler == "audit":
         return "with a key: subject, answer, error, event, revert details, rating reason"
     if place.handler == "logs":
         return "with a key: `summary_written`'s text and before"
-    return "no"
+    return _PLAIN.get(place.path, "no")
 
 
 def data_map() -> str:

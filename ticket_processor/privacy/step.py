@@ -10,7 +10,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..models import Ticket
+from pydantic import SecretStr
+
+from ..models import Helpdesk, Ticket
 from ..passes.protocol import Pass, RunEnd, RunPass
 from ..state.file_lock import updating
 from ..steps.protocol import Step, StepRun
@@ -22,8 +24,18 @@ from .traces import Where
 class PeopleStep(Step):
     name = "people"
 
-    def __init__(self, state_dir: Path, log_dir: Path) -> None:
-        self._where = Where(Path(state_dir), Path(log_dir))
+    def __init__(
+        self,
+        state_dir: Path,
+        log_dir: Path,
+        database: SecretStr | None = None,
+        *,
+        deletions_every: float = 0.0,
+    ) -> None:
+        self.deletions_every = deletions_every  # seconds between two reads of the deletions
+        # The audit store where the run keeps it: a deletion followed forgets there too.
+        url = database.get_secret_value() if database is not None else None
+        self._where = Where(Path(state_dir), Path(log_dir), url or None)
         self._seen: list[people.Sighted] = []
         self._lock = threading.Lock()
 
@@ -33,11 +45,15 @@ class PeopleStep(Step):
         return None
 
     def run_pass(self, run: StepRun) -> RunPass | None:
-        return PeoplePass(self)
+        return PeoplePass(self, run.helpdesk)
 
     def served(self, run: StepRun, ticket_ids: Sequence[int]) -> None:
         if run.writes:
             self.save(erase=False)  # serve's tickets are in the index before the next cron run
+
+    @property
+    def where(self) -> Where:
+        return self._where
 
     def save(self, *, erase: bool = True) -> int:
         """Add what was seen to the index (under its lock: ``serve`` and a run both add), and
@@ -68,8 +84,9 @@ class PeopleStep(Step):
 class PeoplePass(Pass):
     name = "people"
 
-    def __init__(self, step: PeopleStep) -> None:
+    def __init__(self, step: PeopleStep, helpdesk: Helpdesk) -> None:
         self._step = step
+        self._helpdesk = helpdesk
 
     def after(self, end: RunEnd) -> None:
         if not end.writes:
@@ -77,3 +94,19 @@ class PeoplePass(Pass):
         erased = self._step.save()
         if erased:
             end.log.emit("forgotten_erased_again", entries=erased)
+        from .follow import follow_deletions  # the stores' modules load only when followed
+
+        followed = follow_deletions(
+            self._step.where,
+            self._helpdesk,
+            now=time.time(),
+            every=self._step.deletions_every,
+        )
+        if followed.error is not None:
+            end.log.emit("helpdesk_deletions_unread", level="warning", error=followed.error)
+        elif followed.tickets:
+            end.log.emit(
+                "helpdesk_deletions_forgotten",
+                tickets=len(followed.tickets),
+                requests=followed.requests,
+            )

@@ -102,6 +102,15 @@ class ServiceSettings(BaseModel):
         applies=EVERY_COMMAND,
     )
 
+    # How often a run reads what the helpdesk deleted (privacy/follow.py): a deletion is
+    # followed whatever this says; it sets how soon, against the requests each read costs.
+    deletions_every: Annotated[int, Field(ge=0, le=1440)] = setting(
+        15,
+        env="TICKETBOT_DELETIONS_EVERY",
+        help="Minutes between two reads of the tickets and people deleted in the helpdesk, "
+        "which the next run forgets; 0: every run.",
+    )
+
     # -- the dashboard (`ticketbot dashboard`, docs/how-to/dashboard.md) --
     # The token a browser or a client signs in with; without it the dashboard is read-only and
     # refuses any --host beyond loopback.

@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..common.atomic import SetAside, prepare_directory, set_aside
-from ..common.sealed import open_text, seal_text
+from ..common.sealed import open_bytes, open_text, seal_bytes, seal_text
 from ..kb.index import unit_rows
 
 SCHEMA_VERSION = 1
@@ -174,13 +174,14 @@ class SolvedStore:
                 "INSERT OR REPLACE INTO solved "
                 "(ticket_id, subject, resolution, solved_at, vector) VALUES (?, ?, ?, ?, ?)",
                 [
-                    # The subject and resolution encrypted when a key is set.
+                    # The subject, resolution and vector encrypted when a key is set (a
+                    # vector can be read back towards its text; search opens them in memory).
                     (
                         r.ticket_id,
                         seal_text(r.subject),
                         seal_text(r.resolution),
                         r.solved_at,
-                        v.tobytes(),
+                        seal_bytes(v.tobytes()),
                     )
                     for r, v in zip(rows, np.asarray(vectors, np.float32), strict=True)
                 ],
@@ -204,7 +205,10 @@ class SolvedStore:
             # ``serve``) changes the data version: the rows are read again.
             version = int(db.execute("PRAGMA data_version").fetchone()[0])
             if self._matrix is None or version != self._version:
-                rows = db.execute("SELECT ticket_id, vector FROM solved").fetchall()
+                rows = [
+                    (i, open_bytes(bytes(v), _WHERE))
+                    for i, v in db.execute("SELECT ticket_id, vector FROM solved")
+                ]
                 self._matrix, self._version = unit_rows(rows), version
             return self._matrix
 

@@ -76,7 +76,9 @@ BACKFILL = "backfill.json"
 HARVEST = "harvest.json"
 REPLIES = "replies.json"
 # The run files that hold what customers wrote or what was made of it: encrypted with a key.
-CUSTOMERS_FILES = frozenset({"cache.json", "replies.json", "retry.json"})
+CUSTOMERS_FILES = frozenset(
+    {"cache.json", "replies.json", "retry.json", "inflight.json", "jobs.json"}
+)
 LEDGER_FILES = (
     CURSOR, INFLIGHT, JOBS, RETRY, BREAKERS, ALERTS, LAST_RUN, CACHE, BACKFILL, HARVEST, REPLIES
 )  # fmt: skip

@@ -76,6 +76,10 @@ EXCHANGES: dict[str, tuple[str, str]] = {
     "agent": ("/api/v2/agents/{id}", "GET"),
     "me": ("/api/v2/agents/me", "GET"),
     "contact": ("/api/v2/contacts/{id}", "GET"),
+    "contact_delete": ("/api/v2/contacts/{id}", "DELETE"),
+    "contacts_deleted": ("/api/v2/contacts", "GET"),
+    "contact_deleted": ("/api/v2/contacts/{id}", "GET"),
+    "deleted": ("/api/v2/tickets", "GET"),
     "category_create": ("/api/v2/solutions/categories", "POST"),
     "categories": ("/api/v2/solutions/categories", "GET"),
     "category": ("/api/v2/solutions/categories/{id}", "GET"),
@@ -107,7 +111,26 @@ def _body(r: requests.Response) -> Exchange:
 def served() -> Iterator[dict[str, Exchange]]:
     """Run every exchange once against one sandbox: name -> (status code, JSON body)."""
     with serve_in_thread(FreshdeskConfig(plan="trial")) as sb:
-        yield _exchange(sb)
+        served = _exchange(sb)
+    with serve_in_thread(FreshdeskConfig(plan="trial")) as sb:  # a rate limit of its own
+        yield {**served, **_deletions(sb)}
+
+
+def _deletions(sb: RunningFreshdesk) -> dict[str, Exchange]:
+    """A ticket and a contact deleted, and the lists that name them."""
+    s = requests.Session()
+    s.auth = (sb.config.api_key, "X")
+    api = f"{sb.url}/api/v2"
+    body = {"subject": "Spam", "description": "<p>x</p>", "email": "d@example.com", "priority": 1}
+    made = s.post(f"{api}/tickets", json=body).json()
+    s.delete(f"{api}/tickets/{made['id']}")
+    requester = made["requester_id"]
+    return {
+        "deleted": _body(s.get(f"{api}/tickets", params={"filter": "deleted"})),
+        "contact_delete": _body(s.delete(f"{api}/contacts/{requester}")),
+        "contacts_deleted": _body(s.get(f"{api}/contacts", params={"state": "deleted"})),
+        "contact_deleted": _body(s.get(f"{api}/contacts/{requester}")),
+    }
 
 
 def _exchange(sb: RunningFreshdesk) -> dict[str, Exchange]:
@@ -225,6 +248,13 @@ def test_tickets_carry_only_documented_fields(
     assert "description" not in served["list"][1][0]
     assert served["job"][1]["status"] == "PARTIAL"
     assert served["error_429"][0] == 429
+
+
+def test_deleted_tickets_and_contacts_are_listed(served: dict[str, Exchange]) -> None:
+    assert served["contact_delete"][0] == 204
+    assert [c["deleted"] for c in served["contacts_deleted"][1]] == [True]
+    assert served["contact_deleted"][1]["deleted"] is True
+    assert [t["subject"] for t in served["deleted"][1]] == ["Spam"]
 
 
 def test_the_description_lists_exactly_the_routes_served(spec: dict[str, Any]) -> None:

@@ -121,4 +121,5 @@ KIND = HelpdeskKind(
     sandbox_variables=(("FRESHDESK_URL", "url"), ("FRESHDESK_API_KEY", "api_key")),
     plans=("trial", "growth", "pro", "enterprise"),
     slas="ticket_processor.helpdesks.freshdesk.slas:read_slas",
+    deletions="ticket_processor.helpdesks.freshdesk.deletions:read_deletions",
 )

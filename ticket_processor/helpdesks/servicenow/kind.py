@@ -185,4 +185,5 @@ KIND = HelpdeskKind(
     ),
     answers=True,
     slas="ticket_processor.helpdesks.servicenow.slas:read_slas",
+    deletions="ticket_processor.helpdesks.servicenow.deletions:read_deletions",
 )

@@ -146,4 +146,5 @@ KIND = HelpdeskKind(
     plans=("team", "growth", "professional", "enterprise", "high_volume"),
     reply_stamps=False,
     slas="ticket_processor.helpdesks.zendesk.slas:read_slas",
+    deletions="ticket_processor.helpdesks.zendesk.deletions:read_deletions",
 )

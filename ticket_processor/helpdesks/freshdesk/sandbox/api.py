@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from . import api_tickets as t
 from .canned_api import CANNED_ROUTES
+from .contacts_api import delete_contact, deleted_contacts, list_contacts
 from .routes import (
     Answer,
     FreshdeskCall,
@@ -58,7 +59,10 @@ def show_agent(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
 
 
 def show_contact(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
-    return 200, svc.store.contact(call.int_arg()), {}
+    trash = deleted_contacts(svc.store)
+    with trash.lock:
+        gone = trash.contacts.get(call.int_arg())
+    return 200, gone if gone is not None else svc.store.contact(call.int_arg()), {}
 
 
 def me(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
@@ -149,7 +153,9 @@ ROUTES: list[FreshdeskEndpoint] = [
     compile_route("POST", f"{_V2}/agents", create_agent),
     compile_route("GET", f"{_V2}/agents/me", me),
     compile_route("GET", f"{_V2}/agents/{{id}}", show_agent),
+    compile_route("GET", f"{_V2}/contacts", list_contacts),
     compile_route("GET", f"{_V2}/contacts/{{id}}", show_contact),
+    compile_route("DELETE", f"{_V2}/contacts/{{id}}", delete_contact),
     compile_route("GET", f"{_V2}/solutions/categories", list_categories),
     compile_route("POST", f"{_V2}/solutions/categories", create_category),
     compile_route("GET", f"{_V2}/solutions/categories/{{id}}", show_category),

@@ -112,20 +112,20 @@ def list_tickets(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
             )
     if errors:
         raise validation_failed(*errors)
-    tickets = svc.store.all_tickets()
+    name = q.get("filter")
+    tickets = svc.store.all_tickets(trash=name == "deleted")  # the trash: ``filter=deleted``
     if since is not None:
         tickets = [t for t in tickets if (parse_iso(t["updated_at"]) or 0) >= since]
     else:
         cutoff = svc.config.clock() - DEFAULT_WINDOW
         tickets = [t for t in tickets if (parse_iso(t["created_at"]) or 0) >= cutoff]
-    name = q.get("filter")
     # As Freshdesk: the list leaves spam out unless it is what was asked for.
     if name == "spam":
         tickets = [t for t in tickets if t.get("spam")]
     else:
         tickets = [t for t in tickets if not t.get("spam")]
-    if name in ("watching", "deleted"):
-        tickets = []  # nothing is watched or deleted here
+    if name == "watching":
+        tickets = []  # nothing is watched here
     elif name == "new_and_my_open":
         tickets = [
             t for t in tickets if t["status"] == 2 and t["responder_id"] in (None, SANDBOX_AGENT_ID)

@@ -22,6 +22,7 @@ from ....sandbox.desks import (
 from ....writeback.note import NOTE_HEADER
 from ..records import PRIORITY_FROM_FRESHDESK, PRIORITY_TO_FRESHDESK
 from .config import FreshdeskConfig, PlanLimits
+from .deletion_desk import FreshdeskDeletionDesk
 from .records import SOURCE_REPLY
 from .serving import RunningFreshdesk, serve_in_thread
 from .sla_desk import FreshdeskSlaDesk
@@ -31,7 +32,7 @@ from .staff_desk import FreshdeskStaffDesk
 _ASSOCIATIONS = {1: "parent", 2: "child", 3: "tracker", 4: "related"}
 
 
-class FreshdeskDesk(FreshdeskSlaDesk, FreshdeskStaffDesk):
+class FreshdeskDesk(FreshdeskSlaDesk, FreshdeskStaffDesk, FreshdeskDeletionDesk):
     kind = "freshdesk"
 
     @property

@@ -98,10 +98,10 @@ class FreshdeskStore:
             raise not_found()
         return ticket
 
-    def all_tickets(self) -> list[dict[str, Any]]:
-        """Every ticket, oldest write first (not those in the trash)."""
+    def all_tickets(self, *, trash: bool = False) -> list[dict[str, Any]]:
+        """Every ticket, oldest write first: those not in the trash, or (``trash``) those in it."""
         with self._lock:
-            kept = (t for t in self._tickets.values() if not t.get("deleted"))
+            kept = (t for t in self._tickets.values() if bool(t.get("deleted")) == trash)
             return sorted(kept, key=lambda t: self._order[t["id"]])
 
     def mark_spam(self, ticket_id: int) -> dict[str, Any]:
@@ -111,7 +111,7 @@ class FreshdeskStore:
             ticket = self._tickets.get(ticket_id)
             if ticket is None:
                 raise not_found()
-            ticket["spam"] = True
+            ticket.update(spam=True, updated_at=iso(self._now()))
             return ticket
 
     def rate(self, ticket_id: int, rating: int | None, *, escalated: bool = False) -> None:
@@ -325,7 +325,7 @@ class FreshdeskStore:
                                 "associated_tickets_count": None,
                             }
                         )
-            self._touch({**ticket, "deleted": True})
+            self._touch({**ticket, "deleted": True, "updated_at": iso(self._now())})
 
     def merge(
         self, primary_id: int, ids: list[int], primary_note: str, secondary_note: str

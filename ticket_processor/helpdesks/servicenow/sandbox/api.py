@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import orjson
 
 from ....sandbox.httpbase import ApiError
+from .audit_delete import record_deletion
 from .config import bad_request, failure, invalid_table, no_record, not_authorized
 from .query import QueryError, parse
 from .shape import Shape
@@ -65,7 +66,7 @@ def endpoint_key(method: str, path: str) -> str:
 # access controls say who reads and writes them. The access controls only an admin may read
 # too (an instance answers anyone else's list 403).
 ADMIN_TABLES = frozenset({"sys_dictionary", "sys_security_acl", "sys_security_acl_role"})
-ADMIN_READ_TABLES = frozenset({"sys_security_acl", "sys_security_acl_role"})
+ADMIN_READ_TABLES = frozenset({"sys_security_acl", "sys_security_acl_role", "sys_audit_delete"})
 
 
 def handle_table(
@@ -108,6 +109,7 @@ def handle_table(
         return 200, {"result": shape.render(updated)}, {}
     if call.method == "DELETE":
         store.delete(call.table, call.sys_id)
+        record_deletion(store, call.table, row, call.user)
         return 204, None, {}
     raise bad_request("Method not Supported", call.method)
 

@@ -23,6 +23,7 @@ from ....sandbox.desks import (
     SolvedTicket,
 )
 from .config import ServiceNowConfig
+from .deletion_desk import ServiceNowDeletionDesk
 from .labels import add_label, labels_of, set_labels
 from .seed import HUMAN_AGENT_USER, add_user, restrict_column
 from .serving import RunningServiceNow, serve_in_thread
@@ -41,7 +42,7 @@ PRIORITY_WORDS = {"1": "urgent", "2": "high", "3": "normal", "4": "low", "5": "l
 _STATES = {"new": "1", "open": "2", "pending": "3"}
 
 
-class ServiceNowDesk(ServiceNowSlaDesk, ServiceNowStaffDesk):
+class ServiceNowDesk(ServiceNowSlaDesk, ServiceNowStaffDesk, ServiceNowDeletionDesk):
     kind = "servicenow"
     invalid_word = "Data Policy Exception"
     first_id = 10001  # INC0010001

@@ -238,6 +238,8 @@ COLUMNS: dict[str, dict[str, str]] = {
     "sys_user_has_skill": {"user": "", "skill": "", "skill_level": ""},
     "awa_presence_state": {"name": "", "available": "false"},
     "awa_agent_presence": {"agent": "", "current_presence_state": ""},
+    # What an audited table's deletions leave (``audit_delete.py``).
+    "sys_audit_delete": {"tablename": "", "documentkey": "", "display_value": "", "payload": ""},
 }
 
 # table -> column -> the table it references.

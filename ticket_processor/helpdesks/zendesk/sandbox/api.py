@@ -13,6 +13,7 @@ from typing import Any
 
 from ....sandbox.httpbase import ApiError, not_found
 from .config import bad_request, record_invalid, too_many_values
+from .deletions_api import DELETION_ROUTES
 from .directory import agent_record
 from .fields_api import FIELD_ROUTES
 from .guide_api import GUIDE_ROUTES
@@ -260,6 +261,7 @@ _ROUTES: list[tuple[str, str, Handler, bool, bool]] = [
     *((method, path, handler, False, False) for method, path, handler in MACRO_ROUTES),
     *((method, path, handler, False, False) for method, path, handler in SLA_ROUTES),
     *((method, path, handler, False, False) for method, path, handler in ROUTING_ROUTES),
+    *((method, path, handler, False, False) for method, path, handler in DELETION_ROUTES),
 ]
 
 

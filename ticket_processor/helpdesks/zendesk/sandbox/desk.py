@@ -19,13 +19,14 @@ from ....sandbox.desks import (
 )
 from ....writeback.note import NOTE_HEADER
 from .config import SandboxConfig
+from .deletion_desk import ZendeskDeletionDesk
 from .records import VIA_MAIL, iso
 from .server import RunningSandbox, serve_in_thread
 from .sla_desk import ZendeskSlaDesk
 from .staff_desk import ZendeskStaffDesk
 
 
-class ZendeskDesk(ZendeskSlaDesk, ZendeskStaffDesk):
+class ZendeskDesk(ZendeskSlaDesk, ZendeskStaffDesk, ZendeskDeletionDesk):
     kind = "zendesk"
 
     @property
