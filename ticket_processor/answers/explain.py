@@ -44,6 +44,9 @@ WHY: dict[str, str] = {
     "person answers",
     "needs_person": "the ticket asks what only a person can do (money that did not arrive or "
     "came twice, an error on the customer's account)",
+    "person_needed": "a person must act before the ticket is settled (a refund, a "
+    "cancellation, a change to the account, a fault to fix), as the triage call or, with no LLM, "
+    "the person-needed head read it: the article is only suggested",
     "own_case": "the ticket is about the customer's own case, not the general question an "
     "article answers",
     "loop_guard": "the requester got an automatic answer less than 24 hours ago",
@@ -97,6 +100,8 @@ def why(shown: dict[str, Any]) -> str:
     if reason == "own_case" and shown.get("own_case_words"):
         quoted = ", ".join(f'{cue} "{words}"' for cue, words in shown["own_case_words"].items())
         said += f" ({quoted})"
+    if reason == "person_needed" and shown.get("person_reason"):
+        said += f' ("{shown["person_reason"]}")'
     if reason == "person_asked" and shown.get("person_asked_words"):
         said += f' ("{shown["person_asked_words"]}")'
     return f"{reason}: {said}" if said else reason
@@ -150,6 +155,7 @@ def explain(
         "own_case_words": own_case_words(f"{ticket.subject}\n{ticket.description}")
         if found.own_case
         else {},
+        "person_reason": triage.analysis.person_reason or "",
         "person_asked_words": person_asked(f"{ticket.subject}\n{ticket.description}") or "",
         "gate_probability": gate_p,
         "calibration_probability": None if choice is None else round(choice.probability, 4),
