@@ -193,8 +193,8 @@ def refusal(facts: TicketFacts) -> Refusal | None:
         (facts.escalated, "escalated"),
         (facts.person_asked, "person_asked"),
         (facts.needs_person, "needs_person"),
-        (facts.person_needed, "person_needed"),
         (facts.own_case, "own_case"),
+        (facts.person_needed, "person_needed"),
         (
             facts.requester_answered_at is not None
             and facts.now - facts.requester_answered_at < LOOP_WINDOW_SECONDS,
