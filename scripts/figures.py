@@ -368,12 +368,12 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "Fit the fault/request head the incident grouping reads (incidents/fault_head.json)",
     ),
     "train_person_head": (
-        "person_head",
+        "train",
         "train_person_head",
         "Fit the answers' person-needed head (ticket_processor/answers/person_head.json)",
     ),
     "person_head_figures": (
-        "person_head",
+        "train",
         "person_head_figures",
         "The person-needed head's precision and recall on each product it was not fitted on",
     ),

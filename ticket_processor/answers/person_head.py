@@ -6,7 +6,7 @@ A logistic head on the multilingual encoder's vector of the ticket's text, the v
 centre's passage ranking already asked for (the encoder's memo gives it back: one encoder pass a
 ticket). Its weights are data (``person_head.json`` beside this module: JSON numbers, never a
 pickle), fitted by ``python scripts/figures.py train_person_head`` on labels derived from whole
-intents of public intent sets (one decision per intent: ``scripts/person_head.py`` lists them);
+intents of public intent sets (one decision per intent: ``scripts/train.py`` lists them);
 docs/explanation/measurements/answers.md gives its figures on each product it was not fitted on.
 """
 
