@@ -13,6 +13,7 @@ the cues of ``own_case`` the ticket holds).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from ..models import Ticket, Triage
@@ -21,6 +22,7 @@ from .explain_mode import AnsweringRun
 from .gate import Gate
 from .own_case import own_case_words
 from .person_asked import person_asked
+from .person_head import shipped_reader
 from .plan import GATE_ALONE_AT, QUESTION_AT, Circumstances, TicketCues, choose, decide
 from .second_opinion import Opinion
 
@@ -136,6 +138,9 @@ def explain(
                     "words_held": round(cand.held, 4),  # of the ticket's content words
                 }
             )
+    reader = shipped_reader() if found.person_head is None else None
+    if reader is not None:  # the person-needed head, read as a run reads it
+        found = replace(found, person_head=reader(f"{ticket.subject}\n{ticket.description}"))
     choice, unchosen = choose_article(triage.suggestions, where.calibration)
     gate_p = None
     if gate is not None and found.gate is not None and found.gate.candidate is not None:

@@ -410,7 +410,6 @@ def explain_ticket(
     from ..answers.deliver import AnswerDesk, replied_before
     from ..answers.explain import explain
     from ..answers.explain_mode import mode_source, run_decision
-    from ..answers.person_head import shipped_reader
     from ..answers.plan import Circumstances, cues
     from ..answers.team_gate import gate_in_use
     from ..errors import NotFoundError
@@ -452,9 +451,7 @@ def explain_ticket(
             suggestions = lookup(index, text, detect_language(words(text), text), 3)
             triage = Triage(analysis=analysis, engine="rules", suggestions=tuple(suggestions))
             ranked = retrieve(index, text, embed_texts)
-            ticket_cues = cues(
-                ticket.subject, ticket.description, lambda _raw: ranked, shipped_reader()
-            )
+            ticket_cues = cues(ticket.subject, ticket.description, lambda _raw: ranked)
             book = AnswerBook(settings.state_dir, read_only=True)
             mode = policy.mode_for(analysis.category, analysis.subcategory)
             gate = gate_in_use(settings.state_dir).gate
