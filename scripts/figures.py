@@ -377,6 +377,16 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "train_fault_head",
         "Fit the fault/request head the incident grouping reads (incidents/fault_head.json)",
     ),
+    "train_person_head": (
+        "train",
+        "train_person_head",
+        "Fit the answers' person-needed head (ticket_processor/answers/person_head.json)",
+    ),
+    "person_head_figures": (
+        "train",
+        "person_head_figures",
+        "The person-needed head's precision and recall on each product it was not fitted on",
+    ),
     "train_reply_model": (
         "train",
         "run_train_reply_model",

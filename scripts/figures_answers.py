@@ -24,6 +24,7 @@ from ticket_processor.answers.compose import excerpt
 from ticket_processor.answers.evaluate import _CHOSEN, AnswersReport, _right, evaluate
 from ticket_processor.answers.gate import GATE_FILE, TWIN, Gate, fit_gate, load_gate
 from ticket_processor.answers.own_case import CUES, own_case
+from ticket_processor.answers.person_head import shipped_reader
 from ticket_processor.answers.plan import Circumstances, cues, decide
 from ticket_processor.answers.policy import DEFAULT_THRESHOLD as POLICY_THRESHOLD
 from ticket_processor.answers.policy import AnswersPolicy
@@ -183,7 +184,9 @@ def sandbox_run(
         for mail in outbox(desk):
             case = cases[ids.index(mail["ticket_id"])]
             mailed[case["kind"]] += 1
-            linked = {int(x) for x in re.findall(r"/articles?/(\d+)", mail["body"])}
+            # A help centre's article link; ServiceNow's names the article's number (KB0010001).
+            found = r"/articles?/(\d+)|sysparm_article=KB0*(\d+)"
+            linked = {int(a or b) for a, b in re.findall(found, mail["body"])}
             key = case["answer_article"]
             if case["kind"] == "answerable":
                 right += bool(key and linked & articles[key])
@@ -1497,6 +1500,7 @@ def _weighed(centre: HelpCentre, engine: str, tmp: Path) -> list[Weighed]:
     name, articles, rows = centre
     judge = _engine(engine)
     gate = load_gate()
+    person = shipped_reader()  # the person-needed head, as a run without an LLM reads it
     out: list[Weighed] = []
     index, ids = index_centre(tmp, name, articles)
     try:
@@ -1510,7 +1514,7 @@ def _weighed(centre: HelpCentre, engine: str, tmp: Path) -> list[Weighed]:
                 update={"suggestions": tuple(found)}
             )
             ranked = retrieve(index, text, embed_texts)
-            found_cues = cues(subject, body, lambda _t, r=ranked: r)  # type: ignore[misc]
+            found_cues = cues(subject, body, lambda _t, r=ranked: r, person)  # type: ignore[misc]
             ticket = Ticket(
                 id=n,
                 subject=subject,

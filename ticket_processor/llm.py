@@ -59,15 +59,13 @@ from .llm_client.pacer import LLMPacer
 from .llm_client.prompt import (
     MODES,
     REPAIR_ECHO_CHARS,
-    TRANSLATION_MAX_TOKENS,
     analysis_schema,
-    answer_room,
     chat_messages,
     read_analysis,
     response_format,
     system_prompt,
-    translation_messages,
 )
+from .llm_client.translate import TRANSLATION_MAX_TOKENS, answer_room, translation_messages
 from .llm_client.wire import Answer
 from .models import Analysis, TokenUsage, Triage
 from .resilience.bounds import LLM_MAX_BYTES
@@ -126,6 +124,7 @@ class LLMAnalyser:
         reply_draft: bool = False,
         spam: bool = False,
         fault: bool = False,
+        person_needed: bool = False,
         agent_language: str | None = None,
         max_tokens: int | None = None,
         temperature: float = 0.0,
@@ -140,6 +139,7 @@ class LLMAnalyser:
         self.reply_draft = reply_draft
         self.spam = spam  # ask for the spam view (the spam gate is on)
         self.fault = fault  # ask whether the ticket reports a fault (incidents are grouped)
+        self.person_needed = person_needed  # ask whether a person must act (answers are on)
         self.agent_language = agent_language  # the note's texts asked in it (None: not asked)
         # Room for the JSON and a 300-character summary; a reply draft needs about as much again.
         self.max_tokens = max_tokens or (1200 if reply_draft else 600)
@@ -152,7 +152,12 @@ class LLMAnalyser:
         # What an echoing endpoint could send back: the key and any credentials in the URL.
         self._secret = (api_key or "", *url_credentials(base_url))
         self._shown_url = display_url(base_url or DEFAULT_BASE_URL)
-        asked = {"reply_draft": reply_draft, "spam": spam, "fault": fault}
+        asked = {
+            "reply_draft": reply_draft,
+            "spam": spam,
+            "fault": fault,
+            "person_needed": person_needed,
+        }
         self.schema = analysis_schema(taxonomy, **asked, agent_language=agent_language)
         self.system = system_prompt(taxonomy, **asked, agent_language=agent_language)
         self._mode_lock = threading.Lock()
@@ -329,6 +334,7 @@ class LLMAnalyser:
                 reply_draft=self.reply_draft,
                 spam=self.spam,
                 fault=self.fault,
+                person_needed=self.person_needed,
                 agent_language=self.agent_language,
             )
         except EmptyAnswer as exc:

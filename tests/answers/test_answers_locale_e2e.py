@@ -23,6 +23,9 @@ ANALYSIS = {
     "language": "en",
     "summary": "Asks how to switch to dark mode.",
     "confidence": 0.9,
+    # the triage call's person-needed view (asked when answers are on): a how-to
+    "person_needed": False,
+    "person_reason": "a how-to question",
 }
 WRITTEN = "Open Settings, then Appearance, and choose Dark to switch the app to dark mode."
 

@@ -29,6 +29,9 @@ ANALYSIS = {
     "language": "en",
     "summary": "Asks how to switch to dark mode.",
     "confidence": 0.9,
+    # the triage call's person-needed view (asked when answers are on): a how-to
+    "person_needed": False,
+    "person_reason": "a how-to question",
 }
 NOT_WRITTEN = "Dark mode costs 5 EUR a month."  # not grounded: the excerpt is the answer
 INVENTED = json.dumps({"answers": True, "sentence": "Dark mode is free for everyone."})

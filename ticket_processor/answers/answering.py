@@ -41,6 +41,7 @@ from .deliver import AnswerDesk, answer_tags, replied_before
 from .gate import Gate
 from .grounded import GroundedReplies
 from .ladder import demote_if_due, draft_accepted, first_agent_reply, ladder_caution
+from .person_head import shipped_reader
 from .plan import Circumstances, TicketCues, Writer, cues, decide
 from .policy import AnswersPolicy
 from .second_opinion import Complete, Opinion, ask
@@ -127,6 +128,8 @@ class RunAnswers:
         self.writer = writer
         self.alert = alert
         self.retrieve = retrieve
+        # Without an LLM's view, the person-needed head reads the vector the ranking asked for.
+        self._person = shipped_reader() if retrieve is not None else None
         self.gate = gate
         self.confirm = confirm
         self.counts = AnswerCounts()
@@ -156,7 +159,7 @@ class RunAnswers:
             return self._plans.get(ticket_id)
 
     def cues(self, ticket: Ticket) -> TicketCues:
-        found = cues(ticket.subject, ticket.description, self.retrieve)
+        found = cues(ticket.subject, ticket.description, self.retrieve, self._person)
         if self._second_opinion is None:
             return found
         shown = prepare_ticket(ticket.subject, ticket.description, people=ticket.people)

@@ -173,6 +173,10 @@ class TicketFacts:
     own_case: bool = False
     # the customer asks for a person: to speak to a human, to be called (``person_asked``)
     person_asked: bool = False
+    # A person must act before the ticket is settled (a refund, a cancellation, a change to the
+    # account, a fault to fix): the LLM's reading in the triage call, or without an LLM the
+    # person-needed head's. Read before any article or threshold.
+    person_needed: bool = False
 
 
 def refusal(facts: TicketFacts) -> Refusal | None:
@@ -190,6 +194,7 @@ def refusal(facts: TicketFacts) -> Refusal | None:
         (facts.person_asked, "person_asked"),
         (facts.needs_person, "needs_person"),
         (facts.own_case, "own_case"),
+        (facts.person_needed, "person_needed"),
         (
             facts.requester_answered_at is not None
             and facts.now - facts.requester_answered_at < LOOP_WINDOW_SECONDS,

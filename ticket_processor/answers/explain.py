@@ -13,6 +13,7 @@ the cues of ``own_case`` the ticket holds).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from ..models import Ticket, Triage
@@ -21,6 +22,7 @@ from .explain_mode import AnsweringRun
 from .gate import Gate
 from .own_case import own_case_words
 from .person_asked import person_asked
+from .person_head import shipped_reader
 from .plan import GATE_ALONE_AT, QUESTION_AT, Circumstances, TicketCues, choose, decide
 from .second_opinion import Opinion
 
@@ -44,6 +46,9 @@ WHY: dict[str, str] = {
     "person answers",
     "needs_person": "the ticket asks what only a person can do (money that did not arrive or "
     "came twice, an error on the customer's account)",
+    "person_needed": "a person must act before the ticket is settled (a refund, a "
+    "cancellation, a change to the account, a fault to fix), as the triage call or, with no LLM, "
+    "the person-needed head read it: the article is only suggested",
     "own_case": "the ticket is about the customer's own case, not the general question an "
     "article answers",
     "loop_guard": "the requester got an automatic answer less than 24 hours ago",
@@ -97,6 +102,8 @@ def why(shown: dict[str, Any]) -> str:
     if reason == "own_case" and shown.get("own_case_words"):
         quoted = ", ".join(f'{cue} "{words}"' for cue, words in shown["own_case_words"].items())
         said += f" ({quoted})"
+    if reason == "person_needed" and shown.get("person_reason"):
+        said += f' ("{shown["person_reason"]}")'
     if reason == "person_asked" and shown.get("person_asked_words"):
         said += f' ("{shown["person_asked_words"]}")'
     return f"{reason}: {said}" if said else reason
@@ -131,6 +138,9 @@ def explain(
                     "words_held": round(cand.held, 4),  # of the ticket's content words
                 }
             )
+    reader = shipped_reader() if found.person_head is None else None
+    if reader is not None:  # the person-needed head, read as a run reads it
+        found = replace(found, person_head=reader(f"{ticket.subject}\n{ticket.description}"))
     choice, unchosen = choose_article(triage.suggestions, where.calibration)
     gate_p = None
     if gate is not None and found.gate is not None and found.gate.candidate is not None:
@@ -150,6 +160,7 @@ def explain(
         "own_case_words": own_case_words(f"{ticket.subject}\n{ticket.description}")
         if found.own_case
         else {},
+        "person_reason": triage.analysis.person_reason or "",
         "person_asked_words": person_asked(f"{ticket.subject}\n{ticket.description}") or "",
         "gate_probability": gate_p,
         "calibration_probability": None if choice is None else round(choice.probability, 4),

@@ -127,8 +127,13 @@ def decide_grounded(
     LLM answer passes, else the team's."""
     if offered.held is not None:
         return None, offered.held
+    # The customer's own case is what the record answers: the own-case and person-needed
+    # readings (an order's status is "own case" to both) give way to the lookup's own.
     facts = replace(
-        ticket_facts(ticket, triage, found, where), own_case=False, needs_person=offered.needs
+        ticket_facts(ticket, triage, found, where),
+        own_case=False,
+        needs_person=offered.needs,
+        person_needed=False,
     )
     reason = refusal(facts)
     if reason is not None:

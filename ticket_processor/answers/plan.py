@@ -64,6 +64,9 @@ class TicketCues:
     # The customer asks for a person or a call ("I want to speak to a human, not a bot"):
     # no automated reply, whatever the article (``person_asked``).
     person_asked: bool = False
+    # The person-needed head's reading of the ticket (``person_head``), for a triage with no
+    # LLM view; None: no head (off, or no model file).
+    person_head: bool | None = None
 
 
 # A language is taken from the words only when its function words (of two letters or more:
@@ -91,9 +94,15 @@ def sure_language(tokens: list[str]) -> str | None:
     return None
 
 
-def cues(subject: str, body: str, retrieve: Callable[[str], Retrieved] | None = None) -> TicketCues:
+def cues(
+    subject: str,
+    body: str,
+    retrieve: Callable[[str], Retrieved] | None = None,
+    person: Callable[[str], bool] | None = None,
+) -> TicketCues:
     """What the answer is decided on, read from the ticket once; ``retrieve``: the help
-    centre's fused ranking of the ticket's text (the gate's features come from it)."""
+    centre's fused ranking of the ticket's text (the gate's features come from it);
+    ``person``: the person-needed head (``person_head``), None: none."""
     text = f"{subject}\n{body}"
     tokens = words(text)
     language = detect_language(tokens, text)
@@ -109,6 +118,7 @@ def cues(subject: str, body: str, retrieve: Callable[[str], Retrieved] | None = 
         sure_language=sure_language(tokens),
         asks=asks_question(text),
         person_asked=person_asked(text) is not None,
+        person_head=person(text) if person is not None else None,
     )
 
 
@@ -260,6 +270,13 @@ def unsendable(body: str, article_id: int) -> Refusal | None:
     return None
 
 
+def person_needed(triage: Triage, found: TicketCues) -> bool:
+    """Whether a person must act: the LLM's view where the triage call gave one (its reading
+    of the whole ticket wins), else the head's; neither: the other guards decide."""
+    view = triage.analysis.person_needed
+    return view if view is not None else bool(found.person_head)
+
+
 def ticket_facts(
     ticket: Ticket, triage: Triage, found: TicketCues, where: Circumstances
 ) -> TicketFacts:
@@ -276,6 +293,7 @@ def ticket_facts(
         needs_person=found.needs_person,
         own_case=bool(found.own_case),
         person_asked=found.person_asked,
+        person_needed=person_needed(triage, found),
         angry=found.angry,
         heated=found.heated,
         answered_before=where.answered_here

@@ -95,6 +95,12 @@ class Analysis(BaseModel):
     # unavailable) rather than asks for something (its answer's ``fault`` key, asked for when
     # incidents are grouped); None: not asked, not a true/false answer, or no LLM.
     fault: bool | None = None
+    # The LLM's view of whether a person must act before the ticket is settled (a refund, a
+    # cancellation, a change to the account, a fault to fix) rather than an article answering
+    # it (its answer's ``person_needed`` key, asked for when answers are on), and its short
+    # reason; None: not asked, or no LLM (the person-needed head decides alone).
+    person_needed: bool | None = None
+    person_reason: Annotated[str, Field(max_length=160)] | None = None
     # The note's texts in the agents' language, from the same answer; None: not asked (no LLM,
     # the Batch API), or the model left them out.
     for_agents: AgentText | None = None

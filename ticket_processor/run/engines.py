@@ -132,6 +132,7 @@ def analyser_factory(
             reply_draft=settings.reply_draft,
             spam=settings.spam_gate,
             fault=settings.incidents,  # the incident grouping weighs the LLM's view with its head
+            person_needed=settings.answer_mode != "off",  # read before any answer is sent
             # The note's translation and summary in the agents' language, in the triage call.
             agent_language=settings.agent_language,
             pool_size=workers,

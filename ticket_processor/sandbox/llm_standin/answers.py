@@ -275,6 +275,31 @@ def fit_fault(
     return {**answer, "fault": not asking and any(w in found for w in _FAULT_WORDS)}
 
 
+# What the stand-in takes for a ticket a person must act on, when the request asks for the
+# person-needed view: words of an action asked of the company or a fault to fix, unless the
+# ticket asks how to do something itself (a how-to an article answers).
+_PERSON_WORDS = (
+    "refund", "charged", "money back", "not working", "doesn't work", "error", "broken",
+    "delete my account", "close my account", "complaint", "lawyer", "cancel my order",
+    "erstattung", "rembours", "reembolso", "kaputt", "funktioniert nicht",
+)  # fmt: skip
+_HOW_TO = re.compile(r"(?i)\b(?:how (?:do|can) i|how to|where (?:do|can) i find|what is)\b")
+
+
+def fit_person(
+    answer: dict[str, Any], body: dict[str, Any], subject: str, text: str
+) -> dict[str, Any]:
+    """With ``person_needed`` in the request's schema, whether the ticket's words ask a person
+    to act (and do not ask how), with a short reason: a json_schema server answers every key."""
+    if "person_needed" not in _schema_properties(body) or "person_needed" in answer:
+        return answer
+    found = f"{subject}\n{text}".lower()
+    word = next((w for w in _PERSON_WORDS if w in found), None)
+    needed = word is not None and not _HOW_TO.search(found)
+    reason = f'the customer asks for an action ("{word}")' if needed else "a how-to question"
+    return {**answer, "person_needed": needed, "person_reason": reason}
+
+
 _ASKED_IN = re.compile(r"ISO 639-1 code ([a-z]{2,3})")
 _NEW_REPLY = re.compile(r"(?s)^The customer's new reply:\n(.*?)\n\nTheir first message:\n")
 

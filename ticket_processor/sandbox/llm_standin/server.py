@@ -42,6 +42,7 @@ from .answers import (
     default_answer,
     fit_agent_text,
     fit_fault,
+    fit_person,
     fit_spam,
     fit_subcategory,
     rules_answer_for,
@@ -429,6 +430,7 @@ class RunningStandin:
         answer = fit_subcategory(answer, body, subject, ticket_body)
         answer = fit_spam(answer, body, subject, ticket_body)
         answer = fit_fault(answer, body, subject, ticket_body)
+        answer = fit_person(answer, body, subject, ticket_body)
         answer = fit_agent_text(answer, body, subject, ticket_body, mark=config.mark_translations)
         if fault_enum < config.wrong_enum_rate:
             answer = {**answer, "category": "vip_escalation", "urgency": "extreme"}
