@@ -2,8 +2,8 @@
 the keyword rules) or a start-up's CPU (``ticketbot run``'s, ``ticketbot --help``'s) grew by
 more than ``MARGIN`` against the figures kept in ``scripts/cpu_budget.json``.
 
-    python scripts/cpu_check.py            # measure, compare, exit 1 when any grew too much
-    python scripts/cpu_check.py --record   # measure and write the figures to cpu_budget.json
+    python -m scripts.cpu_check            # measure, compare, exit 1 when any grew too much
+    python -m scripts.cpu_check --record   # measure and write the figures to cpu_budget.json
 
 Seconds of CPU differ from one machine to the next and, on a shared box, from one minute to the
 next (a busy neighbour slows the caches of both cores). So no figure is kept in seconds: each
@@ -32,11 +32,10 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
-
 import orjson
-from bench_figures import BenchSettings
-from bench_harness import REPO_ROOT, STARTUP, run_bench
+
+from scripts.bench_figures import BenchSettings
+from scripts.bench_harness import REPO_ROOT, STARTUP, run_bench
 
 BUDGET = Path(__file__).with_name("cpu_budget.json")
 TICKETS = 200

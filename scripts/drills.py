@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# The answers drill publishes its help centre and tickets with the tests' own helpers.
+from support.answers_desk import create_tickets, outbox, publish_help_centre, rows
+
 from ticket_processor.answers.book import AnswerBook
 from ticket_processor.answers.vocab import SENT_OPENS
 from ticket_processor.common.eventlog import read_events
@@ -24,12 +27,6 @@ from ticket_processor.helpdesks.samples import cycle, load_samples
 from ticket_processor.sandbox.desks import Desk, NewTicket, Snapshot, serve_desk
 from ticket_processor.sandbox.llm_standin.server import RunningStandin, StandinConfig
 from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve_standin
-
-# The answers drill publishes its help centre and tickets with the tests' own helpers; put on
-# the path before they are imported, so the drill also runs alone, not only after another
-# module of the toolbox has added it.
-sys.path.insert(1, str(Path(__file__).resolve().parents[1] / "tests"))
-from support.answers_desk import create_tickets, outbox, publish_help_centre, rows
 
 # crash_test --------------------------------------------------------------------------------------
 
@@ -58,14 +55,14 @@ It prints the figures (kills, kills that landed mid-run, kills with a write in f
 checked, violations) and exits 1 on any violation, 2 when the final run itself fails, 3 when the
 backlog was done before all the kills were made (give it more tickets or a slower LLM).
 
-    python scripts/figures.py crash_test                        # 20 kills over 1500 tickets, seed 7
-    python scripts/figures.py crash_test --kills 50 --tickets 3000 --seed 3 --max-delay 3
-    python scripts/figures.py crash_test --helpdesk freshdesk     # the same against Freshdesk
+    python -m scripts.figures crash_test                        # 20 kills over 1500 tickets, seed 7
+    python -m scripts.figures crash_test --kills 50 --tickets 3000 --seed 3 --max-delay 3
+    python -m scripts.figures crash_test --helpdesk freshdesk     # the same against Freshdesk
 
     # Jobs slower than the next run's 5 s recovery wait, kills right after a write: a kill
     # between Zendesk queueing a job and the journal recording its id. Before every write
     # was a safe_update this left a batch of tickets with two notes.
-    python scripts/figures.py crash_test --kills 8 --tickets 800 --seed 5 --max-delay 0.02 \
+    python -m scripts.figures crash_test --kills 8 --tickets 800 --seed 5 --max-delay 0.02 \
         --job-delay-ms 7000
 
 The sandbox's rate limits are raised out of the way (this is about crashes, not throttling; the
@@ -75,8 +72,6 @@ variant in CI through ``campaign()``. Runs only on POSIX (SIGKILL).
 
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-if str(REPO_ROOT) not in sys.path:  # run from a checkout without installing it
-    sys.path.insert(0, str(REPO_ROOT))
 
 
 MARKER = "ai_processed"
@@ -510,7 +505,7 @@ ANSWERS_CRASH_TEST_DOC = """\
 Exactly-once replies under kill -9: SIGKILL sending runs at random moments, then check that
 no customer got two replies and that the next run completes what was planned.
 
-    python scripts/figures.py answers_crash_test [--helpdesk freshdesk] [--kills 20] [--seed 7]
+    python -m scripts.figures answers_crash_test [--helpdesk freshdesk] [--kills 20] [--seed 7]
 
 The help centre and the 60 tickets are the answers' fixture (``tests/data/answers_*.jsonl``,
 published and created by ``tests/support/answers_desk.py``); runs use the rules engine and

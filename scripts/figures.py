@@ -1,8 +1,8 @@
 """The toolbox: every figure, benchmark, drill, screenshot and trainer but the benchmark itself.
 
-    python scripts/figures.py NAME [ARGS...]
-    python scripts/figures.py NAME --help
-    python scripts/figures.py --list
+    python -m scripts.figures NAME [ARGS...]
+    python -m scripts.figures NAME --help
+    python -m scripts.figures --list
 
 NAME is what the docs cite (the figure pages name the command that makes each figure); ARGS are
 its own, parsed by its own parser. The commands live in a few modules beside this one, grouped by
@@ -413,10 +413,9 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
 def command(name: str) -> Callable[[list[str]], int | None]:
     """NAME's function, its module imported now (``scripts/`` and the repository importable)."""
     module, function, _ = REGISTRY[name]
-    for path in (str(ROOT), str(ROOT / "scripts")):
-        if path not in sys.path:
-            sys.path.insert(1, path)
-    found: Callable[[list[str]], int | None] = getattr(importlib.import_module(module), function)
+    found: Callable[[list[str]], int | None] = getattr(
+        importlib.import_module(f"scripts.{module}"), function
+    )
     return found
 
 
@@ -460,7 +459,7 @@ def main(argv: list[str]) -> int:
     if argv[0] == "--check-help":
         return check_help()
     if argv[0] not in REGISTRY:
-        print(f"no such command: {argv[0]} (python scripts/figures.py --list)", file=sys.stderr)
+        print(f"no such command: {argv[0]} (python -m scripts.figures --list)", file=sys.stderr)
         return 2
     return run(argv[0], argv[1:])
 

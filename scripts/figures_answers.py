@@ -56,22 +56,22 @@ ANSWERS_FIGURES_DOC = """\
 The answers' gate fitted and measured leave-one-help-centre-out (the README quotes this
 script's output).
 
-    python scripts/figures.py answers_figures --public /work/data/answers          # the LOHO table
-    python scripts/figures.py answers_figures --public /work/data/answers --write  # and gate.json
-    python scripts/figures.py answers_figures --public /work/data/answers --skip-heldout --pick
+    python -m scripts.figures answers_figures --public /work/data/answers          # the LOHO table
+    python -m scripts.figures answers_figures --public /work/data/answers --write  # and gate.json
+    python -m scripts.figures answers_figures --public /work/data/answers --skip-heldout --pick
         # not the held-out centre; and the threshold picked on the other centres for each
-    python scripts/figures.py answers_figures --run zendesk   # a real send-mode run on the sandbox
-    python scripts/figures.py answers_figures --run freshdesk --chooser gate  # gate chooses
-    python scripts/figures.py answers_figures --run zendesk --centre heldout
+    python -m scripts.figures answers_figures --run zendesk   # a real send-mode run on the sandbox
+    python -m scripts.figures answers_figures --run freshdesk --chooser gate  # gate chooses
+    python -m scripts.figures answers_figures --run zendesk --centre heldout
         # a real send-mode run on the held-out help centre
-    python scripts/figures.py answers_figures --guards [--public DIR]  # refusals per guard
-    python scripts/figures.py answers_figures --guards --centre heldout2
+    python -m scripts.figures answers_figures --guards [--public DIR]  # refusals per guard
+    python -m scripts.figures answers_figures --guards --centre heldout2
         # refusals per guard and engine on one held-out centre
-    python scripts/figures.py answers_figures --public DIR --skip-heldout --pick --without-own-case
+    python -m scripts.figures answers_figures --public DIR --skip-heldout --pick --without-own-case
         # the same without the own-case guard (what it changes: run both)
-    python scripts/figures.py answers_figures --public DIR --skip-heldout --pick --dev-heldout
+    python -m scripts.figures answers_figures --public DIR --skip-heldout --pick --dev-heldout
         # with the first two held-out centres among the centres (dev centres since)
-    python scripts/figures.py answers_figures --public DIR --skip-heldout --own-case-feature
+    python -m scripts.figures answers_figures --public DIR --skip-heldout --own-case-feature
         # the own-case cue as a fourth gate feature instead (guards off), beside the three
 
 Help centres (each one an index of its own; tickets answered by an article or by none):
@@ -145,7 +145,6 @@ def sandbox_run(
     import subprocess
     from collections import Counter
 
-    sys.path.insert(0, str(DATA.parent))
     from support.answers_desk import create_tickets, outbox, publish_help_centre
 
     from ticket_processor.helpdesks.registry import KINDS
@@ -698,7 +697,7 @@ def answers_figures(argv: list[str]) -> int:
 ANSWERS_SIGNALS_DOC = """\
 Right-vs-wrong first-article signals, measured leave-one-help-centre-out on the dev centres.
 
-    python scripts/figures.py answers_signals --public /work/data/answers
+    python -m scripts.figures answers_signals --public /work/data/answers
 
 The gate (``answers.gate``) weighs the fused ranking's first article; on the help centres it
 was not fitted on, its probability stops nearly every answerable ticket. This script measures
@@ -942,10 +941,10 @@ def answers_signals(argv: list[str]) -> int:
 ANSWERS_WALLS_DOC = """\
 Per answerable ticket of a dev help centre, which refusal stops its answer, and why.
 
-    python scripts/figures.py answers_walls --centre heldout [--engine llm|rules] [--all]
-    python scripts/figures.py answers_walls --centre heldout5 --counts   # aggregates only
-    python scripts/figures.py answers_walls --centre heldout5 --counts --all   # the gate's ceiling
-    python scripts/figures.py answers_walls --person-text
+    python -m scripts.figures answers_walls --centre heldout [--engine llm|rules] [--all]
+    python -m scripts.figures answers_walls --centre heldout5 --counts   # aggregates only
+    python -m scripts.figures answers_walls --centre heldout5 --counts --all   # the gate's ceiling
+    python -m scripts.figures answers_walls --person-text
         # the words alone: answerable or a person's
 
 For each answerable ticket of the centre (``--all``: every ticket) it prints, with a default
@@ -1265,7 +1264,7 @@ OWN_CASE_FIGURES_DOC = """\
 How often each "own case" cue (``answers.own_case``) fires on answerable tickets and on
 tickets that need a person, per help centre.
 
-    python scripts/figures.py own_case_figures [--public DIR] [--show CENTRE]
+    python -m scripts.figures own_case_figures [--public DIR] [--show CENTRE]
 
 Centres: the sandbox dev centres (``answers``, ``heldout``, ``heldout2``: ``answerable`` rows
 against ``person`` rows; the angry and assigned ones left out), ``kb`` and ``bitext`` from
@@ -1340,7 +1339,7 @@ def own_case_figures(argv: list[str]) -> int:
 KB_FUSION_FIGURES_DOC = """\
 How the two rankings are fused, measured on the labelled help centres leave-one-out.
 
-    python scripts/figures.py kb_fusion_figures [--public DIR]
+    python -m scripts.figures kb_fusion_figures [--public DIR]
 
 For each help centre of ``answers_figures.help_centres`` (``--public DIR``: the public ones too,
 as that script reads them), over its answerable tickets: hit@1 and hit@3 of the keyword ranking,
@@ -1425,8 +1424,8 @@ The answers' threshold chosen leave-one-help-centre-out, with each chooser, as a
 decides (the bundled learned model's triage, no LLM, send mode, every guard on, the triage's
 confidence in the category not asked).
 
-    python scripts/figures.py answers_thresholds            # every centre left out in turn
-    python scripts/figures.py answers_thresholds --engine rules
+    python -m scripts.figures answers_thresholds            # every centre left out in turn
+    python -m scripts.figures answers_thresholds --engine rules
 
 Centres (each a product of its own, in tests/data): ``answers`` (a project-management app),
 ``kb`` (a SaaS account help centre), ``bitext`` (Bitext's intents, CDLA-Sharing 1.0), and the
@@ -1444,7 +1443,7 @@ wrong article in 30 replies. They are then read on the centre left out: right, w
 unwanted replies (to a ticket no article answers, one needing a person, an angry one). The
 held-out centres are read as counts only.
 
-    python scripts/figures.py answers_thresholds --dev
+    python -m scripts.figures answers_thresholds --dev
 
 ``--dev`` chooses on the dev centres alone (``answers``, ``kb``, ``bitext``, ``heldout``,
 ``heldout2``), each left out in turn and picked on the other four, as a threshold must be
@@ -1673,8 +1672,8 @@ first article is sent where what ships sends nothing and the model's probability
 threshold. As ``answers_thresholds --dev`` decides (the bundled learned model, no LLM, send mode,
 every guard on, the policy's 0.9).
 
-    python scripts/figures.py answers_answerable           # the five dev centres, each left out
-    python scripts/figures.py answers_answerable --heldout # and heldout3..6, counts only
+    python -m scripts.figures answers_answerable           # the five dev centres, each left out
+    python -m scripts.figures answers_answerable --heldout # and heldout3..6, counts only
 
 Each dev centre left out in turn: the model fitted on the other four and its threshold picked
 on them (each of the four scored by a model fitted on the other three; the most right replies
@@ -1805,7 +1804,7 @@ SOLVED_FIGURES_DOC = """\
 Similar solved tickets: how often one of the (at most three) solved tickets the note shows was
 solved the way the new ticket needs, on labelled histories the threshold was not chosen on.
 
-    python scripts/figures.py solved_figures [--floor 0.3] [--json]
+    python -m scripts.figures solved_figures [--floor 0.3] [--json]
 
 Each ticket in turn is the new one, every other ticket of its set the solved history (leave one
 out, ``ticket_processor/solved/evaluate.py``). "Solved the same way": the same label: the

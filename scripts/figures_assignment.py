@@ -13,14 +13,14 @@ agent was available under capacity), agents over capacity, tickets given to an a
 away, VIP tickets decided after another ticket of their group, people's assignments kept; and a
 run with ``skills``: the tickets whose language skill was written, and assignees written.
 
-    python scripts/figures.py assignment_hour [--kind zendesk] [--seed 84]
+    python -m scripts.figures assignment_hour [--kind zendesk] [--seed 84]
 
 ``assignment_language``: the language the rules read (``triage.language``, the same reading
 the skills take) on labelled sets in several languages that the stopword lists were not
 chosen on: ``tests/data/bitext_translated.jsonl`` (en/de/es), ``fault_examples.jsonl`` and
 ``spam_examples.jsonl`` (seven languages), the answers' held-out tickets.
 
-    python scripts/figures.py assignment_language
+    python -m scripts.figures assignment_language
 """
 
 from __future__ import annotations

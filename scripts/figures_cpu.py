@@ -37,11 +37,11 @@ from typing import Any
 
 import orjson
 import requests
-from bench import parse_args as bench_args
-from bench_harness import REPO_ROOT, run_bench
 from rich.console import Console
 from rich.table import Table
 
+from scripts.bench import parse_args as bench_args
+from scripts.bench_harness import REPO_ROOT, run_bench
 from ticket_processor.learned.embed import Encoder
 from ticket_processor.llm import LLMAnalyser
 from ticket_processor.triage.prepare import prepare_ticket
@@ -53,13 +53,13 @@ PROFILE_RUN_DOC = """\
 Where a run's CPU goes: CPU seconds per 1,000 tickets by stage, with the LLM stand-in and the
 learned engine.
 
-    python scripts/figures.py profile_run                          # 1,000 tickets, llm and learned
-    python scripts/figures.py profile_run --engines llm --tickets 500 --llm-latency 0.2 --json
+    python -m scripts.figures profile_run                          # 1,000 tickets, llm and learned
+    python -m scripts.figures profile_run --engines llm --tickets 500 --llm-latency 0.2 --json
 
 Each engine gets what ``scripts/bench.py`` does (the Zendesk sandbox and the OpenAI stand-in in
 this process, N distinct seeded tickets, ``ticketbot run`` as a child process; every flag of
 bench.py but ``--engine`` is taken and means the same), except that the child is
-``python scripts/figures.py profile_stages``: the same command in the same process, with a timer of
+``python -m scripts.figures profile_stages``: the same command in the same process, with a timer of
 the calling thread's CPU on each stage's functions (explicit stage timers, not a sampling
 profiler: a thread waiting on the LLM costs nothing and is counted as nothing). The timers
 live in that script only, so a normal run pays nothing for them.
@@ -178,9 +178,9 @@ def profile_run(argv: list[str] | None = None) -> int:
 PROFILE_STAGES_DOC = """\
 ``ticketbot`` run in this process with CPU timers on its stages.
 
-    python scripts/figures.py profile_stages DIR [--cprofile] ARGS...
+    python -m scripts.figures profile_stages DIR [--cprofile] ARGS...
 
-``python scripts/figures.py profile_run`` starts this instead of ``python -m ticket_processor``.
+``python -m scripts.figures profile_run`` starts this instead of ``python -m ticket_processor``.
 Before the command runs, the functions each stage is made of (``STAGES``: qualified names, looked up
 in whatever module of the package defines them, so the figures survive modules moving) are
 wrapped with a timer of the calling thread's CPU (``time.thread_time``). A stage's figure is
@@ -492,7 +492,7 @@ Run it from the checkout whose behaviour you want (the package importable as
 half minutes, mostly Zendesk's minute waits (the four scenarios run side by side; ``--quick``
 under a minute). It exits 1 if any ticketbot command failed.
 
-    python scripts/figures.py run_fingerprint --out /tmp/fingerprint-after.json
+    python -m scripts.figures run_fingerprint --out /tmp/fingerprint-after.json
     diff /tmp/fingerprint-before.json /tmp/fingerprint-after.json && echo same
 
 It talks to ticketbot only through ``python -m ticket_processor`` (``sandbox``, ``seed``,
@@ -1644,8 +1644,8 @@ machine, more than a change to the encoder saves; this measures the encoder alon
 are the tickets and replies of ``tests/data`` (the project's own writing): each row's subject
 and text, 667 of them.
 
-    python scripts/figures.py encoder_cpu
-    PYTHONPATH=/path/to/other/checkout python scripts/figures.py encoder_cpu --json
+    python -m scripts.figures encoder_cpu
+    PYTHONPATH=/path/to/other/checkout python -m scripts.figures encoder_cpu --json
 
 Prints the CPU seconds (``time.process_time``) of loading the model and of encoding the texts.
 """
@@ -1715,11 +1715,12 @@ one sitting, alternating, and quote the ratio: a shared machine moves the second
 """
 
 # The measurement, run by a child interpreter on the checkout it is given: the same code
-# measures this checkout and any other, none of whose modules this process has loaded.
+# measures this checkout and any other, none of whose modules this process has loaded. Its
+# PYTHONPATH names the checkout and its scripts/ folder, so an older checkout whose scripts
+# were loose files measures too.
 _REDACTION_CPU_CHILD = """
 import json, sys, time
 root, tickets, rounds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-sys.path[:0] = [root, root + "/scripts"]
 from bench_harness import make_tickets
 from ticket_processor.triage.redact import redact
 seeded = make_tickets(tickets, duplicates=0.0, seed=7)
@@ -1761,7 +1762,7 @@ def redaction_cpu(argv: list[str] | None = None) -> None:
         capture_output=True,
         text=True,
         check=True,
-        env={**os.environ, "PYTHONPATH": str(root)},
+        env={**os.environ, "PYTHONPATH": os.pathsep.join((str(root), str(root / "scripts")))},
     )
     measured = json.loads(child.stdout)
     spent, texts = measured["cpu_seconds"], measured["texts"]
@@ -1802,8 +1803,7 @@ def spam_reading_cpu(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=3, help="times over them (3)")
     parser.add_argument("--json", action="store_true", help="one JSON object")
     args = parser.parse_args(argv)
-    from bench_harness import make_tickets
-
+    from scripts.bench_harness import make_tickets
     from ticket_processor.spam.lures import lure_families
     from ticket_processor.spam.reading import read_ticket
 
@@ -1845,8 +1845,8 @@ on the GIL for it) and ``analyse`` runs in the main thread, which makes the whol
 prompt, the SDK's request building, httpx, the read of the answer); ``time.thread_time`` of
 that thread is the figure.
 
-    python scripts/figures.py llm_call_cpu                 # 300 calls a round, seven rounds
-    PYTHONPATH=/path/to/other/checkout python scripts/figures.py llm_call_cpu --json
+    python -m scripts.figures llm_call_cpu                 # 300 calls a round, seven rounds
+    PYTHONPATH=/path/to/other/checkout python -m scripts.figures llm_call_cpu --json
 
 Prints the CPU microseconds a call: the least and the median over the rounds (on a loaded
 machine the least is the steadier figure: other processes only ever add to a round).

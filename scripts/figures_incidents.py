@@ -20,6 +20,9 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
+# The dev hours are written by the tests' own helper.
+from support.incident_dev_hours import FAULTS, write_dev_hour
+
 from ticket_processor.incidents.fault import FaultHead, load_fault_head
 from ticket_processor.incidents.follow_up import follow_ups
 from ticket_processor.incidents.grouping import _faults, _other_kind, _reading, judge, repeats
@@ -35,10 +38,6 @@ from ticket_processor.incidents.what_broke import apart, shared_core
 from ticket_processor.incidents.window import Row, Window, load_window, quantise, save_window
 from ticket_processor.learned.embed import Encoder
 
-# The dev hours are written by the tests' own helper.
-sys.path.insert(1, str(Path(__file__).resolve().parents[1] / "tests"))
-from support.incident_dev_hours import FAULTS, write_dev_hour
-
 
 def _parser(doc: str, banking77: str | None = None) -> argparse.ArgumentParser:
     """A command's parser, described by its doc's first line; ``--banking77`` names that file."""
@@ -53,7 +52,7 @@ def _parser(doc: str, banking77: str | None = None) -> argparse.ArgumentParser:
 FAULT_FIGURES_DOC = """\
 The fault/request head on sources it was not fitted on, and what it costs a ticket.
 
-    python scripts/figures.py fault_figures --banking77 /work/data/incidents/banking77_test.csv \
+    python -m scripts.figures fault_figures --banking77 /work/data/incidents/banking77_test.csv \
         --dev /work/shared/data/tickets-dev.jsonl
 
 ``--banking77``: BANKING77's ``test.csv`` (PolyAI-LDN/task-specific-datasets, CC BY 4.0; not in
@@ -210,7 +209,7 @@ INCIDENT_HOURS_BANKING77_DOC = """\
 The incident grouping on outage hours made of BANKING77's own rows: one fault reported by 25
 customers in their own words, in a week of other questions, beside a burst of 20 requests.
 
-    python scripts/figures.py incident_hours_banking77 /work/data/incidents/banking77_test.csv
+    python -m scripts.figures incident_hours_banking77 /work/data/incidents/banking77_test.csv
 
 BANKING77 (PolyAI-LDN/task-specific-datasets, CC BY 4.0; not in the repository: bring it with
 the search tool's ``fetch``) has no hours of its own, so each hour is built from it: 600 rows of
@@ -345,7 +344,7 @@ def incident_hours_banking77(argv: list[str] | None = None) -> None:
 INCIDENT_DEV_FIGURES_DOC = """\
 The incident grouping's development figures: the hours its values may be chosen on.
 
-    python scripts/figures.py incident_dev_figures --banking77
+    python -m scripts.figures incident_dev_figures --banking77
     /work/data/incidents/banking77_train.csv
 
 Scores, as ``ticketbot eval --grouping`` does, the four dev hours of
@@ -426,7 +425,7 @@ def incident_dev_figures(argv: list[str] | None = None) -> None:
 INCIDENT_STAGES_DOC = """\
 Which stage of the incident grouping keeps a labelled outage out of an incident.
 
-    python scripts/figures.py incident_stages tests/data/incident_hour_heldout7.jsonl
+    python -m scripts.figures incident_stages tests/data/incident_hour_heldout7.jsonl
 
 For the true group ``--group`` (default ``outage``) of a labelled hour (the format of
 ``ticketbot eval --grouping``), builds the window as ``eval`` does and prints, stage by stage:
@@ -547,9 +546,9 @@ INCIDENTS_BENCH_DOC = """\
 What grouping tickets costs: the comparison at a window of 100,000 tickets, and the first
 run's reading of the baseline from each helpdesk's sandbox.
 
-    python scripts/figures.py incidents_bench            # both parts, a table
-    python scripts/figures.py incidents_bench --json
-    python scripts/figures.py incidents_bench --window 100000 --new 100 --skip-helpdesks
+    python -m scripts.figures incidents_bench            # both parts, a table
+    python -m scripts.figures incidents_bench --json
+    python -m scripts.figures incidents_bench --window 100000 --new 100 --skip-helpdesks
 
 Part one builds a window of ``--window`` tickets over seven days (random unit vectors, as
 ``incidents/window.py`` keeps them: 512 signed bytes each), with the last hour's share of
@@ -916,16 +915,16 @@ the figure counts, by the ticket's part, the tickets linked, suggested
 (``ai_incident_suggested``) and whose priority the incident pass set, and prints the run's
 ``cautious=``.
 
-    python scripts/figures.py incidents_first_day [--set music] [--kind zendesk] [--hour outage]
+    python -m scripts.figures incidents_first_day [--set music] [--kind zendesk] [--hour outage]
 """
 
 
 def first_day_run(kind: str, hour: str, history: bool, products: str = "bikes") -> dict[str, Any]:
     import subprocess
 
-    from incident_heldout import FIRST_DAY_SETS, first_day
     from support.incident_scenario import LOADERS
 
+    from scripts.incident_heldout import FIRST_DAY_SETS, first_day
     from ticket_processor.helpdesks.registry import KINDS
     from ticket_processor.sandbox.desks import serve_desk
 
@@ -1007,7 +1006,6 @@ def incidents_first_day(argv: list[str] | None = None) -> None:
         dest="sets",
     )
     args = parser.parse_args(argv)
-    sys.path.insert(1, str(Path(__file__).resolve().parent))
     for products in args.sets or ("bikes", "music"):
         for kind in args.kind or ("zendesk", "freshdesk", "servicenow"):
             for hour in args.hour or ("ordinary", "outage", "busy_outage"):
@@ -1025,7 +1023,7 @@ such tickets. Prints, per hour, the outage's reports and the other tickets the i
 ``--week``: the same hours after a week of the shop's own tickets (350 solved, from eight days
 back to two hours back, 3 in 10 a ``noise`` ticket, the rest ordinary or payment ones).
 
-    python scripts/figures.py incidents_first_day_dev [--week] [--set cue_similarity=0]
+    python -m scripts.figures incidents_first_day_dev [--week] [--set cue_similarity=0]
 
 ``--products thermostat --products lock --products stream``: instead, the first-day dev sets'
 hours of ``scripts/incident_heldout.py`` (``first_day``) judged the same way, without a sandbox:
@@ -1154,8 +1152,7 @@ def incidents_first_day_dev(argv: list[str] | None = None) -> None:
 def first_day_rows(product: str, hour: str, history: bool) -> list[dict[str, Any]]:
     """A first-day dev set's hour (``incident_heldout.first_day``) as labelled rows, ids from 1
     in the order of creation, ``group`` saying which part each ticket is."""
-    sys.path.insert(1, str(Path(__file__).resolve().parent))
-    from incident_heldout import FIRST_DAY_SETS, first_day
+    from scripts.incident_heldout import FIRST_DAY_SETS, first_day
 
     specs = first_day(hour, now=NOW, history=history, source=FIRST_DAY_SETS[product])
     return [
@@ -1220,7 +1217,7 @@ For each reading: the highest bar that keeps at least 22 of 25 reports on every 
 the outage's reports and the ordinary tickets it keeps on each; then the bar chosen for each
 set alone (the best any single bar could do there).
 
-    python scripts/figures.py incidents_first_day_readings
+    python -m scripts.figures incidents_first_day_readings
 """
 
 
@@ -1303,7 +1300,7 @@ def incidents_first_day_readings(argv: list[str] | None = None) -> None:
 REPEAT_PAIRS_DOC = """\
 Repeat-ticket flags on pairs of a customer's two tickets within the hour.
 
-    python scripts/figures.py repeat_pairs tests/data/repeat_pairs_dev.jsonl
+    python -m scripts.figures repeat_pairs tests/data/repeat_pairs_dev.jsonl
 
 FILE is JSON lines: ``{"first": {"subject", "description"}, "second": {...}, "label":
 "follow_up" | "other_matter"}``. Each pair is one customer's two open tickets, the second ten

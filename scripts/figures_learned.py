@@ -30,12 +30,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import re2
-from figures_answers import SANDBOX_CENTRES, HelpCentre, _jsonl, help_centres
 from rich.console import Console
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_mutual_info_score
 from typer.testing import CliRunner
 
+from scripts.figures_answers import SANDBOX_CENTRES, HelpCentre, _jsonl, help_centres
 from ticket_processor.cli import app
 from ticket_processor.commands.discover_io import TicketText, judge
 from ticket_processor.commands.learn import result_table
@@ -77,14 +77,14 @@ EVAL_LEARNED_DOC = """\
 The learned engine's figures: cross-validated macro-F1 per field, per source and pooled,
 the time ``learn`` takes, and inference speed on one core.
 
-    python scripts/figures.py eval_learned [--data ../shared/data/tickets-dev.jsonl] [--folds 5]
+    python -m scripts.figures eval_learned [--data ../shared/data/tickets-dev.jsonl] [--folds 5]
         [--no-embeddings] [--speed-rows 600]
 
 Every row is predicted by a model (vocabulary included) trained on the other folds, scored with
 the same code as ``ticketbot eval``; no per-source tuning. Then the model is fitted on every row
 and timed on prepared tickets one at a time on one thread (as a run feeds it). Also prints the
 bundled default model's held-out figures on the shipped sample tickets (from its header; rebuild
-with ``python scripts/figures.py train_default_model``). Say how loaded the machine was when quoting
+with ``python -m scripts.figures train_default_model``). Say how loaded the machine was when quoting
 these.
 """
 
@@ -159,7 +159,7 @@ LEARNED_CV_FIGURES_DOC = """\
 Repeated k-fold figures of the learned engine, per field, trained exactly as ``ticketbot learn``
 trains it, on random folds and on folds that keep near-duplicate tickets together.
 
-    python scripts/figures.py learned_cv_figures [--data ../shared/data/tickets-dev.jsonl]
+    python -m scripts.figures learned_cv_figures [--data ../shared/data/tickets-dev.jsonl]
     [--repeats 3]
         [--folds 5] [--no-embeddings] [--near 0.9] [--cache /tmp/urgency-cache/embeddings.npz]
 
@@ -363,7 +363,7 @@ what a first run with the BANKING77 taxonomy does with each test ticket's catego
 applied and how many only suggested (calibrated confidence against the apply threshold that
 cross-validation on the examples chose), and the precision of each.
 
-    python scripts/figures.py examples_figures /work/data/cats/banking_data \
+    python -m scripts.figures examples_figures /work/data/cats/banking_data \
         [--translated BANKING77_TRANSLATED.jsonl]
         [--translated-bitext tests/data/bitext_translated.jsonl] [--compare] [--first-run]
 """
@@ -693,7 +693,7 @@ for the decision a run makes at the calibration's own thresholds, the share of r
 their accuracy (a row whose field is not applied counts as not applied; accuracy is over the
 applied rows only).
 
-    python scripts/figures.py calibration_figures [--data ../shared/data/tickets-dev.jsonl]
+    python -m scripts.figures calibration_figures [--data ../shared/data/tickets-dev.jsonl]
     [--repeats 2]
 """
 
@@ -805,7 +805,7 @@ BUNDLED_CALIBRATION_FIGURES_DOC = """\
 What the learned model's category calibration changes, for a model file (the bundled one
 unless ``--model``): the category decisions a default run makes, and the answers guard.
 
-    python scripts/figures.py bundled_calibration_figures [--model FILE]
+    python -m scripts.figures bundled_calibration_figures [--model FILE]
         [--data ../shared/data/tickets-dev.jsonl] [--public /work/data/answers]
         [--centre heldout2 ...] [--skip-decisions]
 
@@ -814,7 +814,7 @@ unless ``--model``): the category decisions a default run makes, and the answers
    an uncalibrated model applies every one) and the share right of each. The model is trained on
    the sample tickets, banking77, bitext and nlbse: those are in-sample; tobi is a source it never
    saw (CC BY-NC 4.0: measured, never shipped).
-2. Per help centre of ``python scripts/figures.py answers_figures`` (not the held-out ones), the
+2. Per help centre of ``python -m scripts.figures answers_figures`` (not the held-out ones), the
    answerable tickets whose triage is not sure enough to be answered (``triage_sure``, the guard
    ``triage_unsure``), the pairs of first and second category they sit between, and the first
    few with the category, its probability and the runner-up. ``--centre NAME`` (repeatable) reads
@@ -902,10 +902,10 @@ The learned engine is trained on the dev set minus one fold (its subcategory hea
 the bitext and banking77 rows of the other folds) and scored on that fold's rows that carry a
 subcategory, through ``LearnedEngine`` as a run uses it: the subcategory chosen within the
 category the model chose. The rules read only the sample taxonomy's cues, which were written
-from the subcategories' names (``python scripts/figures.py subcategory_taxonomy``), never from
+from the subcategories' names (``python -m scripts.figures subcategory_taxonomy``), never from
 these rows.
 
-    python scripts/figures.py subcategory_figures [--data ../shared/data/tickets-dev.jsonl] \
+    python -m scripts.figures subcategory_figures [--data ../shared/data/tickets-dev.jsonl] \
         [--folds 3]
 """
 
@@ -973,7 +973,7 @@ from the labelled rows, so ``ticketbot eval --engine rules`` on those rows measu
 lead could have written, not rules fitted to the test. Run it again after editing
 ``scripts/subcategory_cues.toml``, where they are::
 
-    python scripts/figures.py subcategory_taxonomy
+    python -m scripts.figures subcategory_taxonomy
 """
 
 
@@ -1007,7 +1007,7 @@ def render() -> str:
     parts = [
         base.rstrip(),
         "",
-        "# Subcategories (python scripts/figures.py subcategory_taxonomy wrote them): the",
+        "# Subcategories (python -m scripts.figures subcategory_taxonomy wrote them): the",
         "# intents of the BANKING77 and Bitext rows under the category each maps to. Each is a",
         "# table [categories.CATEGORY.sub.NAME] with a description and cues, as a category has.",
     ]
@@ -1043,7 +1043,7 @@ more group in the AMI (it is not dropped). Then the cost on a synthetic 50,000-t
 same rows with words dropped at random, so no two are identical): seconds per stage and the peak
 resident memory.
 
-    python scripts/figures.py discover_figures [--scale 50000]
+    python -m scripts.figures discover_figures [--scale 50000]
 """
 
 
@@ -1134,7 +1134,7 @@ def discover_figures(argv: list[str] | None = None) -> None:
 TUNE_RULES_DOC = """\
 Tune the keyword rules with held-out discipline: score a random half, check the other.
 
-    python scripts/figures.py tune_rules ../shared/data/tickets-dev.jsonl [--taxonomy FILE]
+    python -m scripts.figures tune_rules ../shared/data/tickets-dev.jsonl [--taxonomy FILE]
         [--seed 7] [--split random|even|odd] [--errors CATEGORY] [--words]
 
 Prints category / urgency / sentiment macro-F1 per source and pooled on the *tune* half, the
@@ -1251,7 +1251,7 @@ LEARN_HELPDESK_FIGURES_DOC = """\
 ``learn --from-helpdesk`` figures: accuracy against a model learned from the same tickets in
 a file, the requests it costs per ticket, and the time, on a sandbox (Zendesk or Freshdesk).
 
-    python scripts/figures.py learn_helpdesk_figures [--helpdesk zendesk|freshdesk] [--train 1500]
+    python -m scripts.figures learn_helpdesk_figures [--helpdesk zendesk|freshdesk] [--train 1500]
         [--open 300] [--embeddings] [--data ../shared/data/tickets-dev.jsonl]
 
 Seeds the sandbox with ``--train`` solved tickets from the labelled file (labels as agent tags;
@@ -1407,8 +1407,8 @@ The README's figures for ``fields.toml`` patterns come from here. ``(a|aa)+$`` o
 patterns with, stays linear. Each ``re`` match runs in a child process with a time limit, so a
 slow one is cut off (and reported as such) instead of holding this script.
 
-    python scripts/figures.py backtracking_figures           # n = 20, 24, ... 36, the projection
-    python scripts/figures.py backtracking_figures --upto 40  # the README's 40 letters (~15 s)
+    python -m scripts.figures backtracking_figures           # n = 20, 24, ... 36, the projection
+    python -m scripts.figures backtracking_figures --upto 40  # the README's 40 letters (~15 s)
 """
 
 
@@ -1479,7 +1479,7 @@ EXAMPLES_OUT_OF_SCOPE_DOC = """\
 The fallback for a ticket far from every category (``learned.nearest``), chosen one domain
 left out on HINT3 and read on the domain left out.
 
-    python scripts/figures.py examples_out_of_scope DIR      # DIR: HINT3's dataset/v2
+    python -m scripts.figures examples_out_of_scope DIR      # DIR: HINT3's dataset/v2
 
 HINT3 (hellohaptik/HINT3, Open Database License 1.0, contents under the Database Contents
 License 1.0; not in the repository): three help bots' intents, a mattress shop
@@ -1651,10 +1651,10 @@ sandbox instead: the macros made through the helpdesk's API, the tickets importe
 their replies, ``ticketbot macros sync`` reading them back through the adapter, then the same
 evaluation on the synced book.
 
-    python scripts/figures.py macros_eval
-    python scripts/figures.py macros_eval --tune
-    python scripts/figures.py macros_eval --desk zendesk
-    python scripts/figures.py macros_eval --curve
+    python -m scripts.figures macros_eval
+    python -m scripts.figures macros_eval --tune
+    python -m scripts.figures macros_eval --desk zendesk
+    python -m scripts.figures macros_eval --curve
 
 ``--curve`` measures the tag on short histories: windows of the past of 8 to 256 tickets (and
 the whole), each judged on the same held-out quarter; how often the tag (the best suggestion at

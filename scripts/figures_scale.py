@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from bench_harness import EMAIL, TOKEN, make_tickets, seed_sandbox, standin_env
 
+from scripts.bench_harness import EMAIL, TOKEN, make_tickets, seed_sandbox, standin_env
 from ticket_processor.audit.queries import DecisionFilter, DecisionQuery
 from ticket_processor.audit.schema import decisions
 from ticket_processor.audit.sealed_columns import SealedJSON
@@ -56,9 +56,9 @@ tickets, and runs the real CLI (``python -m ticket_processor run`` or ``backfill
 oversize answers while sending them (``StandinConfig.oversize_answer_bytes``,
 ``gzip_bomb_bytes``, ``batch_padding_lines``), so this process never holds them either.
 
-    python scripts/figures.py memory_bounds            # every case, default caps
-    python scripts/figures.py memory_bounds --json     # the same, one JSON object per case
-    python scripts/figures.py memory_bounds --only reply   # the cases whose name has "reply"
+    python -m scripts.figures memory_bounds            # every case, default caps
+    python -m scripts.figures memory_bounds --json     # the same, one JSON object per case
+    python -m scripts.figures memory_bounds --only reply   # the cases whose name has "reply"
 
 A reply case runs once to triage the tickets, lets one requester answer (a thank-you, an angry
 line, or 5 MB of text) and measures the run that meets that reply. The desk runs on a clock a
@@ -368,9 +368,9 @@ keeps it), then times the list (``AuditStore.list_decisions``) for the common fi
 sorted newest first and read on its first page and 50 pages deep (50 rows a page), the median
 of ``--repeat`` tries, and prints the store's size.
 
-    python scripts/figures.py audit_scale                     # 1,000,000 rows, SQLite in a temp dir
-    python scripts/figures.py audit_scale --rows 200000 --keep /tmp/audit   # keep the file
-    python scripts/figures.py audit_scale --url postgresql://u:p@127.0.0.1/db
+    python -m scripts.figures audit_scale                     # 1,000,000 rows, SQLite in a temp dir
+    python -m scripts.figures audit_scale --rows 200000 --keep /tmp/audit   # keep the file
+    python -m scripts.figures audit_scale --url postgresql://u:p@127.0.0.1/db
 
 The rows go in through the store's engine in large transactions (the schema and indexes are
 the store's own, made by its migrations); a run writes through ``AuditFeed`` in smaller ones.
@@ -656,7 +656,7 @@ AUDIT_HEAD_SCHEMA_DOC = """\
 Write ``ticket_processor/audit/head_schema.py``: the statements that make an empty embedded
 audit store at the migrations' head, read off a store Alembic has just created.
 
-    python scripts/figures.py audit_head_schema          # after adding a migration
+    python -m scripts.figures audit_head_schema          # after adding a migration
 
 A run creates a missing store with these statements (``audit/upgrade.py``, sqlite3 alone)
 instead of starting a child interpreter for SQLAlchemy and Alembic; a store that exists at an
@@ -669,7 +669,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "ticket_processor" / "audit" / "head_schema.py"
 
 _HEADER = '''"""The statements that make an empty embedded audit store at the migrations' head
-(written by ``python scripts/figures.py audit_head_schema`` from a store Alembic created: not by
+(written by ``python -m scripts.figures audit_head_schema`` from a store Alembic created: not by
 hand).
 
 ``audit/upgrade.py`` creates a missing store with them, in one ``BEGIN IMMEDIATE``
@@ -752,8 +752,8 @@ def audit_head_schema(argv: list[str] | None = None) -> int:
 DASHBOARD_LIST_TIMING_DOC = """\
 How fast the dashboard's ticket list answers over a large audit store (SQLite by default).
 
-    python scripts/figures.py dashboard_list_timing                  # 1,000,000 decisions
-    python scripts/figures.py dashboard_list_timing --rows 100000    # a quicker look
+    python -m scripts.figures dashboard_list_timing                  # 1,000,000 decisions
+    python -m scripts.figures dashboard_list_timing --rows 100000    # a quicker look
 
 Fills a fresh store (a temporary state directory) with ``--rows`` decisions over 30 days: nine
 categories, four urgencies, three engines, applied / suggested / abstained, one ticket in ten
@@ -916,12 +916,12 @@ them, 0.5-5 days after their triage; the rest stay open for ever), as discovery 
 fail and are retried (``--fail-share``). After each tenth of the runs it prints the directory's
 size and each file's; then one JSON summary with the largest size seen.
 
-    python scripts/figures.py state_growth                   # 1,000,000 tickets, 2,000 runs, a year
-    python scripts/figures.py state_growth --tickets 100000 --runs 200 --json
+    python -m scripts.figures state_growth                   # 1,000,000 tickets, 2,000 runs, a year
+    python -m scripts.figures state_growth --tickets 100000 --runs 200 --json
 """
 
 
-# The checkout's package, so ``python scripts/figures.py state_growth`` works in a clone not
+# The checkout's package, so ``python -m scripts.figures state_growth`` works in a clone not
 # installed.
 
 
@@ -1059,8 +1059,8 @@ IMPORT_MEMORY_DOC = """\
 What importing a module costs in memory: the peak RSS of a fresh interpreter that imports it,
 less that of one that imports nothing (the median of a few tries each).
 
-    python scripts/figures.py import_memory                  # the run's optional heavy modules
-    python scripts/figures.py import_memory sqlalchemy re2   # any modules, each alone
+    python -m scripts.figures import_memory                  # the run's optional heavy modules
+    python -m scripts.figures import_memory sqlalchemy re2   # any modules, each alone
 
 Where the figures are used: docs/explanation/benchmarks.md. A module already imported by
 everything a run loads costs the run less than it costs alone; the run's own figure is
@@ -1125,8 +1125,8 @@ EXPORT_PAGE_MEMORY_DOC = """\
 The memory of reading one Zendesk export page: the peak of Python objects while the page is
 fetched, decoded and parsed, and what its parsed tickets hold after (``tracemalloc``).
 
-    python scripts/figures.py export_page_memory                 # a 1,000-ticket page
-    python scripts/figures.py export_page_memory --tickets 500
+    python -m scripts.figures export_page_memory                 # a 1,000-ticket page
+    python -m scripts.figures export_page_memory --tickets 500
 
 The sandbox runs in a process of its own, so only the reading side is counted
 (docs/explanation/benchmarks.md lists it among the other scripts).

@@ -26,17 +26,17 @@ from typing import Any
 
 import orjson
 import requests
-from bench_figures import BenchSettings
-from bench_harness import (
+from rich.console import Console
+from rich.table import Table
+
+from scripts.bench_figures import BenchSettings
+from scripts.bench_harness import (
     LLM_DOWN_MODES,
     freshdesk_env,
     parse_latency_range,
     run_bench,
     standin_env,
 )
-from rich.console import Console
-from rich.table import Table
-
 from ticket_processor.helpdesks.freshdesk.sandbox.config import FreshdeskConfig
 from ticket_processor.helpdesks.freshdesk.sandbox.serving import RunningFreshdesk
 from ticket_processor.helpdesks.freshdesk.sandbox.serving import serve_in_thread as serve_freshdesk
@@ -72,8 +72,8 @@ note, or ``--timeout`` seconds pass, and prints:
   Prometheus' ``histogram_quantile`` does;
 - how many tickets ended with exactly one triage note (and how many with none, or more).
 
-    python scripts/figures.py serve_latency
-    python scripts/figures.py serve_latency --helpdesk freshdesk
+    python -m scripts.figures serve_latency
+    python -m scripts.figures serve_latency --helpdesk freshdesk
 
 Target: median under 3 s, p99 under 10 s. Exit code 0 when every ticket has exactly one note
 and both targets hold (on the sandbox's figures), else 1.
@@ -285,7 +285,7 @@ SHARDED_BACKFILL_DOC = """\
 ``backfill --shard i/N`` in N processes at once on one Redis budget, against a rate-limited
 sandbox: every ticket triaged once, and the helpdesk's write limit kept across the shards.
 
-    python scripts/figures.py sharded_backfill --tickets 2000 --shards 4 [--helpdesk freshdesk]
+    python -m scripts.figures sharded_backfill --tickets 2000 --shards 4 [--helpdesk freshdesk]
 
 Starts the helpdesk's sandbox at its default plan's limits (Zendesk: 100 ticket updates a
 minute; Freshdesk Enterprise: 280 ticket updates, 700 credits a minute) and a Redis server
@@ -302,8 +302,6 @@ for comparison.
 
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
 
 
 SUBJECTS = ["Refund for order", "Cannot log in", "Parcel late", "Charged twice"]
@@ -467,17 +465,13 @@ def sharded_backfill(argv: list[str] | None = None) -> None:
 BACKFILL_BENCH_DOC = """\
 Time and peak RSS of a batch backfill, submit then collect, against a local sandbox.
 
-    python scripts/figures.py backfill_bench --tickets 2000 [--helpdesk freshdesk]
+    python -m scripts.figures backfill_bench --tickets 2000 [--helpdesk freshdesk]
 
 Starts the helpdesk sandbox and the LLM stand-in (Batch API) in this process, creates the
 tickets, runs ``python -m ticket_processor backfill --since 7d`` (submit), completes the batch,
 runs ``backfill`` again (collect) and checks every ticket has one note. Each child runs under
 ``/usr/bin/time -f %M`` for its peak RSS (POSIX).
 """
-
-
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
 
 
 def backfill_bench(argv: list[str] | None = None) -> None:
@@ -552,7 +546,7 @@ second, so a few are left where the cursor stays (at that second) for the next r
 installation then runs once more, as its next cron slot would, and ``no_note_after_next_run``
 counts what is left after it (0: nothing lost). Prints one line a trial and a JSON summary.
 
-    python scripts/figures.py two_installations --trials 3 --tickets 150
+    python -m scripts.figures two_installations --trials 3 --tickets 150
 """
 
 
@@ -687,7 +681,7 @@ Starts a real Redis server and the OpenAI-compatible stand-in, which answers 429
 Prints, per case, the calls the stand-in answered, the 429s it gave (and their share), and the
 tickets the LLM analysed (the rest fell back to a local engine).
 
-    python scripts/figures.py llm_budget_bench [--processes 6] [--tickets 100] [--rpm 300]
+    python -m scripts.figures llm_budget_bench [--processes 6] [--tickets 100] [--rpm 300]
 """
 
 
@@ -826,9 +820,9 @@ def llm_budget_bench(argv: list[str] | None = None) -> None:
 LLM_DOWN_BENCH_DOC = """\
 The LLM fully down against ``--engine rules``, on the same backlog.
 
-    python scripts/figures.py llm_down_bench                       # 2,000 tickets, LLM refusing
-    python scripts/figures.py llm_down_bench --mode all --tickets 500
-    python scripts/figures.py llm_down_bench --mode hang --json
+    python -m scripts.figures llm_down_bench                       # 2,000 tickets, LLM refusing
+    python -m scripts.figures llm_down_bench --mode all --tickets 500
+    python -m scripts.figures llm_down_bench --mode hang --json
 
 Runs ``scripts/bench.py``'s machinery once with ``--engine rules`` and once per chosen mode with
 the LLM down (``refused``: nothing listens at OPENAI_BASE_URL; ``error``: the stand-in answers
@@ -842,7 +836,7 @@ within the target, else 1.
 """
 
 
-# The checkout's package, so ``python scripts/figures.py llm_down_bench`` works in a clone that is
+# The checkout's package, so ``python -m scripts.figures llm_down_bench`` works in a clone that is
 # not installed.
 
 
@@ -942,9 +936,9 @@ def llm_down_bench(argv: list[str] | None = None) -> int:
 KB_BENCH_DOC = """\
 Speed and calibration of the help-centre index.
 
-    python scripts/figures.py kb_bench                  # 10,000 generated articles, 1,000 lookups
-    python scripts/figures.py kb_bench --articles 2000 --lookups 200 --json
-    python scripts/figures.py kb_bench --calibrate      # shares of the labelled set in tests/data
+    python -m scripts.figures kb_bench                  # 10,000 generated articles, 1,000 lookups
+    python -m scripts.figures kb_bench --articles 2000 --lookups 200 --json
+    python -m scripts.figures kb_bench --calibrate      # shares of the labelled set in tests/data
 
 Indexing: N generated articles (titles of 4-8 words and HTML bodies of 80-400 words drawn with
 a Zipf-like skew from a 20,000-word vocabulary, as real help centres repeat their topic words)

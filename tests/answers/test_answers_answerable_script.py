@@ -1,4 +1,4 @@
-"""``python scripts/figures.py answers_answerable``: the answerability reading tried beside what
+"""``python -m scripts.figures answers_answerable``: the answerability reading tried beside what
 ships. An article that holds the ticket's common words but not its rare one holds little of
 it; the reading adds a reply only where what ships sends none; and the threshold it picks is
 precise on the centres it is picked on (no reply where none belongs)."""

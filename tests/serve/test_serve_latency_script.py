@@ -1,4 +1,4 @@
-"""``python scripts/figures.py serve_latency``: its quantiles (the nearest rank, and Prometheus'
+"""``python -m scripts.figures serve_latency``: its quantiles (the nearest rank, and Prometheus'
 ``histogram_quantile`` over cumulative buckets), and a small run end to end."""
 
 from __future__ import annotations

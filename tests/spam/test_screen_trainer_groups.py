@@ -7,7 +7,6 @@ the lures)."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,13 +21,9 @@ LETTER = (
 
 
 def _trainer(name: str) -> object:
-    sys.path.insert(0, str(REPO / "scripts"))
-    try:
-        import train
+    from scripts import train
 
-        return getattr(train, name)
-    finally:
-        sys.path.remove(str(REPO / "scripts"))
+    return getattr(train, name)
 
 
 @pytest.fixture(scope="module")

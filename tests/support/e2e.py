@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 import json
 import re
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -179,13 +178,6 @@ def assert_policy(
     assert priority_tags == ([f"{PREFIX}priority_{new}"] if new != old else [])
 
 
-SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
-
-
 def script_module(name: str) -> ModuleType:
-    """A module of ``scripts/`` (the benchmark's and the crash campaign's helpers)."""
-    sys.path.insert(0, str(SCRIPTS))
-    try:
-        return importlib.import_module(name)
-    finally:
-        sys.path.remove(str(SCRIPTS))
+    """A module of the ``scripts`` package (the benchmark's and the crash campaign's helpers)."""
+    return importlib.import_module(f"scripts.{name}")

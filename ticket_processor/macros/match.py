@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float32]
 
-# Chosen on the Bitext retail history (``python scripts/figures.py macros_eval --tune``), never
+# Chosen on the Bitext retail history (``python -m scripts.figures macros_eval --tune``), never
 # on the history the documented figures come from.
 NEIGHBOURS = 5
 SPREAD = 0.15
