@@ -10,10 +10,17 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import tomllib
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
+
+
+def data_toml(name: str) -> dict[str, Any]:
+    """``scripts/data/NAME``, a TOML file, read."""
+    return tomllib.loads((DATA / name).read_text("utf-8"))
 
 
 def _register_test_support() -> None:

@@ -26,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -516,38 +517,17 @@ EXPORT_LAG = 63.0
 GAP = 2.0
 TIMEOUT = 180.0
 
-# One route a row: its name, then the TOML lines of its table after ``name``.
-ROUTES = (
-    (
-        "security to the security team",
-        'when = { category = "security" }',
-        'group = "Security"',
-        "escalate = true",
-    ),
-    ("money", 'when = { category = ["billing", "refund"] }', 'group = "Billing"'),
-    ("deliveries", 'when = { category = "shipping" }', 'group = "Shipping"'),
-    ("bugs and outages", 'when = { category = ["bug", "account"] }', 'group = "Technical"'),
-    ("critical", 'when = { urgency = "critical" }', "escalate = true", 'add_tags = ["needs_lead"]'),
-    (
-        "a customer getting angrier",
-        'when = { sentiment_change = "worse" }',
-        "escalate = true",
-        'add_tags = ["angrier"]',
-    ),
-)
-ROUTES_TOML = "\n".join(
-    "\n".join(("[[route]]", f'name = "{name}"', *lines, "")) for name, *lines in ROUTES
-)
+# The fingerprint's routes, custom fields and own tickets (scripts/data/fingerprint/).
+FINGERPRINT_DATA = Path(__file__).resolve().parent / "data" / "fingerprint"
+ROUTES_TOML = (FINGERPRINT_DATA / "routes.toml").read_text("utf-8")
+FIELDS_TOML = (FINGERPRINT_DATA / "fields.toml").read_text("utf-8")
+_TICKETS = tomllib.loads((FINGERPRINT_DATA / "tickets.toml").read_text("utf-8"))
 
-FIELDS_TOML = """\
-[[field]]
-name = "Order number"
-pattern = 'ORD-\\d{6}'
 
-[[field]]
-name = "Product"
-synonyms = { "Mobile app" = ["iphone app", "android app"] }
-"""
+def _tickets(part: str) -> tuple[tuple[str, str], ...]:
+    """One part of tickets.toml as (subject, text) pairs."""
+    return tuple((row["subject"], row["text"]) for row in _TICKETS[part])
+
 
 PRODUCT_OPTIONS = (
     ("Mobile app", "product_mobile_app"),
@@ -555,75 +535,11 @@ PRODUCT_OPTIONS = (
     ("Desktop client", "product_desktop"),
 )
 
-# This script's own tickets: they fill the custom fields (and one asks for a refund).
-EXTRA_TICKETS = (
-    (
-        "Fingerprint: order ORD-424242 never arrived",
-        "Hello, my order ORD-424242 was due last Tuesday and the tracking page has not moved "
-        "for six days. Where is my parcel? I ordered it through the iPhone app.",
-    ),
-    (
-        "Fingerprint: charged twice for ORD-777001",
-        "I was charged twice for order ORD-777001 on my credit card. Please refund the second "
-        "payment as soon as possible, this is really frustrating.",
-    ),
-    (
-        "Fingerprint: the Desktop client will not start",
-        "Since yesterday the Desktop client shows a blank window and closes after a second. "
-        "Reinstalling did not help. Could you have a look?",
-    ),
-    (
-        "Fingerprint: my account was hacked and used for fraud",
-        "URGENT: my account was hacked this morning. Someone else changed my password and made "
-        "unauthorized transactions, it was not me. This is fraud and an emergency: our whole "
-        "production is down and nobody can work. Please act immediately!",
-    ),
-)
-
-# The customers' replies after the first runs: (the ticket's subject, the reply).
-# Created once ``serve`` is ready and delivered to it as the helpdesk's webhook would (signed
-# with SERVE_SECRET): the served flow's requests and writes.
-SERVED_TICKETS = (
-    (
-        "Fingerprint: checkout shows error 500",
-        "Since this morning the checkout page shows error 500 when I press Pay. My order "
-        "ORD-515151 is stuck and I cannot pay for it.",
-    ),
-    (
-        "Fingerprint: where do I change my invoice address",
-        "Hello, where can I change the billing address printed on my invoices? Thanks, Sam",
-    ),
-)
-# Created after the last run and taken by ``backfill`` (its own cursor), then a run that
-# should write nothing.
-BACKFILL_TICKETS = (
-    (
-        "Fingerprint: the password reset mail never arrives",
-        "I asked for a password reset three times today and no e-mail arrived. Please help.",
-    ),
-    (
-        "Fingerprint: cancel my subscription",
-        "Please cancel my subscription at the end of this month; we are moving to another tool.",
-    ),
-)
+EXTRA_TICKETS = _tickets("extra")
+SERVED_TICKETS = _tickets("served")
+BACKFILL_TICKETS = _tickets("backfill")
+REPLIES = _tickets("replies")
 SERVE_SECRET = "whsec-fingerprint-0123456789abcdef"
-
-REPLIES = (
-    (
-        "Fingerprint: the Desktop client will not start",
-        "This is the third time I am writing and it is still broken. I am furious: our whole "
-        "team cannot work, we are losing money every hour. Fix it today or I cancel.",
-    ),
-    (
-        "Fingerprint: order ORD-424242 never arrived",
-        "Thank you so much, the parcel arrived this morning! Have a great day.",
-    ),
-    (
-        "Absturz beim Speichern von Rechnungen",
-        "I am out of the office until Monday with limited access to email. For urgent "
-        "matters please contact my colleague.",
-    ),
-)
 
 
 # -- normalisation ----------------------------------------------------------------------------

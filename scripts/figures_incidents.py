@@ -23,6 +23,7 @@ import orjson
 # The dev hours are written by the tests' own helper.
 from support.incident_dev_hours import FAULTS, write_dev_hour
 
+from scripts import data_toml
 from ticket_processor.incidents.fault import FaultHead, load_fault_head
 from ticket_processor.incidents.follow_up import follow_ups
 from ticket_processor.incidents.grouping import _faults, _other_kind, _reading, judge, repeats
@@ -68,46 +69,10 @@ with the spread of the difference over the rows drawn again with replacement (it
 """
 
 
-BANKING_FAULT = {
-    "card_not_working",
-    "contactless_not_working",
-    "virtual_card_not_working",
-    "declined_card_payment",
-    "declined_cash_withdrawal",
-    "declined_transfer",
-    "failed_transfer",
-    "top_up_failed",
-    "card_swallowed",
-    "unable_to_verify_identity",
-}
-BANKING_REQUEST = {
-    "cancel_transfer",
-    "request_refund",
-    "change_pin",
-    "edit_personal_details",
-    "terminate_account",
-    "order_physical_card",
-    "getting_spare_card",
-    "get_physical_card",
-    "get_disposable_virtual_card",
-    "getting_virtual_card",
-    "exchange_rate",
-    "exchange_via_app",
-    "top_up_limits",
-    "card_delivery_estimate",
-    "fiat_currency_support",
-    "age_limit",
-    "visa_or_mastercard",
-    "supported_cards_and_currencies",
-    "automatic_top_up",
-    "verify_my_identity",
-    "why_verify_identity",
-    "country_support",
-    "disposable_card_limits",
-    "receiving_money",
-    "transfer_into_account",
-    "activate_my_card",
-}
+# Which BANKING77 intents are a fault and which a request (scripts/data/fault_labels.toml).
+_BANKING77 = data_toml("fault_labels.toml")["banking77"]
+BANKING_FAULT: set[str] = set(_BANKING77["fault"])
+BANKING_REQUEST: set[str] = set(_BANKING77["request"])
 
 
 def banking(path: Path) -> tuple[list[str], list[int]]:
@@ -222,13 +187,8 @@ fault head or the grouping (``train.csv`` may be, for development).
 """
 
 
-PAIRS = (
-    ("card_not_working", "cancel_transfer"),
-    ("declined_transfer", "request_refund"),
-    ("top_up_failed", "change_pin"),
-    ("failed_transfer", "edit_personal_details"),
-    ("contactless_not_working", "exchange_rate"),
-    ("declined_card_payment", "terminate_account"),
+PAIRS: tuple[tuple[str, str], ...] = tuple(
+    (fault, request) for fault, request in _BANKING77["pairs"]
 )
 NOW = 1_800_000_000
 SHORT_WORDS = 5  # a fault report of at most this many words is a short one

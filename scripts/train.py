@@ -17,6 +17,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict, cross_val_score
 
+from scripts import data_toml
 from ticket_processor.commands.learn import result_table
 from ticket_processor.incidents.fault import FILE_NAME as FAULT_FILE_NAME
 from ticket_processor.incidents.fault import FaultHead
@@ -194,29 +195,10 @@ plain numbers. Held-out figures: ``python -m scripts.figures fault_figures``.
 """
 
 
-BITEXT_FAULT = {"payment_issue", "registration_problems"}
-BITEXT_REQUEST = {
-    "cancel_order",
-    "change_order",
-    "change_shipping_address",
-    "check_cancellation_fee",
-    "check_invoice",
-    "check_payment_methods",
-    "check_refund_policy",
-    "create_account",
-    "delete_account",
-    "delivery_options",
-    "delivery_period",
-    "edit_account",
-    "get_invoice",
-    "get_refund",
-    "newsletter_subscription",
-    "place_order",
-    "set_up_shipping_address",
-    "switch_account",
-    "track_order",
-    "track_refund",
-}
+# Which Bitext intents are a fault and which a request (scripts/data/fault_labels.toml).
+_BITEXT = data_toml("fault_labels.toml")["bitext"]
+BITEXT_FAULT: set[str] = set(_BITEXT["fault"])
+BITEXT_REQUEST: set[str] = set(_BITEXT["request"])
 EXAMPLES = ROOT / "tests/data/fault_examples.jsonl"
 SHIPPED = ROOT / "ticket_processor/incidents" / FAULT_FILE_NAME
 C = 4.0  # the regularisation: the best of 1, 4, 16 by five-fold cross-validation on these rows
