@@ -25,6 +25,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from scripts import data_toml
 from scripts.bench_harness import EMAIL, TOKEN, make_tickets, seed_sandbox, standin_env
 from ticket_processor.audit.queries import DecisionFilter, DecisionQuery
 from ticket_processor.audit.schema import decisions
@@ -44,6 +45,10 @@ from ticket_processor.state.cache import AnalysisCache
 from ticket_processor.state.ledger import RunLedger
 from ticket_processor.state.replies import ReplyBook
 from ticket_processor.tags import marker_tag
+
+# The generated load's words and records (scripts/data/load_words.toml).
+LOAD_WORDS = data_toml("load_words.toml")
+
 
 # memory_bounds -----------------------------------------------------------------------------------
 
@@ -379,20 +384,7 @@ The target is under 300 ms for every query on SQLite.
 
 
 ACCOUNT = "zendesk:acme.zendesk.com"
-CATEGORIES = (
-    "billing",
-    "refund",
-    "technical",
-    "account",
-    "shipping",
-    "how_to",
-    "bug",
-    "feature_request",
-    "complaint",
-    "security",
-    "cancellation",
-    "other",
-)
+CATEGORIES: tuple[str, ...] = tuple(LOAD_WORDS["audit_scale"]["categories"])
 ENGINES = (("llm", 0.8), ("learned", 0.12), ("rules", 0.08))
 END = datetime(2026, 11, 25, tzinfo=UTC)
 SPAN = timedelta(days=30)
@@ -766,18 +758,7 @@ and the store's size on disk.
 
 LIST_CATEGORIES = ["bug", "how_to", "billing", "account", "feature_request", "shipping", "refund"]
 LIST_CATEGORIES += ["security", "other"]
-WORDS = [
-    "refund",
-    "invoice",
-    "login",
-    "password",
-    "parcel",
-    "crash",
-    "export",
-    "charge",
-    "upgrade",
-    "cancel",
-]
+WORDS: list[str] = LOAD_WORDS["dashboard_list_timing"]["words"]
 LIST_ACCOUNT = "zendesk:bench"
 # Every sort of the list (``sort=`` / ``order=``): alone, under a filter, and one page deep.
 SORTED: list[dict[str, str]] = [
@@ -928,14 +909,7 @@ size and each file's; then one JSON summary with the largest size seen.
 DAY = 86_400.0
 START = 1_800_000_000.0
 RETRY_LIMIT = 5
-ANALYSIS = {
-    "category": "billing",
-    "urgency": "normal",
-    "sentiment": "neutral",
-    "language": "en",
-    "summary": "The customer asks why the March invoice charged them twice.",
-    "confidence": 0.82,
-}
+ANALYSIS: dict[str, object] = LOAD_WORDS["state_growth"]["analysis"]
 
 
 class Moment:

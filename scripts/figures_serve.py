@@ -29,6 +29,7 @@ import requests
 from rich.console import Console
 from rich.table import Table
 
+from scripts import data_toml
 from scripts.bench_figures import BenchSettings
 from scripts.bench_harness import (
     LLM_DOWN_MODES,
@@ -952,28 +953,7 @@ which is what ``search.DEFAULT_THRESHOLD`` was set from.
 """
 
 
-SYLLABLES = [
-    "ka",
-    "lo",
-    "mi",
-    "re",
-    "su",
-    "ta",
-    "ne",
-    "po",
-    "vi",
-    "da",
-    "be",
-    "go",
-    "hu",
-    "ri",
-    "sa",
-    "te",
-    "no",
-    "pa",
-    "fi",
-    "lu",
-]
+SYLLABLES: list[str] = data_toml("load_words.toml")["kb_bench"]["syllables"]
 
 
 class MemoryHelpdesk:
