@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import orjson
 
+from scripts import data_toml
 from ticket_processor.answers.calibration import SHIPPED
 from ticket_processor.answers.compose import excerpt
 from ticket_processor.answers.evaluate import _CHOSEN, AnswersReport, _right, evaluate
@@ -110,25 +111,11 @@ DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 HelpCentre = tuple[str, list[dict[str, Any]], list[dict[str, Any]]]
 
 
-# The help centres a sandbox run can publish: (articles, tickets) in tests/data. ``heldout`` was
-# written by another engineer after the gate and its threshold were settled, and is never
-# fitted on: it is measured, once, with what ships.
-SANDBOX_CENTRES = {
-    "answers": ("answers_articles.jsonl", "answers_tickets.jsonl"),
-    "heldout": ("answers_heldout_articles.jsonl", "answers_heldout_tickets.jsonl"),
-    # An e-bike rental's help centre, written by a third engineer while the guards and the gate
-    # were being changed, and measured once after both landed.
-    "heldout2": ("answers_heldout2_articles.jsonl", "answers_heldout2_tickets.jsonl"),
-    # A meal-kit subscription's, written by a fourth engineer while the fused ranking and the
-    # bundled model's calibration were being changed, and measured once after they landed.
-    "heldout3": ("answers_heldout3_articles.jsonl", "answers_heldout3_tickets.jsonl"),
-    # A parking app's, written blind by a fifth engineer while the bundled model's triage, the
-    # ranking and the gate were being changed, to be measured once after they land.
-    "heldout4": ("answers_heldout4_articles.jsonl", "answers_heldout4_tickets.jsonl"),
-    # A podcast host's, written blind by a sixth engineer while those three were still changing.
-    "heldout5": ("answers_heldout5_articles.jsonl", "answers_heldout5_tickets.jsonl"),
-    # A scheduling tool's, written blind by a seventh engineer while the answers path was changing.
-    "heldout6": ("answers_heldout6_articles.jsonl", "answers_heldout6_tickets.jsonl"),
+# The help centres a sandbox run can publish, (articles, tickets) in tests/data, and which
+# were held out (scripts/data/help_centres.toml).
+SANDBOX_CENTRES: dict[str, tuple[str, str]] = {
+    name: (files["articles"], files["tickets"])
+    for name, files in data_toml("help_centres.toml").items()
 }
 
 
