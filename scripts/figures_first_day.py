@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import argparse
 
-from scripts import figures_incidents as shared
+from scripts import figures_incidents_first_day as shared
 from ticket_processor.common.baseline import poisson_tail
 from ticket_processor.incidents.fault import load_fault_head
 from ticket_processor.incidents.grouping import Reading, judge
