@@ -1,6 +1,6 @@
 """CI's CPU check: fails when a run's CPU per 1,000 tickets (with the LLM, the learned model or
 the keyword rules) or a start-up's CPU (``ticketbot run``'s, ``ticketbot --help``'s) grew by
-more than ``MARGIN`` against the figures kept in ``scripts/cpu_budget.json``.
+more than ``MARGIN`` against the figures kept in ``scripts/data/cpu_budget.json``.
 
     python -m scripts.cpu_check            # measure, compare, exit 1 when any grew too much
     python -m scripts.cpu_check --record   # measure and write the figures to cpu_budget.json
@@ -37,7 +37,7 @@ import orjson
 from scripts.bench_figures import BenchSettings
 from scripts.bench_harness import REPO_ROOT, STARTUP, run_bench
 
-BUDGET = Path(__file__).with_name("cpu_budget.json")
+BUDGET = Path(__file__).resolve().parent / "data" / "cpu_budget.json"
 TICKETS = 200
 ROUNDS = 3
 # The runs measured, by engine: the LLM (the stand-in), the learned model and the rules.

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import re
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -176,6 +178,22 @@ def assert_policy(
         assert new in (old, wanted.value), f"ticket {ticket_id}: priority {old} -> {new}"
     priority_tags = [t for t in added if t.startswith(f"{PREFIX}priority_")]
     assert priority_tags == ([f"{PREFIX}priority_{new}"] if new != old else [])
+
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPTS = REPO / "scripts"
+
+
+def toolbox(name: str) -> list[str]:
+    """The command that runs the toolbox's module NAME (``python -m scripts.NAME``)."""
+    return [sys.executable, "-m", f"scripts.{name}"]
+
+
+def toolbox_env() -> dict[str, str]:
+    """This process's environment with the repository first on PYTHONPATH: the toolbox runs
+    from any working directory."""
+    paths = [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
 
 
 def script_module(name: str) -> ModuleType:
