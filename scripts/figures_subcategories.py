@@ -17,7 +17,7 @@ import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_mutual_info_score
 
-from scripts.figures_answers import SANDBOX_CENTRES, HelpCentre, _jsonl, help_centres
+from scripts.figures_answer_centres import SANDBOX_CENTRES, HelpCentre, _jsonl, help_centres
 from scripts.figures_examples import DATA
 from scripts.figures_learned import DEFAULT_DATA, ROOT, _labelled_parser, triage_sure
 from ticket_processor.commands.discover_io import TicketText, judge

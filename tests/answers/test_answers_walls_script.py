@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from support.e2e import script_module
 
-walls = script_module("figures_answers")
-signals = script_module("figures_answers")
+walls = script_module("figures_answer_walls")
+signals = script_module("figures_answer_signals")
 
 
 def _row(
