@@ -125,6 +125,18 @@ def test_few_python_files_live_outside_the_package_the_tests_and_the_docs() -> N
     assert len(loose) <= MAX_LOOSE_PYTHON_FILES, sorted(loose)
 
 
+MAX_MODULE_LINES = 500  # the package's cap (tests/test_layout.py)
+
+
+def test_each_module_of_the_toolbox_stays_under_the_packages_cap() -> None:
+    long = [
+        f"{path.name}: {lines}"
+        for path in sorted((REPO / "scripts").glob("*.py"))
+        if (lines := len(path.read_text("utf-8").splitlines())) > MAX_MODULE_LINES
+    ]
+    assert not long, long
+
+
 def test_the_toolbox_is_a_package_that_edits_no_import_path() -> None:
     """``scripts`` imports as a package from the repository's root; none of its modules puts a
     folder on ``sys.path`` (the tests' helpers come through ``scripts/__init__.py``)."""

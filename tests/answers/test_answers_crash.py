@@ -18,7 +18,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSI
 
 @pytest.fixture(scope="module")
 def crash() -> ModuleType:
-    return script_module("drills")
+    return script_module("drills_answers")
 
 
 @pytest.mark.slow

@@ -1,6 +1,6 @@
 """The screen's trainer fits each threshold on the texts a run's gate asks it for: a deadline
 alone is a plain text's threshold (``SUGGESTS_ONLY_BESIDE``), a sum the one with lures, and a
-text the gate decides without the screen is in neither (``scripts/train.py`` ``screen_group``
+text the gate decides without the screen is in neither (``scripts/train_spam.py`` ``screen_group``
 asks ``gate.head_needed`` itself; it used to restate the rule, and put a deadline alone with
 the lures)."""
 
@@ -21,7 +21,7 @@ LETTER = (
 
 
 def _trainer(name: str) -> object:
-    from scripts import train
+    from scripts import train_spam as train
 
     return getattr(train, name)
 
