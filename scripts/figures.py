@@ -4,16 +4,16 @@
     python -m scripts.figures NAME --help
     python -m scripts.figures --list
 
-NAME is what the docs cite (the figure pages name the command that makes each figure); ARGS are
-its own, parsed by its own parser. ``scripts/data/commands.toml`` lists them; they live in a few
-modules beside this one, grouped by what they measure (``figures_*.py``, ``train.py``,
-``screenshots.py``, ``drills.py``): a section a command, headed by its NAME, whose function takes
-the command's arguments. ``python -m scripts.bench`` stays the benchmark's entry point,
-``python -m scripts.cpu_check`` CI's CPU check and ``python -m scripts.incident_heldout`` the
-held-out hours' generator. Run from the repository's root (the toolbox is the ``scripts``
-package); the data the commands read is in ``scripts/data/``. A NAME's module is imported only
-when that NAME runs, so one whose dependencies are not installed (Playwright, Redis) does not stop
-the others.
+NAME is what the docs cite (the figure pages name the command that makes each figure); ARGS are its
+own, parsed by its own parser. ``scripts/data/commands.toml`` lists them (NAME = [module, function,
+what it does]); they live in the modules beside this one, grouped by what they measure
+(``figures_*.py``, ``fingerprint_*.py``, ``train*.py``, ``drills*.py``, ``screenshots.py``): a
+section a command, headed by its NAME, whose function takes the command's arguments. ``python -m
+scripts.bench`` stays the benchmark's entry point, ``python -m scripts.cpu_check`` CI's CPU check
+and ``python -m scripts.incident_heldout`` the held-out hours' generator. Run from the repository's
+root (the toolbox is the ``scripts`` package); the data the commands read is in ``scripts/data/``.
+A NAME's module is imported only when that NAME runs, so one whose dependencies are not installed
+(Playwright, Redis) does not stop the others.
 """
 
 from __future__ import annotations
