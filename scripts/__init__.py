@@ -9,6 +9,7 @@ under the name the tests import it by (``support``), so no module edits ``sys.pa
 from __future__ import annotations
 
 import importlib.util
+import socket
 import sys
 import tomllib
 from pathlib import Path
@@ -21,6 +22,13 @@ DATA = Path(__file__).resolve().parent / "data"
 def data_toml(name: str) -> dict[str, Any]:
     """``scripts/data/NAME``, a TOML file, read."""
     return tomllib.loads((DATA / name).read_text("utf-8"))
+
+
+def free_port() -> int:
+    """A port free on the loopback now, for a server a command starts as a child."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def _register_test_support() -> None:

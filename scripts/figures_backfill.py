@@ -14,6 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from scripts import free_port
 from scripts.bench_harness import (
     standin_env,
 )
@@ -58,18 +59,11 @@ UPDATE_KEY = {"zendesk": "PUT /api/v2/tickets/", "freshdesk": "PUT /api/v2/ticke
 _TIMED = ["/usr/bin/time", "-f", "%M", sys.executable, "-m", "ticket_processor"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def _start_redis(work: Path) -> tuple[subprocess.Popen[bytes], str]:
     binary = shutil.which("redis-server")
     if binary is None:
         sys.exit("redis-server is not installed: apt-get install redis-server")
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(work)],
         stdout=subprocess.DEVNULL,

@@ -19,13 +19,13 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
+from scripts import free_port
 from scripts.bench_figures import BenchSettings
 from scripts.bench_harness import (
     LLM_DOWN_MODES,
     parse_latency_range,
     run_bench,
 )
-from scripts.figures_backfill import _free_port
 from ticket_processor.sandbox.llm_standin.server import StandinConfig, serve_in_thread
 
 # llm_budget_bench --------------------------------------------------------------------------------
@@ -128,7 +128,7 @@ def llm_budget_bench(argv: list[str] | None = None) -> None:
     if server is None:
         sys.exit("redis-server is not installed: apt-get install redis-server")
     workdir = Path(tempfile.mkdtemp(prefix="ticketbot-budget-"))
-    port = _free_port()
+    port = free_port()
     redis = subprocess.Popen(
         [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(workdir)],
         stdout=subprocess.DEVNULL,

@@ -11,7 +11,6 @@ import math
 import os
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from typing import Any
 
 import requests
 
+from scripts import free_port
 from scripts.bench_harness import (
     freshdesk_env,
 )
@@ -82,12 +82,6 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="lift the sandbox's plan rate limits: serve's own latency, not the plan's bound",
     )
     return parser.parse_args(argv)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def hook_up(desk: Desk, url: str, secret: str) -> str:

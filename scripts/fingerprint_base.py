@@ -238,12 +238,6 @@ def _llm_calls_since(
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _ready(base: str) -> bool:
     try:
         return requests.get(f"{base}/healthz", timeout=2).status_code == 200

@@ -13,6 +13,7 @@ from typing import Any
 
 import requests
 
+from scripts import free_port
 from scripts.fingerprint_base import (
     _RELISTED,
     _TICKET_REF,
@@ -33,7 +34,6 @@ from scripts.fingerprint_base import (
     _comparable,
     _delivery,
     _drop_ids,
-    _free_port,
     _llm_calls_since,
     _llm_stats,
     _ready,
@@ -221,7 +221,7 @@ class Scenario:
     ) -> dict[int, dict[str, Any]]:
         """``ticketbot serve`` started, two tickets created and delivered to it as the
         helpdesk's webhook would, served until both carry the marker, then stopped (SIGTERM)."""
-        port = _free_port()
+        port = free_port()
         base = f"http://127.0.0.1:{port}"
         desk.reset_stats()
         before_llm = _llm_stats(session, llm_stats)
