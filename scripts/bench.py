@@ -1,11 +1,11 @@
 """Throughput benchmark of ``ticketbot run`` against the local sandbox and LLM stand-in.
 
-    python scripts/bench.py                      # 2,000 tickets, 64 workers, 1.0 s LLM
-    python scripts/bench.py --engine rules --zendesk-latency-ms 0 --tickets 10000
-    python scripts/bench.py --duplicates 0.2 --json
-    python scripts/bench.py --llm-down refused   # see also python scripts/figures.py llm_down_bench
-    python scripts/bench.py --llm-rpm 1000 --llm-announce   # paced by x-ratelimit-* headers
-    python scripts/bench.py --helpdesk freshdesk --plan pro --json   # 400 tickets, Pro's limits
+    python -m scripts.bench                      # 2,000 tickets, 64 workers, 1.0 s LLM
+    python -m scripts.bench --engine rules --zendesk-latency-ms 0 --tickets 10000
+    python -m scripts.bench --duplicates 0.2 --json
+    python -m scripts.bench --llm-down refused   # see also python -m scripts.figures llm_down_bench
+    python -m scripts.bench --llm-rpm 1000 --llm-announce   # paced by x-ratelimit-* headers
+    python -m scripts.bench --helpdesk freshdesk --plan pro --json   # 400 tickets, Pro's limits
 
 Starts the Zendesk sandbox (a plan's limits, 80-150 ms a request) and the OpenAI-compatible
 stand-in (1.0 s +/- 20 %, 5,000 requests a minute) in this process, seeds N distinct tickets,
@@ -25,14 +25,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-# The checkout's package, so ``python scripts/bench.py`` works in a clone that is not installed.
-sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
-
 import orjson
-from bench_figures import BenchSettings
-from bench_harness import LLM_DOWN_MODES, parse_latency_range, run_bench
 from rich.console import Console
 from rich.table import Table
+
+from scripts.bench_figures import BenchSettings
+from scripts.bench_harness import LLM_DOWN_MODES, parse_latency_range, run_bench
 
 
 def parse_args(argv: list[str] | None = None) -> tuple[BenchSettings, bool]:
@@ -196,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
             err.print(f"[dim]{message}[/]")
 
     if settings.helpdesk == "freshdesk":
-        from bench_freshdesk import run_bench as run_freshdesk_bench
+        from scripts.bench_freshdesk import run_bench as run_freshdesk_bench
 
         result = run_freshdesk_bench(settings, say=say)
     else:

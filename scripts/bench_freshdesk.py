@@ -18,8 +18,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from bench_figures import BenchSettings, ChildRun, combined, figures, read_events, runs_figures
-from bench_harness import (
+from scripts.bench_figures import (
+    BenchSettings,
+    ChildRun,
+    combined,
+    figures,
+    read_events,
+    runs_figures,
+)
+from scripts.bench_harness import (
     WindowClock,
     _workdir,
     freshdesk_env,
@@ -28,7 +35,6 @@ from bench_harness import (
     run_env,
     standin_config,
 )
-
 from ticket_processor.helpdesks.freshdesk.sandbox.config import FreshdeskConfig
 from ticket_processor.helpdesks.freshdesk.sandbox.serving import RunningFreshdesk
 from ticket_processor.helpdesks.freshdesk.sandbox.serving import serve_in_thread as serve_freshdesk

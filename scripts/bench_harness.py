@@ -24,8 +24,15 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from bench_figures import BenchSettings, ChildRun, combined, figures, read_events, runs_figures
 
+from scripts.bench_figures import (
+    BenchSettings,
+    ChildRun,
+    combined,
+    figures,
+    read_events,
+    runs_figures,
+)
 from ticket_processor.helpdesks.samples import SeedTicket, load_samples
 from ticket_processor.helpdesks.zendesk.client import BATCH_LIMIT, ZendeskClient
 from ticket_processor.helpdesks.zendesk.guide import guide_api

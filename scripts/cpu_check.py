@@ -1,9 +1,9 @@
 """CI's CPU check: fails when a run's CPU per 1,000 tickets (with the LLM, the learned model or
 the keyword rules) or a start-up's CPU (``ticketbot run``'s, ``ticketbot --help``'s) grew by
-more than ``MARGIN`` against the figures kept in ``scripts/cpu_budget.json``.
+more than ``MARGIN`` against the figures kept in ``scripts/data/cpu_budget.json``.
 
-    python scripts/cpu_check.py            # measure, compare, exit 1 when any grew too much
-    python scripts/cpu_check.py --record   # measure and write the figures to cpu_budget.json
+    python -m scripts.cpu_check            # measure, compare, exit 1 when any grew too much
+    python -m scripts.cpu_check --record   # measure and write the figures to cpu_budget.json
 
 Seconds of CPU differ from one machine to the next and, on a shared box, from one minute to the
 next (a busy neighbour slows the caches of both cores). So no figure is kept in seconds: each
@@ -32,13 +32,12 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
-
 import orjson
-from bench_figures import BenchSettings
-from bench_harness import REPO_ROOT, STARTUP, run_bench
 
-BUDGET = Path(__file__).with_name("cpu_budget.json")
+from scripts.bench_figures import BenchSettings
+from scripts.bench_harness import REPO_ROOT, STARTUP, run_bench
+
+BUDGET = Path(__file__).resolve().parent / "data" / "cpu_budget.json"
 TICKETS = 200
 ROUNDS = 3
 # The runs measured, by engine: the LLM (the stand-in), the learned model and the rules.

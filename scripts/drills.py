@@ -1,4 +1,5 @@
-"""The crash drills: kill -9 campaigns against a stand-in helpdesk, for triage and for answers."""
+"""The crash drill: kill -9 campaigns against a stand-in helpdesk, for triage (the answers'
+drill is in ``drills_answers.py``)."""
 
 from __future__ import annotations
 
@@ -10,26 +11,18 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ticket_processor.answers.book import AnswerBook
-from ticket_processor.answers.vocab import SENT_OPENS
+# The answers drill publishes its help centre and tickets with the tests' own helpers.
 from ticket_processor.common.eventlog import read_events
 from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.helpdesks.samples import cycle, load_samples
 from ticket_processor.sandbox.desks import Desk, NewTicket, Snapshot, serve_desk
 from ticket_processor.sandbox.llm_standin.server import RunningStandin, StandinConfig
 from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve_standin
-
-# The answers drill publishes its help centre and tickets with the tests' own helpers; put on
-# the path before they are imported, so the drill also runs alone, not only after another
-# module of the toolbox has added it.
-sys.path.insert(1, str(Path(__file__).resolve().parents[1] / "tests"))
-from support.answers_desk import create_tickets, outbox, publish_help_centre, rows
 
 # crash_test --------------------------------------------------------------------------------------
 
@@ -58,14 +51,14 @@ It prints the figures (kills, kills that landed mid-run, kills with a write in f
 checked, violations) and exits 1 on any violation, 2 when the final run itself fails, 3 when the
 backlog was done before all the kills were made (give it more tickets or a slower LLM).
 
-    python scripts/figures.py crash_test                        # 20 kills over 1500 tickets, seed 7
-    python scripts/figures.py crash_test --kills 50 --tickets 3000 --seed 3 --max-delay 3
-    python scripts/figures.py crash_test --helpdesk freshdesk     # the same against Freshdesk
+    python -m scripts.figures crash_test                        # 20 kills over 1500 tickets, seed 7
+    python -m scripts.figures crash_test --kills 50 --tickets 3000 --seed 3 --max-delay 3
+    python -m scripts.figures crash_test --helpdesk freshdesk     # the same against Freshdesk
 
     # Jobs slower than the next run's 5 s recovery wait, kills right after a write: a kill
     # between Zendesk queueing a job and the journal recording its id. Before every write
     # was a safe_update this left a batch of tickets with two notes.
-    python scripts/figures.py crash_test --kills 8 --tickets 800 --seed 5 --max-delay 0.02 \
+    python -m scripts.figures crash_test --kills 8 --tickets 800 --seed 5 --max-delay 0.02 \
         --job-delay-ms 7000
 
 The sandbox's rate limits are raised out of the way (this is about crashes, not throttling; the
@@ -75,8 +68,6 @@ variant in CI through ``campaign()``. Runs only on POSIX (SIGKILL).
 
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-if str(REPO_ROOT) not in sys.path:  # run from a checkout without installing it
-    sys.path.insert(0, str(REPO_ROOT))
 
 
 MARKER = "ai_processed"
@@ -502,173 +493,3 @@ def crash_test(argv: list[str] | None = None) -> int:
         )
         return 3
     return 0
-
-
-# answers_crash_test ------------------------------------------------------------------------------
-
-ANSWERS_CRASH_TEST_DOC = """\
-Exactly-once replies under kill -9: SIGKILL sending runs at random moments, then check that
-no customer got two replies and that the next run completes what was planned.
-
-    python scripts/figures.py answers_crash_test [--helpdesk freshdesk] [--kills 20] [--seed 7]
-
-The help centre and the 60 tickets are the answers' fixture (``tests/data/answers_*.jsonl``,
-published and created by ``tests/support/answers_desk.py``); runs use the rules engine and
-``TICKETBOT_ANSWER_MODE=send``. The sandbox answers every request after ``--latency-ms`` (the
-slow marker that makes the send pass last long enough to be interrupted). Six kills in ten
-are timed from the first reply the sandbox mails in that run, the rest from its start. After each
-kill the outbox must hold at most one reply per ticket; after a last run, every ticket whose
-note announces a reply has exactly one, and nothing is left planned. Exit 1 on any violation.
-"""
-
-
-@dataclass(frozen=True)
-class CrashSettings:
-    kills: int = 20
-    seed: int = 7
-    helpdesk: str = "zendesk"  # or any kind the registry lists
-    latency_ms: float = 40.0  # the sandbox answers every request this late: sends last a while
-    after_mail_delay: float = 0.3  # the most a kill timed from a mail waits after it
-    max_delay: float = 3.0
-
-
-@dataclass
-class CrashReport:
-    kills: int = 0
-    killed_while_sending: int = 0
-    replies: int = 0
-    planned_left: int = 0
-    violations: list[str] = field(default_factory=list)
-    final_codes: list[int] = field(default_factory=list)
-
-    def lines(self) -> list[str]:
-        return [
-            f"kills: {self.kills} ({self.killed_while_sending} after the first reply was mailed)",
-            f"replies mailed: {self.replies}; planned and not settled at the end: "
-            f"{self.planned_left}; final runs' exit codes: {self.final_codes}",
-            *(f"VIOLATION {v}" for v in self.violations),
-        ]
-
-
-def answers_child_env(desk: Desk, work: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_CHILD_ENV_PREFIXES)}
-    env.update(
-        {
-            **desk.env(),
-            "TICKETBOT_STATE_DIR": str(work / "state"),
-            "TICKETBOT_LOG_DIR": str(work / "logs"),
-            "TICKETBOT_ANSWER_MODE": "send",
-            "TICKETBOT_WORKERS": "2",
-            "PYTHONPATH": os.pathsep.join(
-                p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p
-            ),
-        }
-    )
-    return env
-
-
-def answers_start_run(env: dict[str, str], work: Path) -> subprocess.Popen[bytes]:
-    with (work / "runs.log").open("ab") as sink:
-        return subprocess.Popen(
-            [sys.executable, "-m", "ticket_processor", "run", "--engine", "rules"],
-            env=env,
-            cwd=work,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def twice(desk: Desk) -> list[int]:
-    counts = Counter(m["ticket_id"] for m in outbox(desk))
-    return sorted(t for t, n in counts.items() if n > 1)
-
-
-def answers_kill_one(
-    desk: Desk, env: dict[str, str], work: Path, rng: random.Random, s: CrashSettings
-) -> bool:
-    """One run SIGKILLed at a random moment; True when it was killed after mailing a reply."""
-    after_mail = rng.random() < 0.6
-    mailed = len(outbox(desk))
-    delay = rng.uniform(0.0, s.after_mail_delay if after_mail else s.max_delay)
-    child = answers_start_run(env, work)
-    try:
-        if after_mail:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and child.poll() is None:
-                if len(outbox(desk)) > mailed:
-                    break
-                time.sleep(0.005)
-        try:
-            child.wait(timeout=delay)
-            return False
-        except subprocess.TimeoutExpired:
-            os.kill(child.pid, signal.SIGKILL)
-            child.wait()
-            return len(outbox(desk)) > mailed
-    finally:
-        if child.poll() is None:
-            os.kill(child.pid, signal.SIGKILL)
-            child.wait()
-
-
-def announced(desk: Desk, ticket_id: int) -> bool:
-    return any(SENT_OPENS in note for note in desk.snapshot(ticket_id).notes)
-
-
-def answers_campaign(s: CrashSettings, work: Path) -> CrashReport:
-    if sys.platform == "win32":
-        raise SystemExit("answers_crash_test needs SIGKILL (POSIX)")
-    rng = random.Random(s.seed)
-    report = CrashReport()
-    with serve_desk(KINDS[s.helpdesk], seed=None, unlimited=True) as desk:
-        publish_help_centre(desk)
-        ids = create_tickets(desk, rows("answers_tickets.jsonl"))
-        desk.sandbox.config.apply({"latency_ms": s.latency_ms})
-        env = answers_child_env(desk, work)
-        for _ in range(s.kills):
-            report.killed_while_sending += answers_kill_one(desk, env, work, rng, s)
-            report.kills += 1
-            for ticket_id in twice(desk):
-                report.violations.append(
-                    f"ticket {ticket_id}: two replies after kill {report.kills}"
-                )
-        for _ in range(3):
-            child = answers_start_run(env, work)
-            try:
-                report.final_codes.append(child.wait(timeout=FINAL_RUN_TIMEOUT))
-            except subprocess.TimeoutExpired:
-                os.kill(child.pid, signal.SIGKILL)
-                child.wait()
-                report.final_codes.append(-9)
-            if not AnswerBook(work / "state", read_only=True).planned():
-                break
-        mails = Counter(m["ticket_id"] for m in outbox(desk))
-        report.replies = sum(mails.values())
-        report.planned_left = len(AnswerBook(work / "state", read_only=True).planned())
-        for ticket_id in ids:
-            if mails[ticket_id] > 1:
-                report.violations.append(f"ticket {ticket_id}: {mails[ticket_id]} replies")
-            if announced(desk, ticket_id) and mails[ticket_id] != 1:
-                report.violations.append(f"ticket {ticket_id}: announced, {mails[ticket_id]} sent")
-        if report.planned_left:
-            report.violations.append(f"{report.planned_left} planned replies never settled")
-        if report.replies < 12:
-            report.violations.append(f"only {report.replies} replies mailed in the end")
-    report.violations = list(dict.fromkeys(report.violations))
-    return report
-
-
-def answers_crash_test(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=ANSWERS_CRASH_TEST_DOC.splitlines()[0])
-    defaults = CrashSettings()
-    parser.add_argument("--helpdesk", choices=list(KINDS), default=defaults.helpdesk)
-    parser.add_argument("--kills", type=int, default=defaults.kills)
-    parser.add_argument("--seed", type=int, default=defaults.seed)
-    args = parser.parse_args(argv)
-    import tempfile
-
-    settings = CrashSettings(kills=args.kills, seed=args.seed, helpdesk=args.helpdesk)
-    with tempfile.TemporaryDirectory(prefix="answers-crash-") as tmp:
-        report = answers_campaign(settings, Path(tmp))
-    print("\n".join(report.lines()))
-    return 1 if report.violations else 0

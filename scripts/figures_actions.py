@@ -1,4 +1,4 @@
-"""The actions' benchmark: ``python scripts/figures.py actions_bench [--helpdesk KIND]``.
+"""The actions' benchmark: ``python -m scripts.figures actions_bench [--helpdesk KIND]``.
 
 On each helpdesk's sandbox and the shop stand-in (Shopify's Admin REST API), with the docs'
 ``actions-shopify.toml`` and the keyword rules (no LLM), ``ticketbot run`` as its own process:
@@ -141,7 +141,6 @@ def _note(desk: Desk, ticket: int) -> str:
 
 
 def _lookups(desk: Desk, env: dict[str, str], orders: list[dict[str, Any]]) -> dict[str, Any]:
-    sys.path.insert(1, str(ROOT / "tests"))
     from support.answers_desk import public_comments
 
     own = [

@@ -13,7 +13,7 @@ agent was available under capacity), agents over capacity, tickets given to an a
 away, VIP tickets decided after another ticket of their group, people's assignments kept; and a
 run with ``skills``: the tickets whose language skill was written, and assignees written.
 
-    python scripts/figures.py assignment_hour [--kind zendesk] [--seed 84]
+    python -m scripts.figures assignment_hour [--kind zendesk] [--seed 84]
 
 ``assignment_language``: the language an assigned ticket's skills take
 (``assignment/language.py``: the triage's stopword reading, then Lingua among the languages
@@ -26,7 +26,7 @@ choice; ``language_heldout2.jsonl``, support messages in the same seven written 
 another author; misses of neither read), and the English requests of ``tests/data/bitext.jsonl``
 (an English-majority helpdesk must not lose them).
 
-    python scripts/figures.py assignment_language
+    python -m scripts.figures assignment_language
 """
 
 from __future__ import annotations

@@ -11,25 +11,21 @@ file are as shipped; the sources are the development set's (``../shared/data/tic
 whose rows the rules' cues may have been written beside) and ``tests/data/howto_questions.jsonl``
 (37 questions in six languages written apart from the rules, the project's own writing).
 
-    python scripts/figures.py assignment_skills [--data ../shared/data/tickets-dev.jsonl]
+    python -m scripts.figures assignment_skills [--data ../shared/data/tickets-dev.jsonl]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tomllib
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from figures_assignment import SKILLS  # noqa: E402
-
-from ticket_processor.triage.rules import RulesEngine  # noqa: E402
-from ticket_processor.triage.taxonomy import load_taxonomy  # noqa: E402
+from scripts import ROOT
+from scripts.figures_assignment import SKILLS
+from ticket_processor.triage.rules import RulesEngine
+from ticket_processor.triage.taxonomy import load_taxonomy
 
 
 def _rows(path: Path) -> list[dict[str, object]]:

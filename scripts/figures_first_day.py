@@ -1,6 +1,6 @@
 """The first day's prior (``IncidentPolicy.first_day_share``), chosen on the dev hours.
 
-    python scripts/figures.py incidents_first_day_share
+    python -m scripts.figures incidents_first_day_share
 
 With less than a week of history, a group's kind is expected to bring ``first_day_share`` of the
 hour's other tickets, and a group is suggested at 3 times that with a Poisson tail of at most
@@ -18,13 +18,8 @@ such share still passes: the middle of that interval.
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
-sys.path.insert(1, str(Path(__file__).resolve().parent))
-
-import figures_incidents as shared
-
+from scripts import figures_incidents_first_day as shared
 from ticket_processor.common.baseline import poisson_tail
 from ticket_processor.incidents.fault import load_fault_head
 from ticket_processor.incidents.grouping import Reading, judge

@@ -8,7 +8,7 @@ of their own (``tests/support/first_seen.py``), on each helpdesk's sandbox. Prin
 line per hour: the reports linked and suggested, PagerDuty's incident triggers, and what the
 run's ``incident_vouched`` event counted.
 
-    python scripts/figures.py incidents_first_seen [--kind zendesk] [--burst 10 --burst 60]
+    python -m scripts.figures incidents_first_seen [--kind zendesk] [--burst 10 --burst 60]
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(1, str(ROOT / "tests"))
 from support.first_seen import genuine, reports, throwaway, week  # noqa: E402
 from support.incident_scenario import Spec, load_freshdesk, load_zendesk  # noqa: E402
 

@@ -1,8 +1,8 @@
 """``macro_floor``: the suggested macros' floors chosen on a dev history and measured on
 histories held out by source, with tickets answered without a macro in both.
 
-    python scripts/figures.py macro_floor           # the chosen floors and the held-out figures
-    python scripts/figures.py macro_floor --grid    # every point of the dev grid
+    python -m scripts.figures macro_floor           # the chosen floors and the held-out figures
+    python -m scripts.figures macro_floor --grid    # every point of the dev grid
 
 A history is made from a public labelled set as ``macros eval`` makes it
 (``ticket_processor.macros.evaluate.labelled_history``): macros written for some intents, each

@@ -18,7 +18,6 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from ticket_processor.helpdesks.registry import KINDS  # noqa: E402
 from ticket_processor.helpdesks.samples import cycle, load_samples  # noqa: E402

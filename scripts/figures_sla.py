@@ -29,8 +29,8 @@ from ticket_processor.triage.routing import parse_routes
 SLA_DAY_DOC = """\
 A simulated working day on each helpdesk's sandbox, the SLA pass run every 10 minutes on it.
 
-    python scripts/figures.py sla_day --seed 11 [--kinds zendesk,freshdesk,servicenow]
-    python scripts/figures.py sla_day --seed 11 --histories 1
+    python -m scripts.figures sla_day --seed 11 [--kinds zendesk,freshdesk,servicenow]
+    python -m scripts.figures sla_day --seed 11 --histories 1
 
 Written for this figure; nothing is fitted on the simulated day (the pass's curve is the
 helpdesk's own history; the calibration's map is fitted on the history's earlier days and
@@ -399,7 +399,7 @@ What one run's SLA read costs on an account with 5,000 open tickets, each with a
 target running, on each sandbox: the requests the sandbox counted, whether the read was
 complete within the pass's budget (60 requests), and the seconds it took.
 
-    python scripts/figures.py sla_requests [--open 5000] [--kinds zendesk,freshdesk,servicenow]
+    python -m scripts.figures sla_requests [--open 5000] [--kinds zendesk,freshdesk,servicenow]
 """
 
 

@@ -1,6 +1,6 @@
 """The spam gate on a fresh helpdesk: a stranger's mail gated only on proof.
 
-    python scripts/figures.py spam_first_day_figures
+    python -m scripts.figures spam_first_day_figures
 
 Every row is judged as a run on a fresh helpdesk judges a requester it has never seen (no
 organisation, no ticket solved before, no LLM), from its text and its sender's address. For
@@ -28,13 +28,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
-sys.path.insert(1, str(Path(__file__).resolve().parent))
-
-from figures_spam_risk import _disguised_rows, _fates, customer_rows, other_customers
-
+from scripts.figures_spam_risk import _disguised_rows, _fates, customer_rows, other_customers
 from ticket_processor.spam.gate import SpamGate
 from ticket_processor.spam.labelled import SpamRow, score_rows
 

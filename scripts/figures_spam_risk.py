@@ -1,37 +1,16 @@
-"""The spam gate's, the risk check's and the redaction's figures."""
+"""The spam gate's figures (the risk check's and the redaction's are in ``figures_risk.py``)."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
-import os
 import random
-import subprocess
-import sys
-import tempfile
-import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ticket_processor.evaluation.redaction import leaks, read_cases, score
-from ticket_processor.evaluation.redaction_corpus import (
-    FORMS,
-    HARMLESS,
-    HELD_OUT,
-    HELD_OUT_LOOKALIKES,
-    HOSTILE_MEGABYTE,
-    LOOKALIKES,
-    PII,
-    PROSE,
-)
-from ticket_processor.helpdesks.registry import KINDS
-from ticket_processor.risk.fit import auc
-from ticket_processor.sandbox.desks import Desk, SolvedTicket, serve_desk
 from ticket_processor.spam.gate import SpamGate
 from ticket_processor.spam.labelled import SpamRow, SpamScores, score_rows
-from ticket_processor.triage.redact import redact
 
 # spam_figures ------------------------------------------------------------------------------------
 
@@ -39,7 +18,7 @@ SPAM_FIGURES_DOC = """\
 The spam gate's held-out figures: what it catches of a public spam corpus it was not fitted
 on, and how many customers' tickets it takes for spam.
 
-    python scripts/figures.py spam_figures /work/data/spam/SMSSpamCollection
+    python -m scripts.figures spam_figures /work/data/spam/SMSSpamCollection
 
 PATH is the SMS Spam Collection (Almeida, Gómez Hidalgo, Yamakami, 2011; UCI Machine Learning
 Repository, CC BY 4.0): 5,574 English SMS, ``ham`` or ``spam`` and the text, tab-separated,
@@ -156,7 +135,7 @@ SPAM_CUSTOMERS_FIGURES_DOC = """\
 Whether the spam gate gates a customer on a guess, and what spam it catches, on sets that
 neither the head nor the gate's rules were fitted or tuned on.
 
-    python scripts/figures.py spam_customers_figures [SMS_SPAM_COLLECTION]
+    python -m scripts.figures spam_customers_figures [SMS_SPAM_COLLECTION]
 
 - the spam of the SMS Spam Collection (give its path; see ``spam_figures``), marked or
   suggested;
@@ -282,7 +261,7 @@ What the spam gate's screen spares the head on customers' tickets, and what that
 
 The head's encoder pass is what the screen spares; the cost would be a suggestion lost.
 
-    python scripts/figures.py spam_screen_spares [../shared/data/tickets-dev.jsonl]
+    python -m scripts.figures spam_screen_spares [../shared/data/tickets-dev.jsonl]
 
 Every row is a customer's ticket judged as a stranger's with no LLM, once as a run judges it (the
 head reads what the cheap signals and the screen leave it: ``gate.head_needed``) and once with
@@ -336,7 +315,7 @@ def spam_screen_spares(argv: list[str] | None = None) -> None:
 SPAM_EMAIL_FIGURES_DOC = """\
 What the spam gate catches of public e-mail spam, on a dev source and on a source held out.
 
-    python scripts/figures.py spam_email_figures ENRON_SPAM_DIR [--limit N]
+    python -m scripts.figures spam_email_figures ENRON_SPAM_DIR [--limit N]
 
 ENRON_SPAM_DIR holds the Enron-Spam corpus's preprocessed files (Metsis, Androutsopoulos and
 Paliouras, "Spam filtering with naive Bayes - which naive Bayes?", CEAS 2006; Athens
@@ -398,7 +377,7 @@ SPAM_THRESHOLDS_DOC = """\
 The head's apply threshold on the dev sets: where genuine messages stop being marked and
 suggested, and what it costs.
 
-    python scripts/figures.py spam_thresholds SMS_SPAM_COLLECTION ENRON_SPAM_DIR
+    python -m scripts.figures spam_thresholds SMS_SPAM_COLLECTION ENRON_SPAM_DIR
 
 For each candidate ``apply_at`` (the head's ``suggest_at`` kept, or lowered to it), what the gate
 does, no LLM, its chat rule included (``spam/chat.py``), with the head reading every row (the
@@ -472,313 +451,3 @@ def spam_thresholds(argv: list[str] | None = None) -> None:
         f"{CHAT_MARKED_AT_MOST} SMS chat messages marked and each genuine dev set at most "
         f"{SUGGESTED_AT_MOST:.0%} suggested: {chosen}"
     )
-
-
-# risk_figures ------------------------------------------------------------------------------------
-
-RISK_FIGURES_DOC = """\
-The risk head's figures on each sandbox: the real ``ticketbot learn --from-helpdesk`` on the
-oldest 1,500 of 2,000 solved tickets, then ``ticketbot eval --risk`` on the newest 500.
-
-    python scripts/figures.py risk_figures [--tickets 2000] [--held-out 500] [--seed 3]
-
-For each helpdesk kind, on a fresh sandbox: the 2,000 tickets are generated in date order
-(seeded); the oldest 1,500 are imported through ``Desk.import_solved`` with their outcome
-(Zendesk: a satisfaction rating and a reopen count; Freshdesk, which counts no reopens: a rating
-and the escalation flag) and a category tag an agent set, then ``ticketbot learn
---from-helpdesk`` runs as a user runs it (a subprocess, the sandbox's environment, a fresh state
-directory). Its label model, trained on categories alone, is refused (the bundled model names
-more fields), which its output says; the risk head is learned all the same. The Freshdesk
-sandbox's own 100 seeded tickets, with the outcomes it gave them, are among what it reads. The
-newest 500 arrive afterwards (imported the same way) and are scored with ``ticketbot eval
---risk --json`` on a file of the same tickets and outcomes: the learned head's AUC and ECE, and
-the rules' (sentiment, urgency and the rest of the rules' inputs), against "ended badly" (rated
-bad or reopened; Freshdesk: rated bad or escalated). Nothing of the 500 is seen by the learning.
-The templates are ``tests/data/risk_templates.json``.
-
-The tickets are synthetic, written for this project (no real outcomes are here). The generator:
-a ticket has a topic (billing dispute, cancellation, outage, bug, shipping delay, refund,
-how-to question, feature request, account access, praise), a tone (angry, frustrated, neutral,
-polite), a language (English, German, Spanish, French; 55/15/15/15 %), a length (a line; a
-paragraph; a paragraph with the history of the case) and sometimes a mention of an earlier
-contact. Whether it ends badly is drawn from a logistic model of those, with noise:
-
-    z = -1.5 + topic effect (billing dispute +1.3, cancellation +1.1, outage +0.9, refund
-        +0.7, shipping delay +0.6, bug +0.4, account access +0.2, feature request -0.6,
-        how-to -1.0, praise -2.0)
-        + tone (angry +0.9, frustrated +0.5, neutral 0, polite -0.3)
-        + 0.8 if an earlier contact is mentioned + 0.3 if the history is told (long)
-        + a per-ticket term drawn from N(0, 0.8^2) the text does not show
-    P(ends badly) = 1 / (1 + e^-z)
-
-A ticket that ended badly is rated bad (55 %) or else reopened (Zendesk) / escalated
-(Freshdesk); one that ended well is rated good (45 %), offered a rating it did not answer
-(25 %) or never offered one (30 %). What a ticket is about weighs more than how it is said,
-as in support teams' experience: a calm billing dispute goes badly more often than an angry
-how-to question, which the rules (tone and urgency) cannot see and the head can learn.
-"""
-
-
-ROOT = Path(__file__).resolve().parents[1]
-LANGUAGES = (("en", 0.55), ("de", 0.15), ("es", 0.15), ("fr", 0.15))
-TONES = {"angry": 0.9, "frustrated": 0.5, "neutral": 0.0, "polite": -0.3}
-
-# The templates (the project's own writing): per topic its effect on the outcome, the category
-# an agent tags and (subject, body) per language ({n} a number, {amount} a sum); per tone an
-# (opening, closing) per language; a sentence mentioning an earlier contact; sentences of a
-# case's history.
-TEMPLATES = json.loads((ROOT / "tests/data/risk_templates.json").read_text("utf-8"))
-TOPICS: dict[str, dict[str, Any]] = TEMPLATES["topics"]
-TOPIC_SHARE: dict[str, float] = TEMPLATES["topic_share"]
-TONE_WORDS: dict[str, dict[str, list[list[str]]]] = TEMPLATES["tones"]
-EARLIER: dict[str, str] = TEMPLATES["earlier_contact"]
-HISTORY: dict[str, list[str]] = TEMPLATES["history"]
-
-
-@dataclass(frozen=True)
-class Generated:
-    subject: str
-    body: str
-    category: str
-    bad: bool
-    chance: float  # the model's probability of ending badly (the best any scorer can know)
-
-
-def _pick(rng: random.Random, weights: dict[str, float] | tuple[tuple[str, float], ...]) -> str:
-    items = list(weights.items()) if isinstance(weights, dict) else list(weights)
-    return rng.choices([k for k, _ in items], [w for _, w in items])[0]
-
-
-def generate(count: int, seed: int) -> list[Generated]:
-    """``count`` tickets in date order (the model above; seeded)."""
-    rng = random.Random(seed)
-    tickets = []
-    for i in range(count):
-        topic = _pick(rng, {k: float(v) for k, v in TOPIC_SHARE.items()})
-        effect, category, texts = (TOPICS[topic][k] for k in ("effect", "category", "texts"))
-        language = _pick(rng, LANGUAGES)
-        tone = _pick(rng, {"angry": 0.15, "frustrated": 0.25, "neutral": 0.4, "polite": 0.2})
-        if topic == "praise":
-            tone = "polite" if rng.random() < 0.7 else "neutral"
-        subject, body = rng.choice(texts[language])
-        values = {
-            "n": str(10000 + i * 7 + rng.randrange(7)),
-            "amount": f"{rng.randrange(9, 400)}.{rng.randrange(100):02d}",
-        }
-        opening, closing = rng.choice(TONE_WORDS[tone][language])
-        earlier = topic != "praise" and rng.random() < 0.2
-        long = rng.random() < 0.3
-        parts = [opening, body.format(**values)]
-        if earlier:
-            parts.append(EARLIER[language])
-        if long:
-            parts.extend(rng.sample(HISTORY[language], 2))
-        if rng.random() >= 0.25:  # a quarter are one line, without the closing
-            parts.append(closing)
-        z = -1.5 + effect + TONES[tone] + 0.8 * earlier + 0.3 * long + rng.gauss(0.0, 0.8)
-        chance = 1 / (1 + math.exp(-z))
-        bad = rng.random() < chance
-        tickets.append(Generated(subject.format(**values), " ".join(parts), category, bad, chance))
-    return tickets
-
-
-def solved(ticket: Generated, escalates: bool, rng: random.Random) -> SolvedTicket:
-    """How ``ticket`` ended, as the helpdesk records it (``escalates``: Freshdesk's flag
-    instead of Zendesk's reopen count)."""
-    if ticket.bad:
-        if rng.random() < 0.55:
-            return SolvedTicket(ticket.subject, ticket.body, "bad")
-        if escalates:
-            return SolvedTicket(
-                ticket.subject, ticket.body, rng.choice(("offered", "unoffered")), 0, True
-            )
-        return SolvedTicket(ticket.subject, ticket.body, rng.choice(("offered", "unoffered")), 1)
-    rating = _pick(rng, {"good": 0.45, "offered": 0.25, "unoffered": 0.3})
-    return SolvedTicket(ticket.subject, ticket.body, rating)
-
-
-def _import(desk: Desk, rows: list[SolvedTicket], tickets: list[Generated]) -> None:
-    ids = desk.import_solved(rows)
-    for ticket_id, ticket in zip(ids, tickets, strict=True):
-        desk.agent_edit(ticket_id, f"ai_category_{ticket.category}", "normal")
-
-
-def measure(kind: str, tickets: list[Generated], held_out: int, seed: int) -> dict[str, object]:
-    rng = random.Random(seed + 1)
-    escalates = kind == "freshdesk"  # it counts no reopens: its escalation flag instead
-    rows = [solved(t, escalates, rng) for t in tickets]
-    cut = len(tickets) - held_out
-    with (
-        serve_desk(KINDS[kind], seed=None, unlimited=True) as desk,
-        tempfile.TemporaryDirectory() as tmp,
-    ):
-        prefixes = ("ZENDESK_", "FRESHDESK_", "TICKETBOT_", "OPENAI_")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
-        env.update(desk.env())
-        env.update({"TICKETBOT_STATE_DIR": f"{tmp}/state", "TICKETBOT_LOG_DIR": f"{tmp}/logs"})
-        _import(desk, rows[:cut], tickets[:cut])
-        learn = [
-            sys.executable,
-            "-m",
-            "ticket_processor",
-            "learn",
-            "--from-helpdesk",
-            "--since",
-            "30d",
-        ]
-        learned = subprocess.run(learn, env=env, cwd=tmp, capture_output=True, text=True)
-        print(f"--- {kind}: {' '.join(learn[2:])} (exit {learned.returncode})")
-        print(learned.stdout.rstrip())
-        if learned.stderr.strip():
-            print(learned.stderr.rstrip())
-        _import(desk, rows[cut:], tickets[cut:])  # the newest, after the learning
-        held = Path(tmp) / "held-out.jsonl"
-        with held.open("w", encoding="utf-8") as out:
-            for row in rows[cut:]:
-                outcome = {
-                    "satisfaction": row.satisfaction,
-                    "reopens": row.reopens,
-                    "escalated": row.escalated,
-                }
-                out.write(
-                    json.dumps(
-                        {"subject": row.subject, "description": row.body, "outcome": outcome}
-                    )
-                    + "\n"
-                )
-        scored = subprocess.run(
-            [sys.executable, "-m", "ticket_processor", "eval", "--risk", str(held), "--json"],
-            env=env,
-            cwd=tmp,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        figures: dict[str, object] = json.loads(scored.stdout)
-    figures["helpdesk"] = kind
-    figures["trained_on"] = cut
-    figures["trained_ended_badly"] = sum(t.bad for t in tickets[:cut])
-    # The generator's own probabilities on the same 500 (its noise term, which no text shows,
-    # included): a ceiling no scorer reaches.
-    figures["best_possible_auc"] = auc(
-        [t.chance for t in tickets[cut:]], [t.bad for t in tickets[cut:]]
-    )
-    return figures
-
-
-def risk_figures(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=RISK_FIGURES_DOC.split("\n")[0])
-    parser.add_argument("--tickets", type=int, default=2000)
-    parser.add_argument("--held-out", type=int, default=500)
-    parser.add_argument("--seed", type=int, default=3)
-    args = parser.parse_args(argv)
-    tickets = generate(args.tickets, args.seed)
-    for kind in sorted(KINDS):
-        figures = measure(kind, tickets, args.held_out, args.seed)
-        print(json.dumps(figures))
-        head, rules = figures["head"], figures["rules"]
-        assert isinstance(head, dict)
-        assert isinstance(rules, dict)
-        print(
-            f"{kind}: {figures['rows']} held-out tickets, {figures['ended_badly']} ended badly: "
-            f"head AUC {head['auc']:.3f} ECE {head['ece']:.3f}; rules AUC {rules['auc']:.3f} "
-            f"ECE {rules['ece']:.3f}; best possible AUC {figures['best_possible_auc']:.3f}"
-        )
-
-
-# redaction_figures -------------------------------------------------------------------------------
-
-REDACTION_FIGURES_DOC = """\
-Redaction figures: precision and recall on both corpora, and throughput.
-
-    python scripts/figures.py redaction_figures
-
-Prints, for the labelled case file (``tests/data/redaction_cases.jsonl``) and the hostile
-corpus (``ticket_processor/evaluation/redaction_corpus.py``): values found and leaked, harmless
-texts changed, precision and recall; the recall on the personal data beyond the usual ASCII
-spellings (``FORMS``: other scripts' digits, internationalised emails, national ids, IP
-addresses, wallets) and how many of their harmless look-alikes (``LOOKALIKES``) were kept;
-then the time a ticket costs (tickets of twelve corpus texts, and one of prose); then
-megabytes a second on prose and on each hostile shape
-of ``HOSTILE_MEGABYTE`` (best of three; the machine's load moves these, the ratios to prose much
-less). Exit status 0 when nothing leaked and nothing harmless was changed.
-"""
-
-
-CASES = ROOT / "tests" / "data" / "redaction_cases.jsonl"  # a data file, read as data
-
-
-def _rate(text: str) -> float:
-    best = min(_time(text) for _ in range(3))
-    return len(text) / 1_000_000 / best
-
-
-def _time(text: str) -> float:
-    started = time.perf_counter()
-    redact(text)
-    return time.perf_counter() - started
-
-
-def _per_ticket(tickets: list[str]) -> float:
-    """Microseconds per ticket, best of three passes over ``tickets``."""
-    best = float("inf")
-    for _ in range(3):
-        started = time.perf_counter()
-        for ticket in tickets:
-            redact(ticket)
-        best = min(best, time.perf_counter() - started)
-    return best / len(tickets) * 1_000_000
-
-
-def redaction_figures(argv: list[str] | None = None) -> int:
-    argparse.ArgumentParser(
-        description=REDACTION_FIGURES_DOC, formatter_class=argparse.RawDescriptionHelpFormatter
-    ).parse_args(argv)
-    tp, fp, fn, _ = score(read_cases(CASES))
-    print(
-        f"case file: tp={tp} fp={fp} fn={fn} "
-        f"precision={tp / (tp + fp):.3f} recall={tp / (tp + fn):.3f}"
-    )
-    values = sum(len(v) for _, _, v in PII)
-    leaked = sum(len(leaks(text, v)) for _, text, v in PII)
-    changed = sum(1 for _, text in HARMLESS if redact(text)[0] != text)
-    found = values - leaked
-    print(
-        f"hostile corpus: {len(PII)} PII texts, {values} values, {leaked} leaked; "
-        f"{len(HARMLESS)} harmless texts, {changed} changed; "
-        f"precision={found / (found + changed):.3f} recall={found / values:.3f}"
-    )
-    form_values = sum(len(v) for _, _, v in FORMS)
-    form_leaks = [(note, value) for note, text, v in FORMS for value in leaks(text, v)]
-    kept = sum(1 for _, text in LOOKALIKES if redact(text)[0] == text)
-    print(
-        f"other forms: {len(FORMS)} texts, {form_values} values, {len(form_leaks)} leaked, "
-        f"recall={(form_values - len(form_leaks)) / form_values:.3f}; "
-        f"look-alikes kept {kept} of {len(LOOKALIKES)}; "
-        f"all harmless kept {len(HARMLESS) - changed} of {len(HARMLESS)}"
-    )
-    for note, value in form_leaks:
-        print(f"  leaked ({note}): {value!r}")
-    reached = [note for note, text, v in HELD_OUT if leaks(text, v)]
-    kept_out = sum(1 for text in HELD_OUT_LOOKALIKES if redact(text)[0] == text)
-    print(
-        f"held-out set: {len(HELD_OUT) - len(reached)} of {len(HELD_OUT)} forms never reach "
-        f"the LLM; look-alikes kept {kept_out} of {len(HELD_OUT_LOOKALIKES)}"
-    )
-    for note in reached:
-        print(f"  reaches the LLM: {note}")
-    texts = [str(c["text"]) for c in read_cases(CASES)] + [t for _, t, _ in PII]
-    texts += [t for _, t in HARMLESS]
-    tickets = ["\n\n".join(texts[i : i + 12]) for i in range(0, len(texts), 12)]
-    print(
-        f"per ticket: {_per_ticket(tickets):.0f} µs mean over {len(tickets)} tickets of 12 corpus "
-        f"texts each; {_per_ticket([PROSE * 6]):.0f} µs for a ticket of {len(PROSE) * 6} "
-        "characters of prose (best of three)"
-    )
-    prose = (PROSE * (1_000_000 // len(PROSE) + 1))[:1_000_000]
-    base = _rate(prose)
-    print(f"throughput: prose {base:.2f} MB/s")
-    for hostile in HOSTILE_MEGABYTE:
-        rate = _rate(hostile[:1_000_000])
-        print(f"  {hostile[:18]!r:24} {rate:6.2f} MB/s  ({base / rate:.1f}x prose's time)")
-    return 0 if leaked == 0 and changed == 0 and fp == 0 and fn == 0 else 1

@@ -2,8 +2,8 @@
 texts in ``tests/data/incident_sources/`` (one file an hour; who wrote them, and what each file
 holds, is in the README beside them).
 
-    python scripts/incident_heldout.py                          # every hour, into tests/data
-    python scripts/incident_heldout.py heldout9 --out /tmp/h    # one hour's files, into /tmp/h
+    python -m scripts.incident_heldout                          # every hour, into tests/data
+    python -m scripts.incident_heldout heldout9 --out /tmp/h    # one hour's files, into /tmp/h
 
 Every hour is made the same way, deterministic for its seeds and its fixed "now" (``HOURS``):
 
@@ -38,11 +38,8 @@ import argparse
 import calendar
 import json
 import random
-import sys
 from dataclasses import dataclass
 from pathlib import Path
-
-sys.path.insert(1, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from support.incident_hours import hour
 from support.incident_scenario import (

@@ -30,8 +30,8 @@ DASHBOARD_SCREENSHOTS_DOC = """\
 Regenerate the README's dashboard screenshots: the overview and a ticket page, after a real
 run on the local Zendesk sandbox, shot by headless Chromium.
 
-    python scripts/figures.py dashboard_screenshots               # writes docs/dashboard-*.png
-    python scripts/figures.py dashboard_screenshots --out /tmp    # elsewhere
+    python -m scripts.figures dashboard_screenshots               # writes docs/dashboard-*.png
+    python -m scripts.figures dashboard_screenshots --out /tmp    # elsewhere
 
 What it does, as a user would: starts the Zendesk sandbox (``ticketbot sandbox``'s server, in
 this process, on a free port), seeds the sample tickets, trains a small calibrated learned
@@ -152,8 +152,8 @@ def shoot(sync_playwright: object, base: str, out: Path) -> None:
 REPORT_SCREENSHOT_DOC = """\
 Regenerate ``docs/report.png``: the HTML report of a sample day, shot by headless Chromium.
 
-    python scripts/figures.py report_screenshot                    # writes docs/report.png
-    python scripts/figures.py report_screenshot --html /tmp/r.html --output /tmp/r.png
+    python -m scripts.figures report_screenshot                    # writes docs/report.png
+    python -m scripts.figures report_screenshot --html /tmp/r.html --output /tmp/r.png
 
 The events are synthesised through the real ``EventLog`` (a seeded random day of runs every
 20 minutes: mostly ok, one partial with failed tickets, one aborted, one stopped by SIGTERM,

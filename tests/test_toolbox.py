@@ -1,9 +1,10 @@
 """``scripts/`` stays a small toolbox that cannot rot.
 
-``scripts/figures.py NAME`` runs every figure, benchmark, drill, screenshot and trainer but the
-benchmark (``scripts/bench.py``): each NAME's ``--help`` must build its parser, every command the
-docs cite must exist, the Python files outside the package, the tests and the docs stay few, and
-the cheap commands run here on small arguments (the heavy ones have tests of their own that run
+``python -m scripts.figures NAME`` runs every figure, benchmark, drill, screenshot and trainer
+but the benchmark (``python -m scripts.bench``): each NAME's ``--help`` must build its parser,
+every command the docs cite must exist, the Python files outside the package, the tests, the docs
+and the toolbox's own package stay few, the toolbox edits no ``sys.path``, and the cheap commands
+run here on small arguments (the heavy ones have tests of their own that run
 them small: the crash drills, serve latency, the answers' walls, the trainers' ``--check``).
 """
 
@@ -20,16 +21,16 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 FIGURES = REPO / "scripts" / "figures.py"
-MAX_LOOSE_PYTHON_FILES = 26  # the macros floor figure's module, until scripts/ is a package
-CITED = re.compile(r"python scripts/figures\.py ([a-z0-9_]+)")
-CITED_FILE = re.compile(r"python scripts/([a-z0-9_]+\.py)")
+MAX_LOOSE_PYTHON_FILES = 25
+CITED = re.compile(r"python -m\s+scripts\.figures ([a-z0-9_]+)")
+CITED_MODULE = re.compile(r"python -m\s+scripts\.([a-z0-9_]+)")
 
 
 def toolbox(
     *args: str, timeout: float = 120, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, str(FIGURES), *args],
+        [sys.executable, "-m", "scripts.figures", *args],
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -88,9 +89,9 @@ def test_every_command_the_docs_cite_exists() -> None:
         where = page.relative_to(REPO)
         missing += [f"{where}: {name}" for name in CITED.findall(text) if name not in names]
         missing += [
-            f"{where}: scripts/{file}"
-            for file in CITED_FILE.findall(text)
-            if not (REPO / "scripts" / file).is_file()
+            f"{where}: scripts.{module}"
+            for module in CITED_MODULE.findall(text)
+            if not (REPO / "scripts" / f"{module}.py").is_file()
         ]
     assert not missing, "cited but not there: " + ", ".join(missing)
 
@@ -99,7 +100,16 @@ def test_few_python_files_live_outside_the_package_the_tests_and_the_docs() -> N
     # A walk of the tree, not `git ls-files`: CI runs on a copy of the tracked files with no
     # .git beside them. Hidden folders (.venv, .git, caches) and build output are not the
     # project's files.
-    skipped = {"ticket_processor", "tests", "docs", "build", "dist", "site", "node_modules"}
+    skipped = {
+        "ticket_processor",
+        "tests",
+        "docs",
+        "scripts",
+        "build",
+        "dist",
+        "site",
+        "node_modules",
+    }
     loose = []
     for folder, subfolders, files in os.walk(REPO):
         here = Path(folder).relative_to(REPO)
@@ -113,6 +123,31 @@ def test_few_python_files_live_outside_the_package_the_tests_and_the_docs() -> N
         ]
         loose += [str(here / name) for name in files if name.endswith(".py")]
     assert len(loose) <= MAX_LOOSE_PYTHON_FILES, sorted(loose)
+
+
+MAX_MODULE_LINES = 500  # the package's cap (tests/test_layout.py)
+
+
+def test_each_module_of_the_toolbox_stays_under_the_packages_cap() -> None:
+    long = [
+        f"{path.name}: {lines}"
+        for path in sorted((REPO / "scripts").glob("*.py"))
+        if (lines := len(path.read_text("utf-8").splitlines())) > MAX_MODULE_LINES
+    ]
+    assert not long, long
+
+
+def test_the_toolbox_is_a_package_that_edits_no_import_path() -> None:
+    """``scripts`` imports as a package from the repository's root; none of its modules puts a
+    folder on ``sys.path`` (the tests' helpers come through ``scripts/__init__.py``)."""
+    assert (REPO / "scripts" / "__init__.py").is_file()
+    edits = [
+        f"{path.name}:{number}"
+        for path in sorted((REPO / "scripts").glob("*.py"))
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+        if re.search(r"sys\.path(\.insert|\.append|\[)", line)
+    ]
+    assert not edits, edits
 
 
 # Commands that finish in a few seconds on small arguments, across the groups, and a line each

@@ -1,4 +1,4 @@
-"""``python scripts/figures.py answers_answerable``: the answerability reading tried beside what
+"""``python -m scripts.figures answers_answerable``: the answerability reading tried beside what
 ships. An article that holds the ticket's common words but not its rare one holds little of
 it; the reading adds a reply only where what ships sends none; and the threshold it picks is
 precise on the centres it is picked on (no reply where none belongs)."""
@@ -12,7 +12,8 @@ from support.e2e import script_module
 from ticket_processor.kb.index import ArticleIndex
 from ticket_processor.models import Article
 
-figures = script_module("figures_answers")
+figures = script_module("figures_answer_signals")
+centres = script_module("figures_answer_centres")
 Weighed = figures.Weighed
 
 
@@ -37,11 +38,11 @@ def test_an_article_without_the_tickets_rare_word_holds_little_of_it(tmp_path: P
     try:
         text = "Remove for good\nHow do I delete my account?"
         # "account" is in every article: it weighs nothing; "delete" is in one.
-        assert figures.idf_held(index, text, rows["delete"]) > 0.9
-        assert figures.idf_held(index, text, rows["edit"]) < 0.1
+        assert centres.idf_held(index, text, rows["delete"]) > 0.9
+        assert centres.idf_held(index, text, rows["edit"]) < 0.1
         # No word of the ticket weighs (all common, or unknown): nothing is held.
-        assert figures.idf_held(index, "account account", rows["edit"]) == 0.0
-        assert figures.idf_held(index, "zebra", rows["edit"]) == 0.0
+        assert centres.idf_held(index, "account account", rows["edit"]) == 0.0
+        assert centres.idf_held(index, "zebra", rows["edit"]) == 0.0
     finally:
         index.close()
 

@@ -1,4 +1,4 @@
-"""Exactly-once replies under kill -9, through ``python scripts/figures.py answers_crash_test``: 20
+"""Exactly-once replies under kill -9, through ``python -m scripts.figures answers_crash_test``: 20
 sending runs SIGKILLed at random moments on each helpdesk; no ticket ever gets two replies, and the
 next run sends every reply that was planned."""
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSI
 
 @pytest.fixture(scope="module")
 def crash() -> ModuleType:
-    return script_module("drills")
+    return script_module("drills_answers")
 
 
 @pytest.mark.slow

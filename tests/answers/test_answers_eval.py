@@ -70,7 +70,7 @@ def test_eval_says_when_the_files_article_labels_match_no_article(
         if r["answer_article"]
     )
     assert first in refused.output  # the labels it could not match are shown
-    assert "python scripts/figures.py answers_figures" in refused.output
+    assert "python -m scripts.figures answers_figures" in refused.output
 
     # Half of the labels made ids: scored, with a warning naming how many did not match.
     mixed = tmp_path / "mixed.jsonl"

@@ -3,7 +3,7 @@ gate (``chooser = "gate"``) makes one send-mode run read both rankings (the pass
 run's sync stored beside the keywords) and answer from the gate's probability. The help centre
 and tickets are the project's own set; the gate was fitted on it among others, so this checks
 the wiring and the safety (no wrong article, nothing where a person is needed), not a figure:
-the figures are read leave-one-help-centre-out by ``python scripts/figures.py answers_figures``."""
+the figures are read leave-one-help-centre-out by ``python -m scripts.figures answers_figures``."""
 
 from __future__ import annotations
 

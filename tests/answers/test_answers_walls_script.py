@@ -1,4 +1,4 @@
-"""``python scripts/figures.py answers_walls`` and ``python scripts/figures.py answers_signals``: a
+"""``python -m scripts.figures answers_walls`` and ``python -m scripts.figures answers_signals``: a
 held-out help centre is never shown ticket by ticket (the lead scores those by aggregates only), the
 aggregates count what the diagnosis says, and a ticket's margin is read against its centre's own."""
 
@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from support.e2e import script_module
 
-walls = script_module("figures_answers")
-signals = script_module("figures_answers")
+walls = script_module("figures_answer_walls")
+signals = script_module("figures_answer_signals")
 
 
 def _row(

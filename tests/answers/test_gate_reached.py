@@ -1,6 +1,6 @@
 """``answers eval`` keeps, for the gate, the probability of every row the guards let through:
 what a precision-coverage curve is read from (the gate at another chooser's coverage, in
-``python scripts/figures.py answers_figures``). A row a guard stopped is not on it: no threshold
+``python -m scripts.figures answers_figures``). A row a guard stopped is not on it: no threshold
 would send it."""
 
 from __future__ import annotations

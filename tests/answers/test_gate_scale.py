@@ -107,7 +107,7 @@ def test_a_smooth_calibration_rises_with_the_score_and_loads_back(tmp_path: Path
 def test_the_shipped_gate_was_fitted_on_the_ranking_the_run_reads() -> None:
     # The gate's features are read on the fused ranking's first article: fitted under other
     # fusion weights, it learnt from other articles than the ones it would weigh. Changing the
-    # weights means refitting (``python scripts/figures.py answers_figures --write``).
+    # weights means refitting (``python -m scripts.figures answers_figures --write``).
     from ticket_processor.answers.gate import RANKING
 
     gate = load_gate(GATE_FILE)

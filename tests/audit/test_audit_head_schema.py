@@ -42,7 +42,7 @@ def made(path: Path) -> dict[str, Any]:
 
 def test_the_statements_are_this_versions_head() -> None:
     assert head_schema.VERSION == SCHEMA_VERSION, (
-        "a migration was added: python scripts/figures.py audit_head_schema writes the new "
+        "a migration was added: python -m scripts.figures audit_head_schema writes the new "
         "statements"
     )
 

@@ -8,14 +8,13 @@ docs/explanation/benchmarks.md reads present, and the counts consistent with bat
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import orjson
 import pytest
-from support.e2e import SCRIPTS, script_module
+from support.e2e import script_module, toolbox, toolbox_env
 
 REQUIRED_KEYS = {
     "tickets",
@@ -54,8 +53,7 @@ def bench_figures() -> ModuleType:
 def test_smoke_run_triages_every_ticket_and_prints_the_figures(tmp_path: Path) -> None:
     done = subprocess.run(
         [
-            sys.executable,
-            str(SCRIPTS / "bench.py"),
+            *toolbox("bench"),
             "--tickets",
             "30",
             "--engine",
@@ -67,6 +65,7 @@ def test_smoke_run_triages_every_ticket_and_prints_the_figures(tmp_path: Path) -
             "--json",
         ],
         capture_output=True,
+        env=toolbox_env(),
         timeout=60,
         cwd=tmp_path,
         check=False,
@@ -110,12 +109,12 @@ def test_freshdesk_smoke_run_names_its_figures_and_stays_at_three_requests(
 ) -> None:
     done = subprocess.run(
         [
-            sys.executable,
-            str(SCRIPTS / "bench.py"),
+            *toolbox("bench"),
             *("--helpdesk", "freshdesk", "--tickets", "30", "--engine", "rules"),
             *("--helpdesk-latency-ms", "0", "--workers", "8", "--json"),
         ],
         capture_output=True,
+        env=toolbox_env(),
         timeout=60,
         cwd=tmp_path,
         check=False,

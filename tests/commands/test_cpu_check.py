@@ -8,10 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from support.e2e import SCRIPTS, script_module
+from support.e2e import script_module
 
 cpu_check: Any = script_module("cpu_check")
-KEPT = orjson.loads((SCRIPTS / "cpu_budget.json").read_bytes())
+KEPT = orjson.loads(cpu_check.BUDGET.read_bytes())
 
 
 def test_a_figure_is_kept_for_every_run_and_start_up() -> None:

@@ -57,7 +57,7 @@ def test_the_shipped_head_is_fitted_on_the_shipped_examples() -> None:
     examples = REPO / "tests" / "data" / "fault_examples.jsonl"
     assert load_fault_head().examples_sha256 == hashlib.sha256(examples.read_bytes()).hexdigest(), (
         "fault_examples.jsonl changed: rebuild the head with "
-        "python scripts/figures.py train_fault_head"
+        "python -m scripts.figures train_fault_head"
     )
 
 
@@ -65,9 +65,9 @@ def test_the_shipped_head_is_fitted_on_the_shipped_examples() -> None:
 def test_the_script_rebuilds_the_shipped_head() -> None:
     """The weights too, not only the rows' fingerprint: refitted on the same rows, the head is
     the shipped one (a hand-edited file, or one fitted on other rows, fails)."""
-    script = REPO / "scripts" / "figures.py"
     done = subprocess.run(
-        [sys.executable, str(script), "train_fault_head", "--check"],
+        [sys.executable, "-m", "scripts.figures", "train_fault_head", "--check"],
+        cwd=REPO,
         capture_output=True,
         text=True,
         timeout=300,

@@ -14,7 +14,6 @@ and the fault head), incidents on, against the sandbox over HTTP."""
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -26,7 +25,6 @@ from support.e2e import events
 from support.incident_scenario import LOADERS
 
 pytestmark = pytest.mark.desk(configure=True)
-SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 LINKED = {"ai_incident", "ai_incident_problem"}
 
 
@@ -37,8 +35,7 @@ def _run_hour(
     """``product``'s first-day ``hour`` (a week of its own tickets before it when ``history``)
     loaded and run once: by part (``outage``, ``ordinary``), the tickets linked, suggested and
     re-prioritised by the incident pass."""
-    sys.path.insert(1, str(SCRIPTS))
-    from incident_heldout import FIRST_DAY_SETS, first_day
+    from scripts.incident_heldout import FIRST_DAY_SETS, first_day
 
     specs = first_day(hour, now=int(time.time()), history=history, source=FIRST_DAY_SETS[product])
     if desk_kind == "zendesk":  # a week's reading in one go, as an admin's export allows

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,6 @@ from support.incident_scenario import LOADERS
 from ticket_processor.sandbox.llm_standin.server import RunningStandin
 
 pytestmark = [pytest.mark.desk(raw=True, configure=True), pytest.mark.slow]
-SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
 
 def _dry_run(
@@ -40,8 +38,7 @@ def _dry_run(
     """``product``'s first-day ``hour`` on the sandbox (a week of its own tickets before it
     when ``history``), one ``ticketbot run --dry-run`` with the LLM at ``llm_url`` (else the
     learned engine): its output, its log's events and each ticket's part of the hour."""
-    sys.path.insert(1, str(SCRIPTS))
-    from incident_heldout import FIRST_DAY_SETS, first_day
+    from scripts.incident_heldout import FIRST_DAY_SETS, first_day
 
     source = FIRST_DAY_SETS[product]
     specs = first_day(hour, now=int(time.time()), history=history, source=source)

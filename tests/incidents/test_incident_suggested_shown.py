@@ -161,10 +161,8 @@ def test_ticketbot_run_and_report_name_a_first_day_suggestion(
     """The first-day outage hour of the bike-sharing scheme (25 reports among 35 ordinary
     tickets, no history), ``ticketbot run`` with the learned engine and incidents on: the run's
     output names the suggested incident and its tickets, ``ticketbot report`` lists it."""
-    import sys
 
-    sys.path.insert(1, str(Path(__file__).resolve().parents[2] / "scripts"))
-    from incident_heldout import first_day
+    from scripts.incident_heldout import first_day
 
     monkeypatch.setenv("TICKETBOT_INCIDENTS", "true")
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)

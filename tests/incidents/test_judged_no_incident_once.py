@@ -5,7 +5,6 @@ more (its ``incident_judged`` event is still logged each run). A dry run shows e
 from __future__ import annotations
 
 import os
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,6 @@ from support.incident_scenario import LOADERS
 
 from ticket_processor.incidents.book import IncidentBook
 
-SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 HOUR = 3600
 
 
@@ -32,8 +30,7 @@ def test_a_second_run_does_not_repeat_a_group_judged_no_incident(
 ) -> None:
     """A streaming app's ordinary hour after a week of its tickets (the everyday "won't play"
     groups, judged no incident), then two real runs: before, the second run said each line again."""
-    sys.path.insert(1, str(SCRIPTS))
-    from incident_heldout import FIRST_DAY_SETS, first_day
+    from scripts.incident_heldout import FIRST_DAY_SETS, first_day
 
     specs = first_day(
         "ordinary", now=int(time.time()), history=True, source=FIRST_DAY_SETS["stream"]

@@ -191,7 +191,7 @@ def test_llm_headers_trickled_a_byte_at_a_time_end_at_the_calls_deadline() -> No
 def test_the_default_cap_keeps_oversize_answers_far_from_the_memory_bound() -> None:
     """Each worker may hold one capped answer while its ticket falls back to the learned model
     (~200 MB alone): at 8 MiB four workers took a run to 246 MiB of the 250 allowed
-    (``python scripts/figures.py memory_bounds --only LLM``); at 1 MiB, 221. A real answer is under
+    (``python -m scripts.figures memory_bounds --only LLM``); at 1 MiB, 221. A real answer is under
     10 KB."""
     from ticket_processor.resilience.bounds import LLM_MAX_BYTES
 

@@ -1,8 +1,8 @@
-"""Crash consistency in CI: a short campaign of ``python scripts/figures.py crash_test``.
+"""Crash consistency in CI: a short campaign of ``python -m scripts.figures crash_test``.
 
 The script SIGKILLs ``python -m ticket_processor run`` at random moments over one backlog, lets
 a last run finish and checks every ticket; here with 4 kills over 120 tickets, against each
-helpdesk the registry lists (the full 20-kill campaign runs by hand: ``python scripts/figures.py
+helpdesk the registry lists (the full 20-kill campaign runs by hand: ``python -m scripts.figures
 crash_test [--helpdesk freshdesk|servicenow]``). The checker itself is tested on plain
 data, so a broken check cannot pass a broken helpdesk.
 """

@@ -4,7 +4,7 @@ process (``os.wait4`` in a launcher gives its own peak RSS) against the Zendesk 
 The learned reply classifier used to be fitted in every process that met a reply (600 MB),
 and a 5 MB reply took a run to 1.7 GB: past the 512 Mi limit of the printed CronJob, so every
 such run was killed and the reply never settled. The model is now read from the package and a
-reply is capped as a ticket's body is. ``python scripts/figures.py memory_bounds --only reply``
+reply is capped as a ticket's body is. ``python -m scripts.figures memory_bounds --only reply``
 prints the figures for each engine.
 """
 

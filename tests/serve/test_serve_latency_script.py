@@ -1,14 +1,13 @@
-"""``python scripts/figures.py serve_latency``: its quantiles (the nearest rank, and Prometheus'
+"""``python -m scripts.figures serve_latency``: its quantiles (the nearest rank, and Prometheus'
 ``histogram_quantile`` over cumulative buckets), and a small run end to end."""
 
 from __future__ import annotations
 
 import math
 import subprocess
-import sys
 
 import pytest
-from support.e2e import SCRIPTS, script_module
+from support.e2e import script_module, toolbox, toolbox_env
 
 latency = script_module("figures_serve")
 
@@ -41,10 +40,11 @@ def test_percentile_is_the_nearest_rank() -> None:
 
 @pytest.mark.slow
 def test_a_small_run_prints_both_figures_and_the_note_count() -> None:
-    command = [sys.executable, str(SCRIPTS / "figures.py"), "serve_latency"]
+    command = [*toolbox("figures"), "serve_latency"]
     result = subprocess.run(
         [*command, "--tickets", "6", "--rate", "5"],
         capture_output=True,
+        env=toolbox_env(),
         text=True,
         timeout=300,
         check=False,

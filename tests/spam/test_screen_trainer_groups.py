@@ -1,13 +1,12 @@
 """The screen's trainer fits each threshold on the texts a run's gate asks it for: a deadline
 alone is a plain text's threshold (``SUGGESTS_ONLY_BESIDE``), a sum the one with lures, and a
-text the gate decides without the screen is in neither (``scripts/train.py`` ``screen_group``
+text the gate decides without the screen is in neither (``scripts/train_spam.py`` ``screen_group``
 asks ``gate.head_needed`` itself; it used to restate the rule, and put a deadline alone with
 the lures)."""
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,13 +21,9 @@ LETTER = (
 
 
 def _trainer(name: str) -> object:
-    sys.path.insert(0, str(REPO / "scripts"))
-    try:
-        import train
+    from scripts import train_spam as train
 
-        return getattr(train, name)
-    finally:
-        sys.path.remove(str(REPO / "scripts"))
+    return getattr(train, name)
 
 
 @pytest.fixture(scope="module")

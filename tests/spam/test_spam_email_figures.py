@@ -24,7 +24,7 @@ def test_only_the_named_owners_are_read(tmp_path: Path) -> None:
     _mail(tmp_path / "enron2" / "spam", "0004.2001-01-01.SA_and_HP.spam.txt", offer)
     _mail(tmp_path / "enron3" / "ham", "0005.2001-01-01.kitchen.ham.txt", "Subject: gas\nsee you")
     done = subprocess.run(
-        [sys.executable, str(REPO / "scripts/figures.py"), "spam_email_figures", str(tmp_path)],
+        [sys.executable, "-m", "scripts.figures", "spam_email_figures", str(tmp_path)],
         capture_output=True,
         text=True,
         timeout=300,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -179,13 +180,22 @@ def assert_policy(
     assert priority_tags == ([f"{PREFIX}priority_{new}"] if new != old else [])
 
 
-SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+REPO = Path(__file__).resolve().parents[2]
+SCRIPTS = REPO / "scripts"
+
+
+def toolbox(name: str) -> list[str]:
+    """The command that runs the toolbox's module NAME (``python -m scripts.NAME``)."""
+    return [sys.executable, "-m", f"scripts.{name}"]
+
+
+def toolbox_env() -> dict[str, str]:
+    """This process's environment with the repository first on PYTHONPATH: the toolbox runs
+    from any working directory."""
+    paths = [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
 
 
 def script_module(name: str) -> ModuleType:
-    """A module of ``scripts/`` (the benchmark's and the crash campaign's helpers)."""
-    sys.path.insert(0, str(SCRIPTS))
-    try:
-        return importlib.import_module(name)
-    finally:
-        sys.path.remove(str(SCRIPTS))
+    """A module of the ``scripts`` package (the benchmark's and the crash campaign's helpers)."""
+    return importlib.import_module(f"scripts.{name}")

@@ -4,7 +4,6 @@ the real incident pass (the real encoder and fault head), and what each ticket e
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -18,8 +17,6 @@ from ticket_processor.incidents.policy import IncidentPolicy
 from ticket_processor.incidents.run_pass import IncidentPass
 from ticket_processor.run.connect import connect, load_settings
 from ticket_processor.sandbox.desks import Desk
-
-SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
 
 def ticket_state(desk: Desk, ticket_id: int) -> tuple[bool, bool, Any]:
@@ -54,8 +51,7 @@ def run_first_day(
 ) -> FirstDayHour:
     """``product``'s (the bikes' when None) ``hour``, with a week of its own tickets
     before it when ``history``, loaded on the sandbox and run through the pass."""
-    sys.path.insert(1, str(SCRIPTS))
-    from incident_heldout import FIRST_DAY_SETS, first_day
+    from scripts.incident_heldout import FIRST_DAY_SETS, first_day
 
     source = FIRST_DAY_SETS[product or "bikes"]
     specs = first_day(hour, now=int(time.time()), history=history, source=source)

@@ -1,7 +1,7 @@
 """A burst of crafted reports from throw-away addresses, and a genuine outage from customers
 the helpdesk knows, after a week of a shop's history: the hours the incident tests
 (``tests/incidents/test_incident_first_seen_burst.py``) and the figure
-(``python scripts/figures.py incidents_first_seen``) put on a sandbox."""
+(``python -m scripts.figures incidents_first_seen``) put on a sandbox."""
 
 from __future__ import annotations
 

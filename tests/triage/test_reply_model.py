@@ -66,16 +66,16 @@ def test_the_shipped_model_is_fitted_on_the_shipped_examples() -> None:
     examples = resources.files("ticket_processor.triage").joinpath("reply_examples.jsonl")
     model = load_shipped_model()
     assert model.examples_sha256 == hashlib.sha256(examples.read_bytes()).hexdigest(), (
-        "reply_examples.jsonl changed: rebuild with python scripts/figures.py train_reply_model"
+        "reply_examples.jsonl changed: rebuild with python -m scripts.figures train_reply_model"
     )
     assert set(model.classes) == {"actionable", "thanks", "auto_reply"}
 
 
 @pytest.mark.slow
 def test_the_script_rebuilds_the_shipped_model() -> None:
-    script = REPO / "scripts" / "figures.py"
     done = subprocess.run(
-        [sys.executable, str(script), "train_reply_model", "--check"],
+        [sys.executable, "-m", "scripts.figures", "train_reply_model", "--check"],
+        cwd=REPO,
         capture_output=True,
         text=True,
         timeout=300,

@@ -246,5 +246,5 @@ def test_a_tag_longer_than_freshdesk_takes_goes_out_shortened_the_same_every_tim
 def test_the_shipped_subcategory_taxonomy_is_what_its_script_writes() -> None:
     """It is the default taxonomy's cues plus the subcategories': a change to either (the
     default's cues in six languages) must reach it by running the script again."""
-    script = script_module("figures_learned")
+    script = script_module("figures_subcategories")
     assert script.OUT.read_text("utf-8") == script.render()

@@ -10,7 +10,7 @@ share of the ticket's content words the article holds — and a logistic model t
 a score, mapped by a calibration (a logistic curve over the score, ``fit_smooth``, for
 the shipped gate) onto the share of such tickets whose best article was the right one (out of
 help centre: each centre's scores come from a model fitted without it).
-``python scripts/figures.py answers_figures`` fits it on several labelled help centres and writes
+``python -m scripts.figures answers_figures`` fits it on several labelled help centres and writes
 ``gate.json`` beside this module: weights as data, never pickle. The policy's threshold
 (``answers.policy``) is read against this probability.
 """
@@ -43,7 +43,7 @@ FEATURES = (
     # article holds. Left one help centre out, on six centres and guards on, an earlier gate
     # over nine features (the raw cosine against the centre's nearest-cosine scale, keyword
     # shares and margins, the rankings' agreement, the question mark, the length) sent 24
-    # replies, 23 right; these three 62, 60 right (``python scripts/figures.py answers_figures``).
+    # replies, 23 right; these three 62, 60 right (``python -m scripts.figures answers_figures``).
     # The cosine itself read against the centre's scale did not carry: a help centre whose
     # articles are written answers, not questions, sits 1.7 of its standard deviations lower,
     # right article or wrong. The lead in the ticket's own spread enters with a small negative

@@ -5,7 +5,7 @@ policy)? The answers' reading of it where no LLM gave one (``plan.person_needed`
 A logistic head on the multilingual encoder's vector of the ticket's text, the vector the help
 centre's passage ranking already asked for (the encoder's memo gives it back: one encoder pass a
 ticket). Its weights are data (``person_head.json`` beside this module: JSON numbers, never a
-pickle), fitted by ``python scripts/figures.py train_person_head`` on labels derived from whole
+pickle), fitted by ``python -m scripts.figures train_person_head`` on labels derived from whole
 intents of public intent sets (one decision per intent: ``scripts/train.py`` lists them);
 docs/explanation/measurements/answers.md gives its figures on each product it was not fitted on.
 """

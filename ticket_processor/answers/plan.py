@@ -172,7 +172,7 @@ class Circumstances:
 # The gate's probability that confirms the calibration's article. Chosen leave-one-help-centre-
 # out over nine help centres of different products, with the calibration's threshold: picked on
 # the other eight, 0.55 and the calibration's 0.95 step (the default 0.9) for eight of the nine
-# centres left out (``python scripts/figures.py answers_thresholds``). Keywords and passage
+# centres left out (``python -m scripts.figures answers_thresholds``). Keywords and passage
 # vectors are two readings of whether the article answers the question; where they name
 # different articles, or the vectors are unsure, more replies were wrong or unwanted.
 CONFIRM_AT = 0.55
@@ -180,7 +180,7 @@ CONFIRM_AT = 0.55
 # article or is unsure (a question told in the customer's own words, or in another language
 # than the article, shares few keywords with it). Chosen leave-one-help-centre-out over the
 # same nine centres, with the two thresholds above: picked on the other eight for seven of the
-# nine centres left out (``python scripts/figures.py answers_thresholds``, its
+# nine centres left out (``python -m scripts.figures answers_thresholds``, its
 # ``confirmed_or_gate`` rows). At 0.9 the gate sends to tickets needing a person (the ranking
 # cannot tell a customer's own fault from the question its article answers).
 GATE_ALONE_AT = 0.96
@@ -192,7 +192,7 @@ GATE_ALONE_AT = 0.96
 # wrong articles the gate was surest of went to statements ("I'm waiting for a refund of 160
 # dollars"). Chosen leave-one-help-centre-out over the five dev centres (``answers``, ``kb``,
 # ``bitext``, ``heldout``, ``heldout2``), the other thresholds picked with it on the same
-# centres (``python scripts/figures.py answers_thresholds --dev``, its ``asked`` rows): 0.9 for
+# centres (``python -m scripts.figures answers_thresholds --dev``, its ``asked`` rows): 0.9 for
 # four of the five centres left out (the fifth's pick sends the gate's article alone from 0.9),
 # and on all five.
 QUESTION_AT = 0.9

@@ -30,7 +30,7 @@ from typing import Any
 from ..errors import ConfigError
 from .vocab import MODES, AnswerMode
 
-# Chosen for precision: on the repository's labelled set (python scripts/figures.py answers_figures)
+# Chosen for precision: on the repository's labelled set (python -m scripts.figures answers_figures)
 # no wrong article is sent at this calibrated probability.
 DEFAULT_THRESHOLD = 0.9
 DEFAULT_DRAFTS = 20

@@ -1,5 +1,5 @@
 """The statements that make an empty embedded audit store at the migrations' head
-(written by ``python scripts/figures.py audit_head_schema`` from a store Alembic created: not by
+(written by ``python -m scripts.figures audit_head_schema`` from a store Alembic created: not by
 hand).
 
 ``audit/upgrade.py`` creates a missing store with them, in one ``BEGIN IMMEDIATE``

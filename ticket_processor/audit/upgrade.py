@@ -5,7 +5,7 @@ made with sqlite3 when the store is new, upgraded in a child process when it is 
 
 ``open_writer`` reads the version with ``sqlite3`` (``writer.schema_version``). A store with no
 schema yet (a first run's) is made at the head with the statements the migrations leave
-(``head_schema``, written by ``python scripts/figures.py audit_head_schema`` from a store Alembic
+(``head_schema``, written by ``python -m scripts.figures audit_head_schema`` from a store Alembic
 created; a test holds the two equal). A store at another version is upgraded by ``AuditStore.open``
 (SQLAlchemy and Alembic, under their lock) in a process of its own, a fresh interpreter of
 this package: the run itself never imports either. A store the child cannot bring to the head

@@ -287,7 +287,7 @@ def _check_labels(rows: list[dict[str, Any]], known: set[int], file: Path) -> No
         f"article in the help-centre index ({shown}): a label must be the help centre's "
         "article id (a number; or a list of an article's ids, its translations), as "
         "`ticketbot kb sync` indexed them. The repository's tests/data files label by the key "
-        "of answers_articles.jsonl instead; python scripts/figures.py answers_figures maps each "
+        "of answers_articles.jsonl instead; python -m scripts.figures answers_figures maps each "
         "key to the ids it indexes that article under"
     )
     if len(unknown) == len(labels):

@@ -7,7 +7,7 @@ first in the list; the ticket page shows both), dry runs left out (they wrote no
 filter is a column the store indexes with the time (``ix_decisions_*``), so a page is an index
 walk newest first; the count stops at ``COUNT_CAP`` rows ("1,000+"), so a filter that matches
 half a million rows costs no more than one that matches a thousand
-(``python scripts/figures.py dashboard_list_timing`` measures it over a million decisions).
+(``python -m scripts.figures dashboard_list_timing`` measures it over a million decisions).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Scoring the redactor: how many personal values a labelled file's lines lose (true
 positives), how many it misses or over-redacts, and which values of a text leak through.
 
-The tests hold the redactor to these figures and ``python scripts/figures.py redaction_figures``
+The tests hold the redactor to these figures and ``python -m scripts.figures redaction_figures``
 prints them; the labelled case file is ``tests/data/redaction_cases.jsonl``, the hostile corpus is
 ``redaction_corpus.py``.
 """

@@ -10,7 +10,7 @@ wallets, ...) and the harmless identifiers that resemble them; the figures repor
 ``HOSTILE_MEGABYTE``: about a megabyte each of text built to make a regex backtrack; redacting
 one should cost about what redacting as much ``PROSE`` costs.
 
-The tests and ``python scripts/figures.py redaction_figures`` share it, so it lives beside the
+The tests and ``python -m scripts.figures redaction_figures`` share it, so it lives beside the
 scorer (``redaction.py``) rather than in the tests.
 """
 
@@ -329,7 +329,7 @@ FORMS += LIBRARY_FORMS
 PII += FORMS
 
 # A held-out set: 30 forms and 10 look-alikes written before the third round's patterns and
-# not looked at while writing them. Its first measurement (``python scripts/figures.py
+# not looked at while writing them. Its first measurement (``python -m scripts.figures
 # redaction_figures``) found 28 of the 30 forms removed: a phone glued to Japanese text and a
 # Montréal street with a hyphenated name leaked; both families were fixed after, so the set is no
 # longer blind.

@@ -6,7 +6,7 @@ order are twenty requests, each needing its own action, however rare the questio
 The signal is a logistic head on the multilingual encoder's vector, the vector the window already
 keeps for every ticket: one dot product of 512 numbers a ticket, no LLM, the encoder's languages.
 Its weights are data (``fault_head.json`` beside this module: JSON numbers, never a pickle),
-fitted by ``python scripts/figures.py train_fault_head`` on ``tests/data/fault_examples.jsonl`` (the
+fitted by ``python -m scripts.figures train_fault_head`` on ``tests/data/fault_examples.jsonl`` (the
 project's own writing, en/de/fr/es/it/nl/pt) and the retail requests of ``tests/data/bitext.jsonl``
 (CDLA-Sharing 1.0); docs/explanation/measurements/incidents.md gives its held-out figures.
 """

@@ -53,7 +53,7 @@ class IncidentPolicy:
     # (``follow_up.follow_up_sign``): a second ticket about another matter of the same product
     # or account is as close to the first (cosine 0.30-0.50), and a flag wrongly names it a
     # repeat in the agents' view. Measured on the dev pairs of
-    # tests/data/repeat_pairs_dev.jsonl (python scripts/figures.py repeat_pairs).
+    # tests/data/repeat_pairs_dev.jsonl (python -m scripts.figures repeat_pairs).
     follow_up_similarity: float = 0.30
     follow_up_seconds: int = 3600
     follow_up_needs_sign: bool = True
@@ -115,7 +115,7 @@ class IncidentPolicy:
     # of fault-like ticket brings at most this share of an ordinary hour's other tickets
     # (``first_day_expected``). Chosen on the dev hours, in the middle of the shares where no
     # ordinary hour's group passes the rate and Poisson tests and no outage is lost
-    # (python scripts/figures.py incidents_first_day_share).
+    # (python -m scripts.figures incidents_first_day_share).
     first_day_share: float = 0.16
     # ... when the window holds less than this before the hour: with more, the kind's and the
     # other tickets' rates over it are a baseline (as a week's are), busy-scaled as ever.
@@ -162,7 +162,7 @@ class IncidentPolicy:
     # when they are linked: "group", "priority" (an assigned report keeps its own).
     follow: tuple[str, ...] = ("group", "priority")
     # The window keeps at most this many tickets (the oldest go first): 50,000 are 26 MB, and
-    # keep a run with the encoder loaded under 250 MB (python scripts/figures.py incidents_bench
+    # keep a run with the encoder loaded under 250 MB (python -m scripts.figures incidents_bench
     # --rss).
     max_records: int = 50_000
 

@@ -14,7 +14,7 @@ times the share of the ticket's content words the article holds. Reciprocal rank
 ranking giving 1 / (60 + rank)) was used before: it weighs the keyword ranking as much as the
 vectors', and on the public help centres the keyword ranking's first article is right less
 often than the vectors' (0.55 to 0.80 of the answerable tickets against 0.67 to 0.92,
-``python scripts/figures.py kb_fusion_figures``), so the fusion put the right article first less
+``python -m scripts.figures kb_fusion_figures``), so the fusion put the right article first less
 often than the vectors alone (0.62 to 0.84); the blend, 0.71 to 0.92 with its weights picked on the
 other help centres. Each candidate keeps its place and score in both
 rankings: what the answers' gate reads.
@@ -44,7 +44,7 @@ from .text import query_terms
 # Texts to vectors (one row per text); ``learned.embed.Encoder.encode`` in a run.
 Embed = Callable[[list[str]], npt.NDArray[np.float32]]
 # The fused score: cosine + SHARE_WEIGHT * keyword share + HELD_WEIGHT * words held. Picked on
-# six labelled help centres (``python scripts/figures.py kb_fusion_figures``): the pair with the
+# six labelled help centres (``python -m scripts.figures kb_fusion_figures``): the pair with the
 # best mean first-article rate, and the pair picked on five of them for each one left out was this
 # one on five of the six. The keyword share adds nothing once the words held count (its weight 0): a
 # BM25 share grows with a word's rarity, and a rare word the ticket shares with a neighbour
@@ -220,7 +220,7 @@ def retrieve(
     weights: tuple[float, float] = (SHARE_WEIGHT, HELD_WEIGHT),
 ) -> Retrieved:
     """Both rankings of the index's articles for ``text`` (prepared ticket text), fused
-    (``blend``, at ``weights``: what ``python scripts/figures.py kb_fusion_figures`` varies)."""
+    (``blend``, at ``weights``: what ``python -m scripts.figures kb_fusion_figures`` varies)."""
     keyword = rank(index, text, limit=limit)
     every: dict[int, float] = {}
     if embed is not None:

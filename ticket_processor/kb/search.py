@@ -6,7 +6,7 @@ own weight: BM25 of the hit over the sum of the query terms' IDF (times the colu
 what an article holding every term once would score). Terms the help centre lacks count at the
 weight of the rarest term, so a ticket mostly about something no article mentions scores low
 even when a few of its words match. ``DEFAULT_THRESHOLD`` was set on ``tests/data/kb_*``
-(``python scripts/figures.py kb_bench --calibrate`` prints the figures).
+(``python -m scripts.figures kb_bench --calibrate`` prints the figures).
 
 A suggestion must also share at least ``MIN_SHARED_TERMS`` words with the ticket: a two-word
 ticket ("call me back") whose one content word happens to be in an article is not answered by

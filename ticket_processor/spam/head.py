@@ -3,7 +3,7 @@
 
 A multinomial logistic head: one dot product of 512 numbers per class, no LLM, the encoder's
 languages. Its weights are data (``spam_head.json`` beside this module: JSON numbers, never a
-pickle), fitted by ``python scripts/figures.py train_spam_head`` on
+pickle), fitted by ``python -m scripts.figures train_spam_head`` on
 ``tests/data/spam_examples.jsonl`` (the project's own writing, seven languages) and customers'
 tickets of ``tests/data`` (see that script). ``apply_at`` and ``suggest_at`` are thresholds on the
 probability that no customer wrote the ticket, chosen on cross-validated (out-of-fold)

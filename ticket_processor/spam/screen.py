@@ -4,7 +4,7 @@ so that the encoder (about 100 MB and most of a run's CPU without an LLM) reads 
 A logistic model on hashed words, word pairs and letter pieces of the text the head reads
 (``reading``), in plain Python: no numpy, and no model to load but a small JSON file of weights
 (``spam_screen.json`` beside this module, never a pickle). It predicts where the head would take
-part in a verdict, not the truth: ``python scripts/figures.py train_spam_screen`` fits it on dev
+part in a verdict, not the truth: ``python -m scripts.figures train_spam_screen`` fits it on dev
 texts labelled by the packaged head, with thresholds set on five-fold out-of-fold probabilities
 so that it lets through nearly every text the head would act on whose label says no customer
 wrote it (``recall`` in the file): a wrong suggestion it may spare. Below

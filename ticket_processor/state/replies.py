@@ -7,7 +7,7 @@ the last reply judged, and the sentiment of each message so far (the trend the n
 
 The book is a help, never the authority: the notes' trailers say which reply a note answered,
 so a lost or damaged file costs reads and a shorter trend, never a second note. It is bounded,
-so a year of a busy helpdesk does not grow it (``python scripts/figures.py state_growth`` measures
+so a year of a busy helpdesk does not grow it (``python -m scripts.figures state_growth`` measures
 it):
 
 - a ticket seen solved or closed (by discovery or by the reply pass) is forgotten (``forget``):

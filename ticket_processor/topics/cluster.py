@@ -3,7 +3,7 @@
 Average-linkage agglomerative clustering on unit vectors, cut where the mean distance between
 two groups passes ``MERGE_DISTANCE``: a fixed cut in the encoder's space, not a number of
 topics, so a file with 27 intents and one with 73 each get about as many topics as they hold
-(``python scripts/figures.py discover_figures`` measures it against k-means told the true number). A
+(``python -m scripts.figures discover_figures`` measures it against k-means told the true number). A
 group of fewer than ``MIN_TOPIC_SIZE`` tickets is no topic: its tickets get none.
 
 Average linkage needs the pairwise distances (n² / 2 of them), so a large input is clustered on

@@ -12,7 +12,7 @@ the reply's new text (``reply_text.strip_reply`` runs first), locally, by either
   advance"; a long message needs a resolution, not only thanks.
 - ``learned``: a logistic regression on hashed word and character n-grams, fitted on the
   examples shipped beside this module (``reply_examples.jsonl``, written for the project; never
-  the evaluation rows) by ``python scripts/figures.py train_reply_model`` and shipped as data
+  the evaluation rows) by ``python -m scripts.figures train_reply_model`` and shipped as data
   (``reply_model.zip``, read by ``reply_model``: no pickle, nothing fitted in a run), its
   probabilities blended with the rules' verdict, which carries the cues it has never seen.
 """
@@ -83,7 +83,7 @@ def reply_examples() -> list[dict[str, str]]:
 def train_reply_model(rows: list[dict[str, str]], examples_sha256: str = "") -> ReplyModel:
     """Hashed n-grams and a logistic regression fitted on ``rows``, as a ``ReplyModel``.
 
-    Only ``python scripts/figures.py train_reply_model`` (which writes the shipped file) and the
+    Only ``python -m scripts.figures train_reply_model`` (which writes the shipped file) and the
     tests fit one: scikit-learn and scipy are imported here, never in a run."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline

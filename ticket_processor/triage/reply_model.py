@@ -1,6 +1,6 @@
 """The learned reply classifier's fitted model, shipped as data: hashed n-grams and a softmax.
 
-The model is fitted once, by ``python scripts/figures.py train_reply_model``, on
+The model is fitted once, by ``python -m scripts.figures train_reply_model``, on
 ``reply_examples.jsonl`` and shipped beside it as ``reply_model.zip``: ``header.json`` (format,
 version, the classes, the hashing space, the arrays' shapes, the examples' sha256) and three
 ``.npy`` arrays read with ``allow_pickle=False`` (an object array, a pickle's hiding place, is

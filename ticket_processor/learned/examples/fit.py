@@ -6,7 +6,7 @@ its own words. The model is the learned engine's (``LearnedModel``: a logistic r
 field), over the sentence vectors alone: n-grams of a handful of English examples would pull a
 German ticket toward whichever category shares its spelling. Logistic regression was chosen
 over the nearest centroid on the Bitext rows, and BANKING77 was then measured as held out
-(``python scripts/figures.py examples_figures``).
+(``python -m scripts.figures examples_figures``).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ OPTIONS = TrainOptions(folds=5, c=10.0, embedding_weight=1.0, max_words=0, max_c
 # questions too. Dropped from the examples and from the tickets the engine reads: chosen on half
 # of the translated BANKING77 rows, it raised every language's macro-F1 on the held-out half
 # (English 0.676 to 0.701, German 0.518 to 0.531, Spanish 0.492 to 0.531) and left BANKING77's
-# English test split and Bitext as they were (``python scripts/figures.py examples_figures
+# English test split and Bitext as they were (``python -m scripts.figures examples_figures
 # --compare``). The incident grouping, which reads a ticket as written, encodes it once more
 # (milliseconds).
 MARKS = re.compile(r"[¿¡?!]+")
