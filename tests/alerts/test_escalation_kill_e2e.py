@@ -182,7 +182,9 @@ def test_a_server_killed_while_pagerduty_holds_the_page_is_paged_by_the_restarte
     process, url = serve_process(env, tmp_path / "serve-1.err", timeout=90)
     try:
         body, headers = delivery_for(desk.kind, escalating)
-        answer = httpx.post(f"{url}/webhooks/{desk.kind}", content=body, headers=headers)
+        answer = httpx.post(
+            f"{url}/webhooks/{desk.kind}", content=body, headers=headers, timeout=30
+        )
         assert answer.status_code == 200, answer.text
         hook_receiver.wait_for(1, timeout=90)  # the page is on its way: mid-delivery
     finally:

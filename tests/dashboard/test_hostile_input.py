@@ -90,7 +90,7 @@ def test_a_23_digit_ticket_id_is_a_404(url: str) -> None:
 
 
 def test_a_non_ascii_csrf_value_is_a_403(url: str) -> None:
-    with httpx.Client(base_url=url) as client:
+    with httpx.Client(base_url=url, timeout=30) as client:
         client.post("/login", data={"token": TOKEN})
         for path in ("/review", "/logout"):
             sent = client.post(
@@ -109,7 +109,7 @@ def test_a_non_ascii_csrf_value_is_a_403(url: str) -> None:
 
 
 def test_a_refused_review_is_shown_as_a_failure_not_a_success(url: str) -> None:
-    with httpx.Client(base_url=url) as client:
+    with httpx.Client(base_url=url, timeout=30) as client:
         client.post("/login", data={"token": TOKEN})
         token = csrf_of(client.get("/review").text)
         sent = client.post(
