@@ -14,7 +14,9 @@ from typing import cast
 
 import pytest
 from support.cli import invoke
+from support.clock import FakeClock
 
+from ticket_processor.helpdesks.zendesk.sandbox.deletion_desk import ZendeskDeletionDesk
 from ticket_processor.privacy import people
 from ticket_processor.sandbox.deletion_desk import DeletionDesk
 from ticket_processor.sandbox.desks import Desk, NewTicket
@@ -135,3 +137,53 @@ def test_the_deletions_are_read_at_most_every_so_often(desk: Desk) -> None:
     again = invoke("run", env={"TICKETBOT_DELETIONS_EVERY": "0"})
     assert again.exit_code == 0, again.output
     assert _deletion_reads(desk) >= 1  # the check can fail: the reads are counted
+
+
+REDACTED = "Quillfeather voucher QF-48213"
+
+
+@pytest.mark.desk(configure=True, kinds=("zendesk",), clock="desk_clock")
+def test_the_next_run_forgets_a_ticket_whose_comment_was_redacted(
+    desk: Desk, desk_clock: FakeClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Zendesk only: of the three helpdesks only Zendesk redacts a comment (Freshdesk and
+    ServiceNow have no redaction, only the deletions above). A customer wrote a voucher code in
+    a ticket's subject and description; an agent redacts it from the description through the
+    sandbox's API; the next run reads the redaction (a ``CommentRedactionEvent`` in the ticket
+    event export) and forgets the whole ticket: the code is found nowhere in the state
+    directory, the audit store (which kept the subject raw) or the logs, and the other
+    requester's ticket is kept."""
+    monkeypatch.setenv("TICKETBOT_AUDIT_RAW_SUBJECTS", "true")
+    monkeypatch.setenv("TICKETBOT_DELETIONS_EVERY", "0")
+    state, logs = tmp_path / "state", tmp_path / "logs"
+    ids = desk.create(
+        [
+            NewTicket(
+                f"{REDACTED} refused at checkout",
+                f"My {REDACTED} is refused at checkout. Please honour it.",
+                requester_name="Gwen Larkspur",
+                sender="gwen.larkspur@example.org",
+            ),
+            NewTicket(
+                f"Pebbleshore invoice doubled ({KEPT})",
+                "The Pebbleshore invoice 9912 charges me twice.",
+                requester_name="Finn Harrowgate",
+                sender=KEPT,
+            ),
+        ]
+    )
+    first = invoke("run", "--since", "2000-01-01T00:00:00Z")
+    assert first.exit_code == 0, first.output
+    assert _found(_bytes(state, logs), REDACTED), "never stored: the check would be empty"
+
+    cast(ZendeskDeletionDesk, desk).helpdesk_redacts(ids[0], REDACTED)
+    # The export leaves out its last minute: the redaction shows once the desk's clock is on.
+    desk_clock.advance(120)
+    again = invoke("run")
+    assert again.exit_code == 0, again.output
+    after = _bytes(state, logs)
+    assert _found(after, REDACTED) == []
+    assert _found(after, "Quillfeather") == []
+    for word in (KEPT, *FINNS):
+        assert _found(after, word), f"{word}: another requester's data went too"
+    assert people.load(state).forgotten_ids() == {ids[0]}

@@ -1,7 +1,8 @@
 """A deletion in the helpdesk followed by the next run: the tickets and people the helpdesk
-deleted (its trash, its deleted users or contacts, ServiceNow's ``sys_audit_delete``: each
-kind's ``deletions`` read, ``helpdesks/deletions.py``) are forgotten as ``privacy forget`` forgets
-them (``forget.forget``), with no command.
+deleted (its trash, its deleted users or contacts, ServiceNow's ``sys_audit_delete``, the
+tickets of a comment Zendesk redacted: each kind's ``deletions`` read,
+``helpdesks/deletions.py``) are forgotten as ``privacy forget`` forgets them
+(``forget.forget``), with no command.
 
 It is on whenever ticketbot holds someone's data: the people index (which every run keeps)
 lists tickets. An index with no ticket reads nothing, and a run reads at most every
@@ -29,11 +30,13 @@ OVERLAP = 600.0  # seconds of the last read read again
 
 @dataclass(frozen=True)
 class Followed:
-    """What one follow did: the tickets forgotten, the requests it took, what went wrong."""
+    """What one follow did: the tickets forgotten, the requests it took, what went wrong, and
+    what the read could not read (``Deletions.notes``)."""
 
     tickets: tuple[int, ...] = ()
     requests: int = 0
     error: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 def _held(index: people.PeopleIndex, deleted: Deletions) -> tuple[dict[str, list[int]], set[int]]:
@@ -85,4 +88,4 @@ def follow_deletions(
                 index = people.load(where.state_dir)
                 index.deletions_read = now
                 people.save(where.state_dir, index)
-    return Followed(tuple(sorted(gone)), deleted.requests)
+    return Followed(tuple(sorted(gone)), deleted.requests, notes=deleted.notes)

@@ -102,6 +102,10 @@ class PeoplePass(Pass):
             now=time.time(),
             every=self._step.deletions_every,
         )
+        if followed.notes:
+            end.log.emit(
+                "helpdesk_deletions_partly_read", level="warning", notes=list(followed.notes)
+            )
         if followed.error is not None:
             end.log.emit("helpdesk_deletions_unread", level="warning", error=followed.error)
         elif followed.tickets:

@@ -116,6 +116,12 @@ EXCHANGES: dict[str, tuple[str, str, str]] = {
     "tags_set": ("/api/v2/tickets/{ticket_id}/tags", "POST", "201"),
     "tags_remove": ("/api/v2/tickets/{ticket_id}/tags", "DELETE", "200"),
     "comments": ("/api/v2/tickets/{ticket_id}/comments", "GET", "200"),
+    "comment_redact_string": (
+        "/api/v2/tickets/{ticket_id}/comments/{ticket_comment_id}/redact",
+        "PUT",
+        "200",
+    ),
+    "comment_redaction": ("/api/v2/comment_redactions/{ticket_comment_id}", "PUT", "200"),
     "search": ("/api/v2/search", "GET", "200"),
     "incremental": ("/api/v2/incremental/tickets/cursor", "GET", "200"),
     "groups_create": ("/api/v2/groups", "POST", "201"),
@@ -199,6 +205,19 @@ def served() -> Iterator[tuple[RunningSandbox, dict[str, tuple[int, Any]]]]:
         keep("tags_remove", s.delete(tags, json={"tags": ["a"]}, timeout=5))
         keep("tags_list", s.get(tags, timeout=5))
         keep("comments", s.get(f"{api}/tickets/{tid}/comments.json", timeout=5))
+        first = s.get(f"{api}/tickets/{tid}/comments.json", timeout=5).json()["comments"][0]
+        words = first["plain_body"].split()
+        redact = {"text": words[0]}
+        keep(
+            "comment_redact_string",
+            s.put(f"{api}/tickets/{tid}/comments/{first['id']}/redact.json", json=redact),
+        )
+        tagged = first["html_body"].replace(words[-1], f"<redact>{words[-1]}</redact>", 1)
+        workspace = {"ticket_id": tid, "html_body": tagged}
+        keep(
+            "comment_redaction",
+            s.put(f"{api}/comment_redactions/{first['id']}.json", json=workspace, timeout=5),
+        )
         query = {"query": "type:ticket status<solved", "per_page": "2"}
         keep("search", s.get(f"{api}/search.json", params=query, timeout=5))
         cursor = {"start_time": "0", "per_page": "2"}
@@ -351,8 +370,8 @@ def test_an_invented_ticket_field_is_caught(zendesk_spec: dict[str, Any]) -> Non
 
 
 def test_ticket_event_export_validates_against_zendesk_spec(zendesk_spec: dict[str, Any]) -> None:
-    """The time-based ticket event export, with and without comment events; the sandbox's clock
-    is moved past the minute the export leaves out."""
+    """The time-based ticket event export, with and without comment events, a comment's
+    redaction among them; the sandbox's clock is moved past the minute the export leaves out."""
     now = [time.time()]
     with serve_in_thread(SandboxConfig(clock=lambda: now[0])) as sb:
         sb.store.use_clock(lambda: now[0])
@@ -360,6 +379,15 @@ def test_ticket_event_export_validates_against_zendesk_spec(zendesk_spec: dict[s
         ticket = sb.store.create({"subject": "s", "comment": {"body": "b"}, "tags": ["x"]})
         requester = {"body": "more", "public": True, "author_id": ticket["requester_id"]}
         sb.store.update(ticket["id"], {"comment": requester, "status": "open"})
+        first = sb.store.comments(ticket["id"])[0]
+        redaction = {"ticket_id": ticket["id"], "html_body": "<p><redact>b</redact></p>"}
+        redacted = requests.put(
+            f"{sb.url}/api/v2/comment_redactions/{first['id']}.json",
+            json=redaction,
+            auth=sandbox_auth(sb),
+            timeout=5,
+        )
+        assert redacted.json()["comment"]["body"] == "\u2587"
         now[0] += 61
         schema = response_schema(zendesk_spec, "/api/v2/incremental/ticket_events", "GET", "200")
         for include in ("comment_events", ""):
@@ -371,5 +399,8 @@ def test_ticket_event_export_validates_against_zendesk_spec(zendesk_spec: dict[s
             )
             body = answer.json()
             assert answer.status_code == 200
-            assert body["count"] == 2
+            assert body["count"] == 3  # the creation, the update, the comment's redaction
             assert errors_against(zendesk_spec, schema, body) == []
+            kinds = [c["event_type"] for c in body["ticket_events"][-1]["child_events"]]
+            assert kinds == ["CommentRedactionEvent"]
+            assert b'"b"' not in answer.content  # the comment's text is gone from the export

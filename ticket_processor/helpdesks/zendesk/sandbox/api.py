@@ -28,6 +28,7 @@ from .listing_api import (
 from .macros_api import MACRO_ROUTES
 from .outcomes_api import OUTCOME_ROUTES
 from .people import PEOPLE_ROUTES, side_loaded_users, wants_users
+from .redactions_api import REDACTION_ROUTES
 from .routes import Call, Endpoint, Handler, Services
 from .routing_api import ROUTING_ROUTES
 from .sla_api import SLA_ROUTES
@@ -262,6 +263,7 @@ _ROUTES: list[tuple[str, str, Handler, bool, bool]] = [
     *((method, path, handler, False, False) for method, path, handler in SLA_ROUTES),
     *((method, path, handler, False, False) for method, path, handler in ROUTING_ROUTES),
     *((method, path, handler, False, False) for method, path, handler in DELETION_ROUTES),
+    *((method, path, handler, False, False) for method, path, handler in REDACTION_ROUTES),
 ]
 
 

@@ -255,6 +255,28 @@ class TicketStore:
         ticket, _ = self.update(ticket_id, changes)
         return list(ticket["tags"])
 
+    def redact_comment(
+        self, ticket_id: int, comment_id: int, redact: Callable[[dict[str, Any]], bool]
+    ) -> dict[str, Any]:
+        """Redact one of a ticket's comments: ``redact`` changes the comment's texts in place
+        and says whether it found anything to redact; then the same change is made to every
+        copy the event log holds, a ``CommentRedactionEvent`` recorded, and the ticket's
+        ``description`` follows its first comment. 404 for a comment the ticket lacks."""
+        with self._lock:
+            comments = self._book.comments.get(ticket_id, [])
+            found = next((c for c in comments if c["id"] == comment_id), None)
+            if ticket_id not in self._book.tickets or found is None:
+                raise not_found()
+            if redact(found):
+                events = self._book.events
+                events.record_redaction(
+                    ticket_id, comment_id, redact, updater_id=AGENT_ID, now=self._now()
+                )
+                if comments[0] is found:
+                    self._book.tickets[ticket_id]["description"] = found["body"]
+                self._book.writes += 1
+            return dict(found)
+
     # --- custom ticket fields -----------------------------------------------------
 
     def ticket_fields(self) -> list[dict[str, Any]]:

@@ -12,13 +12,16 @@ events, as Zendesk describes it; ``exported`` makes that view. The log also hold
 custom field values (``field_name``: the field's id), which the export leaves out, and the
 macros an update says it applied (``macro_ids``: ``AgentMacroReference`` events), which the
 ticket's own audits (``GET /api/v2/tickets/{id}/audits``, ``ticket_audits``) show.
-``TicketChange`` is the same write as the book's observer (the webhooks' triggers,
-``automation.py``) sees it.
+A comment redacted (``redactions_api.py``) is one more audit holding a ``CommentRedactionEvent``
+(``comment_id``), and the comment's text is redacted in the log's earlier events too: Zendesk
+keeps no copy of what was redacted. ``TicketChange`` is the same write as the book's observer
+(the webhooks' triggers, ``automation.py``) sees it.
 """
 
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -153,6 +156,41 @@ class TicketEventLog:
         )
         self._stamps.append(stamp)
 
+    def record_redaction(
+        self,
+        ticket_id: int,
+        comment_id: int,
+        redact: Callable[[dict[str, Any]], object],
+        *,
+        updater_id: int,
+        now: float,
+    ) -> None:
+        """A comment's redaction: ``redact`` applied to the comment as every event holds it,
+        and an audit with a ``CommentRedactionEvent`` naming it."""
+        for event in self._events:
+            if event["ticket_id"] != ticket_id:
+                continue
+            for child in event["child_events"]:
+                if child["event_type"] == "Comment" and child["id"] == comment_id:
+                    redact(child)
+        stamp = max(int(now), self._stamps[-1] if self._stamps else 0)
+        child = _child(self._new_id(), "CommentRedactionEvent", comment_id=comment_id)
+        self._events.append(
+            {
+                "id": self._new_id(),
+                "ticket_id": ticket_id,
+                "timestamp": stamp,
+                "created_at": iso(stamp),
+                "updater_id": updater_id,
+                "via": VIA_NAME,
+                "system": {},
+                "event_type": "Audit",
+                "child_events": [child],
+                "merged_ticket_ids": [],
+            }
+        )
+        self._stamps.append(stamp)
+
     def _field_children(
         self, before: dict[str, Any] | None, after: dict[str, Any]
     ) -> list[dict[str, Any]]:
@@ -247,6 +285,9 @@ def _audit_event(child: dict[str, Any]) -> dict[str, Any]:
     if child["event_type"] == "Comment":
         keys = ("id", "author_id", "body", "html_body", "plain_body", "public", "attachments")
         return {"type": "Comment", **{k: child[k] for k in keys}, "audit_id": child["audit_id"]}
+    if child["event_type"] == "CommentRedactionEvent":
+        kept = ("id", "comment_id")
+        return {"type": "CommentRedactionEvent", **{k: child[k] for k in kept}}
     if child["event_type"] == "AgentMacroReference":
         macro = ("id", "macro_id", "macro_title", "macro_deleted")
         return {"type": "AgentMacroReference", **{k: child[k] for k in macro}}
