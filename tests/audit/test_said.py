@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from ticket_processor.audit.said import account_of, dashboard_not_helped
+from ticket_processor.audit.store import AuditStore
 from ticket_processor.audit.upgrade import open_writer
 from ticket_processor.audit.writer import FILE_NAME, AuditStoreError
 
@@ -51,6 +52,24 @@ def test_the_not_helped_ratings_of_one_target_by_item(tmp_path: Path) -> None:
     found = dashboard_not_helped(None, tmp_path, "zendesk:a", "macros")
     assert found == {"7": frozenset({1, 2}), "9": frozenset({4})}
     assert dashboard_not_helped(None, tmp_path, "zendesk:b", "macros") == {}
+
+
+@pytest.mark.postgres
+def test_the_same_from_postgresql(tmp_path: Path, postgres_url: str) -> None:
+    with AuditStore.open(postgres_url, state_dir=tmp_path, account="zendesk:a") as store:
+        store.upsert_ratings(
+            [
+                _rating(1, "7", "not_helped"),
+                _rating(2, "7", "helped"),
+                _rating(3, "", "not_helped", target="answer"),
+            ]
+        )
+    found = dashboard_not_helped(postgres_url, tmp_path, "zendesk:a", "macros")
+    assert found == {"7": frozenset({1})}
+    assert dashboard_not_helped(postgres_url, tmp_path, "zendesk:a", "answer") == {
+        "": frozenset({3})
+    }
+    assert dashboard_not_helped(postgres_url, tmp_path, "zendesk:b", "macros") == {}
 
 
 def test_a_file_that_is_no_store_is_a_clear_error(tmp_path: Path) -> None:
