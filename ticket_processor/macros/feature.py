@@ -31,16 +31,19 @@ class MacrosValues:
 
 def macros_steps(values: MacrosValues, run: FeatureRun) -> Sequence[TicketStep]:
     run.offers.source_live = source_live(run.helpdesk)
-    if not book_path(values.state_dir).is_file():
-        return []  # never synced: nothing read, not even the dashboard's ratings
     url = values.database_url.get_secret_value() if values.database_url else None
     account = account_of(values.helpdesk, values.desks)
-    said = dashboard_said(url, values.state_dir, account, run.warnings)
-    if run.reopens:  # serve: a sync after it started reaches it
+
+    def said() -> Mapping[str, frozenset[int]]:
+        return dashboard_said(url, values.state_dir, account, run.warnings)
+
+    if run.reopens:  # serve: a sync after it started reaches it (the ratings read at each open)
         opener = book_opener(values.state_dir, run.options.prefix, said)
         return [run.reopening("macros", book_path(values.state_dir), opener)]
+    if not book_path(values.state_dir).is_file():
+        return []  # never synced: nothing read, not even the dashboard's ratings
     return macro_steps(
-        values.state_dir, run.helpdesk, run.options, values.kb_max_age, run.warnings, said
+        values.state_dir, run.helpdesk, run.options, values.kb_max_age, run.warnings, said()
     )
 
 

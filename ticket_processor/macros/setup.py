@@ -75,10 +75,13 @@ def dashboard_said(
 
 
 def book_opener(
-    state_dir: Path, prefix: str, on_dashboard: Mapping[str, frozenset[int]] | None = None
+    state_dir: Path,
+    prefix: str,
+    on_dashboard: Callable[[], Mapping[str, frozenset[int]]] | None = None,
 ) -> Callable[[object], TicketStep | None]:
     """Open the step on the book as it is now, for ``serve`` (``steps.reopening``: each time a
-    sync rewrote it); never syncs; ``ValueError`` when the book cannot be read."""
+    sync rewrote it), with what agents said on the dashboard read then (``on_dashboard``);
+    never syncs; ``ValueError`` when the book cannot be read."""
 
     def opened(current: object) -> TicketStep | None:
         if not book_path(state_dir).is_file():
@@ -87,7 +90,8 @@ def book_opener(
         from .book import load
         from .step import MacroStep
 
-        return MacroStep(load(state_dir), embed_texts, prefix, on_dashboard)
+        said = on_dashboard() if on_dashboard is not None else None
+        return MacroStep(load(state_dir), embed_texts, prefix, said)
 
     return opened
 
