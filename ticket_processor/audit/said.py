@@ -56,7 +56,9 @@ def _from_embedded(path: Path, account: str, target: str) -> list[tuple[Any, Any
     if not path.is_file():
         return []
     try:
-        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=5)
+        # Opened as the feed opens it (and only read): a read-only open of a store in WAL mode
+        # needs its -wal and -shm files already there (SQLite's WAL notes).
+        conn = sqlite3.connect(path, timeout=5)
         try:
             return list(conn.execute(_QUERY, (account, target)))
         finally:
