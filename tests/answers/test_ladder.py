@@ -4,10 +4,12 @@ refused below the target), and demoted by re-opens with one alert."""
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 from ticket_processor.answers.answering import RunAnswers
 from ticket_processor.answers.book import AnswerBook
 from ticket_processor.answers.ladder import (
+    agent_said_no,
     draft_accepted,
     promotion_refusal,
     should_demote,
@@ -132,3 +134,13 @@ def test_re_opens_demote_a_sending_category_with_one_alert(tmp_path: Path) -> No
     assert "how_to moved back to draft" in alerts.sent[0][1]
     found = standing("how_to", "draft", book.drafts(), book.sent_rows(), book.outcomes(), LADDER)
     assert not should_demote(found, LADDER)  # drafting again: nothing more to demote
+
+
+def test_an_agents_no_by_tag_or_on_the_dashboard_is_one_no() -> None:
+    tagged = SimpleNamespace(id=1, tags=["ai_feedback_not_helped"])
+    quiet = SimpleNamespace(id=2, tags=["ai_processed"])
+    assert agent_said_no(tagged, "ai_", frozenset())
+    assert agent_said_no(tagged, "ai_", frozenset({1}))  # both ways: still one "no"
+    assert agent_said_no(quiet, "ai_", frozenset({2}))  # on the dashboard only
+    assert not agent_said_no(quiet, "ai_", frozenset({1}))
+    assert not agent_said_no(SimpleNamespace(id=3, tags=["tb_feedback_not_helped"]), "ai_", ())

@@ -7,8 +7,8 @@ the ticket's cues when it takes a ticket (``cues``) and for the answer with the 
 the note, announced, and an entry in the answers' book, fsync'd before the note goes out). The
 pipeline calls ``send_pending`` after the flush (``answers.deliver``: re-read, then send once);
 the reply pass calls ``after_reply`` (a thank-you resolves, anything else re-opens for people);
-``judge_drafts`` and ``settle_sent`` measure the ``auto`` ladder (an agent's
-``<prefix>feedback_not_helped`` tag: a draft not used, an answer re-opened). Dry runs write
+``judge_drafts`` and ``settle_sent`` measure the ``auto`` ladder (an agent's "not helped", by
+tag or on the dashboard, ``on_dashboard``: a draft not used, an answer re-opened). Dry runs write
 nothing and show each reply in full; shadow runs log what would have been sent.
 """
 
@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 from ..common.eventlog import EventSink
 from ..errors import TicketBotError
 from ..kb.dense import Retrieved
-from ..learned.labels import feedback_tag
 from ..models import Ticket, Triage, WriteBack
 from ..passes.caution import Caution
 from ..triage.confidence import Calibration
@@ -40,7 +39,7 @@ from .decide import QUOTABLE
 from .deliver import AnswerDesk, answer_tags, replied_before
 from .gate import Gate
 from .grounded import GroundedReplies
-from .ladder import demote_if_due, draft_accepted, first_agent_reply, ladder_caution
+from .ladder import agent_said_no, demote_if_due, draft_accepted, first_agent_reply, ladder_caution
 from .person_head import shipped_reader
 from .plan import Circumstances, TicketCues, Writer, cues, decide
 from .policy import AnswersPolicy
@@ -66,6 +65,8 @@ PLANS_KEPT = 10_000
 
 
 class RunAnswers:
+    on_dashboard: frozenset[int] = frozenset()  # rated "not helped" there (``feature``)
+
     def __init__(
         self,
         *,
@@ -437,7 +438,7 @@ class RunAnswers:
                 continue
             if conversation is None:
                 continue
-            said_no = feedback_tag(self.prefix, "not_helped") in conversation.ticket.tags
+            said_no = agent_said_no(conversation.ticket, self.prefix, self.on_dashboard)
             reply = first_agent_reply(conversation.messages)
             if reply is None and not said_no:
                 continue
@@ -466,9 +467,9 @@ class RunAnswers:
                 conversation = self.desk.conversation(ticket_id)
             except TicketBotError:
                 continue
-            if conversation is not None and feedback_tag(self.prefix, "not_helped") in (
-                conversation.ticket.tags
-            ):  # an agent said the answer did not help: counted as re-opened
+            if conversation is not None and agent_said_no(
+                conversation.ticket, self.prefix, self.on_dashboard
+            ):  # an agent said the answer did not help (tag or dashboard): counted as re-opened
                 category = self.book.sent_rows().get(ticket_id, {}).get("category")
                 self.book.outcome(ticket_id, "reopened", self.now())
                 self.log.emit("answer_reopened", ticket_id=ticket_id, category=category, by="agent")

@@ -2,17 +2,20 @@
 on the run's answers (``setup.build_answers``: none when ``TICKETBOT_ANSWER_MODE`` and the
 answers file leave them off), for the cron run, ``backfill`` and ``serve`` alike; the features
 after them check a reply against what it may quote through their grounding
-(``Offers.grounded``)."""
+(``Offers.grounded``). A run that writes reads once which answers agents rated "not helped" on
+the dashboard (the audit store's ratings): its ladder counts them as the feedback tag."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
+from ..audit.said import account_of, dashboard_not_helped
+from ..audit.writer import AuditStoreError
 from ..state.claims import open_claims
 from ..steps.feature import Feature, FeatureRun
 from ..steps.protocol import TicketStep
@@ -31,6 +34,8 @@ class AnswersValues:
     log_dir: Path
     agent_language: str
     database_url: SecretStr | None
+    helpdesk: str
+    desks: Mapping[str, Any]
 
 
 def answers_steps(values: AnswersValues, run: FeatureRun) -> Sequence[TicketStep]:
@@ -65,10 +70,26 @@ def answers_steps(values: AnswersValues, run: FeatureRun) -> Sequence[TicketStep
     run.warnings.extend(notes)
     if answers is None:
         return []
+    if not (run.quiet or run.served):  # the run's ladder passes read what agents said
+        account = account_of(values.helpdesk, values.desks)
+        answers.on_dashboard = _said_on_dashboard(database, values.state_dir, account, run)
     from .step import AnswersStep  # its modules load only with answers on
 
     run.offers.grounded = answers.grounded
     return [AnswersStep(answers)]
+
+
+def _said_on_dashboard(
+    database: str | None, state_dir: Path, account: str, run: FeatureRun
+) -> frozenset[int]:
+    """The tickets whose answer an agent rated "not helped" on the dashboard (one query of the
+    audit store); none, and a warning, when the store cannot be read: the tags still count."""
+    try:
+        said = dashboard_not_helped(database, state_dir, account, "answer")
+    except AuditStoreError as exc:
+        run.warnings.append(f"{exc}; the answers count their feedback tags alone")
+        return frozenset()
+    return frozenset().union(*said.values())
 
 
 FEATURE = Feature("answers", AnswersValues, steps=answers_steps)

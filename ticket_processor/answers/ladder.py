@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..kb.text import query_terms
+from ..learned.labels import feedback_tag
 from ..passes.caution import Caution
 from .policy import Ladder
 
@@ -33,6 +34,13 @@ def draft_accepted(draft_answer: str, article_id: int, url: str, agent_reply: st
     if not wanted:
         return False
     return len(wanted & set(query_terms(agent_reply))) / len(wanted) >= ACCEPT_SHARE
+
+
+def agent_said_no(ticket: Any, prefix: str, on_dashboard: Collection[int]) -> bool:
+    """Whether an agent said ticketbot's answer on ``ticket`` did not help: its
+    ``<prefix>feedback_not_helped`` tag, or a "not helped" on the dashboard's ticket page
+    (``on_dashboard``: those tickets); both ways is one "no"."""
+    return feedback_tag(prefix, "not_helped") in ticket.tags or ticket.id in on_dashboard
 
 
 @dataclass(frozen=True)

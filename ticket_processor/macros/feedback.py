@@ -10,11 +10,14 @@ on more than ``1 - TAG_RIGHT`` of them (the tag is built to be right nine times 
 demoted: it is no longer tagged, and it is listed in the note only from ``DEMOTED_SUGGEST_AT``
 (a coin's chance) rather than the show floor, until a later history says otherwise (the
 history is half a year: the ratings age out with their tickets).
+
+A "not helped" an agent gives the macro on the dashboard's ticket page counts the same
+(``audit.said``, read once when the run opens the step): a ticket rated both ways counts once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ..learned.labels import feedback_tag
@@ -46,16 +49,26 @@ class MacroFeedback:
         return self.not_helped >= DEMOTE_AT and self.not_helped > (1 - TAG_RIGHT) * self.tagged
 
 
-def said_no(history: Iterable[object]) -> dict[int, MacroFeedback]:
-    """Per macro, from the book's solved tickets (``SolvedExample``: ``tagged``,
-    ``not_helped``)."""
-    tagged: dict[int, int] = {}
-    refused: dict[int, int] = {}
+def said_no(
+    history: Iterable[object], on_dashboard: Mapping[str, frozenset[int]] | None = None
+) -> dict[int, MacroFeedback]:
+    """Per macro, from the book's solved tickets (``SolvedExample``: ``ticket_id``, ``tagged``,
+    ``not_helped``) and the tickets agents rated it "not helped" on the dashboard
+    (``on_dashboard``: by macro id, ``audit.said``). A ticket is counted once: rated both
+    ways, or on a ticket the history has not met yet (it was suggested there)."""
+    tagged: dict[int, set[int]] = {}
+    refused: dict[int, set[int]] = {}
     for example in history:
         macro = getattr(example, "tagged", None)
         if macro is None:
             continue
-        tagged[macro] = tagged.get(macro, 0) + 1
+        ticket_id: int = getattr(example, "ticket_id", 0)
+        tagged.setdefault(macro, set()).add(ticket_id)
         if getattr(example, "not_helped", False):
-            refused[macro] = refused.get(macro, 0) + 1
-    return {m: MacroFeedback(n, refused.get(m, 0)) for m, n in tagged.items()}
+            refused.setdefault(macro, set()).add(ticket_id)
+    for item, tickets in (on_dashboard or {}).items():
+        if not item.isdigit():
+            continue
+        tagged.setdefault(int(item), set()).update(tickets)
+        refused.setdefault(int(item), set()).update(tickets)
+    return {m: MacroFeedback(len(n), len(refused.get(m, ()))) for m, n in tagged.items()}

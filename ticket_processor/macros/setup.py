@@ -5,7 +5,7 @@ answer and its entries in the help-centre index, known without a book or a run."
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,9 +56,32 @@ def book_path(state_dir: Path) -> Path:
     return state_dir / BOOK_FILE
 
 
-def book_opener(state_dir: Path, prefix: str) -> Callable[[object], TicketStep | None]:
+def dashboard_said(
+    database_url: str | None,
+    state_dir: Path,
+    account: str,
+    warnings: list[str],
+) -> Mapping[str, frozenset[int]]:
+    """The tickets agents rated each macro "not helped" on, on the dashboard (one query of the
+    audit store, ``audit.said``); nothing, and a warning, when the store cannot be read."""
+    from ..audit.said import dashboard_not_helped
+    from ..audit.writer import AuditStoreError
+
+    try:
+        return dashboard_not_helped(database_url, state_dir, account, "macros")
+    except AuditStoreError as exc:
+        warnings.append(f"{exc}; the macros count their feedback tags alone")
+        return {}
+
+
+def book_opener(
+    state_dir: Path,
+    prefix: str,
+    on_dashboard: Callable[[], Mapping[str, frozenset[int]]] | None = None,
+) -> Callable[[object], TicketStep | None]:
     """Open the step on the book as it is now, for ``serve`` (``steps.reopening``: each time a
-    sync rewrote it); never syncs; ``ValueError`` when the book cannot be read."""
+    sync rewrote it), with what agents said on the dashboard read then (``on_dashboard``);
+    never syncs; ``ValueError`` when the book cannot be read."""
 
     def opened(current: object) -> TicketStep | None:
         if not book_path(state_dir).is_file():
@@ -67,7 +90,8 @@ def book_opener(state_dir: Path, prefix: str) -> Callable[[object], TicketStep |
         from .book import load
         from .step import MacroStep
 
-        return MacroStep(load(state_dir), embed_texts, prefix)
+        said = on_dashboard() if on_dashboard is not None else None
+        return MacroStep(load(state_dir), embed_texts, prefix, said)
 
     return opened
 
@@ -78,6 +102,7 @@ def macro_steps(
     options: RunOptions,
     max_age: float,
     warnings: list[str],
+    on_dashboard: Mapping[str, frozenset[int]] | None = None,
 ) -> list[TicketStep]:
     """The macros' step (re-synced first when the book is older than ``max_age``, unless the
     run writes nothing), or none without a book."""
@@ -94,6 +119,7 @@ def macro_steps(
         max_age=max_age,
         helpdesk=None if quiet else helpdesk,
         warn=warnings.append,
+        on_dashboard=on_dashboard,
     )
     return [step] if step is not None else []
 

@@ -9,7 +9,8 @@ confidence; the best one's tag ``<prefix>macro_<id>`` is added when its confiden
 tickets answered with a macro (before that the step only suggests, and the run's summary and
 ``health`` say so: ``suggest_only``). A ticket no macro fits gets neither. A macro agents said
 did not help where it was tagged (``feedback``) is demoted: never tagged, listed only from
-``feedback.DEMOTED_SUGGEST_AT``.
+``feedback.DEMOTED_SUGGEST_AT``; a "not helped" on the dashboard's ticket page counts as the
+tag does (``on_dashboard``, read once when the run opens the step: ``setup.dashboard_said``).
 ``audit_fields`` hands the suggestions to the audit store with the planned change (its
 decision's ``event``); the recorder keeps them for the written ticket's own event, so the row
 that event makes keeps them too; ``shown`` makes the dashboard's ticket page's section of them,
@@ -103,10 +104,17 @@ def _text_of(prepared: PreparedTicket) -> str:
 class MacroStep(Step):
     name = "macros"
 
-    def __init__(self, book: MacroBook, embed: Embed, prefix: str) -> None:
+    def __init__(
+        self,
+        book: MacroBook,
+        embed: Embed,
+        prefix: str,
+        on_dashboard: Mapping[str, frozenset[int]] | None = None,
+    ) -> None:
         self.book = book
         self.matcher = book.matcher()
-        self.demoted = frozenset(m for m, said in said_no(book.history).items() if said.demoted)
+        said = said_no(book.history, on_dashboard)
+        self.demoted = frozenset(m for m, feedback in said.items() if feedback.demoted)
         self._embed = embed
         self._prefix = prefix
         self._lock = threading.Lock()
@@ -236,6 +244,7 @@ def open_step(
     helpdesk: object | None,
     warn: Callable[[str], None],
     now: Callable[[], float] = time.time,
+    on_dashboard: Mapping[str, frozenset[int]] | None = None,
 ) -> MacroStep | None:
     """The step on the synced book, synced again first when older than ``max_age`` (with a
     ``helpdesk``; None: a dry run, which reads the book as it is); None without a book."""
@@ -252,4 +261,4 @@ def open_step(
             book = load(state_dir)
         except Exception as exc:  # noqa: BLE001 - a stale book still suggests; said once
             warn(f"the macros could not be synced ({exc}); suggesting from the book as it was")
-    return MacroStep(book, embed, prefix)
+    return MacroStep(book, embed, prefix, on_dashboard)

@@ -24,9 +24,9 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import urlsplit
 
 from ..audit.feed import AuditFeed, AuditWriter
+from ..audit.said import account_of
 from ..audit.upgrade import open_writer as open_embedded
 from ..audit.writer import AuditStoreError
 from ..common.eventlog import EventLog, new_run_id
@@ -106,11 +106,7 @@ def audited(
 def audit_account(settings: Settings) -> str:
     """Whose rows these are in a shared store: the helpdesk's kind and host
     (``zendesk:acme.zendesk.com``), the same for every host that runs this account."""
-    try:
-        host = urlsplit(settings.desks[settings.helpdesk].base_url).hostname or ""
-    except Exception:  # noqa: BLE001 - an unconfigured helpdesk: the kind alone
-        host = ""
-    return f"{settings.helpdesk}:{host}" if host else settings.helpdesk
+    return account_of(settings.helpdesk, settings.desks)
 
 
 def open_store(settings: Settings, *, account: str | None = None) -> AuditStore:

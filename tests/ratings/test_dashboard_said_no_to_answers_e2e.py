@@ -1,0 +1,77 @@
+"""An agent's "not helped" on an answer, given on the dashboard's ticket page (the real form,
+with its CSRF token), reaches the answers' ladder as the feedback tag does, on each sandbox: a
+send-mode run answers what its help centre answers; an agent rates one answer "not helped" on
+its page, twice (a double click); the next run counts that answer as re-opened (what the
+``auto`` ladder's re-open rate and ``report``'s answers table count), once. The tag's own path:
+``test_agent_said_no_to_answers_e2e.py``."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+from support.answers_desk import create_tickets, publish_help_centre
+from support.cli import invoke
+from support.dashboard import TOKEN, bearer, csrf_of, start_dashboard
+from support.e2e import events
+
+from ticket_processor.sandbox.desks import Desk
+
+pytestmark = pytest.mark.desk(configure=True)
+
+CASES = [
+    {
+        "subject": "Refund for yearly plan",
+        "description": "I bought the yearly plan last week and changed my mind. "
+        "Can I cancel and get a refund?",
+        "kind": "answerable",
+    },
+    {
+        "subject": "Company details on invoices",
+        "description": "Our accountant needs the company address on every invoice. "
+        "Where do I fill in the company details for billing?",
+        "kind": "answerable",
+    },
+]
+SEND = {"TICKETBOT_ANSWER_MODE": "send"}
+
+
+def _rate_answer(client: httpx.Client, ticket_id: int) -> int:
+    page = client.get(f"/tickets/{ticket_id}")
+    assert page.status_code == 200
+    helpdesk = re.search(r'name="helpdesk" value="([^"]*)"', page.text)
+    assert helpdesk is not None, "the page offers no rating form"
+    form = {
+        "csrf": csrf_of(page.text),
+        "helpdesk": helpdesk.group(1),
+        "target": "answer",
+        "item": "",
+        "verdict": "not_helped",
+        "reason": "the customer asked something else",
+    }
+    return client.post(f"/tickets/{ticket_id}/ratings", data=form).status_code
+
+
+def test_an_answer_rated_not_helped_on_the_page_counts_as_reopened(
+    desk: Desk, tmp_path: Path
+) -> None:
+    publish_help_centre(desk)
+    create_tickets(desk, CASES)
+    assert invoke("run", "--engine", "llm", env=SEND).exit_code == 0
+    sent = [e["ticket_id"] for e in events(tmp_path / "logs") if e["event"] == "answer_sent"]
+    assert sent, "the run must answer a question its help centre answers"
+
+    with start_dashboard(env={"TICKETBOT_DASHBOARD_TOKEN": TOKEN}) as url:
+        client = httpx.Client(base_url=url, headers=bearer(), timeout=30)
+        for _click in range(2):
+            assert _rate_answer(client, sent[0]) == 303
+    assert invoke("run", "--engine", "llm", env=SEND).exit_code == 0
+    assert invoke("run", "--engine", "llm", env=SEND).exit_code == 0  # said once
+
+    reopened = [e for e in events(tmp_path / "logs") if e["event"] == "answer_reopened"]
+    assert [(e["ticket_id"], e.get("by")) for e in reopened] == [(sent[0], "agent")]
+    report = invoke("report", "--json", "--since", "1d")
+    assert report.exit_code == 0, report.output
+    assert '"reopened": 1' in report.output

@@ -1,0 +1,81 @@
+"""Agents' "not helped" on a macro, given on the dashboard's ticket page, counts in that macro's
+thresholds as the feedback tag does, end to end on every helpdesk: a history long enough for
+the tag (``support.macros_desk.refunds_history``), three refund questions tagged with "Refund
+issued"; an agent rates the macro "not helped" on each ticket's page (the real form, with its
+CSRF token); the next run, with the same book, tags a later refund question with no macro and
+lists it only where it is sure. The tag's own path: ``test_agent_said_no_to_macros_e2e.py``."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from support.cli import command, invoke
+from support.dashboard import TOKEN, bearer, csrf_of, start_dashboard
+from support.macros_desk import refunds_history
+
+from ticket_processor.macros.feedback import DEMOTE_AT
+from ticket_processor.sandbox.desks import Desk, NewTicket
+
+macros_cli = command("macros")
+
+REFUND_QUESTIONS = (
+    "Please refund my last payment, the product did not work.",
+    "I want my money back for the order I cancelled last week.",
+    "Can you refund the second payment? I was charged twice.",
+)
+LATER = "How do I apply for a refund?"
+
+
+def _seed() -> None:
+    seeded = invoke("seed", "--count", "1")
+    assert seeded.exit_code == 0, seeded.output
+
+
+def _macro_tags(desk: Desk, ticket_id: int) -> list[str]:
+    return [t for t in desk.snapshot(ticket_id).tags if t.startswith("ai_macro_")]
+
+
+def _rate_macro(client: httpx.Client, ticket_id: int, macro_id: str) -> int:
+    page = client.get(f"/tickets/{ticket_id}")
+    assert page.status_code == 200
+    helpdesk = re.search(r'name="helpdesk" value="([^"]*)"', page.text)
+    assert helpdesk is not None, "the page offers no rating form"
+    form = {
+        "csrf": csrf_of(page.text),
+        "helpdesk": helpdesk.group(1),
+        "target": "macros",
+        "item": macro_id,
+        "verdict": "not_helped",
+        "reason": "not what this customer asked",
+    }
+    return client.post(f"/tickets/{ticket_id}/ratings", data=form).status_code
+
+
+@pytest.mark.desk(seed=None, configure=True)
+def test_a_macro_agents_said_on_the_page_did_not_help_is_no_longer_tagged(
+    desk_kind: str, desk: Desk
+) -> None:
+    title, _ = refunds_history(desk_kind, desk, _seed)
+    synced = macros_cli("sync")
+    assert synced.exit_code == 0, synced.output
+    asked = desk.create([NewTicket("Refund", q) for q in REFUND_QUESTIONS[:DEMOTE_AT]])
+    ran = invoke("run", "--engine", "rules")
+    assert ran.exit_code == 0, ran.output
+    [(tag,)] = {tuple(_macro_tags(desk, ticket_id)) for ticket_id in asked}
+    macro_id = tag.removeprefix("ai_macro_")
+
+    with start_dashboard(env={"TICKETBOT_DASHBOARD_TOKEN": TOKEN}) as url:
+        client = httpx.Client(base_url=url, headers=bearer(), timeout=30)
+        for ticket_id in asked:
+            assert _rate_macro(client, ticket_id, macro_id) == 303
+        # a double click: still one rating of that ticket
+        assert _rate_macro(client, asked[0], macro_id) == 303
+
+    [later] = desk.create([NewTicket("", LATER)])
+    ran = invoke("run", "--engine", "rules")
+    assert ran.exit_code == 0, ran.output
+    assert _macro_tags(desk, later) == []
+    [note] = desk.snapshot(later).notes
+    assert f"- {title} (macro {macro_id}, confidence " in note  # sure: still suggested
