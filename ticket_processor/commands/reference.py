@@ -191,6 +191,10 @@ def http_api_reference(spec: dict[str, Any]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+# Settings a feature may read that no one variable sets: the composed ones.
+COMPOSED = {"desks": "each helpdesk's own settings"}
+
+
 def feature_map() -> str:
     """The architecture page's map of the features (``features.registry``), in the run's order:
     each feature's folder, what it is (its package's first sentence), what its descriptor
@@ -225,6 +229,8 @@ def feature_map() -> str:
         ]
         read = [
             f"[`{variables[one.name]}`](../reference/settings.md#{variables[one.name].lower()})"
+            if one.name in variables
+            else COMPOSED.get(one.name, f"`{one.name}`")
             for one in fields(feature.values)
         ]
         lines.append(
