@@ -30,6 +30,7 @@ ANALYSIS = {
     "language": "en",
     "summary": "Asks how to do something the help centre explains.",
     "confidence": 0.9,
+    "person_needed": False,  # an article answers it: the reply is the model's to word
 }
 # (the ticket, the model's answer): credentials and codes asked for in several phrasings and
 # languages, then what the article does not hold: domains, addresses, a phone, numbers.
