@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from support.cli import invoke
-from support.dashboard import TOKEN, bearer, csrf_of, start_dashboard
+from support.dashboard import TOKEN, bearer, rate, start_dashboard
 
 from ticket_processor.audit.schema import ratings
 from ticket_processor.learned.labelled_file import load_labelled
@@ -50,24 +50,6 @@ def _tag_all(desk: Desk, ids: list[int]) -> dict[int, str]:
     return given
 
 
-def _rate(client: httpx.Client, ticket_id: int, verdict: str, value: str = "") -> int:
-    page = client.get(f"/tickets/{ticket_id}")
-    assert page.status_code == 200
-    helpdesk = re.search(r'name="helpdesk" value="([^"]*)"', page.text)
-    assert helpdesk is not None, "the page offers no rating form"
-    form = {
-        "csrf": csrf_of(page.text),
-        "helpdesk": helpdesk.group(1),
-        "target": "analysis",
-        "item": "",
-        "verdict": verdict,
-        "reason": "checked by hand",
-        "value": value,
-    }
-    answer = client.post(f"/tickets/{ticket_id}/ratings", data=form)
-    return answer.status_code
-
-
 def test_agents_rate_by_tag_and_on_the_page_once_each(desk: Desk, tmp_path: Path) -> None:
     ids = desk.create([NewTicket(*BODIES[i % len(BODIES)]) for i in range(20)])
     assert invoke("run", "--engine", "rules").exit_code == 0
@@ -90,13 +72,16 @@ def test_agents_rate_by_tag_and_on_the_page_once_each(desk: Desk, tmp_path: Path
             value = other if tid == ids[0] else ""
             verdict = "wrong_category" if tid == ids[0] else verdict
             for _click in range(2):  # a double click
-                assert _rate(client, tid, verdict, value) == 303
+                assert (
+                    rate(client, tid, "analysis", verdict, reason="checked by hand", value=value)
+                    == 303
+                )
         forged = client.post(
             f"/tickets/{ids[1]}/ratings",
             data={"target": "analysis", "item": "", "verdict": "helped"},
         )
         assert forged.status_code == 403
-        unknown = _rate(client, ids[1], "perhaps")
+        unknown = rate(client, ids[1], "analysis", "perhaps")
         assert unknown == 400
         page = client.get(f"/tickets/{ids[0]}").text
         shown = re.findall(r'<li data-verdict="(\w+)" data-source="(\w+)">', page)

@@ -7,14 +7,13 @@ its page, twice (a double click); the next run counts that answer as re-opened (
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import httpx
 import pytest
 from support.answers_desk import create_tickets, publish_help_centre
 from support.cli import invoke
-from support.dashboard import TOKEN, bearer, csrf_of, start_dashboard
+from support.dashboard import TOKEN, bearer, rate, start_dashboard
 from support.e2e import events
 
 from ticket_processor.sandbox.desks import Desk
@@ -38,22 +37,6 @@ CASES = [
 SEND = {"TICKETBOT_ANSWER_MODE": "send"}
 
 
-def _rate_answer(client: httpx.Client, ticket_id: int) -> int:
-    page = client.get(f"/tickets/{ticket_id}")
-    assert page.status_code == 200
-    helpdesk = re.search(r'name="helpdesk" value="([^"]*)"', page.text)
-    assert helpdesk is not None, "the page offers no rating form"
-    form = {
-        "csrf": csrf_of(page.text),
-        "helpdesk": helpdesk.group(1),
-        "target": "answer",
-        "item": "",
-        "verdict": "not_helped",
-        "reason": "the customer asked something else",
-    }
-    return client.post(f"/tickets/{ticket_id}/ratings", data=form).status_code
-
-
 def test_an_answer_rated_not_helped_on_the_page_counts_as_reopened(
     desk: Desk, tmp_path: Path
 ) -> None:
@@ -66,7 +49,9 @@ def test_an_answer_rated_not_helped_on_the_page_counts_as_reopened(
     with start_dashboard(env={"TICKETBOT_DASHBOARD_TOKEN": TOKEN}) as url:
         client = httpx.Client(base_url=url, headers=bearer(), timeout=30)
         for _click in range(2):
-            assert _rate_answer(client, sent[0]) == 303
+            assert (
+                rate(client, sent[0], "answer", "not_helped", reason="asked something else") == 303
+            )
     assert invoke("run", "--engine", "llm", env=SEND).exit_code == 0
     assert invoke("run", "--engine", "llm", env=SEND).exit_code == 0  # said once
 

@@ -7,12 +7,10 @@ lists it only where it is sure. The tag's own path: ``test_agent_said_no_to_macr
 
 from __future__ import annotations
 
-import re
-
 import httpx
 import pytest
 from support.cli import command, invoke
-from support.dashboard import TOKEN, bearer, csrf_of, start_dashboard
+from support.dashboard import TOKEN, bearer, rate, start_dashboard
 from support.macros_desk import refunds_history
 
 from ticket_processor.macros.feedback import DEMOTE_AT
@@ -37,22 +35,6 @@ def _macro_tags(desk: Desk, ticket_id: int) -> list[str]:
     return [t for t in desk.snapshot(ticket_id).tags if t.startswith("ai_macro_")]
 
 
-def _rate_macro(client: httpx.Client, ticket_id: int, macro_id: str) -> int:
-    page = client.get(f"/tickets/{ticket_id}")
-    assert page.status_code == 200
-    helpdesk = re.search(r'name="helpdesk" value="([^"]*)"', page.text)
-    assert helpdesk is not None, "the page offers no rating form"
-    form = {
-        "csrf": csrf_of(page.text),
-        "helpdesk": helpdesk.group(1),
-        "target": "macros",
-        "item": macro_id,
-        "verdict": "not_helped",
-        "reason": "not what this customer asked",
-    }
-    return client.post(f"/tickets/{ticket_id}/ratings", data=form).status_code
-
-
 @pytest.mark.desk(seed=None, configure=True)
 def test_a_macro_agents_said_on_the_page_did_not_help_is_no_longer_tagged(
     desk_kind: str, desk: Desk
@@ -69,9 +51,9 @@ def test_a_macro_agents_said_on_the_page_did_not_help_is_no_longer_tagged(
     with start_dashboard(env={"TICKETBOT_DASHBOARD_TOKEN": TOKEN}) as url:
         client = httpx.Client(base_url=url, headers=bearer(), timeout=30)
         for ticket_id in asked:
-            assert _rate_macro(client, ticket_id, macro_id) == 303
+            assert rate(client, ticket_id, "macros", "not_helped", item=macro_id) == 303
         # a double click: still one rating of that ticket
-        assert _rate_macro(client, asked[0], macro_id) == 303
+        assert rate(client, asked[0], "macros", "not_helped", item=macro_id) == 303
 
     [later] = desk.create([NewTicket("", LATER)])
     ran = invoke("run", "--engine", "rules")
