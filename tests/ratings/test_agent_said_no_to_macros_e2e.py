@@ -3,12 +3,16 @@ helpdesk: a history long enough for the tag (``support.macros_desk.refunds_histo
 refund questions tagged with "Refund issued", an agent who answers each in their own words, adds
 ``ai_feedback_not_helped`` and solves it; after the next ``macros sync`` the macro is no longer
 tagged, and listed only where it is sure (a coin's chance or more). Fewer "no"s than that leave
-the tag: ``tests/macros/test_feedback.py``."""
+the tag: ``tests/macros/test_feedback.py``. The same "not helped" given on the dashboard's ticket
+page (the real form, with its CSRF token; a double click counts once) counts the same way, with
+no sync in between: the run reads the audit store's ratings."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from support.cli import command, invoke
+from support.dashboard import TOKEN, bearer, rate, start_dashboard
 from support.macros_desk import refunds_history
 
 from ticket_processor.macros.feedback import DEMOTE_AT
@@ -58,4 +62,32 @@ def test_a_macro_agents_said_did_not_help_is_no_longer_tagged(desk_kind: str, de
     assert _macro_tags(desk, later) == []
     [note] = desk.snapshot(later).notes
     macro_id = tag.removeprefix("ai_macro_")
+    assert f"- {title} (macro {macro_id}, confidence " in note  # sure: still suggested
+
+
+@pytest.mark.desk(seed=None, configure=True)
+def test_a_macro_agents_said_on_the_page_did_not_help_is_no_longer_tagged(
+    desk_kind: str, desk: Desk
+) -> None:
+    title, _ = refunds_history(desk_kind, desk, _seed)
+    synced = macros_cli("sync")
+    assert synced.exit_code == 0, synced.output
+    asked = desk.create([NewTicket("Refund", q) for q in REFUND_QUESTIONS[:DEMOTE_AT]])
+    ran = invoke("run", "--engine", "rules")
+    assert ran.exit_code == 0, ran.output
+    [(tag,)] = {tuple(_macro_tags(desk, ticket_id)) for ticket_id in asked}
+    macro_id = tag.removeprefix("ai_macro_")
+
+    with start_dashboard(env={"TICKETBOT_DASHBOARD_TOKEN": TOKEN}) as url:
+        client = httpx.Client(base_url=url, headers=bearer(), timeout=30)
+        for ticket_id in asked:
+            assert rate(client, ticket_id, "macros", "not_helped", item=macro_id) == 303
+        # a double click: still one rating of that ticket
+        assert rate(client, asked[0], "macros", "not_helped", item=macro_id) == 303
+
+    [later] = desk.create([NewTicket("", LATER)])
+    ran = invoke("run", "--engine", "rules")
+    assert ran.exit_code == 0, ran.output
+    assert _macro_tags(desk, later) == []
+    [note] = desk.snapshot(later).notes
     assert f"- {title} (macro {macro_id}, confidence " in note  # sure: still suggested
