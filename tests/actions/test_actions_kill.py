@@ -84,22 +84,37 @@ def test_a_refund_made_before_a_kill_is_not_made_again(desk: Desk, shop: ShopSer
     assert "done, approved by user 1" in str(desk.held(ticket))
 
 
-def _killed_run(shop: ShopServer, cwd: Path) -> None:
-    """A run as its own process, SIGKILLed once its refund call reached the shop."""
-    before = sum(1 for c in shop.state.calls if c.method == "POST")
-    process = subprocess.Popen(
+def _posts(shop: ShopServer) -> int:
+    return sum(1 for c in shop.state.calls if c.method == "POST")
+
+
+def _run_process(cwd: Path) -> subprocess.Popen[bytes]:
+    """``ticketbot run`` as a process of its own, to be killed."""
+    return subprocess.Popen(
         [sys.executable, "-m", "ticket_processor", "run", "--engine", "rules"],
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+def _wait_for_refund_call(
+    shop: ShopServer, process: subprocess.Popen[bytes], before: int, end: float
+) -> None:
+    """Until the run's refund call reached the shop (a POST more than ``before``)."""
+    while _posts(shop) == before:
+        assert process.poll() is None, "the run ended before its refund call"
+        assert time.monotonic() < end, "the refund call never came"
+        time.sleep(0.02)
+
+
+def _killed_run(shop: ShopServer, cwd: Path) -> None:
+    """A run as its own process, SIGKILLed once its refund call reached the shop."""
+    before = _posts(shop)
+    process = _run_process(cwd)
     try:
-        end = time.monotonic() + 120
-        while sum(1 for c in shop.state.calls if c.method == "POST") == before:
-            assert process.poll() is None, "the run ended before its refund call"
-            assert time.monotonic() < end, "the refund call never came"
-            time.sleep(0.05)
+        _wait_for_refund_call(shop, process, before, time.monotonic() + 120)
         time.sleep(0.2)  # the shop has it now (made, for a hold)
     finally:
         os.kill(process.pid, signal.SIGKILL)
@@ -162,22 +177,13 @@ def _killed_at_the_note(desk: Desk, shop: ShopServer, cwd: Path, ticket: int) ->
     with 429 (its writer waits out each Retry-After), then the run is killed once it recorded
     the note's write begun."""
     store = ChangeStore(Path(os.environ["TICKETBOT_STATE_DIR"]))
-    before = sum(1 for c in shop.state.calls if c.method == "POST")
+    before = _posts(shop)
     shop.state.release.clear()
     shop.state.faults.append("hold POST")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ticket_processor", "run", "--engine", "rules"],
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = _run_process(cwd)
     try:
         end = time.monotonic() + 120
-        while sum(1 for c in shop.state.calls if c.method == "POST") == before:
-            assert process.poll() is None, "the run ended before its refund call"
-            assert time.monotonic() < end, "the refund call never came"
-            time.sleep(0.02)
+        _wait_for_refund_call(shop, process, before, end)
         desk.start_storm(120)
         shop.state.release.set()
         while not _begun(store, ticket):
