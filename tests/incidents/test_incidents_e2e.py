@@ -34,7 +34,13 @@ from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.sandbox.desks import Desk
 from ticket_processor.sandbox.llm_standin.server import RunningStandin
 
-pytestmark = pytest.mark.desk(configure=True)
+pytestmark = [
+    pytest.mark.desk(configure=True),
+    # An hour of up to 1,020 tickets run, run again, reported and reverted through a sandbox: two
+    # minutes alone on a 2-core machine, several beside the slow suite's other workers. The bound
+    # catches a hang, not a slow machine.
+    pytest.mark.timeout(600),
+]
 
 
 def _state(desk: Desk, ticket_id: int) -> dict[str, Any]:
