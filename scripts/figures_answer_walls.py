@@ -356,10 +356,11 @@ SOLVED_FIGURES_DOC = """\
 Similar solved tickets: how often one of the (at most three) solved tickets the note shows was
 solved the way the new ticket needs, on labelled histories the threshold was not chosen on.
 
-    python -m scripts.figures solved_figures [--floor 0.3] [--encoder-only] [--json]
+    python -m scripts.figures solved_figures [--floor 0.3] [--shared-words] [--json]
 
 "unrelated shown": the share still shown a solved ticket with every ticket solved its way taken
-out of the history. --encoder-only: the cosine floor alone, without the shared words.
+out of the history. The cosine floor alone decides, as by default; --shared-words: as with
+TICKETBOT_SOLVED_SHARED_WORDS (``solved.lookup.related``).
 
 Each ticket in turn is the new one, every other ticket of its set the solved history (leave one
 out, ``ticket_processor/solved/evaluate.py``). "Solved the same way": the same label: the
@@ -399,7 +400,7 @@ def solved_figures(argv: list[str]) -> int:
     from ticket_processor.solved.lookup import MIN_SIMILARITY
 
     floor = float(argv[argv.index("--floor") + 1]) if "--floor" in argv else MIN_SIMILARITY
-    encoder_only = "--encoder-only" in argv
+    encoder_only = "--shared-words" not in argv
     table: dict[str, dict[str, Any]] = {}
     pooled = {"held out": SolvedFigures(0, 0, 0), "development": SolvedFigures(0, 0, 0)}
     for name, (kind, texts, labels) in _solved_sets().items():

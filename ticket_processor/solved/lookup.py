@@ -13,9 +13,9 @@ The cosine alone cannot tell a related solved ticket from an unrelated one betwe
 help-centre search reads a query) in its subject and first message. The rule and its numbers
 were chosen on the development sets by a criterion written before the held-out sets were read;
 on the held-out help centres it showed an unrelated ticket far less often, but a ticket solved
-the right way far less often too, under the share the feature was accepted on: so it is off by
-default (``python -m scripts.figures solved_figures``). A ticket like nothing the team has
-solved gets none either way.
+the right way far less often too, under the share the feature was accepted on: so it is off
+by default (``python -m scripts.figures solved_figures --shared-words``). A ticket like nothing
+the team has solved gets none either way.
 """
 
 from __future__ import annotations
