@@ -356,7 +356,11 @@ SOLVED_FIGURES_DOC = """\
 Similar solved tickets: how often one of the (at most three) solved tickets the note shows was
 solved the way the new ticket needs, on labelled histories the threshold was not chosen on.
 
-    python -m scripts.figures solved_figures [--floor 0.3] [--json]
+    python -m scripts.figures solved_figures [--floor 0.3] [--shared-words] [--json]
+
+"unrelated shown": the share still shown a solved ticket with every ticket solved its way taken
+out of the history. The cosine floor alone decides, as by default; --shared-words: as with
+TICKETBOT_SOLVED_SHARED_WORDS (``solved.lookup.related``).
 
 Each ticket in turn is the new one, every other ticket of its set the solved history (leave one
 out, ``ticket_processor/solved/evaluate.py``). "Solved the same way": the same label: the
@@ -396,10 +400,11 @@ def solved_figures(argv: list[str]) -> int:
     from ticket_processor.solved.lookup import MIN_SIMILARITY
 
     floor = float(argv[argv.index("--floor") + 1]) if "--floor" in argv else MIN_SIMILARITY
+    encoder_only = "--shared-words" not in argv
     table: dict[str, dict[str, Any]] = {}
     pooled = {"held out": SolvedFigures(0, 0, 0), "development": SolvedFigures(0, 0, 0)}
     for name, (kind, texts, labels) in _solved_sets().items():
-        found = leave_one_out(texts, labels, embed_texts, floor=floor)
+        found = leave_one_out(texts, labels, embed_texts, floor=floor, encoder_only=encoder_only)
         if name.startswith("answers_"):
             pooled["held out"] = pooled["held out"] + found
         elif kind == "development":
@@ -409,6 +414,7 @@ def solved_figures(argv: list[str]) -> int:
             "tickets": found.tickets,
             "hit@3": found.hit_at_3,
             "none shown": found.none_shown_share,
+            "unrelated shown": found.unrelated_shown,
         }
     centres = pooled["held out"]
     table["six held-out help centres"] = {
@@ -416,15 +422,16 @@ def solved_figures(argv: list[str]) -> int:
         "tickets": centres.tickets,
         "hit@3": centres.hit_at_3,
         "none shown": centres.none_shown_share,
+        "unrelated shown": centres.unrelated_shown,
     }
     if "--json" in argv:
-        print(json.dumps({"floor": floor, "sets": table}, indent=2))
+        print(json.dumps({"floor": floor, "encoder only": encoder_only, "sets": table}, indent=2))
         return 0
-    print(f"floor {floor}")
-    print(f"{'set':<28} {'kind':<12} {'tickets':>7} {'hit@3':>6} {'none shown':>10}")
+    print(f"floor {floor}" + (", the encoder alone" if encoder_only else ", with shared words"))
+    print(f"{'set':<28} {'kind':<12} {'tickets':>7} {'hit@3':>6} {'none shown':>10} unrelated")
     for name, row in table.items():
         print(
             f"{name:<28} {row['set']:<12} {row['tickets']:>7} {row['hit@3']:>6.3f} "
-            f"{row['none shown']:>10.3f}"
+            f"{row['none shown']:>10.3f} {row['unrelated shown']:>9.3f}"
         )
     return 0

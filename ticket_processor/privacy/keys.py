@@ -31,7 +31,7 @@ BATCH = 500
 # The state databases' columns of customers' text (their writers seal them): file -> (table,
 # a key naming one row, the columns). A ticket has one change per action: its ``rowid``.
 SEALED_COLUMNS: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "solved.sqlite3": ("solved", "ticket_id", ("subject", "resolution", "vector")),
+    "solved.sqlite3": ("solved", "ticket_id", ("subject", "resolution", "vector", "words")),
     "escalations.sqlite3": ("escalation", "ticket_id", ("subject",)),
     "actions.sqlite3": ("change", "rowid", ("inputs", "reason", "result")),
 }

@@ -171,7 +171,7 @@ PLACES: tuple[Place, ...] = (
     Place(
         "solved.sqlite3",
         "sqlite",
-        "solved tickets: subject and resolution (redacted), their vectors",
+        "solved tickets: subject, resolution and content words (redacted), their vectors",
         "until the next `kb sync --solved` drops them",
         tables={"solved": "ticket_id"},
         history=True,
@@ -238,7 +238,7 @@ def _encrypted(place: Place) -> str:
     if place.path in SEALED_LINE_FILES:
         return "with a key, line by line"
     if place.path == "solved.sqlite3":
-        return "with a key: subject, resolution, vector"
+        return "with a key: subject, resolution, vector, words"
     if place.path == "escalations.sqlite3":
         return "with a key: subject"
     if place.path == "actions.sqlite3":

@@ -358,6 +358,14 @@ class DeclaredSettings(ServiceSettings):
             hint="seconds, or a number with s, m, h or d such as 24h",
         )
     )
+    # Similar solved tickets (``solved/``): the shared words' rule is off by default, as it
+    # showed the right solved ticket less often on help centres it was not chosen on.
+    solved_shared_words: bool = setting(
+        False,
+        env="TICKETBOT_SOLVED_SHARED_WORDS",
+        help="Show a similar solved ticket below a cosine of 0.6 only when it shares 3 content "
+        "words with the new ticket: fewer unrelated ones, fewer right ones too.",
+    )
     # Service levels (``sla/``): off by default, as every feature that writes on tickets
     # ticketbot did not just triage (it reads the whole open queue each run).
     sla: bool = setting(

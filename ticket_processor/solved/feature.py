@@ -20,6 +20,7 @@ from .step import open_solved, solved_steps, store_path
 class SolvedValues:
     state_dir: Path
     kb_max_age: float
+    solved_shared_words: bool = False
 
 
 def solved_feature_steps(values: SolvedValues, run: FeatureRun) -> Sequence[TicketStep]:
@@ -31,7 +32,9 @@ def solved_feature_steps(values: SolvedValues, run: FeatureRun) -> Sequence[Tick
                 return None
             from ..learned.embed import Encoder
 
-            return open_solved(path, Encoder().encode, current)
+            return open_solved(
+                path, Encoder().encode, current, shared_words=values.solved_shared_words
+            )
 
         return [run.reopening("solved", path, opener)]
     if not path.is_file():  # off: nothing opened, nothing imported, nothing asked
@@ -40,7 +43,7 @@ def solved_feature_steps(values: SolvedValues, run: FeatureRun) -> Sequence[Tick
         said = _refresh(path, values.kb_max_age, run)
         if said:
             run.warnings.append(said)
-    return list(solved_steps(values.state_dir))
+    return list(solved_steps(values.state_dir, shared_words=values.solved_shared_words))
 
 
 def _refresh(path: Path, max_age: float, run: FeatureRun) -> str | None:

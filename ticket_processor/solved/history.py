@@ -9,7 +9,8 @@ helpdesk knows and every kind of personal data ``triage.redact`` finds replaced 
 one line without its greeting.
 
 The ticket's own text is prepared and encoded the way a new ticket's is in a run, so a new
-ticket's vector and a solved one's are comparable.
+ticket's vector and a solved one's are comparable; its content words (subject and first
+message, as the help-centre search reads a query) are kept beside the vector.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from ..kb.text import query_terms
 from ..models import HistoryTicket
 from ..triage.prepare import fold_whitespace, prepare_ticket
 from .store import SolvedRow, SolvedStore
@@ -109,7 +111,8 @@ def store_history(
             report.no_reply += 1
             continue
         when = solved.ticket.updated_at or solved.replies[-1].created_at or ""
-        rows.append(SolvedRow(solved.ticket.id, subject, resolution, when))
+        words = tuple(query_terms(text))
+        rows.append(SolvedRow(solved.ticket.id, subject, resolution, when, words))
         texts.append(text)
         if len(rows) >= BATCH:
             flush()

@@ -47,9 +47,11 @@ class SolvedStep(Step):
 
     name = "solved"
 
-    def __init__(self, store: SolvedStore, encode: Encode) -> None:
+    def __init__(self, store: SolvedStore, encode: Encode, *, shared_words: bool = False) -> None:
         self.store = store
         self._encode = encode
+        # TICKETBOT_SOLVED_SHARED_WORDS: a solved ticket must also share the ticket's words
+        self.shared_words = shared_words
         self._lock = threading.Lock()  # steps are called from the run's worker threads
         self._found: dict[int, list[dict[str, Any]]] = {}
 
@@ -75,7 +77,12 @@ class SolvedStep(Step):
         from .note import render_similar
 
         vector = np.asarray(self._encode([reading]), np.float32)[0]
-        found = similar(self.store, vector, exclude={ticket.id})
+        found = similar(
+            self.store,
+            vector,
+            text=reading if self.shared_words else None,
+            exclude={ticket.id},
+        )
         if not found:
             return writeback
         kept = [{"id": f.ticket_id, "similarity": round(f.similarity, 4)} for f in found]
@@ -108,7 +115,9 @@ class SolvedStep(Step):
         self.store.close()
 
 
-def open_solved(path: Path, encode: Encode, current: object = None) -> SolvedStep | None:
+def open_solved(
+    path: Path, encode: Encode, current: object = None, *, shared_words: bool = False
+) -> SolvedStep | None:
     """The step on the store at ``path``: ``current`` when it is a step on that same file
     (its connection sees every commit since), else a new one; None while the store holds
     nothing; ``ValueError`` when the file is not a store of this version."""
@@ -122,10 +131,10 @@ def open_solved(path: Path, encode: Encode, current: object = None) -> SolvedSte
     if store.count() == 0:
         store.close()
         return None
-    return SolvedStep(store, encode)
+    return SolvedStep(store, encode, shared_words=shared_words)
 
 
-def solved_steps(state_dir: Path) -> list[SolvedStep]:
+def solved_steps(state_dir: Path, *, shared_words: bool = False) -> list[SolvedStep]:
     """The step when a store was synced, else none (nothing opened, nothing loaded)."""
     path = store_path(state_dir)
     if not path.is_file():
@@ -133,7 +142,7 @@ def solved_steps(state_dir: Path) -> list[SolvedStep]:
     from ..learned.embed import Encoder
 
     try:
-        step = open_solved(path, Encoder().encode)
+        step = open_solved(path, Encoder().encode, shared_words=shared_words)
     except ValueError:
         return []
     return [step] if step is not None else []

@@ -1,9 +1,14 @@
 """``SolvedStore``: the team's solved tickets in one SQLite file in the state directory.
 
 One row per solved ticket: its id, its subject and how it was solved (both redacted, as the
-LLM would get them: the file holds no more personal data than a note), when it was solved, and
-the encoder's vector of its prepared text (float32 bytes: data, never pickle). ``meta`` keeps
+LLM would get them: the file holds no more personal data than a note), when it was solved, the
+encoder's vector of its prepared text (float32 bytes: data, never pickle) and the content words
+of that text (``kb.text.query_terms``: what the lookup's lexical half reads). ``meta`` keeps
 the sync's position.
+
+A version-1 file (before the words were kept) gains the words column, empty, in place when
+opened for writing, and is read as it is otherwise: its rows' words are their subject's until a
+sync stores them again (a fresh ``kb sync --solved`` reads them all).
 
 The file is a cache of the helpdesk, so damage costs nothing but a fresh sync: a file that is
 not SQLite or whose schema is not exactly this version's (a trigger, a view, a column more) is
@@ -26,11 +31,12 @@ import numpy.typing as npt
 from ..common.atomic import SetAside, prepare_directory, set_aside
 from ..common.sealed import open_bytes, open_text, seal_bytes, seal_text
 from ..kb.index import unit_rows
+from ..kb.text import query_terms
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MAX_ROWS = 20_000
 
-_SCHEMA = f"""
+_SCHEMA_V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE solved (
     ticket_id INTEGER PRIMARY KEY,
@@ -40,8 +46,13 @@ CREATE TABLE solved (
     vector BLOB NOT NULL
 );
 CREATE INDEX solved_when ON solved (solved_at);
+"""
+# Version 2 is version 1 and this: a version-1 file is upgraded by running it.
+_UPGRADE = f"""
+ALTER TABLE solved ADD COLUMN words TEXT NOT NULL DEFAULT '';
 PRAGMA user_version = {SCHEMA_VERSION};
 """
+_SCHEMA = _SCHEMA_V1 + _UPGRADE
 
 
 _WHERE = "solved.sqlite3"
@@ -53,6 +64,7 @@ class SolvedRow:
     subject: str
     resolution: str
     solved_at: str
+    words: tuple[str, ...] = ()  # the content words of its subject and first message
 
 
 def _master(db: sqlite3.Connection) -> set[tuple[str, str, str | None]]:
@@ -60,25 +72,31 @@ def _master(db: sqlite3.Connection) -> set[tuple[str, str, str | None]]:
     return {(str(t), str(n), None if q is None else str(q)) for t, n, q in rows}
 
 
-def _expected() -> set[tuple[str, str, str | None]]:
+def _expected(script: str) -> set[tuple[str, str, str | None]]:
     db = sqlite3.connect(":memory:")
     try:
-        db.executescript(_SCHEMA)
+        db.executescript(script)
         return _master(db)
     finally:
         db.close()
 
 
-def _check(db: sqlite3.Connection) -> None:
-    """Raise ``sqlite3.DatabaseError`` unless ``db`` holds exactly this schema (an empty file
-    gets it)."""
-    version = db.execute("PRAGMA user_version").fetchone()[0]
+def _check(db: sqlite3.Connection, *, writable: bool = True) -> int:
+    """The schema version of ``db``; ``sqlite3.DatabaseError`` unless it holds exactly this
+    schema (an empty file gets it) or version 1's (upgraded when ``writable``)."""
+    version = int(db.execute("PRAGMA user_version").fetchone()[0])
     found = _master(db)
     if version == 0 and not found:
         db.executescript(_SCHEMA)
-        return
-    if version != SCHEMA_VERSION or found != _expected():
+        return SCHEMA_VERSION
+    if version == 1 and found == _expected(_SCHEMA_V1):
+        if writable:
+            db.executescript(_UPGRADE)
+            return SCHEMA_VERSION
+        return version
+    if version != SCHEMA_VERSION or found != _expected(_SCHEMA):
         raise sqlite3.DatabaseError("not the schema ticketbot creates")
+    return version
 
 
 def _inode(path: Path) -> tuple[int, int] | None:
@@ -105,6 +123,7 @@ class SolvedStore:
         self._lock = threading.RLock()
         self._matrix: tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]] | None = None
         self._version = 0  # the data version the matrix was read at
+        self._schema = SCHEMA_VERSION  # a version-1 file read as it is keeps no words
         self._db = self._open_read_only() if read_only else self._open()
         self.inode = _inode(self.path) if self._db is not None else None
 
@@ -132,7 +151,7 @@ class SolvedStore:
             return None
         try:
             db = _connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
-            _check(db)
+            self._schema = _check(db, writable=False)
         except sqlite3.Error:
             return None
         return db
@@ -172,7 +191,8 @@ class SolvedStore:
             self._matrix = None
             db.executemany(
                 "INSERT OR REPLACE INTO solved "
-                "(ticket_id, subject, resolution, solved_at, vector) VALUES (?, ?, ?, ?, ?)",
+                "(ticket_id, subject, resolution, solved_at, vector, words) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 [
                     # The subject, resolution and vector encrypted when a key is set (a
                     # vector can be read back towards its text; search opens them in memory).
@@ -182,6 +202,7 @@ class SolvedStore:
                         seal_text(r.resolution),
                         r.solved_at,
                         seal_bytes(v.tobytes()),
+                        seal_text(" ".join(r.words)),
                     )
                     for r, v in zip(rows, np.asarray(vectors, np.float32), strict=True)
                 ],
@@ -227,6 +248,26 @@ class SolvedStore:
             int(r[0]): SolvedRow(
                 int(r[0]), open_text(str(r[1]), _WHERE), open_text(str(r[2]), _WHERE), str(r[3])
             )
+            for r in found
+            if r is not None
+        }
+
+    def words(self, ticket_ids: Sequence[int]) -> dict[int, frozenset[str]]:
+        """The content words of each stored ticket of ``ticket_ids``: those of its subject
+        and first message, or of its subject alone where a version-1 sync kept none."""
+        with self._lock:
+            db = self._conn()
+            column = "words" if self._schema >= 2 else "''"
+            found = [
+                db.execute(
+                    f"SELECT ticket_id, subject, {column} FROM solved WHERE ticket_id = ?",  # noqa: S608 - one of two fixed names
+                    (int(i),),
+                ).fetchone()
+                for i in ticket_ids
+            ]
+        return {
+            int(r[0]): frozenset(open_text(str(r[2]), _WHERE).split())
+            | frozenset(query_terms(open_text(str(r[1]), _WHERE)))
             for r in found
             if r is not None
         }
