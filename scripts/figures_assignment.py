@@ -16,17 +16,17 @@ run with ``skills``: the tickets whose language skill was written, and assignees
     python -m scripts.figures assignment_hour [--kind zendesk] [--seed 84]
 
 ``assignment_language``: the language an assigned ticket's skills take
-(``assignment/language.py``: the triage's stopword reading, then Lingua among the languages
-asked about, here the seven stopword languages) beside the stopword reading alone, apart on
-three parts: the dev sets the reading and its thresholds were chosen on
+(``assignment/language.py``: Lingua and the stopwords together among the languages asked
+about, by default every language the sets read hold) beside the stopword reading alone, apart
+on three parts: the dev sets the reading and its weights were chosen on
 (``tests/data/bitext_translated.jsonl`` (en/de/es), ``fault_examples.jsonl`` and
-``spam_examples.jsonl`` (seven languages), the answers' held-out tickets), the held-out sets
-(``tests/data/language_heldout.jsonl``, short tickets in seven languages written after the
-choice; ``language_heldout2.jsonl``, support messages in the same seven written blind by
-another author; misses of neither read), and the English requests of ``tests/data/bitext.jsonl``
-(an English-majority helpdesk must not lose them).
+``spam_examples.jsonl`` (seven languages), the answers' held-out tickets,
+``language_dev_hard.jsonl`` and ``language_dev_check.jsonl`` (hard cases, 23 languages)), the
+held-out sets (``tests/data/language_heldout*.jsonl``, written apart from the reading, their
+misses not read; ``--dev-only`` leaves them out), and the English requests of
+``tests/data/bitext.jsonl`` (an English-majority helpdesk must not lose them).
 
-    python -m scripts.figures assignment_language
+    python -m scripts.figures assignment_language [--dev-only] [--languages de,fr,pl]
 """
 
 from __future__ import annotations
@@ -368,6 +368,8 @@ def assignment_language(argv: list[str]) -> int:
     labelled = {lang for sets in parts.values() for rows in sets.values() for _, lang in rows}
     asked = args.languages.split(",") if args.languages else sorted(labelled)
     codes = lingua_languages(asked)
+    if args.languages and set(asked) - codes:
+        parser.error(f"--languages: Lingua reads none of {sorted(set(asked) - codes)}")
     print(json.dumps({"languages_asked": sorted(codes)}))
     for part, sets in parts.items():
         for reading in ("stopwords", "routing"):

@@ -121,3 +121,14 @@ def test_a_language_skill_is_matched_by_its_english_names() -> None:
     assert policy.language_skill("no", catalogue) == "Norwegian Bokmål"
     assert policy.language_skill("sl", catalogue) == "slovene"
     assert policy.language_skill("sv", catalogue) is None
+
+
+def test_the_language_figure_reads_no_held_out_set_with_dev_only() -> None:
+    from scripts.figures_assignment import _language_sets
+
+    parts = _language_sets(dev_only=True)
+    assert set(parts) == {"dev", "english"}
+    assert [n for n in parts["dev"] if n.startswith("language")] == [
+        "language_dev_hard",
+        "language_dev_check",
+    ]
