@@ -121,6 +121,18 @@ def test_a_language_skill_is_matched_by_its_english_names() -> None:
     assert policy.language_skill("no", catalogue) == "Norwegian Bokmål"
     assert policy.language_skill("sl", catalogue) == "slovene"
     assert policy.language_skill("sv", catalogue) is None
+    assert lingua_languages(policy.languages(catalogue)) == {"en", "pl", "no", "sl"}
+
+
+def test_every_language_lingua_is_asked_about_has_a_skill_name() -> None:
+    from lingua import Language
+
+    from ticket_processor.assignment.language import _LINGUA_NAMES
+    from ticket_processor.assignment.policy import LANGUAGE_NAMES
+
+    shipped = {language.name for language in Language.all()}
+    assert set(_LINGUA_NAMES.values()) <= shipped
+    assert set(_LINGUA_NAMES) <= set(LANGUAGE_NAMES)
 
 
 def test_the_language_figure_reads_no_held_out_set_with_dev_only() -> None:

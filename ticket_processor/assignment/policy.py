@@ -85,6 +85,10 @@ class SkillPolicy:
         pool = attributed if attributed else catalogue.names()
         return next((s for s in pool if s.casefold() in names), None)
 
+    def languages(self, catalogue: SkillCatalogue) -> list[str]:
+        """The ISO codes of the languages the helpdesk has a skill for."""
+        return [code for code in LANGUAGE_NAMES if self.language_skill(code, catalogue)]
+
     def needs(self, language: str, category: str, catalogue: SkillCatalogue) -> tuple[str, ...]:
         """Every skill the ticket needs, the language's first."""
         found = [self.language_skill(language, catalogue), self.categories.get(category)]

@@ -36,7 +36,7 @@ from ..triage.prepare import PreparedTicket
 from .choose import Need, assign_batch
 from .language import lingua_languages, routing_language
 from .moves import AssignedBook
-from .policy import LANGUAGE_NAMES, SkillPolicy
+from .policy import SkillPolicy
 
 Mode = Literal["skills", "agents"]
 _TEXT_CHARS = 4000  # enough of a description to read its language by
@@ -178,7 +178,7 @@ class AssignmentPass(Pass):
         """The language the ticket's skills take (``language.routing_language``), Lingua
         choosing among the languages the helpdesk has skills for."""
         policy = self.step.policy
-        codes = lingua_languages(c for c in LANGUAGE_NAMES if policy.language_skill(c, catalogue))
+        codes = lingua_languages(policy.languages(catalogue))
         return routing_language(
             one.language, one.text, codes, by_llm=one.by_llm, default=self.step.default_language
         )
