@@ -21,7 +21,7 @@ about, by default every language the sets read hold) beside the stopword reading
 on three parts: the dev sets the reading and its weights were chosen on
 (``tests/data/bitext_translated.jsonl`` (en/de/es), ``fault_examples.jsonl`` and
 ``spam_examples.jsonl`` (seven languages), the answers' held-out tickets,
-``language_dev_hard.jsonl`` and ``language_dev_check.jsonl`` (hard cases, 23 languages)), the
+``language_dev_hard.jsonl`` and ``language_dev_check.jsonl`` (hard cases, 29 languages)), the
 held-out sets (``tests/data/language_heldout*.jsonl``, written apart from the reading, their
 misses not read; ``--dev-only`` leaves them out), and the English requests of
 ``tests/data/bitext.jsonl`` (an English-majority helpdesk must not lose them).
