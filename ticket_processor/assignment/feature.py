@@ -17,6 +17,7 @@ class AssignmentValues:
     skills_file: Path | None
     two_way_reply: bool
     state_dir: Path
+    agent_language: str  # the helpdesk's language: a ticket's with no word to read by
 
 
 def assignment_feature_steps(values: AssignmentValues, run: FeatureRun) -> Sequence[TicketStep]:
@@ -32,6 +33,7 @@ def assignment_feature_steps(values: AssignmentValues, run: FeatureRun) -> Seque
         two_way_reply=values.two_way_reply,
         state_dir=values.state_dir,
         translate=run.translator(),
+        default_language=values.agent_language,
     )
 
 

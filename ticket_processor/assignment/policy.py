@@ -40,14 +40,29 @@ from ..helpdesks.staffing import Organisation, SkillCatalogue
 
 LANGUAGE_ATTRIBUTE = "Language"
 
-# ISO 639-1 -> the language's English name, as a team names its language skills.
+# ISO 639-1 -> the language's English name, as a team names its language skills: every
+# language the triage's script reading names and every one Lingua reads (``language.py``).
 LANGUAGE_NAMES = {
     "en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
     "pt": "Portuguese", "nl": "Dutch", "pl": "Polish", "sv": "Swedish", "da": "Danish",
     "no": "Norwegian", "fi": "Finnish", "ru": "Russian", "uk": "Ukrainian", "zh": "Chinese",
     "ja": "Japanese", "ko": "Korean", "ar": "Arabic", "he": "Hebrew", "tr": "Turkish",
     "el": "Greek", "cs": "Czech", "hi": "Hindi", "ro": "Romanian", "hu": "Hungarian",
-    "vi": "Vietnamese",
+    "vi": "Vietnamese", "af": "Afrikaans", "sq": "Albanian", "az": "Azerbaijani",
+    "eu": "Basque", "bs": "Bosnian", "ca": "Catalan", "hr": "Croatian", "eo": "Esperanto",
+    "et": "Estonian", "is": "Icelandic", "id": "Indonesian", "ga": "Irish", "la": "Latin",
+    "lv": "Latvian", "lt": "Lithuanian", "ms": "Malay", "mi": "Maori", "nn": "Nynorsk",
+    "sk": "Slovak", "sl": "Slovenian", "so": "Somali", "sw": "Swahili", "tl": "Tagalog",
+    "cy": "Welsh", "yo": "Yoruba", "zu": "Zulu", "xh": "Xhosa", "bg": "Bulgarian",
+    "mk": "Macedonian", "sr": "Serbian", "be": "Belarusian", "kk": "Kazakh", "mn": "Mongolian",
+    "fa": "Persian", "ur": "Urdu", "th": "Thai", "hy": "Armenian", "ka": "Georgian",
+    "km": "Khmer", "lo": "Lao", "si": "Sinhala", "ta": "Tamil", "te": "Telugu", "kn": "Kannada",
+    "ml": "Malayalam", "gu": "Gujarati", "pa": "Punjabi",
+}  # fmt: skip
+# Other English names a team may give a language's skill.
+_OTHER_NAMES = {
+    "no": ("Norwegian Bokmål", "Bokmål", "Bokmal"), "nn": ("Norwegian Nynorsk",),
+    "sl": ("Slovene",), "tl": ("Filipino",), "ms": ("Malaysian",), "fa": ("Farsi",),
 }  # fmt: skip
 
 
@@ -65,9 +80,14 @@ class SkillPolicy:
         name = LANGUAGE_NAMES.get(code)
         if name is None:
             return None
+        names = {n.casefold() for n in (name, *_OTHER_NAMES.get(code, ()))}
         attributed = catalogue.of(LANGUAGE_ATTRIBUTE)
         pool = attributed if attributed else catalogue.names()
-        return next((s for s in pool if s.casefold() == name.casefold()), None)
+        return next((s for s in pool if s.casefold() in names), None)
+
+    def languages(self, catalogue: SkillCatalogue) -> list[str]:
+        """The ISO codes of the languages the helpdesk has a skill for."""
+        return [code for code in LANGUAGE_NAMES if self.language_skill(code, catalogue)]
 
     def needs(self, language: str, category: str, catalogue: SkillCatalogue) -> tuple[str, ...]:
         """Every skill the ticket needs, the language's first."""

@@ -18,12 +18,18 @@ def assignment_steps(
     two_way_reply: bool,
     state_dir: Path,
     translate: Translate | None,
+    default_language: str = "en",
 ) -> list[TicketStep]:
-    """The steps on: ``mode`` ``skills`` or ``agents`` (``off``: none), and the two-way reply."""
+    """The steps on: ``mode`` ``skills`` or ``agents`` (``off``: none), and the two-way reply.
+    ``default_language``: the helpdesk's language (``TICKETBOT_AGENT_LANGUAGE``), for a ticket
+    with no word to read its language by."""
     steps: list[TicketStep] = []
     if mode in ("skills", "agents"):
         chosen: Mode = "skills" if mode == "skills" else "agents"
-        steps.append(AssignmentStep(chosen, read_policy(skills_file), capacity, state_dir))
+        policy = read_policy(skills_file)
+        steps.append(
+            AssignmentStep(chosen, policy, capacity, state_dir, default_language=default_language)
+        )
     if two_way_reply:
         steps.append(TwoWayReplyStep(state_dir, translate))
     return steps

@@ -32,11 +32,11 @@ from ..helpdesks.staffing import SkillCatalogue, Staff, StaffingDesk
 from ..models import Helpdesk, Ticket, Triage, WriteBack
 from ..passes.protocol import Pass, RunEnd, RunPass
 from ..steps.protocol import Step, StepRun
-from ..triage.cues import tokenise
+from ..triage.prepare import PreparedTicket
 from .choose import Need, assign_batch
 from .language import lingua_languages, routing_language
 from .moves import AssignedBook
-from .policy import LANGUAGE_NAMES, SkillPolicy
+from .policy import SkillPolicy
 
 Mode = Literal["skills", "agents"]
 _TEXT_CHARS = 4000  # enough of a description to read its language by
@@ -56,6 +56,10 @@ class Noted:
     by_llm: bool = False  # the LLM read ``language``
 
 
+def _text(ticket: Ticket) -> str:
+    return f"{ticket.subject or ''}\n{(ticket.description or '')[:_TEXT_CHARS]}"
+
+
 def staffing_of(helpdesk: Helpdesk) -> StaffingDesk | None:
     """The helpdesk's ``StaffingDesk``, when its kind offers one."""
     make = getattr(helpdesk, "staffing", None)
@@ -72,12 +76,20 @@ class AssignmentStep(Step):
         capacity: int,
         state_dir: Path,
         now: Callable[[], float] = time.time,
+        *,
+        default_language: str = "en",
     ) -> None:
         self.mode, self.policy, self.capacity = mode, policy, capacity
         self.state_dir, self.now = state_dir, now
+        self.default_language = default_language  # a ticket's with no word to read by
         self._lock = threading.Lock()
         self._seen: dict[int, Noted] = {}
         self._served: StepRun | None = None
+
+    def read(self, ticket: Ticket, prepared: PreparedTicket) -> str:
+        """The ticket's subject and description, its language read from them at the pass
+        (the run lets the description go before the change is planned)."""
+        return _text(ticket)
 
     def attach(
         self,
@@ -96,7 +108,7 @@ class AssignmentStep(Step):
             triage.analysis.category,
             ticket.organization_id,
             ticket.created_at or "",
-            f"{ticket.subject or ''}\n{(ticket.description or '')[:_TEXT_CHARS]}",
+            reading if isinstance(reading, str) else _text(ticket),
             triage.engine == "llm",
         )
         with self._lock:
@@ -166,10 +178,10 @@ class AssignmentPass(Pass):
         """The language the ticket's skills take (``language.routing_language``), Lingua
         choosing among the languages the helpdesk has skills for."""
         policy = self.step.policy
-        codes = lingua_languages(c for c in LANGUAGE_NAMES if policy.language_skill(c, catalogue))
-        subject, _, body = one.text.partition("\n")
-        tokens = tokenise(subject) + tokenise(body)[:400]
-        return routing_language(one.language, tokens, one.text, codes, by_llm=one.by_llm)
+        codes = lingua_languages(policy.languages(catalogue))
+        return routing_language(
+            one.language, one.text, codes, by_llm=one.by_llm, default=self.step.default_language
+        )
 
     def _set_skills(
         self,
