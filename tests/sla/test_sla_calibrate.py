@@ -74,7 +74,7 @@ def test_the_fit_holds_out_the_latest_day_and_leaves_today_out() -> None:
     assert made.held_out > 0
     assert made.loss_before is not None
     assert made.loss_after is not None
-    assert made.used == (made.loss_after <= made.loss_before)
+    assert made.used  # the pass decides on the map's probability
 
 
 def test_too_few_closed_clocks_is_cautious_and_a_deadline_unknown_is_no_clock() -> None:
