@@ -50,10 +50,10 @@ Printed per helpdesk and history: the breaches and how many were tagged at least
 before, the tagged and how many breached, tickets tagged while paused or answered, tags outside
 business hours, persons' priorities changed, the most pages for one target, and the expected
 calibration error of the breach probability (10 bins, every forecast within the horizon on the
-simulated day, a day later than all the history), of the score the pass decides on and of the
-calibration's map; then the map each pass fitted for the simulated day: the closed clocks, the
-replays fitted, the history's held-out day and its log loss and calibration error, score and
-map.
+simulated day, a day later than all the history), of the score and of the probability the pass
+decides on (the score through the calibration's map); then the map each pass fitted for the
+simulated day: the closed clocks, the replays fitted, the history's held-out day and its log
+loss and calibration error, score and map.
 """
 
 DAY_OPEN, DAY_CLOSE = 8 * 60, 18 * 60
