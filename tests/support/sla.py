@@ -22,10 +22,11 @@ def sla_desk(desk: Desk) -> SlaDesk:
     return desk
 
 
-def slow_history(desk: SlaDesk, now: float, count: int = 24) -> None:
-    """First replies 90 minutes after the question, each missing its 60-minute target."""
+def slow_history(desk: SlaDesk, now: float, count: int = 40) -> None:
+    """First replies 90 minutes after the question, each missing its 60-minute target: one
+    every 3 hours over five days, so the breach probability's map has earlier days to fit on."""
     for n in range(count):
-        asked = now - 3 * 3600 - n * 3600
+        asked = now - 3 * 3600 - n * 3 * 3600
         desk.sla_history(None, asked, 90, due_at=asked + 3600)
 
 

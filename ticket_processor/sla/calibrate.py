@@ -8,13 +8,13 @@ horizon before its deadline while it still waited and its hours were open: the s
 the pace the group had before that day and the queue ahead of it then, and whether it
 breached. A logistic map of the score's log-odds (Platt scaling, two numbers, pulled toward
 the identity by a ridge) is fitted on the earlier days and measured on the latest day gone
-with replays (log loss and calibration error, before and after; ``used``: it did better
-there). Today's clocks are left out: only the quickly met ones are closed yet. With fewer than
-``MIN_CLOCKS`` closed clocks with a deadline the prediction is cautious: the pass only tags.
+with replays (log loss and calibration error, before and after). Today's clocks are left out:
+only the quickly met ones are closed yet. With fewer than ``MIN_CLOCKS`` closed clocks with a
+deadline, or no earlier day to fit on, the prediction is cautious: the pass only tags.
 
-The map is measured, not applied (``BreachCalibration.cautioned``): it improves the history's
-held-out day but, on the simulated days held out, made the probability worse where the day
-was busier than the history's average (a map of the score alone cannot know today's load).
+The pass decides on the mapped probability (``BreachCalibration.calibrated``): a threshold on
+it means the same on a quiet helpdesk and a busy one, where a threshold on the score does not
+(the score's scale moves with the history; the map puts it back on the breaches').
 
 The fit is done on a day's first run with enough clocks and kept for the day in
 ``<state dir>/sla_calibration.json`` (the earlier days do not change within one).
@@ -76,21 +76,21 @@ class BreachCalibration:
 
     @property
     def cautious(self) -> bool:
-        return self.clocks < MIN_CLOCKS
+        return self.clocks < MIN_CLOCKS or not self.used
 
     def probability(self, score: float) -> float:
         if not self.used:
             return score
         return _sigmoid(self.a * _logit(score) + self.b)
 
-    def cautioned(self, forecast: Forecast) -> Forecast:
-        """The forecast as it is, or cautious (no probability) without enough closed clocks.
-        The map is not applied to it: on the simulated days held out (``sla_day``) it made
-        the probability worse on two of three, and the bars fell below what the score alone
-        reaches; it is fitted, logged and measured until it does better."""
-        if forecast.probability is None or not self.cautious:
+    def calibrated(self, forecast: Forecast) -> Forecast:
+        """The forecast with its score mapped to a breach probability, or cautious (no
+        probability) without a fit standing on enough closed clocks."""
+        if forecast.probability is None:
             return forecast
-        return replace(forecast, probability=None)
+        if self.cautious:
+            return replace(forecast, probability=None)
+        return replace(forecast, probability=self.probability(forecast.probability))
 
 
 def _logit(p: float) -> float:
@@ -274,18 +274,19 @@ def fit(
     train = [(r.score, r.breached) for r in found if r.day != held_day]
     test = [(r.score, r.breached) for r in found if r.day == held_day]
     a, b = platt(train)
-    fitted = replace(base, a=a, b=b, fitted=len(train), held_out=len(test), held_out_day=held_day)
+    fitted = replace(
+        base, a=a, b=b, fitted=len(train), held_out=len(test), held_out_day=held_day, used=True
+    )
     if not test:
-        return replace(fitted, used=True)
+        return fitted
     after = [(_sigmoid(a * _logit(p) + b), y) for p, y in test]
-    measured = replace(
+    return replace(
         fitted,
         loss_before=log_loss(test),
         loss_after=log_loss(after),
         error_before=calibration_error(test),
         error_after=calibration_error(after),
     )
-    return replace(measured, used=log_loss(after) <= log_loss(test))
 
 
 @dataclass
