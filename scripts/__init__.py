@@ -1,13 +1,16 @@
 """The toolbox as one package: figures, benchmarks, drills, screenshots and trainers.
 
 Run from the repository's root, ``python -m scripts.figures NAME`` (see ``scripts/figures.py``);
-the data the commands read lives in ``scripts/data/``. Some commands drive the sandboxes with the
-tests' own helpers (``tests/support/``): that package is registered here by its location, once,
-under the name the tests import it by (``support``), so no module edits ``sys.path``.
+the data the commands read lives in ``scripts/data/``. A command's ``--help`` is its line of
+``scripts/data/commands.toml`` and its options; the docs page that cites it explains it. Some
+commands drive the sandboxes with the tests' own helpers (``tests/support/``): that package is
+registered here by its location, once, under the name the tests import it by (``support``), so
+no module edits ``sys.path``.
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import socket
 import sys
@@ -22,6 +25,15 @@ DATA = Path(__file__).resolve().parent / "data"
 def data_toml(name: str) -> dict[str, Any]:
     """``scripts/data/NAME``, a TOML file, read."""
     return tomllib.loads((DATA / name).read_text("utf-8"))
+
+
+def command_parser(name: str, **options: Any) -> argparse.ArgumentParser:
+    """NAME's parser: its line of ``commands.toml`` as the description, OPTIONS as argparse's."""
+    return argparse.ArgumentParser(
+        prog=f"python -m scripts.figures {name}",
+        description=data_toml("commands.toml")["commands"][name][2],
+        **options,
+    )
 
 
 def free_port() -> int:

@@ -3,7 +3,6 @@ API's backfill."""
 
 from __future__ import annotations
 
-import argparse
 import collections
 import os
 import shutil
@@ -14,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from scripts import free_port
+from scripts import command_parser, free_port
 from scripts.bench_harness import (
     standin_env,
 )
@@ -25,26 +24,6 @@ from ticket_processor.sandbox.llm_standin.server import StandinConfig, serve_in_
 from ticket_processor.tags import marker_tag
 
 # sharded_backfill --------------------------------------------------------------------------------
-
-SHARDED_BACKFILL_DOC = """\
-``backfill --shard i/N`` in N processes at once on one Redis budget, against a rate-limited
-sandbox: every ticket triaged once, and the helpdesk's write limit kept across the shards.
-
-    python -m scripts.figures sharded_backfill --tickets 2000 --shards 4 [--helpdesk freshdesk]
-
-Starts the helpdesk's sandbox at its default plan's limits (Zendesk: 100 ticket updates a
-minute; Freshdesk Enterprise: 280 ticket updates, 700 credits a minute) and a Redis server
-(Debian's ``redis-server``) in this process, creates the tickets (stamped a second apart, the
-last ten minutes ago), runs N ``python -m ticket_processor backfill --since 1d --shard i/N``
-children of this checkout at once with ``TICKETBOT_LLM_BUDGET`` pointing at that Redis and no
-LLM configured (the bundled learned engine triages), each under ``/usr/bin/time -f %M`` for
-its peak RSS (POSIX). Then it prints
-the tickets triaged, triaged twice, notes per ticket, the most write requests (any method but
-GET) the sandbox answered in any 60 s, and its ticket updates alone, against the limits, the
-429s, the wall time and each child's peak RSS. ``--no-budget`` runs the same without Redis,
-for comparison.
-"""
-
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -138,7 +117,7 @@ def _report(desk: Desk, ids: list[int], kind: str, budget: bool) -> None:
 
 
 def sharded_backfill(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=SHARDED_BACKFILL_DOC.splitlines()[0])
+    parser = command_parser("sharded_backfill")
     parser.add_argument("--tickets", type=int, default=2000)
     parser.add_argument("--shards", type=int, default=4)
     parser.add_argument("--helpdesk", choices=list(KINDS), default="zendesk")
@@ -200,20 +179,9 @@ def sharded_backfill(argv: list[str] | None = None) -> None:
 
 # backfill_bench ----------------------------------------------------------------------------------
 
-BACKFILL_BENCH_DOC = """\
-Time and peak RSS of a batch backfill, submit then collect, against a local sandbox.
-
-    python -m scripts.figures backfill_bench --tickets 2000 [--helpdesk freshdesk]
-
-Starts the helpdesk sandbox and the LLM stand-in (Batch API) in this process, creates the
-tickets, runs ``python -m ticket_processor backfill --since 7d`` (submit), completes the batch,
-runs ``backfill`` again (collect) and checks every ticket has one note. Each child runs under
-``/usr/bin/time -f %M`` for its peak RSS (POSIX).
-"""
-
 
 def backfill_bench(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=BACKFILL_BENCH_DOC.splitlines()[0])
+    parser = command_parser("backfill_bench")
     parser.add_argument("--tickets", type=int, default=2000)
     parser.add_argument("--helpdesk", choices=list(KINDS), default="zendesk")
     args = parser.parse_args(argv)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import tempfile
@@ -15,35 +14,13 @@ from typing import Any
 import numpy as np
 import orjson
 
+from scripts import command_parser
 from ticket_processor.incidents.fault import load_fault_head
 from ticket_processor.incidents.grouping import judge, repeats
 from ticket_processor.incidents.policy import IncidentPolicy
 from ticket_processor.incidents.window import Row, Window, load_window, save_window
 
 # incidents_bench ---------------------------------------------------------------------------------
-
-INCIDENTS_BENCH_DOC = """\
-What grouping tickets costs: the comparison at a window of 100,000 tickets, and the first
-run's reading of the baseline from each helpdesk's sandbox.
-
-    python -m scripts.figures incidents_bench            # both parts, a table
-    python -m scripts.figures incidents_bench --json
-    python -m scripts.figures incidents_bench --window 100000 --new 100 --skip-helpdesks
-
-Part one builds a window of ``--window`` tickets over seven days (random unit vectors, as
-``incidents/window.py`` keeps them: 512 signed bytes each), with the last hour's share of
-them recent, then times what one run does with ``--new`` new tickets: add them, prune,
-judge the hour (``incidents.grouping.judge``) and look for repeats; and the window file's save
-and load. Memory: the window's bytes, and the peak of what the comparison allocates
-(tracemalloc, numpy's allocations included). The comparison makes no request.
-
-Part two loads the outage hour of ``tests/support/incident_scenario.py`` (1,000 ordinary
-tickets over the week, solved, then the hour) into each sandbox, runs the incident pass once
-with the real encoder, and counts the requests by endpoint: the first run reads the window's
-baseline (Zendesk's export, 1,000 tickets a request; Freshdesk's list, 100 a request), then
-the facts of the tickets concerned and the writes.
-"""
-
 
 WEEK = 7 * 86400
 
@@ -322,7 +299,7 @@ def write_labelled(path: Path) -> None:
 
 
 def incidents_bench(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=INCIDENTS_BENCH_DOC.split("\n\n")[0])
+    parser = command_parser("incidents_bench")
     parser.add_argument("--window", type=int, default=100_000)
     parser.add_argument("--new", type=int, default=100, help="new tickets a run (100)")
     parser.add_argument("--rounds", type=int, default=5)

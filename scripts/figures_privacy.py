@@ -8,7 +8,6 @@ the figure is the median of each and their difference, as a share of the plain r
 
 from __future__ import annotations
 
-import argparse
 import os
 import resource
 import statistics
@@ -17,11 +16,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-
-from ticket_processor.helpdesks.registry import KINDS  # noqa: E402
-from ticket_processor.helpdesks.samples import cycle, load_samples  # noqa: E402
-from ticket_processor.sandbox.desks import NewTicket, serve_desk  # noqa: E402
+from scripts import ROOT, command_parser
+from ticket_processor.helpdesks.registry import KINDS
+from ticket_processor.helpdesks.samples import cycle, load_samples
+from ticket_processor.sandbox.desks import NewTicket, serve_desk
 
 
 def _child_cpu(args: list[str], env: dict[str, str]) -> float:
@@ -63,7 +61,7 @@ def _one_run(tickets: int, key: Path | None, work: Path) -> float:
 
 
 def encryption_cpu(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="encryption_cpu", description=__doc__)
+    parser = command_parser("encryption_cpu")
     parser.add_argument("--tickets", type=int, default=300, help="tickets in the backlog")
     parser.add_argument("--rounds", type=int, default=3, help="runs of each kind, alternated")
     options = parser.parse_args(argv)
