@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 # The answers drill publishes its help centre and tickets with the tests' own helpers.
-from scripts import command_parser
+from scripts import child_env as shared_child_env
+from scripts import command_parser, standin_env
 from ticket_processor.common.eventlog import read_events
 from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.helpdesks.samples import cycle, load_samples
@@ -27,16 +28,12 @@ from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve
 
 # crash_test --------------------------------------------------------------------------------------
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-
 
 MARKER = "ai_processed"
 URGENCY_TO_PRIORITY = {"critical": "urgent", "high": "high", "medium": "normal", "low": "low"}
 PRIORITY_RANK = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 FINAL_RUN_TIMEOUT = 300.0
 START_TIMEOUT = 20.0  # seconds a child gets to send its first request
-# The caller's own helpdesk or LLM settings must never reach the child.
-_CHILD_ENV_PREFIXES = ("TICKETBOT_", "ZENDESK_", "FRESHDESK_", "OPENAI_", "ANTHROPIC_", "ZENPY_")
 
 
 @dataclass(frozen=True)
@@ -202,22 +199,9 @@ def check_helpdesk(desk: Desk, original: dict[int, Snapshot]) -> list[str]:
 
 
 def child_env(desk: Desk, standin: RunningStandin, work: Path, workers: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_CHILD_ENV_PREFIXES)}
-    env.update(
-        {
-            **desk.env(),
-            "OPENAI_BASE_URL": standin.url,
-            "OPENAI_API_KEY": "sk-crash-test-not-a-key",
-            "TICKETBOT_MODEL": "stand-in",
-            "TICKETBOT_STATE_DIR": str(work / "state"),
-            "TICKETBOT_LOG_DIR": str(work / "logs"),
-            "TICKETBOT_WORKERS": str(workers),
-            "PYTHONPATH": os.pathsep.join(
-                p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p
-            ),
-        }
+    return shared_child_env(
+        desk.env(), standin_env(standin.url, work, "sk-crash-test-not-a-key", workers)
     )
-    return env
 
 
 def start_run(env: dict[str, str], work: Path, output: Path) -> subprocess.Popen[bytes]:

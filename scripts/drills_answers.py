@@ -14,8 +14,8 @@ from pathlib import Path
 
 from support.answers_desk import create_tickets, outbox, publish_help_centre, rows
 
-from scripts import command_parser
-from scripts.drills import _CHILD_ENV_PREFIXES, FINAL_RUN_TIMEOUT, REPO_ROOT
+from scripts import child_env, command_parser, run_dirs
+from scripts.drills import FINAL_RUN_TIMEOUT
 from ticket_processor.answers.book import AnswerBook
 from ticket_processor.answers.vocab import SENT_OPENS
 from ticket_processor.helpdesks.registry import KINDS
@@ -53,20 +53,9 @@ class CrashReport:
 
 
 def answers_child_env(desk: Desk, work: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_CHILD_ENV_PREFIXES)}
-    env.update(
-        {
-            **desk.env(),
-            "TICKETBOT_STATE_DIR": str(work / "state"),
-            "TICKETBOT_LOG_DIR": str(work / "logs"),
-            "TICKETBOT_ANSWER_MODE": "send",
-            "TICKETBOT_WORKERS": "2",
-            "PYTHONPATH": os.pathsep.join(
-                p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p
-            ),
-        }
+    return child_env(
+        desk.env(), run_dirs(work), TICKETBOT_ANSWER_MODE="send", TICKETBOT_WORKERS="2"
     )
-    return env
 
 
 def answers_start_run(env: dict[str, str], work: Path) -> subprocess.Popen[bytes]:

@@ -15,7 +15,7 @@ from itertools import product
 from pathlib import Path
 from typing import Any
 
-from scripts import command_parser, data_toml
+from scripts import child_env, command_parser, data_toml, run_dirs
 from ticket_processor.answers.own_case import CUES, own_case
 from ticket_processor.kb.dense import (
     HELD_WEIGHT,
@@ -54,7 +54,6 @@ def sandbox_run(
     no LLM configured: ``llm`` is then the best engine available) over a help centre's
     tickets on a fresh sandbox of ``kind``: replies mailed per kind of ticket, right and wrong
     articles."""
-    import os
     import re
     import resource
     import subprocess
@@ -73,17 +72,7 @@ def sandbox_run(
     ):
         articles = publish_help_centre(desk, articles_file)
         ids = create_tickets(desk, cases)
-        prefixes = ("ZENDESK_", "FRESHDESK_", "TICKETBOT_", "OPENAI_")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
-        env.update(desk.env())
-        env.update(
-            {
-                "TICKETBOT_STATE_DIR": f"{tmp}/state",
-                "TICKETBOT_LOG_DIR": f"{tmp}/logs",
-                "TICKETBOT_ANSWER_MODE": "send",
-                "PYTHONPATH": str(DATA.parents[1]),
-            }
-        )
+        env = child_env(desk.env(), run_dirs(tmp), TICKETBOT_ANSWER_MODE="send")
         if chooser != "calibration":
             policy = Path(tmp) / "answers.toml"
             policy.write_text(f'chooser = "{chooser}"\n', "utf-8")

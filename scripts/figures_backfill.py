@@ -4,7 +4,6 @@ API's backfill."""
 from __future__ import annotations
 
 import collections
-import os
 import shutil
 import socket
 import subprocess
@@ -13,19 +12,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from scripts import command_parser, free_port
-from scripts.bench_harness import (
-    standin_env,
-)
-from scripts.figures_serve import _CHILD_ENV_PREFIXES
+from scripts import child_env, command_parser, free_port, standin_env
 from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.sandbox.desks import Desk, NewTicket, serve_desk
 from ticket_processor.sandbox.llm_standin.server import StandinConfig, serve_in_thread
 from ticket_processor.tags import marker_tag
 
 # sharded_backfill --------------------------------------------------------------------------------
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 SUBJECTS = ["Refund for order", "Cannot log in", "Parcel late", "Charged twice"]
@@ -134,12 +127,7 @@ def sharded_backfill(argv: list[str] | None = None) -> None:
         with serve_desk(KINDS[args.helpdesk], unlimited=False, clock=clock) as desk:
             ids = _seed(desk, clock, tickets)
             desk.reset_stats()
-            env = {k: v for k, v in os.environ.items() if not k.startswith(_CHILD_ENV_PREFIXES)}
-            env.update(desk.env(), TICKETBOT_STATE_DIR=str(work / "state"))
-            # The children import this checkout's package, whatever else is installed.
-            env["PYTHONPATH"] = os.pathsep.join(
-                p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p
-            )
+            env = child_env(desk.env(), TICKETBOT_STATE_DIR=str(work / "state"))
             if not args.no_budget:
                 redis_process, url = _start_redis(work)
                 env.update(TICKETBOT_LLM_BUDGET=url, TICKETBOT_LLM_RPM="300")
@@ -197,24 +185,9 @@ def backfill_bench(argv: list[str] | None = None) -> None:
         serve_in_thread(StandinConfig(seed=7, batch_delay_s=3600)) as llm,
     ):
         ids = desk.create(tickets)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(_CHILD_ENV_PREFIXES)}
-        env.update(
-            desk.env(),
-            **standin_env(llm.url, work, "sk-bench-not-a-key"),
-            # The children run in ``work``: this checkout's package, by its absolute path (a
-            # relative PYTHONPATH given to the script would name nothing there, and the
-            # children would import whatever ticketbot is installed).
-            PYTHONPATH=os.pathsep.join(
-                [
-                    str(REPO_ROOT),
-                    *(
-                        str(Path(p).resolve())
-                        for p in os.environ.get("PYTHONPATH", "").split(os.pathsep)
-                        if p
-                    ),
-                ]
-            ),
-        )
+        # The children run in ``work``: ``child_env`` names this checkout's package by its
+        # absolute path (a relative PYTHONPATH would name nothing there).
+        env = child_env(desk.env(), standin_env(llm.url, work, "sk-bench-not-a-key"))
 
         def step(name: str, *flags: str) -> None:
             started = time.monotonic()

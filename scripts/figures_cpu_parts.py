@@ -10,8 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from scripts import command_parser
-from scripts.bench_harness import REPO_ROOT
+from scripts import ROOT, command_parser
 from ticket_processor.learned.embed import Encoder
 from ticket_processor.llm import LLMAnalyser
 from ticket_processor.triage.prepare import prepare_ticket
@@ -95,7 +94,7 @@ def redaction_cpu(argv: list[str] | None = None) -> None:
     parser.add_argument("--tickets", type=int, default=2000, help="tickets' texts (2000)")
     parser.add_argument("--rounds", type=int, default=3, help="times over them (3)")
     parser.add_argument(
-        "--checkout", type=Path, default=REPO_ROOT, help="the repository measured (this one)"
+        "--checkout", type=Path, default=ROOT, help="the repository measured (this one)"
     )
     parser.add_argument("--json", action="store_true", help="one JSON object")
     args = parser.parse_args(argv)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -18,7 +17,7 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
-from scripts import command_parser, free_port
+from scripts import child_env, command_parser, free_port
 from scripts.bench_figures import BenchSettings
 from scripts.bench_harness import (
     LLM_DOWN_MODES,
@@ -49,12 +48,12 @@ def _run(
     processes: int, tickets: int, *, budget: str | None, rpm: int, workdir: Path, llm_url: str
 ) -> tuple[int, list[float]]:
     """Runs the evals at once; the LLM-analysed tickets and each call's time (from the log)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TICKETBOT_", "OPENAI_"))} | {
-        "OPENAI_BASE_URL": llm_url,
-        "OPENAI_API_KEY": "sk-bench-not-a-real-key",
-        "TICKETBOT_MODEL": "stand-in",
-        "TICKETBOT_WORKERS": "32",
-    }
+    env = child_env(
+        OPENAI_BASE_URL=llm_url,
+        OPENAI_API_KEY="sk-bench-not-a-real-key",
+        TICKETBOT_MODEL="stand-in",
+        TICKETBOT_WORKERS="32",
+    )
     if budget:
         env |= {"TICKETBOT_LLM_BUDGET": budget, "TICKETBOT_LLM_RPM": str(rpm)}
     running = []

@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from scripts import ROOT, command_parser
+from scripts import ROOT, child_env, command_parser, run_dirs
 from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.helpdesks.samples import cycle, load_samples
 from ticket_processor.sandbox.desks import NewTicket, serve_desk
@@ -45,16 +45,7 @@ def _one_run(tickets: int, key: Path | None, work: Path) -> float:
         backlog = [NewTicket(s.subject, s.description) for s in cycle(load_samples(), tickets)]
         desk.create(backlog)
         state = Path(tempfile.mkdtemp(dir=work))
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("TICKETBOT_", "OPENAI_"))}
-        env.update(desk.env())
-        env.update(
-            {
-                "TICKETBOT_STATE_DIR": str(state / "state"),
-                "TICKETBOT_LOG_DIR": str(state / "logs"),
-                "TICKETBOT_AUDIT_RAW_SUBJECTS": "true",
-                "PYTHONPATH": str(ROOT),
-            }
-        )
+        env = child_env(desk.env(), run_dirs(state), TICKETBOT_AUDIT_RAW_SUBJECTS="true")
         if key is not None:
             env["TICKETBOT_ENCRYPTION_KEY_FILE"] = str(key)
         return _child_cpu(["run", "--engine", "rules", "--since", "2000-01-01T00:00:00Z"], env)

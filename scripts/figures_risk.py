@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import random
 import subprocess
 import sys
@@ -14,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scripts import command_parser
+from scripts import child_env, command_parser, run_dirs
 from ticket_processor.evaluation.redaction import leaks, read_cases, score
 from ticket_processor.evaluation.redaction_corpus import (
     FORMS,
@@ -126,10 +125,7 @@ def measure(kind: str, tickets: list[Generated], held_out: int, seed: int) -> di
         serve_desk(KINDS[kind], seed=None, unlimited=True) as desk,
         tempfile.TemporaryDirectory() as tmp,
     ):
-        prefixes = ("ZENDESK_", "FRESHDESK_", "TICKETBOT_", "OPENAI_")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
-        env.update(desk.env())
-        env.update({"TICKETBOT_STATE_DIR": f"{tmp}/state", "TICKETBOT_LOG_DIR": f"{tmp}/logs"})
+        env = child_env(desk.env(), run_dirs(tmp))
         _import(desk, rows[:cut], tickets[:cut])
         learn = [
             sys.executable,

@@ -8,7 +8,6 @@ from __future__ import annotations
 import gc
 import json
 import multiprocessing
-import os
 import statistics
 import subprocess
 import sys
@@ -20,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scripts import command_parser
-from scripts.bench_harness import EMAIL, TOKEN, make_tickets, seed_sandbox, standin_env
+from scripts import child_env, command_parser, standin_env
+from scripts.bench_harness import EMAIL, TOKEN, make_tickets, seed_sandbox
 from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.sandbox.desks import Desk, NewTicket, serve_desk
 from ticket_processor.sandbox.llm_standin.server import (
@@ -33,7 +32,6 @@ from ticket_processor.tags import marker_tag
 
 # memory_bounds -----------------------------------------------------------------------------------
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 MIB = 1024 * 1024
 SEED_RUNS = 4  # the runs a seed case allows its reading (20,000 tickets: 21 export pages)
 SUBJECTS = [
@@ -284,14 +282,7 @@ def _replies_judged(logs: Path) -> int:
 
 
 def _env(desk: Desk, llm: RunningStandin, work: Path, workers: int) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("ZENDESK_", "FRESHDESK_", "OPENAI_", "TICKETBOT_"))
-    }
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    env.update(desk.env(), **standin_env(llm.url, work, "sk-memory-bounds", workers))
-    return env
+    return child_env(desk.env(), standin_env(llm.url, work, "sk-memory-bounds", workers))
 
 
 def memory_bounds(argv: list[str] | None = None) -> int:

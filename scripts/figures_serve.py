@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import re
 import signal
 import statistics
@@ -22,7 +21,7 @@ from typing import Any
 
 import requests
 
-from scripts import command_parser, free_port
+from scripts import child_env, command_parser, free_port, run_dirs
 from scripts.bench_harness import (
     freshdesk_env,
 )
@@ -41,7 +40,6 @@ ROOT = Path(__file__).resolve().parents[1]
 PLACEHOLDER = "http://127.0.0.1:9"
 SECRET = "serve-latency-shared-secret-0123456789"
 TOKEN = "serve-latency-api-token-0123456789"
-_CHILD_ENV_PREFIXES = ("TICKETBOT_", "ZENDESK_", "FRESHDESK_", "OPENAI_", "ANTHROPIC_", "ZENPY_")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -144,12 +142,9 @@ def serve_latency(argv: list[str] | None = None) -> int:
         secret = hook_up(desk, PLACEHOLDER, SECRET)
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith(_CHILD_ENV_PREFIXES)}
-        env.update(desk.env())
-        env.update(
-            PYTHONPATH=str(ROOT),
-            TICKETBOT_STATE_DIR=str(workdir / "state"),
-            TICKETBOT_LOG_DIR=str(workdir / "logs"),
+        env = child_env(
+            desk.env(),
+            run_dirs(workdir),
             TICKETBOT_SERVE_SECRET=secret,
             TICKETBOT_SERVE_TOKEN=TOKEN,
         )
@@ -241,14 +236,8 @@ TEXTS = [
 ]
 
 
-def child_env(sandbox: RunningFreshdesk, home: Path, workers: int) -> dict[str, str]:
-    return freshdesk_env(
-        sandbox.url,
-        API_KEY,
-        TICKETBOT_STATE_DIR=str(home / "state"),
-        TICKETBOT_LOG_DIR=str(home / "logs"),
-        TICKETBOT_WORKERS=str(workers),
-    )
+def installation_env(sandbox: RunningFreshdesk, home: Path, workers: int) -> dict[str, str]:
+    return freshdesk_env(sandbox.url, API_KEY, **run_dirs(home), TICKETBOT_WORKERS=str(workers))
 
 
 def triage_notes(sandbox: RunningFreshdesk, ticket_id: int) -> int:
@@ -284,7 +273,7 @@ def trial(tickets: int, workers: int, seed: int, latency_ms: float) -> dict[str,
             procs.append(
                 subprocess.Popen(
                     command,
-                    env=child_env(sandbox, home, workers),
+                    env=installation_env(sandbox, home, workers),
                     cwd=home,
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.DEVNULL,
@@ -299,7 +288,7 @@ def trial(tickets: int, workers: int, seed: int, latency_ms: float) -> dict[str,
         by_endpoint = stats["requests"]
         next_run = subprocess.run(
             command,
-            env=child_env(sandbox, Path(tmp) / "first", workers),
+            env=installation_env(sandbox, Path(tmp) / "first", workers),
             cwd=Path(tmp) / "first",
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
