@@ -35,6 +35,7 @@ from scripts.bench_figures import (
     read_events,
     runs_figures,
 )
+from scripts.bench_launch import launcher
 from ticket_processor.helpdesks.samples import SeedTicket, load_samples
 from ticket_processor.helpdesks.zendesk.client import BATCH_LIMIT, ZendeskClient
 from ticket_processor.helpdesks.zendesk.guide import guide_api
@@ -284,11 +285,10 @@ def run_child(
         command = [str(spy), *record, "--", *command]
     out_path, err_path, usage_path = cwd / "child.out", cwd / "child.err", cwd / "child.usage"
     usage_path.unlink(missing_ok=True)
-    launcher = [sys.executable, str(Path(__file__).with_name("bench_launch.py")), str(usage_path)]
     with out_path.open("wb") as out, err_path.open("wb") as err:
         started, started_at = time.perf_counter(), time.time()
         proc = subprocess.Popen(
-            [*launcher, *command],
+            [*launcher(usage_path), *command],
             env=env,
             cwd=cwd,
             stdin=subprocess.DEVNULL,

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from scripts import child_env, command_parser, free_port, standin_env
+from scripts.bench_launch import launch, launcher, usage
 from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.sandbox.desks import Desk, NewTicket, serve_desk
 from ticket_processor.sandbox.llm_standin.server import StandinConfig, serve_in_thread
@@ -28,7 +29,7 @@ WRITE_LIMIT = {"zendesk": 100, "freshdesk": 280}
 UPDATE_KEY = {"zendesk": "PUT /api/v2/tickets/", "freshdesk": "PUT /api/v2/tickets/{id}"}
 
 
-_TIMED = ["/usr/bin/time", "-f", "%M", sys.executable, "-m", "ticket_processor"]
+TICKETBOT = [sys.executable, "-m", "ticket_processor"]
 
 
 def _start_redis(work: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -134,7 +135,11 @@ def sharded_backfill(argv: list[str] | None = None) -> None:
             started = time.monotonic()
             children = [
                 subprocess.Popen(
-                    [*_TIMED, "backfill", "--since", "1d", "--shard", f"{i}/{args.shards}"],
+                    [
+                        *launcher(work / f"usage-{i}.json"),
+                        *TICKETBOT,
+                        *("backfill", "--since", "1d", "--shard", f"{i}/{args.shards}"),
+                    ],
                     env={**env, "TICKETBOT_LOG_DIR": str(work / f"logs-{i}")},
                     cwd=work,
                     stdout=subprocess.PIPE,
@@ -144,11 +149,12 @@ def sharded_backfill(argv: list[str] | None = None) -> None:
                 for i in range(args.shards)
             ]
             peaks, codes = [], []
-            for child in children:
+            for i, child in enumerate(children):
                 _, err = child.communicate()
-                codes.append(child.returncode)
-                peaks.append(int(err.strip().splitlines()[-1]) // 1024)
-                if child.returncode != 0:
+                figures = usage(work / f"usage-{i}.json")
+                codes.append(int(figures["exit_code"]))
+                peaks.append(int(figures["maxrss_kb"]) // 1024)
+                if codes[-1] != 0:
                     print(err[-2000:], file=sys.stderr)
                 for line in err.splitlines():
                     if "unreachable" in line or "Traceback" in line:
@@ -190,16 +196,10 @@ def backfill_bench(argv: list[str] | None = None) -> None:
         env = child_env(desk.env(), standin_env(llm.url, work, "sk-bench-not-a-key"))
 
         def step(name: str, *flags: str) -> None:
-            started = time.monotonic()
-            done = subprocess.run(
-                ["/usr/bin/time", "-f", "%M", sys.executable, "-m", "ticket_processor",
-                 "backfill", *flags],
-                env=env, cwd=work, capture_output=True, text=True, check=False,
-            )  # fmt: skip
-            peak_kb = int(done.stderr.strip().splitlines()[-1])
+            done = launch([*TICKETBOT, "backfill", *flags], env=env, cwd=work)
             print(
-                f"{name}: exit {done.returncode}, {time.monotonic() - started:.1f} s, "
-                f"peak RSS {peak_kb // 1024} MB: {done.stdout.strip()}"
+                f"{name}: exit {done.exit_code}, {done.seconds:.1f} s, "
+                f"peak RSS {int(done.peak_mib)} MB: {done.stdout.strip()}"
             )
 
         step("submit", "--since", "7d")

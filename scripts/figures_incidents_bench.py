@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 import orjson
 
-from scripts import command_parser
+from scripts import child_env, command_parser, run_dirs
+from scripts.bench_launch import launch
 from ticket_processor.incidents.fault import load_fault_head
 from ticket_processor.incidents.grouping import judge, repeats
 from ticket_processor.incidents.policy import IncidentPolicy
@@ -204,7 +205,6 @@ def run_rss(window_size: int) -> dict[str, Any]:
     """A real ``ticketbot run --since 1h`` (no LLM: the learned engine and its encoder) with
     incidents on, on the outage hour in the Zendesk sandbox, over a window already holding
     ``window_size`` tickets: the child process's peak RSS."""
-    import subprocess
 
     from support.incident_scenario import load_zendesk, scenario
 
@@ -233,36 +233,20 @@ def run_rss(window_size: int) -> dict[str, Any]:
         window.baseline_from = now - WEEK
         save_window(Path(root) / "state" / "incidents", window)
         del window
-        env = {
-            **os.environ,
-            **running.env(),
-            "TICKETBOT_STATE_DIR": str(Path(root) / "state"),
-            "TICKETBOT_LOG_DIR": str(Path(root) / "logs"),
-            "TICKETBOT_INCIDENTS": "true",
-            "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
-        }
-        env.pop("OPENAI_API_KEY", None)
-        began = time.perf_counter()
-        usage = Path(root) / "usage.json"
+        env = child_env(running.env(), run_dirs(root), TICKETBOT_INCIDENTS="true")
         # Through the small launcher: a child forked from this process would be charged with
         # this process's peak (``bench_launch.py`` says why).
-        launcher = [sys.executable, str(Path(__file__).with_name("bench_launch.py")), str(usage)]
-        done = subprocess.run(
-            [*launcher, sys.executable, "-m", "ticket_processor", "run", "--since", "1h"],
+        done = launch(
+            [sys.executable, "-m", "ticket_processor", "run", "--since", "1h"],
             env=env,
-            capture_output=True,
-            text=True,
+            cwd=Path.cwd(),
             timeout=900,
-            check=False,
         )
-        seconds = time.perf_counter() - began
-        figures = orjson.loads(usage.read_bytes())
-    peak = figures["maxrss_kb"] / 1024
     return {
         "window": window_size,
-        "exit_code": figures["exit_code"],
-        "peak_rss_mb": round(peak, 1),
-        "seconds": round(seconds, 1),
+        "exit_code": done.exit_code,
+        "peak_rss_mb": round(done.peak_mib, 1),
+        "seconds": round(done.seconds, 1),
         "incidents_line": next(
             (line for line in done.stdout.splitlines() if line.startswith("incidents")), ""
         ),

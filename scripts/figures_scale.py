@@ -21,6 +21,7 @@ from typing import Any
 
 from scripts import child_env, command_parser, standin_env
 from scripts.bench_harness import EMAIL, TOKEN, make_tickets, seed_sandbox
+from scripts.bench_launch import launch
 from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.sandbox.desks import Desk, NewTicket, serve_desk
 from ticket_processor.sandbox.llm_standin.server import (
@@ -150,30 +151,11 @@ class DeskClock:
 # high-water mark of the address space it leaves across ``exec``, and a vfork shares the
 # parent's): measured from this process, the sandboxes' memory would count as the run's. A
 # small launcher forks the run instead and reports the run's own peak.
-LAUNCHER = """
-import os, subprocess, sys
-proc = subprocess.Popen(sys.argv[1:], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                        stderr=subprocess.DEVNULL)
-_, status, usage = os.wait4(proc.pid, 0)
-print(os.waitstatus_to_exitcode(status), usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
-"""
-
-
 def child(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, float, float, float]:
     """Run ``python -m ticket_processor ARGS``: exit code, seconds, peak RSS (MiB) and CPU
     seconds of it alone."""
-    started = time.perf_counter()
-    launched = subprocess.run(
-        [sys.executable, "-c", LAUNCHER, sys.executable, "-m", "ticket_processor", *args],
-        env=env,
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    code, peak_kib, cpu = launched.stdout.split()
-    return int(code), time.perf_counter() - started, int(peak_kib) / 1024.0, float(cpu)
+    done = launch([sys.executable, "-m", "ticket_processor", *args], env=env, cwd=cwd)
+    return done.exit_code, done.seconds, done.peak_mib, done.cpu_seconds
 
 
 def run_case(case: Case, say: Callable[[str], None]) -> dict[str, Any]:
