@@ -2,10 +2,12 @@
 
 Run from the repository's root, ``python -m scripts.figures NAME`` (see ``scripts/figures.py``);
 the data the commands read lives in ``scripts/data/``. A command's ``--help`` is its line of
-``scripts/data/commands.toml`` and its options; the docs page that cites it explains it. Some
-commands drive the sandboxes with the tests' own helpers (``tests/support/``): that package is
-registered here by its location, once, under the name the tests import it by (``support``), so
-no module edits ``sys.path``.
+``scripts/data/commands.toml`` and its options; the docs page that cites it explains it. What
+every command shares lives here: its parser, the environment of a ``ticketbot`` it starts
+(``child_env``, ``run_dirs``, ``standin_env``) and a free port; ``bench_launch`` measures such a
+child's own memory and CPU. Some commands drive the sandboxes with the tests' own helpers
+(``tests/support/``): that package is registered here by its location, once, under the name the
+tests import it by (``support``), so no module edits ``sys.path``.
 """
 
 from __future__ import annotations
