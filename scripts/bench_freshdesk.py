@@ -45,7 +45,6 @@ from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve
 API_KEY = "bench-key"
 SPACING = 7.0  # seconds between two tickets of the seeded backlog
 MAX_RUNS = 5
-_CHILD_ENV_PREFIXES = ("ZENDESK_", "FRESHDESK_", "OPENAI_", "TICKETBOT_", "ZENPY_")
 
 
 @contextlib.contextmanager

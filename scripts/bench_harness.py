@@ -25,6 +25,8 @@ from typing import Any
 
 import orjson
 
+from scripts import child_env as shared_child_env
+from scripts import standin_env
 from scripts.bench_figures import (
     BenchSettings,
     ChildRun,
@@ -33,6 +35,7 @@ from scripts.bench_figures import (
     read_events,
     runs_figures,
 )
+from scripts.bench_launch import launcher
 from ticket_processor.helpdesks.samples import SeedTicket, load_samples
 from ticket_processor.helpdesks.zendesk.client import BATCH_LIMIT, ZendeskClient
 from ticket_processor.helpdesks.zendesk.guide import guide_api
@@ -44,14 +47,11 @@ from ticket_processor.helpdesks.zendesk.seed import to_zendesk
 from ticket_processor.sandbox.llm_standin.server import RunningStandin, StandinConfig
 from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve_standin
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 EMAIL = "bench@example.com"
 TOKEN = "bench-token"
 LLM_DOWN_MODES = ("refused", "error", "hang")
 # A hung LLM answers after this long: past any client timeout worth having.
 LLM_HANG_SECONDS = 120.0
-# Variables of the caller's environment the child must not inherit (a real account, say).
-_CHILD_ENV_PREFIXES = ("ZENDESK_", "OPENAI_", "TICKETBOT_", "ZENPY_")
 
 
 class WindowClock:
@@ -180,31 +180,13 @@ def standin_config(settings: BenchSettings) -> StandinConfig:
 
 
 def freshdesk_env(url: str, api_key: str, **more: str) -> dict[str, str]:
-    """A child's environment for a run against a Freshdesk at ``url``: none of this process's
-    helpdesk, LLM or ticketbot settings, the checkout's package importable."""
-    prefixes = (*_CHILD_ENV_PREFIXES, "FRESHDESK_")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
-    root = str(Path(__file__).resolve().parents[1])
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
-    env.update(TICKETBOT_HELPDESK="freshdesk", FRESHDESK_URL=url, FRESHDESK_API_KEY=api_key)
-    env.update(more)
-    return env
-
-
-def standin_env(
-    llm_url: str, workdir: Path, api_key: str, workers: int | None = None
-) -> dict[str, str]:
-    """A child run's settings for the stand-in LLM, with its state and logs in ``workdir``."""
-    env = {
-        "OPENAI_BASE_URL": llm_url,
-        "OPENAI_API_KEY": api_key,
-        "TICKETBOT_MODEL": "stand-in",
-        "TICKETBOT_STATE_DIR": str(workdir / "state"),
-        "TICKETBOT_LOG_DIR": str(workdir / "logs"),
+    """A child's environment for a run against a Freshdesk at ``url``."""
+    helpdesk = {
+        "TICKETBOT_HELPDESK": "freshdesk",
+        "FRESHDESK_URL": url,
+        "FRESHDESK_API_KEY": api_key,
     }
-    if workers is not None:
-        env["TICKETBOT_WORKERS"] = str(workers)
-    return env
+    return shared_child_env(helpdesk, **more)
 
 
 def run_env(standin: RunningStandin, workdir: Path, settings: BenchSettings) -> dict[str, str]:
@@ -245,20 +227,18 @@ def arm_sandbox(sandbox: RunningSandbox, clock: WindowClock, settings: BenchSett
 def child_env(
     sandbox: RunningSandbox, standin: RunningStandin, workdir: Path, settings: BenchSettings
 ) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_CHILD_ENV_PREFIXES)}
-    # An installed ticketbot runs from its bytecode cache (pip writes it at install). With the
-    # caller's PYTHONDONTWRITEBYTECODE a checkout never gets one, and every run compiled each of
-    # its modules again: 0.38-0.40 s of CPU for the start-up of a fresh copy against 0.32-0.37 s.
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    # The checkout's package first, so a clone benchmarks its own code, installed or not.
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    env.update(ZENDESK_URL=sandbox.url, ZENDESK_EMAIL=EMAIL, ZENDESK_API_TOKEN=TOKEN)
-    env.update(run_env(standin, workdir, settings))
-    env.update(
+    helpdesk = {"ZENDESK_URL": sandbox.url, "ZENDESK_EMAIL": EMAIL, "ZENDESK_API_TOKEN": TOKEN}
+    env = shared_child_env(
+        helpdesk,
+        run_env(standin, workdir, settings),
         TICKETBOT_KB_SUGGESTIONS=str(settings.kb_suggestions),
         # The stand-in priced as a small hosted model, so cost figures mean something.
         TICKETBOT_PRICES="stand-in=0.15/0.60",
     )
+    # An installed ticketbot runs from its bytecode cache (pip writes it at install). With the
+    # caller's PYTHONDONTWRITEBYTECODE a checkout never gets one, and every run compiled each of
+    # its modules again: 0.38-0.40 s of CPU for the start-up of a fresh copy against 0.32-0.37 s.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["TICKETBOT_RETRIAGE"] = "true" if settings.retriage else "false"
     env["TICKETBOT_SPAM_GATE"] = "true" if settings.spam_gate else "false"
     if settings.cascade_model is not None:
@@ -305,11 +285,10 @@ def run_child(
         command = [str(spy), *record, "--", *command]
     out_path, err_path, usage_path = cwd / "child.out", cwd / "child.err", cwd / "child.usage"
     usage_path.unlink(missing_ok=True)
-    launcher = [sys.executable, str(Path(__file__).with_name("bench_launch.py")), str(usage_path)]
     with out_path.open("wb") as out, err_path.open("wb") as err:
         started, started_at = time.perf_counter(), time.time()
         proc = subprocess.Popen(
-            [*launcher, *command],
+            [*launcher(usage_path), *command],
             env=env,
             cwd=cwd,
             stdin=subprocess.DEVNULL,

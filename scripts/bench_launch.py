@@ -5,7 +5,8 @@ was forked from (``exec`` records the old image's peak). Forked from the benchma
 whose sandbox holds the whole seeded backlog, ``ticketbot run`` was charged with the
 benchmark's memory: 281 MB for a run whose own peak (``VmHWM``) was 95 MB at 50,000 seeded
 tickets. Forked from this small process instead, the figure is the larger of this launcher
-(about 10 MB) and the run itself, i.e. the run's.
+(about 10 MB) and the run itself, i.e. the run's. ``launch`` runs a command so and returns
+its figures; ``launcher`` is the prefix for a caller that starts it itself.
 """
 
 from __future__ import annotations
@@ -14,6 +15,64 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Launched:
+    """A command run through this launcher: its exit code, wall seconds, own peak RSS (MiB)
+    and CPU seconds, and what it printed."""
+
+    exit_code: int
+    seconds: float
+    peak_mib: float
+    cpu_seconds: float
+    stdout: str
+    stderr: str
+
+
+def launcher(out: Path) -> list[str]:
+    """The prefix that runs a command through this launcher, its figures written to OUT."""
+    return [sys.executable, str(Path(__file__).resolve()), str(out)]
+
+
+def usage(out: Path) -> dict[str, float]:
+    """The figures the launcher wrote to OUT."""
+    figures: dict[str, float] = json.loads(out.read_text("utf-8"))
+    return figures
+
+
+def launch(
+    command: Sequence[str], *, env: Mapping[str, str], cwd: Path, timeout: float | None = None
+) -> Launched:
+    """COMMAND run through this launcher in CWD, its output captured."""
+    with tempfile.TemporaryDirectory(prefix="launch-") as tmp:
+        out = Path(tmp) / "usage.json"
+        started = time.perf_counter()
+        done = subprocess.run(
+            [*launcher(out), *command],
+            env=env,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        seconds = time.perf_counter() - started
+        figures = usage(out)
+    return Launched(
+        int(figures["exit_code"]),
+        seconds,
+        figures["maxrss_kb"] / 1024,
+        figures["cpu_seconds"],
+        done.stdout,
+        done.stderr,
+    )
 
 
 def main(argv: list[str]) -> int:

@@ -34,8 +34,9 @@ from pathlib import Path
 
 import orjson
 
+from scripts import ROOT
 from scripts.bench_figures import BenchSettings
-from scripts.bench_harness import REPO_ROOT, STARTUP, run_bench
+from scripts.bench_harness import STARTUP, run_bench
 
 BUDGET = Path(__file__).resolve().parent / "data" / "cpu_budget.json"
 TICKETS = 200
@@ -103,7 +104,7 @@ def startup_seconds(code: str) -> float:
     """CPU seconds of a child Python running ``code``, the median of three, with the
     checkout's package first and its bytecode cache written, as ``run_bench``'s child."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     seconds = []
     for _ in range(3):
         before = _children_cpu()

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 # The answers drill publishes its help centre and tickets with the tests' own helpers.
+from scripts import child_env as shared_child_env
+from scripts import command_parser, standin_env
 from ticket_processor.common.eventlog import read_events
 from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.helpdesks.samples import cycle, load_samples
@@ -26,57 +28,12 @@ from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve
 
 # crash_test --------------------------------------------------------------------------------------
 
-CRASH_TEST_DOC = """\
-Crash consistency of ``ticketbot run``: SIGKILL it at random moments, then check every ticket.
-
-What it does:
-
-1. starts the Zendesk sandbox (``--helpdesk freshdesk`` or ``servicenow``: that one; each as a
-   ``Desk``, ``ticket_processor/sandbox/desks.py``, as the tests drive them) and the OpenAI
-   stand-in as threads of this process, and seeds one backlog of ``--tickets`` open tickets
-   (some with an agent's tags, some with a priority a human set), all from a seeded RNG;
-2. ``--kills`` times: starts ``python -m ticket_processor run`` as a child process and sends it
-   SIGKILL at a random moment (seeded): half the time up to ``--max-delay`` seconds after the
-   run's first request to the helpdesk, half the time up to a quarter of that after its first write
-   request, so that many kills land while a job is queued, polled or being recorded. The
-   stand-in answers after ``--llm-latency`` seconds and the sandbox runs each ``update_many``
-   job ``--job-delay-ms`` late, so a run takes a while;
-3. lets one more run finish (a run that stops early for a reason of its own, such as Zendesk's
-   export limit, gets up to two successors, as cron would give it);
-4. checks every ticket in the sandbox: exactly one ticketbot note, every original tag, the
-   ``ai_processed`` marker, a priority per the policy of ``ticket_processor/tags.py``, nothing
-   skipped; and after each kill, that no ticket has a second note already.
-
-It prints the figures (kills, kills that landed mid-run, kills with a write in flight, tickets
-checked, violations) and exits 1 on any violation, 2 when the final run itself fails, 3 when the
-backlog was done before all the kills were made (give it more tickets or a slower LLM).
-
-    python -m scripts.figures crash_test                        # 20 kills over 1500 tickets, seed 7
-    python -m scripts.figures crash_test --kills 50 --tickets 3000 --seed 3 --max-delay 3
-    python -m scripts.figures crash_test --helpdesk freshdesk     # the same against Freshdesk
-
-    # Jobs slower than the next run's 5 s recovery wait, kills right after a write: a kill
-    # between Zendesk queueing a job and the journal recording its id. Before every write
-    # was a safe_update this left a batch of tickets with two notes.
-    python -m scripts.figures crash_test --kills 8 --tickets 800 --seed 5 --max-delay 0.02 \
-        --job-delay-ms 7000
-
-The sandbox's rate limits are raised out of the way (this is about crashes, not throttling; the
-fault tests in ``tests/run/test_faults.py`` cover 429s). ``tests/run/test_crash.py`` runs a short
-variant in CI through ``campaign()``. Runs only on POSIX (SIGKILL).
-"""
-
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-
 
 MARKER = "ai_processed"
 URGENCY_TO_PRIORITY = {"critical": "urgent", "high": "high", "medium": "normal", "low": "low"}
 PRIORITY_RANK = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 FINAL_RUN_TIMEOUT = 300.0
 START_TIMEOUT = 20.0  # seconds a child gets to send its first request
-# The caller's own helpdesk or LLM settings must never reach the child.
-_CHILD_ENV_PREFIXES = ("TICKETBOT_", "ZENDESK_", "FRESHDESK_", "OPENAI_", "ANTHROPIC_", "ZENPY_")
 
 
 @dataclass(frozen=True)
@@ -242,22 +199,9 @@ def check_helpdesk(desk: Desk, original: dict[int, Snapshot]) -> list[str]:
 
 
 def child_env(desk: Desk, standin: RunningStandin, work: Path, workers: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_CHILD_ENV_PREFIXES)}
-    env.update(
-        {
-            **desk.env(),
-            "OPENAI_BASE_URL": standin.url,
-            "OPENAI_API_KEY": "sk-crash-test-not-a-key",
-            "TICKETBOT_MODEL": "stand-in",
-            "TICKETBOT_STATE_DIR": str(work / "state"),
-            "TICKETBOT_LOG_DIR": str(work / "logs"),
-            "TICKETBOT_WORKERS": str(workers),
-            "PYTHONPATH": os.pathsep.join(
-                p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p
-            ),
-        }
+    return shared_child_env(
+        desk.env(), standin_env(standin.url, work, "sk-crash-test-not-a-key", workers)
     )
-    return env
 
 
 def start_run(env: dict[str, str], work: Path, output: Path) -> subprocess.Popen[bytes]:
@@ -425,9 +369,7 @@ def campaign(
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     defaults = CampaignSettings()
-    parser = argparse.ArgumentParser(
-        description="SIGKILL `ticketbot run` at random moments, then check every ticket."
-    )
+    parser = command_parser("crash_test")
     parser.add_argument("--kills", type=int, default=defaults.kills, help="runs to kill")
     parser.add_argument("--tickets", type=int, default=defaults.tickets, help="backlog size")
     parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of every RNG")

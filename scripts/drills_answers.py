@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import random
 import signal
@@ -15,28 +14,14 @@ from pathlib import Path
 
 from support.answers_desk import create_tickets, outbox, publish_help_centre, rows
 
-from scripts.drills import _CHILD_ENV_PREFIXES, FINAL_RUN_TIMEOUT, REPO_ROOT
+from scripts import child_env, command_parser, run_dirs
+from scripts.drills import FINAL_RUN_TIMEOUT
 from ticket_processor.answers.book import AnswerBook
 from ticket_processor.answers.vocab import SENT_OPENS
 from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.sandbox.desks import Desk, serve_desk
 
 # answers_crash_test ------------------------------------------------------------------------------
-
-ANSWERS_CRASH_TEST_DOC = """\
-Exactly-once replies under kill -9: SIGKILL sending runs at random moments, then check that
-no customer got two replies and that the next run completes what was planned.
-
-    python -m scripts.figures answers_crash_test [--helpdesk freshdesk] [--kills 20] [--seed 7]
-
-The help centre and the 60 tickets are the answers' fixture (``tests/data/answers_*.jsonl``,
-published and created by ``tests/support/answers_desk.py``); runs use the rules engine and
-``TICKETBOT_ANSWER_MODE=send``. The sandbox answers every request after ``--latency-ms`` (the
-slow marker that makes the send pass last long enough to be interrupted). Six kills in ten
-are timed from the first reply the sandbox mails in that run, the rest from its start. After each
-kill the outbox must hold at most one reply per ticket; after a last run, every ticket whose
-note announces a reply has exactly one, and nothing is left planned. Exit 1 on any violation.
-"""
 
 
 @dataclass(frozen=True)
@@ -68,20 +53,9 @@ class CrashReport:
 
 
 def answers_child_env(desk: Desk, work: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_CHILD_ENV_PREFIXES)}
-    env.update(
-        {
-            **desk.env(),
-            "TICKETBOT_STATE_DIR": str(work / "state"),
-            "TICKETBOT_LOG_DIR": str(work / "logs"),
-            "TICKETBOT_ANSWER_MODE": "send",
-            "TICKETBOT_WORKERS": "2",
-            "PYTHONPATH": os.pathsep.join(
-                p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p
-            ),
-        }
+    return child_env(
+        desk.env(), run_dirs(work), TICKETBOT_ANSWER_MODE="send", TICKETBOT_WORKERS="2"
     )
-    return env
 
 
 def answers_start_run(env: dict[str, str], work: Path) -> subprocess.Popen[bytes]:
@@ -176,7 +150,7 @@ def answers_campaign(s: CrashSettings, work: Path) -> CrashReport:
 
 
 def answers_crash_test(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=ANSWERS_CRASH_TEST_DOC.splitlines()[0])
+    parser = command_parser("answers_crash_test")
     defaults = CrashSettings()
     parser.add_argument("--helpdesk", choices=list(KINDS), default=defaults.helpdesk)
     parser.add_argument("--kills", type=int, default=defaults.kills)

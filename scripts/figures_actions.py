@@ -1,26 +1,11 @@
-"""The actions' benchmark: ``python -m scripts.figures actions_bench [--helpdesk KIND]``.
-
-On each helpdesk's sandbox and the shop stand-in (Shopify's Admin REST API), with the docs'
-``actions-shopify.toml`` and the keyword rules (no LLM), ``ticketbot run`` as its own process:
-
-- 30 "where is my order" tickets, in five languages and several phrasings, each from the
-  order's owner, with ``TICKETBOT_ANSWER_MODE=send``: how many customers received a public
-  reply stating their own order's status (the team's template, or its fallback for an order
-  not shipped yet), how many a reply naming another order, how many notes state the right
-  order's status;
-- 10 tickets naming an order that is not the requester's: how many disclose anything of it
-  (in the note or a reply), how many got any public reply, how many say so to the agents;
-- 10 refund requests: proposals, calls before any approval; 8 approved by an agent (the
-  approval run killed with kill -9 while the shop holds the first refund's answer, then run
-  again twice), 1 over the ceiling, 1 approved by its customer (Freshdesk: a ticket opened with
-  the tag): refunds made per order;
-- the shop hanging on every call: how long ``run --max-runtime 20`` takes;
-- one 429 with ``Retry-After: 2``: how long the run waited before calling again.
+"""``actions_bench``: the actions on each helpdesk's sandbox and the shop stand-in, with the docs'
+``actions-shopify.toml`` and the keyword rules, ``ticketbot run`` as its own process: order
+lookups, orders not the requester's, refunds with approval (one approval run killed with
+kill -9), a hanging shop and a 429 (what it counts: docs/how-to/actions.md, "Measured").
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -32,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from scripts import command_parser
 from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.sandbox.desks import Desk, NewTicket, serve_desk
 from ticket_processor.sandbox.shop import ShopConfig, ShopServer, seed_orders, serve_shop
@@ -289,7 +275,7 @@ def _bad_days(
 
 def actions_bench(argv: list[str]) -> int:
     """The actions' benchmark on each helpdesk (or one)."""
-    parser = argparse.ArgumentParser(prog="actions_bench", description=__doc__.split("\n\n")[0])
+    parser = command_parser("actions_bench")
     parser.add_argument("--helpdesk", choices=list(KINDS), action="append")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:

@@ -15,7 +15,7 @@ from itertools import product
 from pathlib import Path
 from typing import Any
 
-from scripts import data_toml
+from scripts import child_env, command_parser, data_toml, run_dirs
 from ticket_processor.answers.own_case import CUES, own_case
 from ticket_processor.kb.dense import (
     HELD_WEIGHT,
@@ -54,7 +54,6 @@ def sandbox_run(
     no LLM configured: ``llm`` is then the best engine available) over a help centre's
     tickets on a fresh sandbox of ``kind``: replies mailed per kind of ticket, right and wrong
     articles."""
-    import os
     import re
     import resource
     import subprocess
@@ -73,17 +72,7 @@ def sandbox_run(
     ):
         articles = publish_help_centre(desk, articles_file)
         ids = create_tickets(desk, cases)
-        prefixes = ("ZENDESK_", "FRESHDESK_", "TICKETBOT_", "OPENAI_")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
-        env.update(desk.env())
-        env.update(
-            {
-                "TICKETBOT_STATE_DIR": f"{tmp}/state",
-                "TICKETBOT_LOG_DIR": f"{tmp}/logs",
-                "TICKETBOT_ANSWER_MODE": "send",
-                "PYTHONPATH": str(DATA.parents[1]),
-            }
-        )
+        env = child_env(desk.env(), run_dirs(tmp), TICKETBOT_ANSWER_MODE="send")
         if chooser != "calibration":
             policy = Path(tmp) / "answers.toml"
             policy.write_text(f'chooser = "{chooser}"\n', "utf-8")
@@ -246,22 +235,6 @@ def index_centre(
 
 # own_case_figures --------------------------------------------------------------------------------
 
-OWN_CASE_FIGURES_DOC = """\
-How often each "own case" cue (``answers.own_case``) fires on answerable tickets and on
-tickets that need a person, per help centre.
-
-    python -m scripts.figures own_case_figures [--public DIR] [--show CENTRE]
-
-Centres: the sandbox dev centres (``answers``, ``heldout``, ``heldout2``: ``answerable`` rows
-against ``person`` rows; the angry and assigned ones left out), ``kb`` and ``bitext`` from
-tests/data, and with ``--public DIR`` the public ones of ``answers_figures.help_centres``
-(banking77, hotels, bitext_answers: questions an article answers against questions of the
-intents without one). The blind centres (``heldout3``, ``heldout4``) are never read.
-``--show CENTRE`` also prints the rows each cue fired on (to read them, on dev centres only).
-A cue that fires on more than ``LIMIT`` of a centre's answerable tickets is too broad.
-"""
-
-
 LIMIT = 0.10
 
 
@@ -311,30 +284,15 @@ def figures(public: Path | None, show: str | None = None) -> dict[str, Any]:
 
 
 def own_case_figures(argv: list[str]) -> int:
-    if "--help" in argv or "-h" in argv:
-        print(OWN_CASE_FIGURES_DOC)
-        return 0
-    public = Path(argv[argv.index("--public") + 1]) if "--public" in argv else None
-    show = argv[argv.index("--show") + 1] if "--show" in argv else None
-    print(json.dumps(figures(public, show), indent=1, ensure_ascii=False))
+    parser = command_parser("own_case_figures")
+    parser.add_argument("--public", type=Path, help="the public help centres' folder")
+    parser.add_argument("--show", metavar="CENTRE", help="print the rows each cue fired on")
+    options = parser.parse_args(argv)
+    print(json.dumps(figures(options.public, options.show), indent=1, ensure_ascii=False))
     return 0
 
 
 # kb_fusion_figures -------------------------------------------------------------------------------
-
-KB_FUSION_FIGURES_DOC = """\
-How the two rankings are fused, measured on the labelled help centres leave-one-out.
-
-    python -m scripts.figures kb_fusion_figures [--public DIR]
-
-For each help centre of ``answers_figures.help_centres`` (``--public DIR``: the public ones too,
-as that script reads them), over its answerable tickets: hit@1 and hit@3 of the keyword ranking,
-of the vectors', of reciprocal rank fusion (1 / (60 + rank) from each: the fusion used before)
-and of ``kb.dense.blend`` at the shipped weights; then, for each centre left out, the weights
-``blend`` would get from the other centres (the pair of ``GRID`` with the best mean hit@1 over
-them) and the hit@1 they give on the one left out: the figure the README quotes.
-"""
-
 
 GRID = tuple(product((0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0), (0.0, 0.05, 0.1, 0.2, 0.3)))
 # One answerable ticket: the ids its label accepts, and its candidates as ``retrieve`` found
@@ -365,10 +323,9 @@ def _scorer(weights: tuple[float, float]) -> Score:
 
 
 def kb_fusion_figures(argv: list[str]) -> int:
-    if "--help" in argv or "-h" in argv:
-        print(KB_FUSION_FIGURES_DOC)
-        return 0
-    public = Path(argv[argv.index("--public") + 1]) if "--public" in argv else None
+    parser = command_parser("kb_fusion_figures")
+    parser.add_argument("--public", type=Path, help="the public help centres' folder")
+    public = parser.parse_args(argv).public
     rows: dict[str, list[FusionRow]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name, articles, tickets in help_centres(public):

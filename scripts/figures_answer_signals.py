@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from scripts import command_parser
 from scripts.figures_answer_centres import (
     DATA,
     SANDBOX_CENTRES,
@@ -56,41 +57,6 @@ from ticket_processor.triage.rules import RulesEngine
 from ticket_processor.triage.taxonomy import load_taxonomy
 
 # answers_signals ---------------------------------------------------------------------------------
-
-ANSWERS_SIGNALS_DOC = """\
-Right-vs-wrong first-article signals, measured leave-one-help-centre-out on the dev centres.
-
-    python -m scripts.figures answers_signals --public /work/data/answers
-
-The gate (``answers.gate``) weighs the fused ranking's first article; on the help centres it
-was not fitted on, its probability stops nearly every answerable ticket. This script measures
-candidate signals beside its three features, each read as the gate is (``answers_figures
---pick``): for each centre left out, the gate fitted and calibrated on the other centres' rows,
-the threshold picked on the other centres' rows that passed every guard (the lowest at which
-they were 95 % right), and read on the one left out, guards on (rules engine, no LLM). The
-centres: the six of ``answers_figures`` (``answers``, ``kb``, ``bitext``; ``banking77``,
-``hotels``, ``bitext_answers`` from ``--public DIR``) and the two dev sandbox-shaped ones,
-``heldout`` and ``heldout2`` — never the held-out centres the lead scores.
-
-Candidates (each a principle, not a fit to these centres):
-
-- ``agree``: both retrievers put the article first (a fourth feature), and ``agree only``:
-  a reply is sent only where they do (the gate's probability unchanged);
-- ``keyword place``: the article's place in the keyword ranking (1 / place, 0 when absent);
-- ``passage cover``: the share of the ticket's content words the article's best passage holds
-  (what the customer reads), in place of the whole article's share;
-- ``title self-retrieval``: a self-calibration read from the help centre alone, no label: the
-  share of its articles whose title, as a query, finds its own article's other passages ahead
-  of every other article's (by passage cosine). On a help centre of distinct prose articles it
-  is high; on one of look-alike intents, low (a fourth feature, one value per centre);
-- ``own margin percentile``: the ticket's cosine margin read against the margins the centre's
-  own passages get when each is a query for its article (its percentile), beside the three.
-
-Prints, per candidate, the totals and each centre's figures at the default threshold (0.9) and
-at the threshold picked on the others: sent, right, wrong article, sent to a ticket no article
-answers, precision. Nothing fetched is committed; ``--public`` names where it is.
-"""
-
 
 DEV_SANDBOX = ("heldout", "heldout2")
 
@@ -262,10 +228,12 @@ def measure(
 
 
 def answers_signals(argv: list[str]) -> int:
-    if "--help" in argv or "-h" in argv or "--public" not in argv:
-        print(ANSWERS_SIGNALS_DOC)
+    parser = command_parser("answers_signals")
+    parser.add_argument("--public", type=Path, help="the public help centres' folder (needed)")
+    public = parser.parse_args(argv).public
+    if public is None:
+        parser.print_help()
         return 0
-    public = Path(argv[argv.index("--public") + 1])
     centres = help_centres(public) + [
         (n, _jsonl(DATA / SANDBOX_CENTRES[n][0]), _jsonl(DATA / SANDBOX_CENTRES[n][1]))
         for n in DEV_SANDBOX
@@ -300,27 +268,6 @@ def answers_signals(argv: list[str]) -> int:
 
 
 # answers_answerable -----------------------------------------------------------------------------
-
-ANSWERS_ANSWERABLE_DOC = """\
-An answerability reading tried beside what a default run sends: a logistic model over the
-gate's three features of its first article and that article's ``idf_held`` (the share of the
-ticket's words the help centre knows, each weighed by its inverse document frequency, that the
-article holds), fitted on whether that article is the right one for an answerable ticket. Its
-first article is sent where what ships sends nothing and the model's probability reaches a
-threshold. As ``answers_thresholds --dev`` decides (the bundled learned model, no LLM, send mode,
-every guard on, the policy's 0.9).
-
-    python -m scripts.figures answers_answerable           # the five dev centres, each left out
-    python -m scripts.figures answers_answerable --heldout # and heldout3..6, counts only
-
-Each dev centre left out in turn: the model fitted on the other four and its threshold picked
-on them (each of the four scored by a model fitted on the other three; the most right replies
-while precise: no reply where none belongs, at most one wrong article in 30), then read on the
-one left out. Then the model fitted and its threshold picked the same way on all five, and
-read back on each of them (what shipping it would send there); ``--heldout`` also reads it on
-``heldout3`` to ``heldout6``, counts only. Right, wrong article, unwanted: *before* is what
-ships, *after* what ships or else the reading.
-"""
 
 # What ships: the calibration at the policy's 0.9 confirmed by the gate at ``CONFIRM_AT``, or
 # else the gate's first article from ``GATE_ALONE_AT``, or from ``QUESTION_AT`` for a question.
@@ -378,10 +325,9 @@ def _counts(found: Counter[str]) -> list[int]:
 
 
 def answers_answerable(argv: list[str]) -> int:
-    if "--help" in argv or "-h" in argv:
-        print(ANSWERS_ANSWERABLE_DOC)
-        return 0
-    heldout = "--heldout" in argv
+    parser = command_parser("answers_answerable")
+    parser.add_argument("--heldout", action="store_true", help="and heldout3..6, counts only")
+    heldout = parser.parse_args(argv).heldout
     wanted = [c for c in _threshold_centres() if c[0] in THRESHOLD_DEV or heldout]
     with tempfile.TemporaryDirectory() as tmp:
         weighed = {c[0]: _weighed(c, "llm", Path(tmp)) for c in wanted}

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scripts import command_parser
 from scripts.figures_answer_centres import (
     DATA,
     SANDBOX_CENTRES,
@@ -38,44 +39,6 @@ from ticket_processor.triage.language import detect_language
 from ticket_processor.triage.prepare import prepare_ticket
 
 # answers_thresholds ------------------------------------------------------------------------------
-
-ANSWERS_THRESHOLDS_DOC = """\
-The answers' threshold chosen leave-one-help-centre-out, with each chooser, as a default run
-decides (the bundled learned model's triage, no LLM, send mode, every guard on, the triage's
-confidence in the category not asked).
-
-    python -m scripts.figures answers_thresholds            # every centre left out in turn
-    python -m scripts.figures answers_thresholds --engine rules
-
-Centres (each a product of its own, in tests/data): ``answers`` (a project-management app),
-``kb`` (a SaaS account help centre), ``bitext`` (Bitext's intents, CDLA-Sharing 1.0), and the
-sandbox-shaped ``heldout`` to ``heldout6`` (a thermostat, an e-bike rental, a meal kit, a
-parking app, a podcast host, a scheduling tool). Four ways to choose: the calibration alone,
-the gate alone, ``confirmed`` (the calibration's article, sent only when the gate's first
-article is the same one at the gate's own threshold), and ``confirmed_or_gate``, what a
-default run does: that, or else the gate's first article where the gate alone reaches a third
-threshold (``GATE_ALONE_AT``; a grid from 0.8 to 0.99, and never). Each pick is printed as its
-thresholds: the chooser's, the confirming gate's, the gate's alone (1.01: never). For each
-centre left out, the thresholds
-(a grid of 0.05 steps and 0.96 to 0.99) are the ones that send the most right replies on the
-other centres, pooled, while precise first there: no reply where none belongs and at most one
-wrong article in 30 replies. They are then read on the centre left out: right, wrong article,
-unwanted replies (to a ticket no article answers, one needing a person, an angry one). The
-held-out centres are read as counts only.
-
-    python -m scripts.figures answers_thresholds --dev
-
-``--dev`` chooses on the dev centres alone (``answers``, ``kb``, ``bitext``, ``heldout``,
-``heldout2``), each left out in turn and picked on the other four, as a threshold must be
-chosen; the held-out ``heldout3`` to ``heldout6`` are then read, counts only, with the rule
-picked on all five.
-
-A fifth way, ``asked`` (what ships): ``confirmed_or_gate``, or the gate's first article from a
-fourth threshold where the ticket asks a question (``QUESTION_AT``). It keeps the other
-thresholds of the ``confirmed_or_gate`` pick on the same centres, the calibration's raised to
-the policy's default (0.9: a user's setting, not chosen here; every reply must reach it), and
-chooses the question's.
-"""
 
 THRESHOLD_DEV = ("answers", "kb", "bitext", "heldout", "heldout2")
 
@@ -254,13 +217,13 @@ def pick(rows: list[Weighed], chooser: str) -> Rule | None:
 
 
 def answers_thresholds(argv: list[str]) -> int:
-    if "--help" in argv or "-h" in argv:
-        print(ANSWERS_THRESHOLDS_DOC)
-        return 0
-    engine = argv[argv.index("--engine") + 1] if "--engine" in argv else "llm"
+    parser = command_parser("answers_thresholds")
+    parser.add_argument("--engine", default="llm", help="the engine the rows are triaged by")
+    parser.add_argument("--dev", action="store_true", help="choose on the dev centres alone")
+    options = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        weighed = {c[0]: _weighed(c, engine, Path(tmp)) for c in _threshold_centres()}
-    dev = "--dev" in argv
+        weighed = {c[0]: _weighed(c, options.engine, Path(tmp)) for c in _threshold_centres()}
+    dev = options.dev
     chosen_on = {n: w for n, w in weighed.items() if not dev or n in THRESHOLD_DEV}
     table: dict[str, Any] = {}
     for chooser in ("calibration", "gate", "confirmed", "confirmed_or_gate", "asked"):

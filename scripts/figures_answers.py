@@ -6,6 +6,7 @@ the signals and answerability in ``figures_answer_signals.py``, the walls and so
 
 from __future__ import annotations
 
+import argparse
 import json
 import tempfile
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from scripts import command_parser
 from scripts.figures_answer_centres import (
     DATA,
     SANDBOX_CENTRES,
@@ -36,59 +38,6 @@ from ticket_processor.triage.rules import RulesEngine
 from ticket_processor.triage.taxonomy import load_taxonomy
 
 # answers_figures ---------------------------------------------------------------------------------
-
-ANSWERS_FIGURES_DOC = """\
-The answers' gate fitted and measured leave-one-help-centre-out (the README quotes this
-script's output).
-
-    python -m scripts.figures answers_figures --public /work/data/answers          # the LOHO table
-    python -m scripts.figures answers_figures --public /work/data/answers --write  # and gate.json
-    python -m scripts.figures answers_figures --public /work/data/answers --skip-heldout --pick
-        # not the held-out centre; and the threshold picked on the other centres for each
-    python -m scripts.figures answers_figures --run zendesk   # a real send-mode run on the sandbox
-    python -m scripts.figures answers_figures --run freshdesk --chooser gate  # gate chooses
-    python -m scripts.figures answers_figures --run zendesk --centre heldout
-        # a real send-mode run on the held-out help centre
-    python -m scripts.figures answers_figures --guards [--public DIR]  # refusals per guard
-    python -m scripts.figures answers_figures --guards --centre heldout2
-        # refusals per guard and engine on one held-out centre
-    python -m scripts.figures answers_figures --public DIR --skip-heldout --pick --without-own-case
-        # the same without the own-case guard (what it changes: run both)
-    python -m scripts.figures answers_figures --public DIR --skip-heldout --pick --dev-heldout
-        # with the first two held-out centres among the centres (dev centres since)
-    python -m scripts.figures answers_figures --public DIR --skip-heldout --own-case-feature
-        # the own-case cue as a fourth gate feature instead (guards off), beside the three
-
-Help centres (each one an index of its own; tickets answered by an article or by none):
-
-- ``answers``: ``tests/data/answers_articles.jsonl`` and ``answers_tickets.jsonl``, and ``kb``:
-  ``tests/data/kb_articles.jsonl`` and ``kb_tickets.jsonl`` (the project's own writing);
-- ``bitext``: ``tests/data/bitext.jsonl`` (Bitext customer-support dataset, CDLA-Sharing 1.0);
-- ``banking77``: BANKING77 train and test (PolyAI-LDN/task-specific-datasets, CC BY 4.0),
-  ``--public DIR`` holding ``banking_data/{train,test}.csv``;
-- ``hotels``: NLU++ hotels domain (same repository and licence), ``DIR/nlupp/hotels/fold*.json``;
-- ``bitext_answers``: the Bitext customer-support dataset's training sample with its agents'
-  ``response`` column (bitext/customer-support-llm-chatbot-training-dataset, CDLA-Sharing 1.0),
-  ``DIR/bitext_full/Bitext_Sample_Customer_Support_Training_Dataset.csv``: 12 intents get an
-  article whose body is the dataset's own answer (as a help centre writes it, not questions),
-  96 other questions of theirs are answerable, 48 of the other intents' questions are not.
-
-For the public sets, an intent becomes an article: its title the intent's name, its body three
-of the intent's own questions (the dataset's text, not ours); a third of the intents get no
-article, and their questions are the tickets no article answers. The other questions of the
-intents with an article are the answerable tickets. Nothing fetched is committed.
-
-Each help centre's figure is read with the gate fitted on the others (weights and calibration),
-at the policy's default threshold: the shipped threshold is that one, and what it gives on a
-help centre nobody fitted on is what the table shows. Beside it, the gate alone (``guards
-off``: every row reaches the gate, whatever the guards would say), and with ``--pick`` the
-threshold picked on the other centres (the lowest at which their replies were 95 % right, each
-read with a gate fitted without it) with what it gives on the one left out; and the same picked
-on the other centres' rows that passed every guard, read on the one left out with the guards
-on (what a run sends at that threshold). ``--write`` fits
-on all of them (its calibration on the out-of-centre scores) and writes
-``ticket_processor/answers/gate.json``.
-"""
 
 
 # answers_gate -------------------------------------------------------------------------------------
@@ -376,56 +325,67 @@ def guard_counts(public: Path | None, centres: list[HelpCentre] | None = None) -
     return table
 
 
+def _answers_parser() -> argparse.ArgumentParser:
+    parser = command_parser("answers_figures")
+    parser.add_argument("--public", type=Path, help="the public help centres' folder")
+    parser.add_argument("--guards", action="store_true", help="what each guard stops, per centre")
+    parser.add_argument("--centre", help="one sandbox centre (--guards, --run)")
+    parser.add_argument("--run", metavar="KIND", help="a run on a sandbox of KIND")
+    parser.add_argument("--chooser", default="calibration", help="what chooses (--run)")
+    parser.add_argument("--engine", default="rules", help="the triage engine (--run)")
+    parser.add_argument("--dev-heldout", action="store_true", help="and heldout, heldout2")
+    parser.add_argument("--without-own-case", action="store_true", help="the own-case cue off")
+    parser.add_argument("--own-case-feature", action="store_true", help="the cue as a feature")
+    parser.add_argument("--pick", action="store_true", help="pick on rows every guard passed")
+    parser.add_argument("--skip-heldout", action="store_true", help="no held-out centre read")
+    parser.add_argument("--write", action="store_true", help="fit on every centre, write the gate")
+    return parser
+
+
 def answers_figures(argv: list[str]) -> int:
-    if "--help" in argv or "-h" in argv:  # the module's text lists every form
-        print(ANSWERS_FIGURES_DOC)
-        return 0
-    if "--guards" in argv:
-        data = Path(argv[argv.index("--public") + 1]) if "--public" in argv else None
+    options = _answers_parser().parse_args(argv)
+    if options.guards:
         named = None
-        if "--centre" in argv:
-            articles, tickets = SANDBOX_CENTRES[argv[argv.index("--centre") + 1]]
-            name = argv[argv.index("--centre") + 1]
-            named = [(name, _jsonl(DATA / articles), _jsonl(DATA / tickets))]
-        print(json.dumps(guard_counts(data, named), indent=2))
+        if options.centre:
+            articles, tickets = SANDBOX_CENTRES[options.centre]
+            named = [(options.centre, _jsonl(DATA / articles), _jsonl(DATA / tickets))]
+        print(json.dumps(guard_counts(options.public, named), indent=2))
         return 0
-    if "--run" in argv:
-        how = argv[argv.index("--chooser") + 1] if "--chooser" in argv else "calibration"
-        where = argv[argv.index("--centre") + 1] if "--centre" in argv else "answers"
-        judge = argv[argv.index("--engine") + 1] if "--engine" in argv else "rules"
-        kind = argv[argv.index("--run") + 1]
-        print(json.dumps(sandbox_run(kind, how, where, judge), indent=2))
+    if options.run:
+        where = options.centre or "answers"
+        figures = sandbox_run(options.run, options.chooser, where, options.engine)
+        print(json.dumps(figures, indent=2))
         return 0
-    public = Path(argv[argv.index("--public") + 1]) if "--public" in argv else None
+    public = options.public
     engine = RulesEngine(load_taxonomy(None))
 
     def analyse(subject: str, body: str) -> Analysis:
         return engine.analyse(subject, body)
 
     centres = help_centres(public)
-    if "--dev-heldout" in argv:
+    if options.dev_heldout:
         # the first two held-out centres, looked at since: dev centres now (never 3 and 4)
         centres += [
             (name, _jsonl(DATA / SANDBOX_CENTRES[name][0]), _jsonl(DATA / SANDBOX_CENTRES[name][1]))
             for name in ("heldout", "heldout2")
         ]
-    own_case = "--without-own-case" not in argv
+    own_case = not options.without_own_case
     table: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         reports = {c[0]: _run(c, tmp, None, analyse, own_case=own_case) for c in centres}
         rows = {name: report.gate_rows for name, report in reports.items()}
         passed = {name: report.passed for name, report in reports.items()}
-        if "--own-case-feature" in argv:
+        if options.own_case_feature:
             print(json.dumps(own_case_feature(centres, rows), indent=2))
             return 0
         for centre in centres:
             table |= _centre_figures(
-                centre, rows, tmp, analyse, pick="--pick" in argv, passed=passed, own_case=own_case
+                centre, rows, tmp, analyse, pick=options.pick, passed=passed, own_case=own_case
             )
         held = DATA / SANDBOX_CENTRES["heldout"][0], DATA / SANDBOX_CENTRES["heldout"][1]
         shipped_gate = load_gate()
-        measure_held = "--write" not in argv and "--skip-heldout" not in argv
+        measure_held = not options.write and not options.skip_heldout
         if all(p.exists() for p in held) and shipped_gate is not None and measure_held:
             # Never fitted on: the shipped gate (fitted on every centre above) and calibration.
             blind: HelpCentre = ("heldout", _jsonl(held[0]), _jsonl(held[1]))
@@ -449,7 +409,7 @@ def answers_figures(argv: list[str]) -> int:
                         "fused hit@1",
                     )
                 }
-        if "--write" in argv:
+        if options.write:
             shipped = _out_of_centre_gate(rows, set())
             GATE_FILE.write_bytes(orjson.dumps(shipped.as_json(), option=orjson.OPT_INDENT_2))
             table["written"] = str(GATE_FILE)

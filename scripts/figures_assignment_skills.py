@@ -16,13 +16,12 @@ whose rows the rules' cues may have been written beside) and ``tests/data/howto_
 
 from __future__ import annotations
 
-import argparse
 import json
 import tomllib
 from collections import Counter
 from pathlib import Path
 
-from scripts import ROOT
+from scripts import ROOT, command_parser
 from scripts.figures_assignment import SKILLS
 from ticket_processor.triage.rules import RulesEngine
 from ticket_processor.triage.taxonomy import load_taxonomy
@@ -33,7 +32,7 @@ def _rows(path: Path) -> list[dict[str, object]]:
 
 
 def assignment_skills(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="assignment_skills", description=__doc__)
+    parser = command_parser("assignment_skills")
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared/data/tickets-dev.jsonl")
     args = parser.parse_args(argv)
     skill_of: dict[str, str] = tomllib.loads(SKILLS)["categories"]

@@ -3,7 +3,6 @@ of its schema."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import sqlite3
@@ -19,7 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from scripts import data_toml
+from scripts import command_parser, data_toml
 from ticket_processor.audit.queries import DecisionFilter, DecisionQuery
 from ticket_processor.audit.schema import decisions
 from ticket_processor.audit.sealed_columns import SealedJSON
@@ -31,26 +30,6 @@ LOAD_WORDS = data_toml("load_words.toml")
 
 
 # audit_scale -------------------------------------------------------------------------------------
-
-AUDIT_SCALE_DOC = """\
-The audit store at a million decisions: how fast the dashboard's list answers, how big it is.
-
-Fills a fresh store (SQLite by default; ``--url postgresql://...`` for PostgreSQL) with
-``--rows`` decisions shaped like a run's (a month of them, twelve categories, three engines,
-a fifth suggested, subjects from the bundled sample tickets, the whole event kept as a run
-keeps it), then times the list (``AuditStore.list_decisions``) for the common filters, each
-sorted newest first and read on its first page and 50 pages deep (50 rows a page), the median
-of ``--repeat`` tries, and prints the store's size.
-
-    python -m scripts.figures audit_scale                     # 1,000,000 rows, SQLite in a temp dir
-    python -m scripts.figures audit_scale --rows 200000 --keep /tmp/audit   # keep the file
-    python -m scripts.figures audit_scale --url postgresql://u:p@127.0.0.1/db
-
-The rows go in through the store's engine in large transactions (the schema and indexes are
-the store's own, made by its migrations); a run writes through ``AuditFeed`` in smaller ones.
-The target is under 300 ms for every query on SQLite.
-"""
-
 
 ACCOUNT = "zendesk:acme.zendesk.com"
 CATEGORIES: tuple[str, ...] = tuple(LOAD_WORDS["audit_scale"]["categories"])
@@ -271,7 +250,7 @@ def size_of(store: AuditStore, path: Path | None) -> str:
 
 
 def audit_scale(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=AUDIT_SCALE_DOC.split("\n\n")[0])
+    parser = command_parser("audit_scale")
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--url", default=None, help="a PostgreSQL URL (default: SQLite)")
     parser.add_argument("--keep", type=Path, default=None, help="the state directory to fill")
@@ -312,19 +291,6 @@ def audit_scale(argv: list[str] | None = None) -> int:
 
 
 # audit_head_schema -------------------------------------------------------------------------------
-
-AUDIT_HEAD_SCHEMA_DOC = """\
-Write ``ticket_processor/audit/head_schema.py``: the statements that make an empty embedded
-audit store at the migrations' head, read off a store Alembic has just created.
-
-    python -m scripts.figures audit_head_schema          # after adding a migration
-
-A run creates a missing store with these statements (``audit/upgrade.py``, sqlite3 alone)
-instead of starting a child interpreter for SQLAlchemy and Alembic; a store that exists at an
-older version is still upgraded by Alembic. ``tests/audit/test_audit_head_schema.py`` fails
-while the file is not this script's output for the current migrations.
-"""
-
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "ticket_processor" / "audit" / "head_schema.py"
@@ -398,7 +364,7 @@ def _pieces(line: str, width: int = 80) -> list[str]:
 
 
 def audit_head_schema(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=AUDIT_HEAD_SCHEMA_DOC.split("\n\n")[0])
+    parser = command_parser("audit_head_schema")
     parser.add_argument("--out", type=Path, default=TARGET, help="the module to write")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as state:

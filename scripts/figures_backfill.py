@@ -3,9 +3,7 @@ API's backfill."""
 
 from __future__ import annotations
 
-import argparse
 import collections
-import os
 import shutil
 import socket
 import subprocess
@@ -14,39 +12,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from scripts import free_port
-from scripts.bench_harness import (
-    standin_env,
-)
-from scripts.figures_serve import _CHILD_ENV_PREFIXES
+from scripts import child_env, command_parser, free_port, standin_env
+from scripts.bench_launch import launch, launcher, usage
 from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.sandbox.desks import Desk, NewTicket, serve_desk
 from ticket_processor.sandbox.llm_standin.server import StandinConfig, serve_in_thread
 from ticket_processor.tags import marker_tag
 
 # sharded_backfill --------------------------------------------------------------------------------
-
-SHARDED_BACKFILL_DOC = """\
-``backfill --shard i/N`` in N processes at once on one Redis budget, against a rate-limited
-sandbox: every ticket triaged once, and the helpdesk's write limit kept across the shards.
-
-    python -m scripts.figures sharded_backfill --tickets 2000 --shards 4 [--helpdesk freshdesk]
-
-Starts the helpdesk's sandbox at its default plan's limits (Zendesk: 100 ticket updates a
-minute; Freshdesk Enterprise: 280 ticket updates, 700 credits a minute) and a Redis server
-(Debian's ``redis-server``) in this process, creates the tickets (stamped a second apart, the
-last ten minutes ago), runs N ``python -m ticket_processor backfill --since 1d --shard i/N``
-children of this checkout at once with ``TICKETBOT_LLM_BUDGET`` pointing at that Redis and no
-LLM configured (the bundled learned engine triages), each under ``/usr/bin/time -f %M`` for
-its peak RSS (POSIX). Then it prints
-the tickets triaged, triaged twice, notes per ticket, the most write requests (any method but
-GET) the sandbox answered in any 60 s, and its ticket updates alone, against the limits, the
-429s, the wall time and each child's peak RSS. ``--no-budget`` runs the same without Redis,
-for comparison.
-"""
-
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 SUBJECTS = ["Refund for order", "Cannot log in", "Parcel late", "Charged twice"]
@@ -56,7 +29,7 @@ WRITE_LIMIT = {"zendesk": 100, "freshdesk": 280}
 UPDATE_KEY = {"zendesk": "PUT /api/v2/tickets/", "freshdesk": "PUT /api/v2/tickets/{id}"}
 
 
-_TIMED = ["/usr/bin/time", "-f", "%M", sys.executable, "-m", "ticket_processor"]
+TICKETBOT = [sys.executable, "-m", "ticket_processor"]
 
 
 def _start_redis(work: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -138,7 +111,7 @@ def _report(desk: Desk, ids: list[int], kind: str, budget: bool) -> None:
 
 
 def sharded_backfill(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=SHARDED_BACKFILL_DOC.splitlines()[0])
+    parser = command_parser("sharded_backfill")
     parser.add_argument("--tickets", type=int, default=2000)
     parser.add_argument("--shards", type=int, default=4)
     parser.add_argument("--helpdesk", choices=list(KINDS), default="zendesk")
@@ -155,19 +128,18 @@ def sharded_backfill(argv: list[str] | None = None) -> None:
         with serve_desk(KINDS[args.helpdesk], unlimited=False, clock=clock) as desk:
             ids = _seed(desk, clock, tickets)
             desk.reset_stats()
-            env = {k: v for k, v in os.environ.items() if not k.startswith(_CHILD_ENV_PREFIXES)}
-            env.update(desk.env(), TICKETBOT_STATE_DIR=str(work / "state"))
-            # The children import this checkout's package, whatever else is installed.
-            env["PYTHONPATH"] = os.pathsep.join(
-                p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p
-            )
+            env = child_env(desk.env(), TICKETBOT_STATE_DIR=str(work / "state"))
             if not args.no_budget:
                 redis_process, url = _start_redis(work)
                 env.update(TICKETBOT_LLM_BUDGET=url, TICKETBOT_LLM_RPM="300")
             started = time.monotonic()
             children = [
                 subprocess.Popen(
-                    [*_TIMED, "backfill", "--since", "1d", "--shard", f"{i}/{args.shards}"],
+                    [
+                        *launcher(work / f"usage-{i}.json"),
+                        *TICKETBOT,
+                        *("backfill", "--since", "1d", "--shard", f"{i}/{args.shards}"),
+                    ],
                     env={**env, "TICKETBOT_LOG_DIR": str(work / f"logs-{i}")},
                     cwd=work,
                     stdout=subprocess.PIPE,
@@ -177,11 +149,12 @@ def sharded_backfill(argv: list[str] | None = None) -> None:
                 for i in range(args.shards)
             ]
             peaks, codes = [], []
-            for child in children:
+            for i, child in enumerate(children):
                 _, err = child.communicate()
-                codes.append(child.returncode)
-                peaks.append(int(err.strip().splitlines()[-1]) // 1024)
-                if child.returncode != 0:
+                figures = usage(work / f"usage-{i}.json")
+                codes.append(int(figures["exit_code"]))
+                peaks.append(int(figures["maxrss_kb"]) // 1024)
+                if codes[-1] != 0:
                     print(err[-2000:], file=sys.stderr)
                 for line in err.splitlines():
                     if "unreachable" in line or "Traceback" in line:
@@ -200,20 +173,9 @@ def sharded_backfill(argv: list[str] | None = None) -> None:
 
 # backfill_bench ----------------------------------------------------------------------------------
 
-BACKFILL_BENCH_DOC = """\
-Time and peak RSS of a batch backfill, submit then collect, against a local sandbox.
-
-    python -m scripts.figures backfill_bench --tickets 2000 [--helpdesk freshdesk]
-
-Starts the helpdesk sandbox and the LLM stand-in (Batch API) in this process, creates the
-tickets, runs ``python -m ticket_processor backfill --since 7d`` (submit), completes the batch,
-runs ``backfill`` again (collect) and checks every ticket has one note. Each child runs under
-``/usr/bin/time -f %M`` for its peak RSS (POSIX).
-"""
-
 
 def backfill_bench(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=BACKFILL_BENCH_DOC.splitlines()[0])
+    parser = command_parser("backfill_bench")
     parser.add_argument("--tickets", type=int, default=2000)
     parser.add_argument("--helpdesk", choices=list(KINDS), default="zendesk")
     args = parser.parse_args(argv)
@@ -229,36 +191,15 @@ def backfill_bench(argv: list[str] | None = None) -> None:
         serve_in_thread(StandinConfig(seed=7, batch_delay_s=3600)) as llm,
     ):
         ids = desk.create(tickets)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(_CHILD_ENV_PREFIXES)}
-        env.update(
-            desk.env(),
-            **standin_env(llm.url, work, "sk-bench-not-a-key"),
-            # The children run in ``work``: this checkout's package, by its absolute path (a
-            # relative PYTHONPATH given to the script would name nothing there, and the
-            # children would import whatever ticketbot is installed).
-            PYTHONPATH=os.pathsep.join(
-                [
-                    str(REPO_ROOT),
-                    *(
-                        str(Path(p).resolve())
-                        for p in os.environ.get("PYTHONPATH", "").split(os.pathsep)
-                        if p
-                    ),
-                ]
-            ),
-        )
+        # The children run in ``work``: ``child_env`` names this checkout's package by its
+        # absolute path (a relative PYTHONPATH would name nothing there).
+        env = child_env(desk.env(), standin_env(llm.url, work, "sk-bench-not-a-key"))
 
         def step(name: str, *flags: str) -> None:
-            started = time.monotonic()
-            done = subprocess.run(
-                ["/usr/bin/time", "-f", "%M", sys.executable, "-m", "ticket_processor",
-                 "backfill", *flags],
-                env=env, cwd=work, capture_output=True, text=True, check=False,
-            )  # fmt: skip
-            peak_kb = int(done.stderr.strip().splitlines()[-1])
+            done = launch([*TICKETBOT, "backfill", *flags], env=env, cwd=work)
             print(
-                f"{name}: exit {done.returncode}, {time.monotonic() - started:.1f} s, "
-                f"peak RSS {peak_kb // 1024} MB: {done.stdout.strip()}"
+                f"{name}: exit {done.exit_code}, {done.seconds:.1f} s, "
+                f"peak RSS {int(done.peak_mib)} MB: {done.stdout.strip()}"
             )
 
         step("submit", "--since", "7d")

@@ -5,7 +5,6 @@ The CPU of a run's parts alone (the encoder, redaction, the spam reading, an LLM
 
 from __future__ import annotations
 
-import argparse
 import functools
 import gc
 import importlib.abc
@@ -27,35 +26,11 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
+from scripts import command_parser
 from scripts.bench import parse_args as bench_args
 from scripts.bench_harness import run_bench
 
 # profile_run -------------------------------------------------------------------------------------
-
-PROFILE_RUN_DOC = """\
-Where a run's CPU goes: CPU seconds per 1,000 tickets by stage, with the LLM stand-in and the
-learned engine.
-
-    python -m scripts.figures profile_run                          # 1,000 tickets, llm and learned
-    python -m scripts.figures profile_run --engines llm --tickets 500 --llm-latency 0.2 --json
-
-Each engine gets what ``scripts/bench.py`` does (the Zendesk sandbox and the OpenAI stand-in in
-this process, N distinct seeded tickets, ``ticketbot run`` as a child process; every flag of
-bench.py but ``--engine`` is taken and means the same), except that the child is
-``python -m scripts.figures profile_stages``: the same command in the same process, with a timer of
-the calling thread's CPU on each stage's functions (explicit stage timers, not a sampling
-profiler: a thread waiting on the LLM costs nothing and is counted as nothing). The timers
-live in that script only, so a normal run pays nothing for them.
-
-The stages: start-up (the interpreter and the imports of ``ticketbot``'s command line), set-up
-(settings, clients, state files, the help-centre sync: until the first stage is entered),
-discovery, preparation and redaction, the engine, the help-centre lookup, planning and answers,
-incidents, the audit store, the write-back, the log; "other" is the rest of the process's CPU
-(the HTTP connection pools, threads, the garbage collector, the shutdown, the stages' own
-callers). The total is the process's CPU (``time.process_time``); ``rusage`` is the launcher's
-``wait4`` figure, as bench.py's ``child_cpu_seconds``.
-"""
-
 
 HERE = Path(__file__).resolve().parent
 
@@ -121,7 +96,7 @@ def table(profiles: list[dict[str, Any]]) -> Table:
 
 
 def profile_run(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=PROFILE_RUN_DOC.split("\n\n")[0])
+    parser = command_parser("profile_run")
     parser.add_argument("--engines", default="llm,learned", help="engines, by commas (llm,learned)")
     parser.add_argument("--tickets", type=int, default=1000, help="tickets to seed (1000)")
     parser.add_argument("--json", action="store_true", help="one JSON object instead of a table")
@@ -157,31 +132,6 @@ def profile_run(argv: list[str] | None = None) -> int:
 
 
 # profile_stages ----------------------------------------------------------------------------------
-
-PROFILE_STAGES_DOC = """\
-``ticketbot`` run in this process with CPU timers on its stages.
-
-    python -m scripts.figures profile_stages DIR [--cprofile] ARGS...
-
-``python -m scripts.figures profile_run`` starts this instead of ``python -m ticket_processor``.
-Before the command runs, the functions each stage is made of (``STAGES``: qualified names, looked up
-in whatever module of the package defines them, so the figures survive modules moving) are
-wrapped with a timer of the calling thread's CPU (``time.thread_time``). A stage's figure is
-its own CPU: time spent in a nested stage (the audit feed inside the log's ``emit``, the
-help-centre lookup inside the triage cache) is counted there, not twice. Modules imported
-later in the run (an engine, the help-centre retrieval) are wrapped as they load.
-
-The product is not touched: with this script not in use nothing is wrapped and nothing is
-timed, so the timers cost a normal run nothing. The wrapped run pays about a microsecond per
-call of a wrapped function.
-
-At exit ``DIR/<pid>.json`` gets one JSON object: the process's CPU seconds
-(``time.process_time``) at start-up (the interpreter and ``import ticket_processor.cli``),
-when the run began its work (the first stage entered), and at the end; each stage's CPU
-seconds and calls; and which names were not found (a stage that moved or was renamed, or a
-module this run never loaded: the profile says so rather than printing a silent zero).
-"""
-
 
 # Which stage each function's own CPU goes to: ``Name`` is a function, ``Class.method`` a
 # method of a class defined anywhere in ticket_processor (``*`` all its public methods).
@@ -365,7 +315,8 @@ def _cprofile_threads(out: Path) -> Callable[[], None]:
 
 def profile_stages(argv: list[str]) -> None:
     if argv[:1] in (["-h"], ["--help"]) or not argv:
-        print(PROFILE_STAGES_DOC)
+        usage = "%(prog)s DIR [--cprofile] ARGS... (ARGS: ticketbot's own)"
+        command_parser("profile_stages", usage=usage).print_help()
         return
     out, args = Path(argv[0]), argv[1:]
     figures: dict[str, Any] = {}

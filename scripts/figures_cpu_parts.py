@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -11,29 +10,13 @@ import sys
 import time
 from pathlib import Path
 
-from scripts.bench_harness import REPO_ROOT
+from scripts import ROOT, command_parser
 from ticket_processor.learned.embed import Encoder
 from ticket_processor.llm import LLMAnalyser
 from ticket_processor.triage.prepare import prepare_ticket
 from ticket_processor.triage.taxonomy import load_taxonomy
 
 # encoder_cpu -------------------------------------------------------------------------------------
-
-ENCODER_CPU_DOC = """\
-CPU of the learned engine's sentence encoder in this process: loading it, then encoding
-tickets one by one (as a run's workers do when they do not meet at the encoder).
-
-A whole run's CPU (``scripts/bench.py``) moves by two or three seconds between runs on a shared
-machine, more than a change to the encoder saves; this measures the encoder alone. The texts
-are the tickets and replies of ``tests/data`` (the project's own writing): each row's subject
-and text, 667 of them.
-
-    python -m scripts.figures encoder_cpu
-    PYTHONPATH=/path/to/other/checkout python -m scripts.figures encoder_cpu --json
-
-Prints the CPU seconds (``time.process_time``) of loading the model and of encoding the texts.
-"""
-
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 FILES = (
@@ -56,7 +39,7 @@ def texts() -> list[str]:
 
 
 def encoder_cpu(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=ENCODER_CPU_DOC.split("\n\n")[0])
+    parser = command_parser("encoder_cpu")
     parser.add_argument("--json", action="store_true", help="one JSON object")
     args = parser.parse_args(argv)
     rows = texts()
@@ -86,18 +69,6 @@ def encoder_cpu(argv: list[str] | None = None) -> None:
 
 # redaction_cpu -----------------------------------------------------------------------------------
 
-REDACTION_CPU_DOC = """\
-CPU of personal-data redaction (``triage.redact.redact``) over the texts a benchmark run
-redacts: each ticket's subject and body as ``scripts/bench.py`` seeds them (the shipped
-samples, a running number in each), ``--tickets`` of them, ``--rounds`` times over.
-
-A run redacts each text once, among much other work; this measures redaction alone, in a child
-interpreter, after one call that compiles the patterns. ``--checkout DIR`` measures another
-checkout of the repository the same way (a worktree of another commit: ``git worktree add
---detach /tmp/base 5f35817``), its own code and its own seeded texts. Compare two commits in
-one sitting, alternating, and quote the ratio: a shared machine moves the seconds.
-"""
-
 # The measurement, run by a child interpreter on the checkout it is given: the same code
 # measures this checkout and any other, none of whose modules this process has loaded. Its
 # PYTHONPATH names the checkout and its scripts/ folder, so an older checkout whose scripts
@@ -119,15 +90,11 @@ print(json.dumps({"texts": len(texts) * rounds, "cpu_seconds": time.process_time
 
 
 def redaction_cpu(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        description=REDACTION_CPU_DOC.split("\n\n")[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=REDACTION_CPU_DOC,
-    )
+    parser = command_parser("redaction_cpu")
     parser.add_argument("--tickets", type=int, default=2000, help="tickets' texts (2000)")
     parser.add_argument("--rounds", type=int, default=3, help="times over them (3)")
     parser.add_argument(
-        "--checkout", type=Path, default=REPO_ROOT, help="the repository measured (this one)"
+        "--checkout", type=Path, default=ROOT, help="the repository measured (this one)"
     )
     parser.add_argument("--json", action="store_true", help="one JSON object")
     args = parser.parse_args(argv)
@@ -166,23 +133,9 @@ def redaction_cpu(argv: list[str] | None = None) -> None:
 
 # spam_reading_cpu --------------------------------------------------------------------------------
 
-SPAM_READING_CPU_DOC = """\
-CPU of the spam gate's reading of a ticket (``spam.reading.read_ticket``: the sender's own
-words, prepared and undisguised, and the lure families read from them) and of the lure families
-alone (``spam.lures.lure_families`` over the readings' texts), over the tickets
-``scripts/bench.py`` seeds, ``--tickets`` of them, ``--rounds`` times over.
-
-A run with no LLM reads every ticket so, beside the encoder's pass. Compare two commits in one
-sitting, alternating, and quote the ratio: a shared machine moves the seconds.
-"""
-
 
 def spam_reading_cpu(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        description=SPAM_READING_CPU_DOC.split("\n\n")[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=SPAM_READING_CPU_DOC,
-    )
+    parser = command_parser("spam_reading_cpu")
     parser.add_argument("--tickets", type=int, default=2000, help="tickets (2000)")
     parser.add_argument("--rounds", type=int, default=3, help="times over them (3)")
     parser.add_argument("--json", action="store_true", help="one JSON object")
@@ -219,24 +172,6 @@ def spam_reading_cpu(argv: list[str] | None = None) -> None:
 
 # llm_call_cpu ------------------------------------------------------------------------------------
 
-LLM_CALL_CPU_DOC = """\
-CPU of one LLM call on ticketbot's side: the calling thread's CPU per ``LLMAnalyser.analyse``.
-
-A whole run's CPU (``scripts/bench.py``) moves by a second or two between runs on a shared
-machine, more than a change to the LLM call path saves; this measures that path alone. The
-OpenAI-compatible stand-in answers from a child process (no latency, so nothing here waits
-on the GIL for it) and ``analyse`` runs in the main thread, which makes the whole call (the
-prompt, the SDK's request building, httpx, the read of the answer); ``time.thread_time`` of
-that thread is the figure.
-
-    python -m scripts.figures llm_call_cpu                 # 300 calls a round, seven rounds
-    PYTHONPATH=/path/to/other/checkout python -m scripts.figures llm_call_cpu --json
-
-Prints the CPU microseconds a call: the least and the median over the rounds (on a loaded
-machine the least is the steadier figure: other processes only ever add to a round).
-"""
-
-
 TICKETS = [
     ("Refund for order 1234", "I was charged twice for my order, please refund one of them."),
     ("Cannot log in", "The app says my password is wrong although I reset it an hour ago."),
@@ -259,7 +194,7 @@ with serve_in_thread(StandinConfig(seed=7)) as running:
 
 
 def llm_call_cpu(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=LLM_CALL_CPU_DOC.splitlines()[0])
+    parser = command_parser("llm_call_cpu")
     parser.add_argument("--calls", type=int, default=300, help="calls a round (300)")
     parser.add_argument("--rounds", type=int, default=7, help="rounds (7)")
     parser.add_argument("--json", action="store_true", help="print JSON")

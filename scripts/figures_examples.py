@@ -3,7 +3,6 @@ against backtracking."""
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import math
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import re2
 
+from scripts import command_parser
 from ticket_processor.evaluation.labelled import EvalResult, run_eval
 from ticket_processor.learned.embed import Encoder
 from ticket_processor.learned.examples.cache import examples_model
@@ -30,36 +30,6 @@ from ticket_processor.run.engines import build_eval_chain
 from ticket_processor.triage.taxonomy import load_taxonomy
 
 # examples_figures --------------------------------------------------------------------------------
-
-EXAMPLES_FIGURES_DOC = """\
-How well the examples engine triages a taxonomy it learns from descriptions and examples only.
-
-BANKING77 (PolyAI-LDN/task-specific-datasets, CC BY 4.0; not in the repository: bring it with
-the search tool's fetch and pass its ``banking_data`` folder): a taxonomy of its 77 intents, each
-with a one-line description (the intent's name in words) and 5 example texts drawn (seed 0) from
-the public train split, plus a fallback ``other`` with a description only; scored by ``ticketbot
-eval``'s own code on the whole test split (3,080 texts), the top category of each ticket counted
-whether applied or only suggested. Beside it, the keyword rules with cues from the names (each
-name's words as keywords, the whole name as a phrase). BANKING77 is held out: the method (logistic
-regression over nearest centroid, C=10, the description as one more example) was chosen on the
-Bitext rows of tests/data (27 intents, CDLA-Sharing 1.0), whose figure is therefore in-sample for
-that choice: 5 examples per intent from those rows, scored on the rest.
-
-With ``--translated FILE`` (JSON lines: ``id``, ``lang``, ``text``, ``intent``; rows of the
-BANKING77 test split with their German and Spanish translations), the same English-only taxonomy
-scores each language, and the ratio to English on the same rows is printed, on each half of the
-rows (the first row of each intent is the tuning half, on which cross-lingual changes are
-chosen; the second is held out, for the figure) and on all; ``--translated-bitext FILE``
-likewise for Bitext rows (none of them among its examples), all rows. ``--first-run`` prints
-what a first run with the BANKING77 taxonomy does with each test ticket's category: how many
-applied and how many only suggested (calibrated confidence against the apply threshold that
-cross-validation on the examples chose), and the precision of each.
-
-    python -m scripts.figures examples_figures /work/data/cats/banking_data \
-        [--translated BANKING77_TRANSLATED.jsonl]
-        [--translated-bitext tests/data/bitext_translated.jsonl] [--compare] [--first-run]
-"""
-
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 EXAMPLES = 5
@@ -227,7 +197,7 @@ def read_csv(path: Path) -> list[tuple[str, str]]:
 
 
 def examples_figures(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=EXAMPLES_FIGURES_DOC.split("\n\n")[0])
+    parser = command_parser("examples_figures")
     parser.add_argument("banking", type=Path, help="BANKING77's banking_data folder")
     parser.add_argument("--translated", type=Path, help="translated test rows (JSON lines)")
     parser.add_argument(
@@ -374,20 +344,6 @@ def compare_marks(chosen: dict[str, list[str]], path: Path) -> None:
 
 # backtracking_figures ----------------------------------------------------------------------------
 
-BACKTRACKING_FIGURES_DOC = """\
-How long a backtracking field pattern holds a matcher: Python's ``re`` against RE2.
-
-The README's figures for ``fields.toml`` patterns come from here. ``(a|aa)+$`` on ``n`` letters
-``a`` and a ``!`` (so the match must fail) makes Python's ``re`` try every way of splitting the
-``a``s: the time grows by the golden ratio per letter. RE2, which ticketbot matches field
-patterns with, stays linear. Each ``re`` match runs in a child process with a time limit, so a
-slow one is cut off (and reported as such) instead of holding this script.
-
-    python -m scripts.figures backtracking_figures           # n = 20, 24, ... 36, the projection
-    python -m scripts.figures backtracking_figures --upto 40  # the README's 40 letters (~15 s)
-"""
-
-
 PATTERN = r"(a|aa)+$"
 
 
@@ -422,7 +378,7 @@ def time_re2(n: int) -> float:
 
 
 def backtracking_figures(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=BACKTRACKING_FIGURES_DOC.splitlines()[0])
+    parser = command_parser("backtracking_figures")
     parser.add_argument("--upto", type=int, default=36, help="the longest run of letters timed")
     parser.add_argument("--limit", type=float, default=60.0, help="seconds one re match may take")
     args = parser.parse_args(argv)

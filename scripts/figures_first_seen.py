@@ -13,7 +13,6 @@ run's ``incident_vouched`` event counted.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -24,14 +23,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-from support.first_seen import genuine, reports, throwaway, week  # noqa: E402
-from support.incident_scenario import Spec, load_freshdesk, load_zendesk  # noqa: E402
+from support.first_seen import genuine, reports, throwaway, week
+from support.incident_scenario import Spec, load_freshdesk, load_zendesk
 
-from ticket_processor.common.eventlog import read_events  # noqa: E402
-from ticket_processor.helpdesks.registry import KINDS  # noqa: E402
-from ticket_processor.sandbox.desks import serve_desk  # noqa: E402
-from ticket_processor.sandbox.pagerduty import PagerDutyStandin  # noqa: E402
+from scripts import ROOT, command_parser
+from ticket_processor.common.eventlog import read_events
+from ticket_processor.helpdesks.registry import KINDS
+from ticket_processor.sandbox.desks import serve_desk
+from ticket_processor.sandbox.pagerduty import PagerDutyStandin
 
 ROUTING_KEY = "R0UT1NGKEY0123456789abcdef012345"
 
@@ -89,9 +88,7 @@ def first_seen_run(kind: str, name: str, specs: list[Spec]) -> dict[str, Any]:
 
 
 def incidents_first_seen(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = command_parser("incidents_first_seen")
     parser.add_argument("--kind", choices=tuple(KINDS), action="append")
     parser.add_argument("--burst", type=int, action="append", help="first-seen reports")
     args = parser.parse_args(argv)

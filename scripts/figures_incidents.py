@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 # The dev hours are written by the tests' own helper.
-from scripts import data_toml
+from scripts import command_parser, data_toml
 from ticket_processor.incidents.fault import FaultHead, load_fault_head
 from ticket_processor.incidents.follow_up import follow_ups
 from ticket_processor.incidents.labelled import (
@@ -31,32 +31,19 @@ from ticket_processor.learned.embed import Encoder
 
 def _parser(doc: str, banking77: str | None = None) -> argparse.ArgumentParser:
     """A command's parser, described by its doc's first line; ``--banking77`` names that file."""
-    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    return _with_banking77(argparse.ArgumentParser(description=doc.split("\n")[0]), banking77)
+
+
+def _with_banking77(
+    parser: argparse.ArgumentParser, banking77: str | None = None
+) -> argparse.ArgumentParser:
+    """PARSER with ``--banking77`` naming BANKING77's file BANKING77, if given."""
     if banking77 is not None:
         parser.add_argument("--banking77", type=Path, help=f"BANKING77's {banking77}")
     return parser
 
 
 # fault_figures -----------------------------------------------------------------------------------
-
-FAULT_FIGURES_DOC = """\
-The fault/request head on sources it was not fitted on, and what it costs a ticket.
-
-    python -m scripts.figures fault_figures --banking77 /work/data/incidents/banking77_test.csv \
-        --dev /work/shared/data/tickets-dev.jsonl
-
-``--banking77``: BANKING77's ``test.csv`` (PolyAI-LDN/task-specific-datasets, CC BY 4.0; not in
-the repository: bring it with the search tool's ``fetch``). Its intents that plainly report
-something failing (below: a card, a transfer, a top-up, a payment declined or not working) are
-faults, those that plainly ask for something (cancel a transfer, a refund, change a PIN, a card,
-a limit, a rate) requests; the intents in between are left out.
-``--dev``: the development set's ``nlbse`` rows (GitHub issues): ``bug`` a fault,
-``feature_request`` and ``how_to`` requests. Neither source was seen while fitting the head.
-Prints, per source, each class's recall and the macro-F1, and the head's cost a ticket.
-``--head FILE --against OTHER`` scores a head file and compares it with another on the same rows,
-with the spread of the difference over the rows drawn again with replacement (its noise).
-"""
-
 
 # Which BANKING77 intents are a fault and which a request (scripts/data/fault_labels.toml).
 _BANKING77 = data_toml("fault_labels.toml")["banking77"]
@@ -134,7 +121,7 @@ def report(
 
 
 def fault_figures(argv: list[str] | None = None) -> None:
-    parser = _parser(FAULT_FIGURES_DOC, banking77="test.csv")
+    parser = _with_banking77(command_parser("fault_figures"), "test.csv")
     parser.add_argument("--dev", type=Path, help="the development set (its nlbse rows)")
     parser.add_argument("--head", type=Path, help="a head file to score (the packaged one)")
     parser.add_argument("--against", type=Path, help="a second head file to compare it with")
@@ -158,23 +145,6 @@ def fault_figures(argv: list[str] | None = None) -> None:
 
 
 # incident_hours_banking77 ------------------------------------------------------------------------
-
-INCIDENT_HOURS_BANKING77_DOC = """\
-The incident grouping on outage hours made of BANKING77's own rows: one fault reported by 25
-customers in their own words, in a week of other questions, beside a burst of 20 requests.
-
-    python -m scripts.figures incident_hours_banking77 /work/data/incidents/banking77_test.csv
-
-BANKING77 (PolyAI-LDN/task-specific-datasets, CC BY 4.0; not in the repository: bring it with
-the search tool's ``fetch``) has no hours of its own, so each hour is built from it: 600 rows of
-the other intents spread over the week before (solved), then within the last hour 25 rows of
-one fault intent (each its own customer: one group), 20 rows of one request intent (a request
-burst) and 20 rows of other intents. Six hours, one per pair of intents below; deterministic
-for ``--seed``. Each is scored as ``ticketbot eval --grouping`` scores a labelled file (the
-files are written to ``--keep DIR`` when given). ``test.csv`` was not used to fit or tune the
-fault head or the grouping (``train.csv`` may be, for development).
-"""
-
 
 PAIRS: tuple[tuple[str, str], ...] = tuple(
     (fault, request) for fault, request in _BANKING77["pairs"]
@@ -224,7 +194,7 @@ def build(
 
 
 def incident_hours_banking77(argv: list[str] | None = None) -> None:
-    parser = _parser(INCIDENT_HOURS_BANKING77_DOC)
+    parser = command_parser("incident_hours_banking77")
     parser.add_argument("csv", type=Path, help="BANKING77's test.csv (or train.csv)")
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="write the labelled hours here")
@@ -290,19 +260,6 @@ def incident_hours_banking77(argv: list[str] | None = None) -> None:
 
 # repeat_pairs ------------------------------------------------------------------------------------
 
-REPEAT_PAIRS_DOC = """\
-Repeat-ticket flags on pairs of a customer's two tickets within the hour.
-
-    python -m scripts.figures repeat_pairs tests/data/repeat_pairs_dev.jsonl
-
-FILE is JSON lines: ``{"first": {"subject", "description"}, "second": {...}, "label":
-"follow_up" | "other_matter"}``. Each pair is one customer's two open tickets, the second ten
-minutes after the first, put in a window of their own and judged by the product's encoder and
-repeat rule (``incidents.follow_up.follow_ups``, the shipped ``IncidentPolicy``). Printed: the
-follow-ups flagged and the other matters flagged, under the cosine alone (``follow_up_needs_sign``
-off: the rule before the sign was asked) and as shipped, and each label's cosines.
-"""
-
 
 def _pair_window(pairs: list[dict[str, Any]], encode: Any) -> tuple[Window, dict[int, str]]:
     """One window holding every pair as one requester's two tickets, 600 s apart; pairs are a
@@ -323,7 +280,7 @@ def _pair_window(pairs: list[dict[str, Any]], encode: Any) -> tuple[Window, dict
 
 
 def repeat_pairs(argv: list[str] | None = None) -> None:
-    parser = _parser(REPEAT_PAIRS_DOC)
+    parser = command_parser("repeat_pairs")
     parser.add_argument("file", type=Path, help="pairs, JSON lines")
     args = parser.parse_args(argv)
     pairs = [json.loads(line) for line in args.file.read_text("utf-8").splitlines() if line.strip()]

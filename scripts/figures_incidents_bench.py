@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import tempfile
@@ -15,35 +14,14 @@ from typing import Any
 import numpy as np
 import orjson
 
+from scripts import child_env, command_parser, run_dirs
+from scripts.bench_launch import launch
 from ticket_processor.incidents.fault import load_fault_head
 from ticket_processor.incidents.grouping import judge, repeats
 from ticket_processor.incidents.policy import IncidentPolicy
 from ticket_processor.incidents.window import Row, Window, load_window, save_window
 
 # incidents_bench ---------------------------------------------------------------------------------
-
-INCIDENTS_BENCH_DOC = """\
-What grouping tickets costs: the comparison at a window of 100,000 tickets, and the first
-run's reading of the baseline from each helpdesk's sandbox.
-
-    python -m scripts.figures incidents_bench            # both parts, a table
-    python -m scripts.figures incidents_bench --json
-    python -m scripts.figures incidents_bench --window 100000 --new 100 --skip-helpdesks
-
-Part one builds a window of ``--window`` tickets over seven days (random unit vectors, as
-``incidents/window.py`` keeps them: 512 signed bytes each), with the last hour's share of
-them recent, then times what one run does with ``--new`` new tickets: add them, prune,
-judge the hour (``incidents.grouping.judge``) and look for repeats; and the window file's save
-and load. Memory: the window's bytes, and the peak of what the comparison allocates
-(tracemalloc, numpy's allocations included). The comparison makes no request.
-
-Part two loads the outage hour of ``tests/support/incident_scenario.py`` (1,000 ordinary
-tickets over the week, solved, then the hour) into each sandbox, runs the incident pass once
-with the real encoder, and counts the requests by endpoint: the first run reads the window's
-baseline (Zendesk's export, 1,000 tickets a request; Freshdesk's list, 100 a request), then
-the facts of the tickets concerned and the writes.
-"""
-
 
 WEEK = 7 * 86400
 
@@ -227,7 +205,6 @@ def run_rss(window_size: int) -> dict[str, Any]:
     """A real ``ticketbot run --since 1h`` (no LLM: the learned engine and its encoder) with
     incidents on, on the outage hour in the Zendesk sandbox, over a window already holding
     ``window_size`` tickets: the child process's peak RSS."""
-    import subprocess
 
     from support.incident_scenario import load_zendesk, scenario
 
@@ -256,36 +233,20 @@ def run_rss(window_size: int) -> dict[str, Any]:
         window.baseline_from = now - WEEK
         save_window(Path(root) / "state" / "incidents", window)
         del window
-        env = {
-            **os.environ,
-            **running.env(),
-            "TICKETBOT_STATE_DIR": str(Path(root) / "state"),
-            "TICKETBOT_LOG_DIR": str(Path(root) / "logs"),
-            "TICKETBOT_INCIDENTS": "true",
-            "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
-        }
-        env.pop("OPENAI_API_KEY", None)
-        began = time.perf_counter()
-        usage = Path(root) / "usage.json"
+        env = child_env(running.env(), run_dirs(root), TICKETBOT_INCIDENTS="true")
         # Through the small launcher: a child forked from this process would be charged with
         # this process's peak (``bench_launch.py`` says why).
-        launcher = [sys.executable, str(Path(__file__).with_name("bench_launch.py")), str(usage)]
-        done = subprocess.run(
-            [*launcher, sys.executable, "-m", "ticket_processor", "run", "--since", "1h"],
+        done = launch(
+            [sys.executable, "-m", "ticket_processor", "run", "--since", "1h"],
             env=env,
-            capture_output=True,
-            text=True,
+            cwd=Path.cwd(),
             timeout=900,
-            check=False,
         )
-        seconds = time.perf_counter() - began
-        figures = orjson.loads(usage.read_bytes())
-    peak = figures["maxrss_kb"] / 1024
     return {
         "window": window_size,
-        "exit_code": figures["exit_code"],
-        "peak_rss_mb": round(peak, 1),
-        "seconds": round(seconds, 1),
+        "exit_code": done.exit_code,
+        "peak_rss_mb": round(done.peak_mib, 1),
+        "seconds": round(done.seconds, 1),
         "incidents_line": next(
             (line for line in done.stdout.splitlines() if line.startswith("incidents")), ""
         ),
@@ -322,7 +283,7 @@ def write_labelled(path: Path) -> None:
 
 
 def incidents_bench(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=INCIDENTS_BENCH_DOC.split("\n\n")[0])
+    parser = command_parser("incidents_bench")
     parser.add_argument("--window", type=int, default=100_000)
     parser.add_argument("--new", type=int, default=100, help="new tickets a run (100)")
     parser.add_argument("--rounds", type=int, default=5)

@@ -3,7 +3,6 @@ in it."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
@@ -13,7 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from scripts import data_toml
+from scripts import command_parser, data_toml
 from ticket_processor.kb.index import INDEX_FILE, ArticleIndex
 from ticket_processor.kb.search import DEFAULT_THRESHOLD, lookup, rank
 from ticket_processor.kb.sync import sync
@@ -21,25 +20,6 @@ from ticket_processor.models import Article, ArticleListing
 from ticket_processor.triage.prepare import prepare_ticket
 
 # kb_bench ----------------------------------------------------------------------------------------
-
-KB_BENCH_DOC = """\
-Speed and calibration of the help-centre index.
-
-    python -m scripts.figures kb_bench                  # 10,000 generated articles, 1,000 lookups
-    python -m scripts.figures kb_bench --articles 2000 --lookups 200 --json
-    python -m scripts.figures kb_bench --calibrate      # shares of the labelled set in tests/data
-
-Indexing: N generated articles (titles of 4-8 words and HTML bodies of 80-400 words drawn with
-a Zipf-like skew from a 20,000-word vocabulary, as real help centres repeat their topic words)
-synced into a fresh index through ``kb.sync.sync`` from an in-memory helpdesk, timed end to
-end (target: 10,000 in under a minute). Lookups: ``kb.search.lookup`` on generated ticket texts
-of 30-120 words, half about an article (words drawn from it) and half not, timed one by one (target:
-under 10 ms each; wall and CPU time are both printed, since a shared machine stretches
-the wall time). ``--calibrate`` prints, for each labelled ticket of
-``tests/data/kb_tickets.jsonl``, the best share and whether the answer ranked in the top three,
-which is what ``search.DEFAULT_THRESHOLD`` was set from.
-"""
-
 
 SYLLABLES: list[str] = data_toml("load_words.toml")["kb_bench"]["syllables"]
 
@@ -158,7 +138,7 @@ def calibrate() -> None:
 
 
 def kb_bench(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=KB_BENCH_DOC.split("\n\n")[0])
+    parser = command_parser("kb_bench")
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--lookups", type=int, default=1_000)
     parser.add_argument("--seed", type=int, default=16)

@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from rich.console import Console
 
+from scripts import command_parser
 from ticket_processor.commands.learn import result_table
 from ticket_processor.learned import bundled_model_path, read_model
 from ticket_processor.learned.embed import Encoder
@@ -37,21 +38,6 @@ from ticket_processor.triage.prepare import prepare_ticket
 from ticket_processor.triage.taxonomy import load_taxonomy
 
 # eval_learned ------------------------------------------------------------------------------------
-
-EVAL_LEARNED_DOC = """\
-The learned engine's figures: cross-validated macro-F1 per field, per source and pooled,
-the time ``learn`` takes, and inference speed on one core.
-
-    python -m scripts.figures eval_learned [--data ../shared/data/tickets-dev.jsonl] [--folds 5]
-        [--no-embeddings] [--speed-rows 600]
-
-Every row is predicted by a model (vocabulary included) trained on the other folds, scored with
-the same code as ``ticketbot eval``; no per-source tuning. Then the model is fitted on every row
-and timed on prepared tickets one at a time on one thread (as a run feeds it). Also prints the
-bundled default model's held-out figures on the shipped sample tickets (from its header; rebuild
-with ``python -m scripts.figures train_default_model``). Say how loaded the machine was when quoting
-these.
-"""
 
 
 def triage_sure(
@@ -73,7 +59,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def eval_learned(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=EVAL_LEARNED_DOC.splitlines()[0])
+    parser = command_parser("eval_learned")
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared/data/tickets-dev.jsonl")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--no-embeddings", action="store_true")
@@ -119,31 +105,6 @@ def eval_learned(argv: list[str] | None = None) -> int:
 
 
 # learned_cv_figures ------------------------------------------------------------------------------
-
-LEARNED_CV_FIGURES_DOC = """\
-Repeated k-fold figures of the learned engine, per field, trained exactly as ``ticketbot learn``
-trains it, on random folds and on folds that keep near-duplicate tickets together.
-
-    python -m scripts.figures learned_cv_figures [--data ../shared/data/tickets-dev.jsonl]
-    [--repeats 3]
-        [--folds 5] [--no-embeddings] [--near 0.9] [--cache /tmp/urgency-cache/embeddings.npz]
-
-Per repeat (seeded), the dev set is split into k folds stratified by source and labels; each fold
-is predicted by a model ``train`` fitted on the other folds (one featuriser over every training
-row, as the final model of ``learn``) through ``LearnedEngine.predict``, as a run uses it. Printed
-per field: macro-F1 pooled over the repeat's folds, mean ± standard deviation over the repeats,
-and per source.
-
-The "grouped" folds keep tickets whose sentence embeddings have a cosine of ``--near`` or more
-(and everything chained to them) in one fold. The tobi rows come with paraphrased siblings (80
-pairs at 0.9, always with the same labels): on random folds a model scores on the sibling of a row
-it was trained on, so those figures reward memorising; the grouped figures measure what carries
-over to tickets not seen in any form. A gain should show on both.
-
-Sentence embeddings are computed once and kept in ``--cache`` (an ``.npz`` keyed by text hash)
-so repeats cost only the n-grams and the fits.
-"""
-
 
 FIELDS = ("category", "urgency", "sentiment")
 MAX_TOKENS = TrainOptions().max_input_tokens
@@ -249,7 +210,7 @@ def one_repeat(
 
 
 def learned_cv_figures(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=LEARNED_CV_FIGURES_DOC.splitlines()[0])
+    parser = command_parser("learned_cv_figures")
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared/data/tickets-dev.jsonl")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--folds", type=int, default=5)
@@ -303,22 +264,6 @@ def learned_cv_figures(argv: list[str] | None = None) -> int:
 
 
 # calibration_figures -----------------------------------------------------------------------------
-
-CALIBRATION_FIGURES_DOC = """\
-Calibrated confidence of the learned engine on tickets it never saw (issue: trust).
-
-Per repeat, the dev set is split 80/20 (stratified by source, seeded); a model is trained on
-the 80 % (its calibration fitted on its own cross-validated predictions, as ``ticketbot learn``
-does) and run on the 20 % through ``LearnedEngine.assess``, as a run uses it. Printed per field:
-macro-F1, the expected calibration error of the raw probability and of the calibrated one, and
-for the decision a run makes at the calibration's own thresholds, the share of rows applied and
-their accuracy (a row whose field is not applied counts as not applied; accuracy is over the
-applied rows only).
-
-    python -m scripts.figures calibration_figures [--data ../shared/data/tickets-dev.jsonl]
-    [--repeats 2]
-"""
-
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "tickets-dev.jsonl"
 
@@ -390,10 +335,10 @@ def calibration_repeat(
     return out
 
 
-def _labelled_parser(doc: str, rounds: str, default: int) -> argparse.ArgumentParser:
+def _labelled_parser(name: str, rounds: str, default: int) -> argparse.ArgumentParser:
     """A parser for a figure on the labelled rows: ``--data``, how many ``rounds`` (a flag)
     and ``--no-embeddings``."""
-    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser = command_parser(name)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument(rounds, type=int, default=default)
     parser.add_argument("--no-embeddings", action="store_true")
@@ -401,7 +346,7 @@ def _labelled_parser(doc: str, rounds: str, default: int) -> argparse.ArgumentPa
 
 
 def calibration_figures(argv: list[str] | None = None) -> None:
-    args = _labelled_parser(CALIBRATION_FIGURES_DOC, "--repeats", 2).parse_args(argv)
+    args = _labelled_parser("calibration_figures", "--repeats", 2).parse_args(argv)
     rows = load_labelled(args.data)
     runs = [calibration_repeat(rows, seed, not args.no_embeddings) for seed in range(args.repeats)]
 

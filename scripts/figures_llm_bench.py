@@ -3,10 +3,8 @@ answering 500, never answering)."""
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -19,7 +17,7 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
-from scripts import free_port
+from scripts import child_env, command_parser, free_port
 from scripts.bench_figures import BenchSettings
 from scripts.bench_harness import (
     LLM_DOWN_MODES,
@@ -29,25 +27,6 @@ from scripts.bench_harness import (
 from ticket_processor.sandbox.llm_standin.server import StandinConfig, serve_in_thread
 
 # llm_budget_bench --------------------------------------------------------------------------------
-
-LLM_BUDGET_BENCH_DOC = """\
-Six processes on one LLM key, with and without the shared budget (TICKETBOT_LLM_BUDGET).
-
-Starts a real Redis server and the OpenAI-compatible stand-in, which answers 429 above
-``--rpm`` calls in any 60 s (as providers do), then runs ``ticketbot eval --engine llm`` in
-``--processes`` processes at once, ``--tickets`` distinct tickets each:
-
-1. without the budget (each process paces itself alone);
-2. with the budget at ``--rpm`` calls a minute;
-3. one process alone with the budget and enough tickets to need more than a minute, to show
-   it can use the whole budget (the calls it made in its busiest 60 s, against the budget).
-
-Prints, per case, the calls the stand-in answered, the 429s it gave (and their share), and the
-tickets the LLM analysed (the rest fell back to a local engine).
-
-    python -m scripts.figures llm_budget_bench [--processes 6] [--tickets 100] [--rpm 300]
-"""
-
 
 WINDOW = 60.0
 
@@ -69,12 +48,12 @@ def _run(
     processes: int, tickets: int, *, budget: str | None, rpm: int, workdir: Path, llm_url: str
 ) -> tuple[int, list[float]]:
     """Runs the evals at once; the LLM-analysed tickets and each call's time (from the log)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TICKETBOT_", "OPENAI_"))} | {
-        "OPENAI_BASE_URL": llm_url,
-        "OPENAI_API_KEY": "sk-bench-not-a-real-key",
-        "TICKETBOT_MODEL": "stand-in",
-        "TICKETBOT_WORKERS": "32",
-    }
+    env = child_env(
+        OPENAI_BASE_URL=llm_url,
+        OPENAI_API_KEY="sk-bench-not-a-real-key",
+        TICKETBOT_MODEL="stand-in",
+        TICKETBOT_WORKERS="32",
+    )
     if budget:
         env |= {"TICKETBOT_LLM_BUDGET": budget, "TICKETBOT_LLM_RPM": str(rpm)}
     running = []
@@ -119,7 +98,7 @@ def _busiest(times: list[float], window: float) -> int:
 
 
 def llm_budget_bench(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=LLM_BUDGET_BENCH_DOC.splitlines()[0])
+    parser = command_parser("llm_budget_bench")
     parser.add_argument("--processes", type=int, default=6)
     parser.add_argument("--tickets", type=int, default=100)
     parser.add_argument("--rpm", type=int, default=300)
@@ -181,25 +160,6 @@ def llm_budget_bench(argv: list[str] | None = None) -> None:
 
 # llm_down_bench ----------------------------------------------------------------------------------
 
-LLM_DOWN_BENCH_DOC = """\
-The LLM fully down against ``--engine rules``, on the same backlog.
-
-    python -m scripts.figures llm_down_bench                       # 2,000 tickets, LLM refusing
-    python -m scripts.figures llm_down_bench --mode all --tickets 500
-    python -m scripts.figures llm_down_bench --mode hang --json
-
-Runs ``scripts/bench.py``'s machinery once with ``--engine rules`` and once per chosen mode with
-the LLM down (``refused``: nothing listens at OPENAI_BASE_URL; ``error``: the stand-in answers
-500 to every call after its usual 1 s; ``hang``: it answers only after the client's timeout,
-TICKETBOT_LLM_TIMEOUT, 30 s by default), each on a freshly
-seeded sandbox with the same tickets, and prints the wall seconds of each ``ticketbot run`` and
-their ratio to the rules run. The target is at most 2x: with the LLM down every ticket is still
-triaged (by the rules, tagged ``ai_fallback``), and the circuit breaker keeps the failed calls
-from costing more than the first wave. Exit status 0 when every run triaged every ticket
-within the target, else 1.
-"""
-
-
 # The checkout's package, so ``python -m scripts.figures llm_down_bench`` works in a clone that is
 # not installed.
 
@@ -208,7 +168,7 @@ TARGET_RATIO = 2.0
 
 
 def parse_args(argv: list[str] | None = None) -> tuple[BenchSettings, list[str], bool]:
-    parser = argparse.ArgumentParser(description=LLM_DOWN_BENCH_DOC.split("\n\n")[0])
+    parser = command_parser("llm_down_bench")
     add = parser.add_argument
     add("--tickets", type=int, default=2000, help="tickets to seed and triage (2000)")
     add("--workers", type=int, default=64, help="ticketbot run --workers (64)")

@@ -1,46 +1,19 @@
-"""``macro_floor``: the suggested macros' floors chosen on a dev history and measured on
-histories held out by source, with tickets answered without a macro in both.
-
-    python -m scripts.figures macro_floor           # the chosen floors and the held-out figures
-    python -m scripts.figures macro_floor --grid    # every point of the dev grid
-
-A history is made from a public labelled set as ``macros eval`` makes it
-(``ticket_processor.macros.evaluate.labelled_history``): macros written for some intents, each
-ticket answered with its intent's macro (15 % in the agent's own words), the intents without a
-macro in the agent's own words; the latest quarter is judged. Two readings of the same held-out
-quarter:
-
-- **known kinds**: the past holds every intent, those without a macro answered in own words;
-- **new kinds**: half of the intents without a macro (every other one, by name) are taken out
-  of the past: a ticket of a kind the team never answered, as "payment declined" was on a
-  history of refunds, passwords and invoices.
-
-Figures per reading: hit@1 and hit@3 of the tickets whose intent has a macro; *shown
-precision*, the share of all macros shown (up to three a ticket) that are the ticket's own
-macro (every macro shown on a ticket of an intent without one is wrong); the share of tickets
-without a macro given none; *tag precision*, the share of tags (the best macro at
-``APPLY_AT`` or more) that name the ticket's macro, over every held-out ticket, with and
-without a macro.
-
-The dev history is Bitext's retail requests (``tests/data/macros_bitext*``, CDLA-Sharing 1.0):
-the grid of neighbour floors (a neighbour below it votes "none") and show floors (a macro's
-calibrated confidence below it is not shown) is read there, the calibration curve fitted there
-for each neighbour floor, and the point chosen by a rule stated before any held-out figure was
-read (``choose``). Held out by source: BANKING77's banking questions (``tests/data/
-macros_banking77*``, PolyAI, CC BY 4.0) and the sandbox's own sample macros and sixteen solved
-tickets with eight new tickets the reviewers wrote (``SAMPLE_NEW``, the project's own writing),
-never looked at to choose.
+"""``macro_floor``: the suggested macros' floors chosen on a dev history (Bitext) and measured
+on histories held out by source (BANKING77, the sandbox's sample macros), each read with known
+and with new kinds of tickets; the method and its figures are in
+docs/explanation/measurements/macros.md.
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from scripts import command_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -254,11 +227,7 @@ def sample_history(tuning: Any) -> dict[str, Any]:
 def macro_floor(argv: list[str] | None = None) -> int:
     from ticket_processor.macros.match import DEFAULT_TUNING, Tuning
 
-    parser = argparse.ArgumentParser(
-        prog="figures.py macro_floor",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_parser("macro_floor")
     parser.add_argument("--grid", action="store_true", help="every point of the dev grid")
     args = parser.parse_args(argv)
     book, kinds, meta = _set("bitext")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import html
 import json
@@ -15,40 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from scripts import command_parser
 from ticket_processor.run.connect import connect, load_settings
 
 # macros_eval -------------------------------------------------------------------------------------
-
-MACROS_EVAL_DOC = """\
-Suggested macros on a solved history held out by time: hit@1, hit@3, and the share of tickets
-whose kind has no macro that get no suggestion (``ticket_processor.macros.evaluate``).
-
-Two public labelled sets, each made a history: every ticket answered with its intent's macro in
-an agent's greeting and sign-off (15 % in the agent's own words instead), the intents without a
-macro in the agent's own words; the latest quarter held out, judged by its intent.
-
-- Bitext (``tests/data/macros_bitext*``, CDLA-Sharing 1.0; macros for 18 of 27 intents): the
-  history the matching's constants (``macros/match.py``) were tuned on; ``--tune`` prints the
-  grid and the fitted calibration curve they were read from.
-- BANKING77 (``tests/data/macros_banking77*``, CC BY 4.0; 30 intents of the test split, macros
-  for 20): never tuned on; the documented figures.
-
-``--desk zendesk`` (or ``freshdesk``) measures the held-out history end to end on that
-sandbox instead: the macros made through the helpdesk's API, the tickets imported solved with
-their replies, ``ticketbot macros sync`` reading them back through the adapter, then the same
-evaluation on the synced book.
-
-    python -m scripts.figures macros_eval
-    python -m scripts.figures macros_eval --tune
-    python -m scripts.figures macros_eval --desk zendesk
-    python -m scripts.figures macros_eval --curve
-
-``--curve`` measures the tag on short histories: windows of the past of 8 to 256 tickets (and
-the whole), each judged on the same held-out quarter; how often the tag (the best suggestion at
-0.9 or more) named the ticket's macro, against how many of the window's tickets were answered
-with a macro; and the best suggestion's mean stated confidence beside how often it was right.
-``macros/step.py``'s ``APPLY_AFTER`` was read on Bitext's curve.
-"""
 
 MACRO_SETS = ("bitext", "banking77")
 ROOT_DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
@@ -160,11 +129,7 @@ def macros_eval(argv: list[str] | None = None) -> int:
     from ticket_processor.macros.evaluate import evaluate
     from ticket_processor.macros.match import Tuning
 
-    parser = argparse.ArgumentParser(
-        prog="figures.py macros_eval",
-        description=MACROS_EVAL_DOC,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_parser("macros_eval")
     parser.add_argument("--tune", action="store_true", help="the grid on the tuning history")
     parser.add_argument("--desk", choices=("zendesk", "freshdesk"), help="end to end on a sandbox")
     parser.add_argument(

@@ -8,7 +8,6 @@ the figure is the median of each and their difference, as a share of the plain r
 
 from __future__ import annotations
 
-import argparse
 import os
 import resource
 import statistics
@@ -17,11 +16,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-
-from ticket_processor.helpdesks.registry import KINDS  # noqa: E402
-from ticket_processor.helpdesks.samples import cycle, load_samples  # noqa: E402
-from ticket_processor.sandbox.desks import NewTicket, serve_desk  # noqa: E402
+from scripts import ROOT, child_env, command_parser, run_dirs
+from ticket_processor.helpdesks.registry import KINDS
+from ticket_processor.helpdesks.samples import cycle, load_samples
+from ticket_processor.sandbox.desks import NewTicket, serve_desk
 
 
 def _child_cpu(args: list[str], env: dict[str, str]) -> float:
@@ -47,23 +45,14 @@ def _one_run(tickets: int, key: Path | None, work: Path) -> float:
         backlog = [NewTicket(s.subject, s.description) for s in cycle(load_samples(), tickets)]
         desk.create(backlog)
         state = Path(tempfile.mkdtemp(dir=work))
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("TICKETBOT_", "OPENAI_"))}
-        env.update(desk.env())
-        env.update(
-            {
-                "TICKETBOT_STATE_DIR": str(state / "state"),
-                "TICKETBOT_LOG_DIR": str(state / "logs"),
-                "TICKETBOT_AUDIT_RAW_SUBJECTS": "true",
-                "PYTHONPATH": str(ROOT),
-            }
-        )
+        env = child_env(desk.env(), run_dirs(state), TICKETBOT_AUDIT_RAW_SUBJECTS="true")
         if key is not None:
             env["TICKETBOT_ENCRYPTION_KEY_FILE"] = str(key)
         return _child_cpu(["run", "--engine", "rules", "--since", "2000-01-01T00:00:00Z"], env)
 
 
 def encryption_cpu(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="encryption_cpu", description=__doc__)
+    parser = command_parser("encryption_cpu")
     parser.add_argument("--tickets", type=int, default=300, help="tickets in the backlog")
     parser.add_argument("--rounds", type=int, default=3, help="runs of each kind, alternated")
     options = parser.parse_args(argv)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
-import os
 import random
 import subprocess
 import sys
@@ -15,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scripts import child_env, command_parser, run_dirs
 from ticket_processor.evaluation.redaction import leaks, read_cases, score
 from ticket_processor.evaluation.redaction_corpus import (
     FORMS,
@@ -32,49 +31,6 @@ from ticket_processor.sandbox.desks import Desk, SolvedTicket, serve_desk
 from ticket_processor.triage.redact import redact
 
 # risk_figures ------------------------------------------------------------------------------------
-
-RISK_FIGURES_DOC = """\
-The risk head's figures on each sandbox: the real ``ticketbot learn --from-helpdesk`` on the
-oldest 1,500 of 2,000 solved tickets, then ``ticketbot eval --risk`` on the newest 500.
-
-    python -m scripts.figures risk_figures [--tickets 2000] [--held-out 500] [--seed 3]
-
-For each helpdesk kind, on a fresh sandbox: the 2,000 tickets are generated in date order
-(seeded); the oldest 1,500 are imported through ``Desk.import_solved`` with their outcome
-(Zendesk: a satisfaction rating and a reopen count; Freshdesk, which counts no reopens: a rating
-and the escalation flag) and a category tag an agent set, then ``ticketbot learn
---from-helpdesk`` runs as a user runs it (a subprocess, the sandbox's environment, a fresh state
-directory). Its label model, trained on categories alone, is refused (the bundled model names
-more fields), which its output says; the risk head is learned all the same. The Freshdesk
-sandbox's own 100 seeded tickets, with the outcomes it gave them, are among what it reads. The
-newest 500 arrive afterwards (imported the same way) and are scored with ``ticketbot eval
---risk --json`` on a file of the same tickets and outcomes: the learned head's AUC and ECE, and
-the rules' (sentiment, urgency and the rest of the rules' inputs), against "ended badly" (rated
-bad or reopened; Freshdesk: rated bad or escalated). Nothing of the 500 is seen by the learning.
-The templates are ``tests/data/risk_templates.json``.
-
-The tickets are synthetic, written for this project (no real outcomes are here). The generator:
-a ticket has a topic (billing dispute, cancellation, outage, bug, shipping delay, refund,
-how-to question, feature request, account access, praise), a tone (angry, frustrated, neutral,
-polite), a language (English, German, Spanish, French; 55/15/15/15 %), a length (a line; a
-paragraph; a paragraph with the history of the case) and sometimes a mention of an earlier
-contact. Whether it ends badly is drawn from a logistic model of those, with noise:
-
-    z = -1.5 + topic effect (billing dispute +1.3, cancellation +1.1, outage +0.9, refund
-        +0.7, shipping delay +0.6, bug +0.4, account access +0.2, feature request -0.6,
-        how-to -1.0, praise -2.0)
-        + tone (angry +0.9, frustrated +0.5, neutral 0, polite -0.3)
-        + 0.8 if an earlier contact is mentioned + 0.3 if the history is told (long)
-        + a per-ticket term drawn from N(0, 0.8^2) the text does not show
-    P(ends badly) = 1 / (1 + e^-z)
-
-A ticket that ended badly is rated bad (55 %) or else reopened (Zendesk) / escalated
-(Freshdesk); one that ended well is rated good (45 %), offered a rating it did not answer
-(25 %) or never offered one (30 %). What a ticket is about weighs more than how it is said,
-as in support teams' experience: a calm billing dispute goes badly more often than an angry
-how-to question, which the rules (tone and urgency) cannot see and the head can learn.
-"""
-
 
 ROOT = Path(__file__).resolve().parents[1]
 LANGUAGES = (("en", 0.55), ("de", 0.15), ("es", 0.15), ("fr", 0.15))
@@ -169,10 +125,7 @@ def measure(kind: str, tickets: list[Generated], held_out: int, seed: int) -> di
         serve_desk(KINDS[kind], seed=None, unlimited=True) as desk,
         tempfile.TemporaryDirectory() as tmp,
     ):
-        prefixes = ("ZENDESK_", "FRESHDESK_", "TICKETBOT_", "OPENAI_")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
-        env.update(desk.env())
-        env.update({"TICKETBOT_STATE_DIR": f"{tmp}/state", "TICKETBOT_LOG_DIR": f"{tmp}/logs"})
+        env = child_env(desk.env(), run_dirs(tmp))
         _import(desk, rows[:cut], tickets[:cut])
         learn = [
             sys.executable,
@@ -224,7 +177,7 @@ def measure(kind: str, tickets: list[Generated], held_out: int, seed: int) -> di
 
 
 def risk_figures(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=RISK_FIGURES_DOC.split("\n")[0])
+    parser = command_parser("risk_figures")
     parser.add_argument("--tickets", type=int, default=2000)
     parser.add_argument("--held-out", type=int, default=500)
     parser.add_argument("--seed", type=int, default=3)
@@ -244,23 +197,6 @@ def risk_figures(argv: list[str] | None = None) -> None:
 
 
 # redaction_figures -------------------------------------------------------------------------------
-
-REDACTION_FIGURES_DOC = """\
-Redaction figures: precision and recall on both corpora, and throughput.
-
-    python -m scripts.figures redaction_figures
-
-Prints, for the labelled case file (``tests/data/redaction_cases.jsonl``) and the hostile
-corpus (``ticket_processor/evaluation/redaction_corpus.py``): values found and leaked, harmless
-texts changed, precision and recall; the recall on the personal data beyond the usual ASCII
-spellings (``FORMS``: other scripts' digits, internationalised emails, national ids, IP
-addresses, wallets) and how many of their harmless look-alikes (``LOOKALIKES``) were kept;
-then the time a ticket costs (tickets of twelve corpus texts, and one of prose); then
-megabytes a second on prose and on each hostile shape
-of ``HOSTILE_MEGABYTE`` (best of three; the machine's load moves these, the ratios to prose much
-less). Exit status 0 when nothing leaked and nothing harmless was changed.
-"""
-
 
 CASES = ROOT / "tests" / "data" / "redaction_cases.jsonl"  # a data file, read as data
 
@@ -288,9 +224,7 @@ def _per_ticket(tickets: list[str]) -> float:
 
 
 def redaction_figures(argv: list[str] | None = None) -> int:
-    argparse.ArgumentParser(
-        description=REDACTION_FIGURES_DOC, formatter_class=argparse.RawDescriptionHelpFormatter
-    ).parse_args(argv)
+    command_parser("redaction_figures").parse_args(argv)
     tp, fp, fn, _ = score(read_cases(CASES))
     print(
         f"case file: tp={tp} fp={fp} fn={fn} "

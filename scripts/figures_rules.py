@@ -3,7 +3,6 @@ tickets outside the examples' scope."""
 
 from __future__ import annotations
 
-import argparse
 import csv
 import dataclasses
 import html
@@ -20,6 +19,7 @@ from typing import Any
 import numpy as np
 from typer.testing import CliRunner
 
+from scripts import command_parser
 from scripts.figures_examples import EXAMPLES, _name, pick, taxonomy_text
 from scripts.figures_learned import ROOT
 from ticket_processor.cli import app
@@ -44,24 +44,9 @@ from ticket_processor.triage.taxonomy import load_taxonomy
 
 # tune_rules --------------------------------------------------------------------------------------
 
-TUNE_RULES_DOC = """\
-Tune the keyword rules with held-out discipline: score a random half, check the other.
-
-    python -m scripts.figures tune_rules ../shared/data/tickets-dev.jsonl [--taxonomy FILE]
-        [--seed 7] [--split random|even|odd] [--errors CATEGORY] [--words]
-
-Prints category / urgency / sentiment macro-F1 per source and pooled on the *tune* half, the
-*check* half and the whole file. ``--split even`` tunes on the even-numbered rows of each source
-and checks on the odd ones (``odd`` the other way round): a fixed split, so a change judged on
-one half can be checked on the other, and both directions reported. ``--errors bug`` lists
-tune-half rows whose gold label is ``bug`` but were predicted otherwise; ``--words`` lists the
-words most over-represented in each gold category of the tune half (ideas for general
-vocabulary, to be judged by a person, never pasted in wholesale).
-"""
-
 
 def tune_rules(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser()
+    parser = command_parser("tune_rules")
     parser.add_argument("file", type=Path)
     parser.add_argument("--taxonomy", type=Path)
     parser.add_argument("--seed", type=int, default=7)
@@ -160,20 +145,6 @@ def print_words(rows: list[dict[str, object]], field: str, source: str | None) -
 
 # learn_helpdesk_figures --------------------------------------------------------------------------
 
-LEARN_HELPDESK_FIGURES_DOC = """\
-``learn --from-helpdesk`` figures: accuracy against a model learned from the same tickets in
-a file, the requests it costs per ticket, and the time, on a sandbox (Zendesk or Freshdesk).
-
-    python -m scripts.figures learn_helpdesk_figures [--helpdesk zendesk|freshdesk] [--train 1500]
-        [--open 300] [--embeddings] [--data ../shared/data/tickets-dev.jsonl]
-
-Seeds the sandbox with ``--train`` solved tickets from the labelled file (labels as agent tags;
-every 20th carries ticketbot's marker and an unchanged note of its own, which must be left
-out) and ``--open`` open tickets, runs ``ticketbot learn --from-helpdesk`` then
-``ticketbot run --engine learned``, and compares the categories written with the labels and
-with what a model learned from the same tickets written to a file predicts.
-"""
-
 
 def subject_of(row: LabelledTicket) -> str:
     return row.subject or " ".join(row.description.split()[:8]) or "(no subject)"
@@ -213,7 +184,7 @@ def tags_of(kind: str, sb: Any, ticket_id: int) -> list[str]:
 
 
 def learn_helpdesk_figures(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=LEARN_HELPDESK_FIGURES_DOC.splitlines()[0])
+    parser = command_parser("learn_helpdesk_figures")
     parser.add_argument("--helpdesk", choices=("zendesk", "freshdesk"), default="zendesk")
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared/data/tickets-dev.jsonl")
     parser.add_argument("--train", type=int, default=1500)
@@ -311,28 +282,6 @@ def learn_helpdesk_figures(argv: list[str] | None = None) -> int:
 
 # examples_out_of_scope ---------------------------------------------------------------------------
 
-EXAMPLES_OUT_OF_SCOPE_DOC = """\
-The fallback for a ticket far from every category (``learned.nearest``), chosen one domain
-left out on HINT3 and read on the domain left out.
-
-    python -m scripts.figures examples_out_of_scope DIR      # DIR: HINT3's dataset/v2
-
-HINT3 (hellohaptik/HINT3, Open Database License 1.0, contents under the Database Contents
-License 1.0; not in the repository): three help bots' intents, a mattress shop
-(``sofmattress``), a pharmacy (``curekart``) and a fantasy-sports app (``powerplay11``). Each
-domain's intents become a taxonomy of five examples each (drawn from its train split with the
-seed, as ``examples_figures`` does) and a fallback ``other``; its test split's rows are the
-in-scope texts, and its ``NO_NODES_DETECTED`` rows the out-of-scope ones, real users' messages
-the bot had no intent for. The examples engine is fitted on the five examples. A text is far
-when its nearest cosine to the taxonomy's examples and descriptions is under a quantile of the
-taxonomy's own nearest cosines (``learned.nearest``). For each domain left out, the quantile (a
-grid of 0.01 steps to 0.5) is the one that sends the most out-of-scope texts of the two other
-domains to the fallback while neither's in-scope macro-F1 falls by more than ``F1_BUDGET``; it
-is read on the one left out: the out-of-scope texts sent to the fallback (recall), the share of
-the fallback's texts that were out of scope (precision), and the macro-F1 over the in-scope
-categories on the in-scope texts, before and after.
-"""
-
 # The in-scope macro-F1 a threshold may cost on the domains it is chosen on (the bar allows 0.03
 # on the domain left out: a margin for the move from one domain to the next).
 F1_BUDGET = 0.02
@@ -423,7 +372,7 @@ def scope_at(rows: ScopeRows, quantile: float | None) -> dict[str, float]:
 
 
 def examples_out_of_scope(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=EXAMPLES_OUT_OF_SCOPE_DOC.split("\n\n")[0])
+    parser = command_parser("examples_out_of_scope")
     parser.add_argument("hint3", type=Path, help="HINT3's dataset/v2 folder")
     args = parser.parse_args(argv)
     from ticket_processor.learned.nearest import FAR_QUANTILE

@@ -5,11 +5,9 @@ growth in ``figures_state.py``."""
 
 from __future__ import annotations
 
-import argparse
 import gc
 import json
 import multiprocessing
-import os
 import statistics
 import subprocess
 import sys
@@ -21,7 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scripts.bench_harness import EMAIL, TOKEN, make_tickets, seed_sandbox, standin_env
+from scripts import child_env, command_parser, standin_env
+from scripts.bench_harness import EMAIL, TOKEN, make_tickets, seed_sandbox
+from scripts.bench_launch import launch
 from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.sandbox.desks import Desk, NewTicket, serve_desk
 from ticket_processor.sandbox.llm_standin.server import (
@@ -33,34 +33,6 @@ from ticket_processor.tags import marker_tag
 
 # memory_bounds -----------------------------------------------------------------------------------
 
-MEMORY_BOUNDS_DOC = """\
-Peak memory of ``ticketbot`` against answers far past any sane size, one child process a case.
-
-Each case starts the Zendesk sandbox and the OpenAI stand-in as threads of this process, seeds
-tickets, and runs the real CLI (``python -m ticket_processor run`` or ``backfill``) as a child;
-``os.wait4`` gives that child's own peak RSS, with no server in it. The stand-in generates the
-oversize answers while sending them (``StandinConfig.oversize_answer_bytes``,
-``gzip_bomb_bytes``, ``batch_padding_lines``), so this process never holds them either.
-
-    python -m scripts.figures memory_bounds            # every case, default caps
-    python -m scripts.figures memory_bounds --json     # the same, one JSON object per case
-    python -m scripts.figures memory_bounds --only reply   # the cases whose name has "reply"
-
-A reply case runs once to triage the tickets, lets one requester answer (a thank-you, an angry
-line, or 5 MB of text) and measures the run that meets that reply. The desk runs on a clock a
-few minutes behind, moved past the minute Zendesk's event export leaves out, as the tests do.
-
-A seed case creates 20,000 tickets over the two weeks before yesterday, then runs until the
-rising categories' counts are seeded whole (Zendesk's 10 exports a minute cut a reading at 10
-pages; the next run reads on): its figures are the peak of those runs and their sum of time.
-
-A case passes when the run exits 0, every ticket carries the processed marker (a reply case:
-and the reply was judged; a seed case: and the counts were seeded), and the peak RSS is under
-``--limit-mb`` (250).
-"""
-
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
 MIB = 1024 * 1024
 SEED_RUNS = 4  # the runs a seed case allows its reading (20,000 tickets: 21 export pages)
 SUBJECTS = [
@@ -179,30 +151,11 @@ class DeskClock:
 # high-water mark of the address space it leaves across ``exec``, and a vfork shares the
 # parent's): measured from this process, the sandboxes' memory would count as the run's. A
 # small launcher forks the run instead and reports the run's own peak.
-LAUNCHER = """
-import os, subprocess, sys
-proc = subprocess.Popen(sys.argv[1:], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                        stderr=subprocess.DEVNULL)
-_, status, usage = os.wait4(proc.pid, 0)
-print(os.waitstatus_to_exitcode(status), usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
-"""
-
-
 def child(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, float, float, float]:
     """Run ``python -m ticket_processor ARGS``: exit code, seconds, peak RSS (MiB) and CPU
     seconds of it alone."""
-    started = time.perf_counter()
-    launched = subprocess.run(
-        [sys.executable, "-c", LAUNCHER, sys.executable, "-m", "ticket_processor", *args],
-        env=env,
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    code, peak_kib, cpu = launched.stdout.split()
-    return int(code), time.perf_counter() - started, int(peak_kib) / 1024.0, float(cpu)
+    done = launch([sys.executable, "-m", "ticket_processor", *args], env=env, cwd=cwd)
+    return done.exit_code, done.seconds, done.peak_mib, done.cpu_seconds
 
 
 def run_case(case: Case, say: Callable[[str], None]) -> dict[str, Any]:
@@ -311,18 +264,11 @@ def _replies_judged(logs: Path) -> int:
 
 
 def _env(desk: Desk, llm: RunningStandin, work: Path, workers: int) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("ZENDESK_", "FRESHDESK_", "OPENAI_", "TICKETBOT_"))
-    }
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    env.update(desk.env(), **standin_env(llm.url, work, "sk-memory-bounds", workers))
-    return env
+    return child_env(desk.env(), standin_env(llm.url, work, "sk-memory-bounds", workers))
 
 
 def memory_bounds(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=MEMORY_BOUNDS_DOC.split("\n", 1)[0])
+    parser = command_parser("memory_bounds")
     parser.add_argument("--json", action="store_true", help="one JSON object per case")
     parser.add_argument("--limit-mb", type=float, default=250.0, help="peak RSS allowed (MiB)")
     parser.add_argument("--only", default="", help="only the cases whose name has this text")
@@ -343,19 +289,6 @@ def memory_bounds(argv: list[str] | None = None) -> int:
 
 
 # import_memory -----------------------------------------------------------------------------------
-
-IMPORT_MEMORY_DOC = """\
-What importing a module costs in memory: the peak RSS of a fresh interpreter that imports it,
-less that of one that imports nothing (the median of a few tries each).
-
-    python -m scripts.figures import_memory                  # the run's optional heavy modules
-    python -m scripts.figures import_memory sqlalchemy re2   # any modules, each alone
-
-Where the figures are used: docs/explanation/benchmarks.md. A module already imported by
-everything a run loads costs the run less than it costs alone; the run's own figure is
-``scripts/bench.py``'s peak RSS.
-"""
-
 
 # What a rules run over the embedded audit store loads, or loaded, besides ticketbot and its
 # core libraries: (module, the module it is priced beyond, None for a bare interpreter).
@@ -392,7 +325,7 @@ def peak_kib(modules: list[str], tries: int) -> float:
 
 
 def import_memory(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=IMPORT_MEMORY_DOC.split("\n\n")[0])
+    parser = command_parser("import_memory")
     parser.add_argument("modules", nargs="*", help="modules to price (default: the run's)")
     parser.add_argument("--tries", type=int, default=3, help="runs of each, median (3)")
     args = parser.parse_args(argv)
@@ -410,17 +343,6 @@ def import_memory(argv: list[str] | None = None) -> int:
 
 # export_page_memory ------------------------------------------------------------------------------
 
-EXPORT_PAGE_MEMORY_DOC = """\
-The memory of reading one Zendesk export page: the peak of Python objects while the page is
-fetched, decoded and parsed, and what its parsed tickets hold after (``tracemalloc``).
-
-    python -m scripts.figures export_page_memory                 # a 1,000-ticket page
-    python -m scripts.figures export_page_memory --tickets 500
-
-The sandbox runs in a process of its own, so only the reading side is counted
-(docs/explanation/benchmarks.md lists it among the other scripts).
-"""
-
 
 def _serve(tickets: int, urls: Any) -> None:
     from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
@@ -433,7 +355,7 @@ def _serve(tickets: int, urls: Any) -> None:
 
 
 def export_page_memory(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=EXPORT_PAGE_MEMORY_DOC.split("\n\n")[0])
+    parser = command_parser("export_page_memory")
     parser.add_argument("--tickets", type=int, default=1000, help="tickets on the page (1000)")
     parser.add_argument("--tries", type=int, default=3, help="pages read, one after another (3)")
     args = parser.parse_args(argv)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import re
 import signal
 import statistics
@@ -22,7 +21,7 @@ from typing import Any
 
 import requests
 
-from scripts import free_port
+from scripts import child_env, command_parser, free_port, run_dirs
 from scripts.bench_harness import (
     freshdesk_env,
 )
@@ -37,41 +36,14 @@ from ticket_processor.tags import NOTE_HEADER
 
 # serve_latency -----------------------------------------------------------------------------------
 
-SERVE_LATENCY_DOC = """\
-Seconds from a ticket's creation to its triage note, through ``ticketbot serve``.
-
-A helpdesk sandbox (Zendesk by default, ``--helpdesk freshdesk``) runs in this process with its
-plan's default rate limits (``--unlimited`` lifts them) and its own webhooks set up as ``serve
---print-setup --apply`` sets them up (Zendesk: a webhook and two triggers, signed with the
-webhook's secret; Freshdesk: the automation rules' knob, with a shared secret).
-``ticketbot serve --engine learned`` (no LLM) runs as a child process. ``--tickets`` tickets
-(200) are created at ``--rate`` a second (10); then the script waits until every ticket has a
-note, or ``--timeout`` seconds pass, and prints:
-
-- from the sandbox's stamps (to the millisecond, ``GET /sandbox/deliveries``): the median and
-  p99 of ticket created → first internal note written;
-- from the server's own histogram (``ticketbot_delivery_to_note_seconds`` at ``/metrics``):
-  the median and p99 of delivery received → note written, interpolated within its buckets as
-  Prometheus' ``histogram_quantile`` does;
-- how many tickets ended with exactly one triage note (and how many with none, or more).
-
-    python -m scripts.figures serve_latency
-    python -m scripts.figures serve_latency --helpdesk freshdesk
-
-Target: median under 3 s, p99 under 10 s. Exit code 0 when every ticket has exactly one note
-and both targets hold (on the sandbox's figures), else 1.
-"""
-
-
 ROOT = Path(__file__).resolve().parents[1]
 PLACEHOLDER = "http://127.0.0.1:9"
 SECRET = "serve-latency-shared-secret-0123456789"
 TOKEN = "serve-latency-api-token-0123456789"
-_CHILD_ENV_PREFIXES = ("TICKETBOT_", "ZENDESK_", "FRESHDESK_", "OPENAI_", "ANTHROPIC_", "ZENPY_")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=SERVE_LATENCY_DOC.split("\n\n")[0])
+    parser = command_parser("serve_latency")
     parser.add_argument("--helpdesk", choices=list(KINDS), default="zendesk")
     parser.add_argument("--tickets", type=int, default=200)
     parser.add_argument("--rate", type=float, default=10.0, help="tickets created a second")
@@ -170,12 +142,9 @@ def serve_latency(argv: list[str] | None = None) -> int:
         secret = hook_up(desk, PLACEHOLDER, SECRET)
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith(_CHILD_ENV_PREFIXES)}
-        env.update(desk.env())
-        env.update(
-            PYTHONPATH=str(ROOT),
-            TICKETBOT_STATE_DIR=str(workdir / "state"),
-            TICKETBOT_LOG_DIR=str(workdir / "logs"),
+        env = child_env(
+            desk.env(),
+            run_dirs(workdir),
             TICKETBOT_SERVE_SECRET=secret,
             TICKETBOT_SERVE_TOKEN=TOKEN,
         )
@@ -258,24 +227,6 @@ def report(
 
 # two_installations -------------------------------------------------------------------------------
 
-TWO_INSTALLATIONS_DOC = """\
-Two installations of ticketbot on one Freshdesk account, started together: how many tickets
-end with two notes once both runs end.
-
-Each trial seeds the Freshdesk sandbox with ``--tickets`` open tickets, then starts two
-``ticketbot run --engine rules`` processes at once, each with its own state and log directory
-(two installations: neither knows the other), and waits for both. Freshdesk has no conditional
-write, so both may post a note before either updates; the figure is what is left after their
-repair. ``no_note`` counts the tickets neither run reached: more than a page of tickets share one
-second here, and each run's writes move the list under the other's offset paging inside that
-second, so a few are left where the cursor stays (at that second) for the next run. The first
-installation then runs once more, as its next cron slot would, and ``no_note_after_next_run``
-counts what is left after it (0: nothing lost). Prints one line a trial and a JSON summary.
-
-    python -m scripts.figures two_installations --trials 3 --tickets 150
-"""
-
-
 API_KEY = "two-installations-key"
 TEXTS = [
     ("Refund please", "<p>I returned the blender and still have no refund.</p>"),
@@ -285,14 +236,8 @@ TEXTS = [
 ]
 
 
-def child_env(sandbox: RunningFreshdesk, home: Path, workers: int) -> dict[str, str]:
-    return freshdesk_env(
-        sandbox.url,
-        API_KEY,
-        TICKETBOT_STATE_DIR=str(home / "state"),
-        TICKETBOT_LOG_DIR=str(home / "logs"),
-        TICKETBOT_WORKERS=str(workers),
-    )
+def installation_env(sandbox: RunningFreshdesk, home: Path, workers: int) -> dict[str, str]:
+    return freshdesk_env(sandbox.url, API_KEY, **run_dirs(home), TICKETBOT_WORKERS=str(workers))
 
 
 def triage_notes(sandbox: RunningFreshdesk, ticket_id: int) -> int:
@@ -328,7 +273,7 @@ def trial(tickets: int, workers: int, seed: int, latency_ms: float) -> dict[str,
             procs.append(
                 subprocess.Popen(
                     command,
-                    env=child_env(sandbox, home, workers),
+                    env=installation_env(sandbox, home, workers),
                     cwd=home,
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.DEVNULL,
@@ -343,7 +288,7 @@ def trial(tickets: int, workers: int, seed: int, latency_ms: float) -> dict[str,
         by_endpoint = stats["requests"]
         next_run = subprocess.run(
             command,
-            env=child_env(sandbox, Path(tmp) / "first", workers),
+            env=installation_env(sandbox, Path(tmp) / "first", workers),
             cwd=Path(tmp) / "first",
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -368,7 +313,7 @@ def trial(tickets: int, workers: int, seed: int, latency_ms: float) -> dict[str,
 
 
 def two_installations(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=TWO_INSTALLATIONS_DOC.split("\n\n")[0])
+    parser = command_parser("two_installations")
     parser.add_argument("--trials", type=int, default=3)
     parser.add_argument("--tickets", type=int, default=150)
     parser.add_argument("--workers", type=int, default=16)

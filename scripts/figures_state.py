@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from scripts import data_toml
+from scripts import command_parser, data_toml
 from ticket_processor.audit.schema import decisions
 from ticket_processor.audit.store import AuditStore
 from ticket_processor.dashboard import pending, queries
@@ -28,21 +28,6 @@ LOAD_WORDS = data_toml("load_words.toml")
 
 
 # dashboard_list_timing ---------------------------------------------------------------------------
-
-DASHBOARD_LIST_TIMING_DOC = """\
-How fast the dashboard's ticket list answers over a large audit store (SQLite by default).
-
-    python -m scripts.figures dashboard_list_timing                  # 1,000,000 decisions
-    python -m scripts.figures dashboard_list_timing --rows 100000    # a quicker look
-
-Fills a fresh store (a temporary state directory) with ``--rows`` decisions over 30 days: nine
-categories, four urgencies, three engines, applied / suggested / abstained, one ticket in ten
-triaged again after a reply (so "one row per ticket, its latest decision" has work to do), then
-times the list's query (``dashboard.queries.ticket_list``: the page of 50 and the capped count)
-for the common filters, the median of five, and the review queue's. Prints one line a filter
-and the store's size on disk.
-"""
-
 
 LIST_CATEGORIES = ["bug", "how_to", "billing", "account", "feature_request", "shipping", "refund"]
 LIST_CATEGORIES += ["security", "other"]
@@ -125,7 +110,7 @@ def timed(store: AuditStore, params: dict[str, str]) -> tuple[float, str]:
 
 
 def dashboard_list_timing(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=DASHBOARD_LIST_TIMING_DOC.split("\n\n")[0])
+    parser = command_parser("dashboard_list_timing")
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument(
         "--store", type=Path, help="a state directory this script filled before: time it again"
@@ -171,24 +156,6 @@ def dashboard_list_timing(argv: list[str] | None = None) -> None:
 
 
 # state_growth ------------------------------------------------------------------------------------
-
-STATE_GROWTH_DOC = """\
-The state directory over a year of a busy helpdesk: its size after 1,000,000 triaged tickets.
-
-No helpdesk and no HTTP: this drives the state classes a run uses (``RunLedger`` with its crash
-journal, retry queue, breakers and last run; ``AnalysisCache``; the reply book ``ReplyBook``) as
-``--runs`` scheduled runs spread over ``--days`` would, on a simulated clock. Each run triages
-its share of the tickets (journal, one cache entry and one reply-book record each), judges the
-customers' replies that came in since the last run (``--reply-share`` of the tickets get one,
-0.1-2 days after their triage), and sees solved the tickets solved since (``--solved-share`` of
-them, 0.5-5 days after their triage; the rest stay open for ever), as discovery does; a few
-fail and are retried (``--fail-share``). After each tenth of the runs it prints the directory's
-size and each file's; then one JSON summary with the largest size seen.
-
-    python -m scripts.figures state_growth                   # 1,000,000 tickets, 2,000 runs, a year
-    python -m scripts.figures state_growth --tickets 100000 --runs 200 --json
-"""
-
 
 # The checkout's package, so ``python -m scripts.figures state_growth`` works in a clone not
 # installed.
@@ -298,7 +265,7 @@ def simulate(args: argparse.Namespace, directory: Path, *, quiet: bool) -> dict[
 
 
 def state_growth(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=STATE_GROWTH_DOC.split("\n\n")[0])
+    parser = command_parser("state_growth")
     add = parser.add_argument
     add("--tickets", type=int, default=1_000_000, help="tickets triaged in all (1,000,000)")
     add("--runs", type=int, default=2_000, help="scheduled runs they are spread over (2,000)")

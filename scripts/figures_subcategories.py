@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import resource
@@ -17,6 +16,7 @@ import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_mutual_info_score
 
+from scripts import command_parser
 from scripts.figures_answer_centres import SANDBOX_CENTRES, HelpCentre, _jsonl, help_centres
 from scripts.figures_examples import DATA
 from scripts.figures_learned import DEFAULT_DATA, ROOT, _labelled_parser, triage_sure
@@ -44,21 +44,6 @@ from ticket_processor.triage.taxonomy import Taxonomy, load_taxonomy
 
 # subcategory_figures -----------------------------------------------------------------------------
 
-SUBCATEGORY_FIGURES_DOC = """\
-Subcategory macro-F1 of the rules and the learned engine on rows neither was fitted to.
-
-The learned engine is trained on the dev set minus one fold (its subcategory head learns from
-the bitext and banking77 rows of the other folds) and scored on that fold's rows that carry a
-subcategory, through ``LearnedEngine`` as a run uses it: the subcategory chosen within the
-category the model chose. The rules read only the sample taxonomy's cues, which were written
-from the subcategories' names (``python -m scripts.figures subcategory_taxonomy``), never from
-these rows.
-
-    python -m scripts.figures subcategory_figures [--data ../shared/data/tickets-dev.jsonl] \
-        [--folds 3]
-"""
-
-
 SAMPLE = resources.files("ticket_processor") / "samples" / "taxonomy_subcategories.toml"
 
 
@@ -80,7 +65,7 @@ def scored(
 
 
 def subcategory_figures(argv: list[str] | None = None) -> None:
-    args = _labelled_parser(SUBCATEGORY_FIGURES_DOC, "--folds", 3).parse_args(argv)
+    args = _labelled_parser("subcategory_figures", "--folds", 3).parse_args(argv)
     taxonomy = load_taxonomy(Path(str(SAMPLE)))
     rows = load_labelled(args.data)
     rules = RulesEngine(taxonomy)
@@ -112,19 +97,6 @@ def subcategory_figures(argv: list[str] | None = None) -> None:
 
 
 # subcategory_taxonomy ----------------------------------------------------------------------------
-
-SUBCATEGORY_TAXONOMY_DOC = """\
-Write ``ticket_processor/samples/taxonomy_subcategories.toml``: the default taxonomy plus
-subcategories, the intents of the BANKING77 and Bitext rows under the category each maps to.
-
-The cues are made from each subcategory's *name* and a short hand-written list of synonyms, never
-from the labelled rows, so ``ticketbot eval --engine rules`` on those rows measures rules a support
-lead could have written, not rules fitted to the test. Run it again after editing
-``scripts/data/subcategory_cues.toml``, where they are::
-
-    python -m scripts.figures subcategory_taxonomy
-"""
-
 
 OUT = ROOT / "ticket_processor" / "samples" / "taxonomy_subcategories.toml"
 
@@ -172,28 +144,13 @@ def render() -> str:
 
 
 def subcategory_taxonomy(argv: list[str] | None = None) -> None:
-    argparse.ArgumentParser(description=SUBCATEGORY_TAXONOMY_DOC.split("\n\n")[0]).parse_args(argv)
+    command_parser("subcategory_taxonomy").parse_args(argv)
     OUT.write_text(render(), "utf-8")
     count = sum(len(subs) for subs in SUBCATEGORIES.values())
     print(f"wrote {OUT.relative_to(ROOT)}: {count} subcategories")
 
 
 # discover_figures --------------------------------------------------------------------------------
-
-DISCOVER_FIGURES_DOC = """\
-How well ``ticketbot discover`` finds known intents it is not told about, and what it costs.
-
-For the bitext (27 intents) and banking77 (73 intents) rows in tests/data, with their labels
-removed: the topics ``discover`` proposes are compared with the hidden intents by adjusted mutual
-information (AMI: a split into many small topics is not rewarded), with the share of tickets in a
-topic and the number of topics; beside them, the plain baseline: k-means on the same vectors,
-told the true number of intents (10 restarts, seed 0). A ticket without a topic counts as one
-more group in the AMI (it is not dropped). Then the cost on a synthetic 50,000-ticket input (the
-same rows with words dropped at random, so no two are identical): seconds per stage and the peak
-resident memory.
-
-    python -m scripts.figures discover_figures [--scale 50000]
-"""
 
 
 def _rows(source: str) -> tuple[list[TicketText], list[str]]:
@@ -268,7 +225,7 @@ def scale(n: int) -> None:
 
 
 def discover_figures(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=DISCOVER_FIGURES_DOC.splitlines()[0])
+    parser = command_parser("discover_figures")
     parser.add_argument(
         "--scale", type=int, default=50_000, help="tickets in the cost run (0: skip)"
     )
@@ -279,28 +236,6 @@ def discover_figures(argv: list[str] | None = None) -> None:
 
 
 # bundled_calibration_figures ---------------------------------------------------------------------
-
-BUNDLED_CALIBRATION_FIGURES_DOC = """\
-What the learned model's category calibration changes, for a model file (the bundled one
-unless ``--model``): the category decisions a default run makes, and the answers guard.
-
-    python -m scripts.figures bundled_calibration_figures [--model FILE]
-        [--data ../shared/data/tickets-dev.jsonl] [--public /work/data/answers]
-        [--centre heldout2 ...] [--skip-decisions]
-
-1. Per source of the labelled rows (the sample tickets and the dev set), how many rows' category
-   a run applies, suggests or abstains on (``field_decisions`` with the model's own thresholds;
-   an uncalibrated model applies every one) and the share right of each. The model is trained on
-   the sample tickets, banking77, bitext and nlbse: those are in-sample; tobi is a source it never
-   saw (CC BY-NC 4.0: measured, never shipped).
-2. Per help centre of ``python -m scripts.figures answers_figures`` (not the held-out ones), the
-   answerable tickets whose triage is not sure enough to be answered (``triage_sure``, the guard
-   ``triage_unsure``), the pairs of first and second category they sit between, and the first
-   few with the category, its probability and the runner-up. ``--centre NAME`` (repeatable) reads
-   a sandbox help centre of ``answers_figures.SANDBOX_CENTRES`` instead, held-out ones too, and
-   lists every such ticket; ``--skip-decisions`` leaves out part 1.
-"""
-
 
 THRESHOLD = 0.5  # TICKETBOT_CONFIDENCE_THRESHOLD's default
 SHOWN = 5
@@ -350,7 +285,7 @@ def unsure(engine: LearnedEngine, centres: list[HelpCentre], shown_at_most: int 
 
 
 def bundled_calibration_figures(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=BUNDLED_CALIBRATION_FIGURES_DOC.splitlines()[0])
+    parser = command_parser("bundled_calibration_figures")
     parser.add_argument("--model", type=Path, default=bundled_model_path())
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--public", type=Path, default=None)

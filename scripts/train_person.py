@@ -3,46 +3,19 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from scripts import ROOT
+from scripts import ROOT, command_parser
 from ticket_processor.answers.person_head import FILE_NAME as PERSON_FILE_NAME
 from ticket_processor.answers.person_head import PersonHead
 from ticket_processor.learned.embed import Encoder
 
 DATA = ROOT / "tests/data"
 # train_person_head, person_head_figures ---------------------------------------------------------
-
-PERSON_HEAD_DOC = """\
-The person-needed head the answers read with no LLM (``answers/person_head.json``): fitted on
-labels derived from whole intents, and scored on each product it was not fitted on.
-
-    python -m scripts.figures train_person_head    # writes answers/person_head.json
-    python -m scripts.figures person_head_figures  # precision and recall per held-out product
-
-One decision per intent (``BITEXT_PERSON``, ``BITEXT_SELF``, ``BANKING_PERSON`` below): an
-intent that needs a person's action (a refund, a cancellation, a change made to the account or
-order, a charge or transfer to look into, a card or account blocked, a fault, a complaint) is 1;
-a how-to or a policy an article can settle is 0. The fit sources, each a product of its own:
-
-- retail: ``tests/data/bitext.jsonl``, 27 intents (bitext customer-support set, CDLA-Sharing 1.0);
-- banking: ``tests/data/banking77.jsonl``, 73 intents (PolyAI banking77, CC BY 4.0);
-- software how-to questions: ``ticket_processor/samples/questions.jsonl`` and the how_to rows of
-  ``tests/data/howto_questions.jsonl`` (0), the fault reports and requests of
-  ``tests/data/fault_examples.jsonl`` in seven languages (1): the project's own writing.
-
-Scored on products never fitted: each help centre's tickets (``tests/data/answers_*tickets.jsonl``:
-``person`` rows 1, ``answerable`` rows 0; the project's own writing, its licence): the dev
-centres ``answers`` (an invoicing app), ``heldout`` (a thermostat), ``heldout2`` (e-bike rental)
-and the held-out ``heldout3`` (a meal kit), ``heldout4`` (parking), ``heldout5`` (podcast
-hosting), ``heldout6`` (scheduling), the last four by their counts only. And each fit source
-left out in turn (retail, banking). None of the outside-check sets is read.
-"""
 
 PERSON_SHIPPED = ROOT / "ticket_processor/answers" / PERSON_FILE_NAME
 PERSON_C = 4.0
@@ -170,7 +143,7 @@ def person_score(head: PersonHead, texts: list[str], labels: list[int]) -> str:
 
 
 def train_person_head(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Fit the answers' person-needed head")
+    parser = command_parser("train_person_head")
     parser.add_argument("--out", type=Path, default=PERSON_SHIPPED, help="where to write the head")
     args = parser.parse_args(argv)
     sources = person_fit_rows()
@@ -182,7 +155,7 @@ def train_person_head(argv: list[str] | None = None) -> None:
 
 
 def person_head_figures(argv: list[str] | None = None) -> None:
-    argparse.ArgumentParser(description="The person head per held-out product").parse_args(argv)
+    command_parser("person_head_figures").parse_args(argv)
     sources = person_fit_rows()
     for leave in ("retail", "banking"):
         scored = person_score(fit_person_head(sources, leave), *sources[leave])
