@@ -258,13 +258,13 @@ words, word pairs and letter pieces (``spam.screen.features``): few weights are 
 computes it in plain Python.
 
 Two thresholds, from five-fold out-of-fold probabilities, each the highest that keeps
-``SCREEN_RECALL`` of its texts: ``alone`` for a ticket no cheap signal marks (the head alone can
-only suggest, from its ``apply_at`` up: the texts it puts there), ``with_lures`` for one that
-shows only a deadline or a sum (``gate.CUSTOMERS_TOO``: the head suggests beside them from
-``LURE_FLOOR`` up: the texts it puts there). Of those texts, each threshold keeps the ones whose
-label says no customer wrote them (spam, phishing, a machine's mail): where the head is sure of a
-person's SMS or a GitHub issue, its suggestion would be wrong, and the screen may spare it. Any
-other lure sends a ticket to the head. The
+``SCREEN_RECALL`` of its texts: ``alone`` for a ticket no cheap signal marks, or a deadline or
+a sum alone (the head alone can only suggest, from its ``apply_at`` up: the texts it puts there),
+``with_lures`` for one that shows both (``gate.SUGGESTS_ONLY_BESIDE``: the head suggests beside
+them from ``LURE_FLOOR`` up: the texts it puts there). Of those texts, each threshold keeps
+the ones whose label says no customer wrote them (spam, phishing, a machine's mail): where the
+head is sure of a person's SMS or a GitHub issue, its suggestion would be wrong, and the screen
+may spare it. Any other lure sends a ticket to the head. The
 regularisation is the one that spares the most customers' texts. Not read, so that every spam
 figure stays out of the screen's sample: Enron-Spam (no licence stated), the SMS Collection's
 spam the head was not fitted on, and every file the spam figures measure on.

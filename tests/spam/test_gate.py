@@ -139,18 +139,19 @@ def test_a_deadline_or_a_price_alone_never_gates_a_stranger(
     [
         (0.7, {"deadline"}, False, None),  # "URGENT: checkout is down" from a stranger
         (0.7, {"deadline"}, True, ("phishing", "suggest")),  # "for urgent matters" when away
-        (0.7, {"price"}, False, ("phishing", "suggest")),
+        (0.7, {"price"}, False, None),  # "zweimal 49,90 € abgebucht" from a stranger
+        (0.7, {"price"}, True, ("phishing", "suggest")),
         (0.7, {"deadline", "price"}, False, ("phishing", "suggest")),
         (0.7, {"deadline", "link"}, False, ("phishing", "suggest")),
         (0.95, {"deadline"}, False, ("phishing", "suggest")),  # the head alone suggests there
     ],
 )
-def test_a_deadline_alone_does_not_make_a_middling_head_a_suggestion(
+def test_a_deadline_or_a_sum_alone_does_not_make_a_middling_head_a_suggestion(
     p: float, lures: set[str], automatic: bool, expected: tuple[str, str] | None
 ) -> None:
-    """Customers write "urgent" when something is broken, and many of their tickets score
-    between the head's thresholds: there a deadline suggests only beside another lure or an
-    automatic message's words."""
+    """Customers write "urgent" when something is broken and name the sum they were charged,
+    and many of their tickets score between the head's thresholds: there a deadline or a sum
+    suggests only beside another lure or an automatic message's words."""
     found = guess(_score(p), NO_CUE, None, _head(), automatic=automatic, lures=frozenset(lures))
     assert (None if found is None else (found.kind, found.decision)) == expected
 

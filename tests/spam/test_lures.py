@@ -29,6 +29,14 @@ from ticket_processor.spam.lures import lure_families
         ("Order your pills at http://meds.example, no prescription.", {"link", "offer"}),
         # A corpus that stores text tokenised still shows its links.
         ("see http : / / www . example . biz / now", {"link"}),
+        # What account-takeover phishing threatens, as its senders word it.
+        ("We've temporarily limited what you can do with your account.", {"credential"}),
+        ("We noticed unusual sign-in activity. Please verify and log in.", {"credential"}),
+        ("Your webmail account expires in 24HRS.", {"credential", "deadline"}),
+        ("Failure to upgrade with 48 hours leads to suspension.", {"deadline"}),
+        ("Ihr Konto wird gesperrt. Klicken Sie auf den Link unten.", {"credential", "click"}),
+        ("Some limitations have been placed on your account.", {"credential"}),
+        ("Une connexion suspecte a été observée sur votre compte.", {"credential"}),
     ],
 )
 def test_what_bulk_mail_and_phishing_ask_is_found(text: str, families: set[str]) -> None:

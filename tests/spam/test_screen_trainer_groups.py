@@ -1,8 +1,8 @@
 """The screen's trainer fits each threshold on the texts a run's gate asks it for: a deadline
-alone is a plain text's threshold (``SUGGESTS_ONLY_BESIDE``), a sum the one with lures, and a
-text the gate decides without the screen is in neither (``scripts/train_spam.py`` ``screen_group``
-asks ``gate.head_needed`` itself; it used to restate the rule, and put a deadline alone with
-the lures)."""
+or a sum alone is a plain text's threshold (``SUGGESTS_ONLY_BESIDE``), both together the one
+with lures, and a text the gate decides without the screen is in neither
+(``scripts/train_spam.py`` ``screen_group`` asks ``gate.head_needed`` itself; it used to
+restate the rule, and put a deadline alone with the lures)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def screen_group() -> object:
     [
         ("", False),
         ("\nPlease reply within 24 hours, this is urgent.", False),
-        ("\nThe total due is $1,249.00 USD.", True),
+        ("\nThe total due is $1,249.00 USD.", False),
         ("\nThe total due is $1,249.00 USD. Please reply within 24 hours.", True),
     ],
     ids=["plain", "deadline alone", "a sum", "a sum and a deadline"],

@@ -155,12 +155,12 @@ def test_where_the_screen_spares_the_head_its_verdict_would_be_a_customer_s(
 ) -> None:
     """What ``head_needed`` relies on: with no sender cue, no helpdesk flag, no LLM, no
     automatic message's words and no lure that gates, the head can only suggest, and says
-    nothing below ``apply_at`` alone (or beside a deadline alone) or below ``LURE_FLOOR``
-    beside a sum; the screen's two thresholds are fitted to those, so the screen never costs a
-    mark."""
+    nothing below ``apply_at`` alone (or beside a deadline or a sum alone) or below
+    ``LURE_FLOOR`` beside both; the screen's two thresholds are fitted to those, so the screen
+    never costs a mark."""
     head = _head()
     cues = SenderCues(known=known)
-    below = LURE_FLOOR if lures - SUGGESTS_ONLY_BESIDE else head.apply_at
+    below = LURE_FLOOR if lures - SUGGESTS_ONLY_BESIDE or len(lures) >= 2 else head.apply_at
     gating = bool(lures - CUSTOMERS_TOO)
     spared = not head_needed(cues, None, automatic=False, lures=lures, spares=lambda _: True)
     assert spared is not gating  # a lure that gates always reaches the head

@@ -11,8 +11,9 @@ How the three are weighed (the head's thresholds come from its cross-validated c
   too), a sender cue, the LLM or an automatic message's words; alone it only suggests;
 - the head between ``suggest_at`` and ``apply_at`` applies when a sender cue (a no-reply
   address), the LLM or two lure families agree, suggests with one, and is nothing on its own;
-  a deadline alone is not that one (``SUGGESTS_ONLY_BESIDE``: "URGENT: checkout is down" is a
-  customer's, and many customers' tickets score there);
+  a deadline or a sum alone is not that one (``SUGGESTS_ONLY_BESIDE``: "URGENT: checkout is
+  down" and "zweimal 49,90 € abgebucht" are customers', and many customers' tickets score
+  there);
 - below ``suggest_at``, from ``LURE_FLOOR`` up, two lure families suggest;
 - a sender cue or the LLM alone only suggests: a customer may write through a form whose
   mail comes from a no-reply address, and the LLM's word is not calibrated.
@@ -24,12 +25,11 @@ How the three are weighed (the head's thresholds come from its cross-validated c
 
 What reads the ticket first is cheap: the sender cues, the helpdesk's flag, an automatic
 message's words and the lure families. Without an LLM, a ticket none of them marks can only be
-suggested by the head alone (or beside a deadline alone), and only from its ``apply_at`` up;
-beside a sum, from ``suggest_at`` up, and beside a deadline and a sum together, from
-``LURE_FLOOR`` up. The lexical screen (``screen``) says where the head would not reach those,
-and there the encoder is not run (``head_needed``): an ordinary customer's ticket costs no
-encoder pass, a run of them loads no encoder, and the screen can cost a suggestion, never a
-mark.
+suggested by the head alone (or beside a deadline or a sum alone), and only from its
+``apply_at`` up; beside a deadline and a sum together, from ``LURE_FLOOR`` up. The lexical
+screen (``screen``) says where the head would not reach those, and there the encoder is not
+run (``head_needed``): an ordinary customer's ticket costs no encoder pass, a run of them loads
+no encoder, and the screen can cost a suggestion, never a mark.
 
 An applied verdict keeps the ticket from answers, escalation and incidents and tags it
 ``<prefix><kind>``; a suggested one tags it ``<prefix>suggested_spam`` and the ticket is
@@ -64,13 +64,15 @@ LURE_FLOOR = 0.3
 # Families a customer's own ticket shows as often as bulk mail does ("urgent", "immediately",
 # "$29"): they count toward a suggestion, never alone toward gating a stranger.
 CUSTOMERS_TOO = frozenset({"deadline", "price"})
-# Of those, the one that alone does not make the head's middling score (``suggest_at`` up to
-# ``apply_at``) a suggestion: customers write "urgent" and "immediately" when something is
-# broken, and many of their tickets score there. On the dev sets, a deadline alone made one of
-# the 79 long sample tickets a suggestion and 4 of 5,992 GP spam mails; a sum alone carried 68
-# GP spam mails (1.1 % of them), so it still suggests beside the head. So does a deadline beside
+# Alone, neither makes the head's middling score (``suggest_at`` up to ``apply_at``) a
+# suggestion: customers write "urgent" and "immediately" when something is broken, and name the
+# sum they were charged twice ("zweimal 49,90 € abgebucht"), and many of their tickets, long or
+# not in English, score there. On the dev sets a sum alone suggested 2 of the 484 customers'
+# tickets and 1 of the 79 long sample tickets (a German bill), and carried 1 of the 349 SMS spam
+# and none of the disguised or proved mails (an earlier round counted 68 of Enron-Spam's 5,992
+# GP spam mails, 1.1 %). Beside another family each still counts, and so does a deadline beside
 # an automatic message's words: an out-of-office reply names "urgent matters".
-SUGGESTS_ONLY_BESIDE = frozenset({"deadline"})
+SUGGESTS_ONLY_BESIDE = frozenset({"deadline", "price"})
 
 
 def verdict(
@@ -249,9 +251,8 @@ def head_needed(
     need it, and so does a lure family that gates a stranger beside the head (all but
     ``CUSTOMERS_TOO``): with them the head's score can mark the ticket. A chat-like message
     (``chat.chat_like``) with fewer than two lure families is a customer's whatever the head
-    says. What is left can only be *suggested*: by the head alone (or beside a deadline alone)
-    from its ``apply_at`` up, or beside a sum from ``suggest_at`` up (``LURE_FLOOR`` with a
-    deadline too). There
+    says. What is left can only be *suggested*: by the head alone (or beside a deadline or a
+    sum alone) from its ``apply_at`` up, or beside both from ``LURE_FLOOR`` up. There
     ``spares(with_lures)`` (the lexical screen) says whether the head would not reach that far,
     and then the ticket is a customer's unread: the screen can cost a suggestion, never a
     mark."""
@@ -261,7 +262,7 @@ def head_needed(
         return False
     if lures - CUSTOMERS_TOO:
         return True
-    return not spares(bool(lures - SUGGESTS_ONLY_BESIDE))
+    return not spares(bool(lures - SUGGESTS_ONLY_BESIDE) or len(lures) >= 2)
 
 
 # The reason ``verdict`` gives when what would gate a stranger is only suggested.

@@ -34,7 +34,8 @@ _FAMILIES: dict[str, re.Pattern[str]] = {
         \b(?:click\ (?:here|below|the\ link|this\ link|on\ the\ link)
         | (?:visit|check\ out)\ (?:our|my|the)\ (?:web\s*site|site|page|store|shop)
         | (?:order|buy|shop|act|apply|call)\ (?:now|today)
-        | follow\ the\ link | klicken\ sie\ hier | cliquez\ ici | haga\ clic | clique\ aqui)
+        | follow\ the\ link | klicken\ sie\ (?:hier|auf\ den\ link) | cliquez\ ici | haga\ clic
+        | clique\ aqui)
         """
     ),
     # A price or an offer: what is sold, and how cheaply.
@@ -61,6 +62,15 @@ _FAMILIES: dict[str, re.Pattern[str]] = {
         | (?:verify|confirm|update|validate|re-?activate|unlock)\ your\ (?:mailbox|e-?mail|bank)
         | (?:account|mailbox|card)\ (?:has\ been|will\ be|is)\ (?:suspended|locked|limited
           |closed|deactivated|blocked)
+        | (?:have|has|we've)\ (?:been\ )?temporarily\ (?:limited|restricted|suspended|locked)
+        | (?:unusual|suspicious|unauthori[sz]ed)\ (?:log\s?-?in\ |sign[\s-]?in\ )?(?:activit
+          (?:y|ies)|attempts?)
+        | (?:verify|confirm|validate)\ and\ (?:log\s?-?in|sign\s?-?in|update)
+        | (?:e-?mail|webmail|mailbox)\ (?:account\ )?(?:expires|will\ (?:expire|be\ (?:closed
+          |deactivated|terminated|suspended)))
+        | konto\ wird\ (?:gesperrt|eingeschränkt|deaktiviert)
+        | limitations?\ (?:have|has)\ been\ placed\ on\ your | remove\ (?:these|the)\ limitations
+        | avoid\ (?:\w+\ ){0,3}suspension | connexion\ (?:suspecte|inhabituelle)
         | (?:bestätigen|verifizieren|aktualisieren)\ sie\ (?:ihr\w*|benutzername|passwort
           |kennwort|zugangsdaten|kreditkart\w*)
         | (?:confirmez|vérifiez|mettez\ à\ jour)\ (?:votre|vos)\ (?:identité|mot\ de\ passe
@@ -75,7 +85,8 @@ _FAMILIES: dict[str, re.Pattern[str]] = {
     # A deadline the reader must beat.
     "deadline": re.compile(
         r"""(?ix)
-        \b(?:(?:within|after|in)\ (?:24|48|72)\ hours|immediately|expires?\ (?:today|soon)
+        \b(?:(?:within|after|in|with)\ (?:24|48|72)\ ?(?:hours|hrs)\b|immediately
+        | expires?\ (?:today|soon)
         | last\ chance
         | before\ it'?s\ too\ late|urgent(?:ly)?|act\ now|don'?t\ miss|hurry
         | innerhalb\ von\ 24\ stunden | sous\ 24\ heures | en\ 24\ horas)
