@@ -127,6 +127,11 @@ class IncidentPolicy:
     # Without a week, a member further than this from the centre of its group's core leaves
     # it (``what_broke.near_core``). Chosen on the same dev hours.
     core_gather: float = 0.35
+    # Without a week, a ticket the fault head gives less than this is a request, not a report
+    # to group (``first_day.unsure``). Chosen on the bikes' and the music service's first-day
+    # hours (python -m scripts.figures incidents_first_day_dev --products bikes ...): below
+    # every outage report there, above most of their one-off complaints' "can you get it back?".
+    first_day_fault: float = 0.7
     # A group must be one fault, with history or without: with the mean of the helpdesk's
     # other tickets (the latest ``shared_background`` and the hour's) taken out of the
     # vectors, at least ``min_reports`` of its reports have ``shared_neighbours`` others of it
