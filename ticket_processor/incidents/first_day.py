@@ -1,40 +1,58 @@
-"""Pure: which of a first day's tickets the fault head is sure enough of to group.
+"""Pure: which of a first day's incident's reports are marked as its reports.
 
 With a week, a member of a group is tested against the week (``grouping._other_kind``,
 ``what_broke.week_beside``): a product's everyday complaints are there to compare with. On a
 first day only the hour is, and a product's one-off complaints lie close to an outage of that
 product in the encoder's space: "my ride stopped by itself and I had to pay the unlock fee
 again" beside "unlock failed on every bike", "one playlist vanished, can you get it back?"
-beside "no song plays". Those the head calls fault reports only just (below
-``first_day_fault``) read as much as a request as a report, and on a first day they are taken
-for requests: a request suggested as an outage's report is the worse mistake there, and an
-outage's reports say plainly that something broke. An LLM's view that the ticket reports a
-fault settles the head's doubt (the same question, asked of a reader of the text).
+beside "no song plays". Whether the hour holds an outage is judged on the whole group, as
+before; which of its tickets are marked as the outage's reports (``marked``) asks more: a
+member the fault head is not sure reports a fault (below ``first_day_fault``: it reads as much
+as a request as a report) and that few of the group's reports stand close to (fewer than
+``first_day_neighbours`` within ``similarity``) is left unmarked. An outage told in questions
+("is the tracking page down?") scores low throughout, but each of its reports has many others
+of it close by; a one-off complaint has few. A request suggested as an outage's report is the
+worse mistake on a first day. An LLM's view that the ticket reports a fault settles the head's
+doubt (the same question, asked of a reader of the text).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
 
 from .fault import FaultHead
 from .policy import IncidentPolicy
+from .window import Window
 
 
-def by_head_on_day(
-    chance: npt.NDArray[np.float32],
-    views: npt.NDArray[np.int8],
+def marked(
+    window: Window,
+    rows: list[int],
     fault: FaultHead | None,
     policy: IncidentPolicy,
     short: bool,
-) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
-    """Which rows the head calls fault reports (``chance``: its probabilities, at or above its
-    threshold; every row without a head) and which of those it doubts on a first day
-    (``short``: below ``first_day_fault``, where the LLM gave no view that it is a fault:
-    ``views``), the doubted ones taken out of the first."""
-    threshold = fault.threshold if fault is not None else 0.0
-    doubt = np.zeros(len(chance), np.bool_)
-    if short and fault is not None:
-        doubt = (chance >= threshold) & (chance < policy.first_day_fault) & (views <= 0)
-    is_fault: npt.NDArray[np.bool_] = (chance >= threshold) & ~doubt
-    return is_fault, doubt
+) -> list[int]:
+    """The incident's ``rows`` (window rows) marked as its reports: on a first day
+    (``short``), those not ``doubted``; every one with a week or without a head."""
+    if not short or fault is None or len(rows) == 0:
+        return rows
+    out = doubted(window, rows, fault, policy)
+    return [r for r, doubt in zip(rows, out, strict=True) if not doubt]
+
+
+def doubted(
+    window: Window, rows: Sequence[int], fault: FaultHead, policy: IncidentPolicy
+) -> npt.NDArray[np.bool_]:
+    """Which of an incident's ``rows`` are left unmarked on a first day: below
+    ``first_day_fault`` by the head, with fewer than ``first_day_neighbours`` others of the
+    group within ``similarity``, and no view of the LLM that it is a fault."""
+    picked = np.asarray(rows, np.int64)
+    unsure = fault.probability(window.vectors, picked) < policy.first_day_fault
+    near = window.similarity(window.vectors[picked], picked) >= policy.similarity
+    np.fill_diagonal(near, False)
+    alone = near.sum(axis=1) < policy.first_day_neighbours
+    out: npt.NDArray[np.bool_] = unsure & alone & (window.views[picked] <= 0)
+    return out

@@ -28,7 +28,7 @@ import numpy.typing as npt
 
 from ..common.baseline import poisson_tail
 from .fault import FaultHead, weigh_views
-from .first_day import by_head_on_day
+from .first_day import marked
 from .joiners import beside_reports
 from .policy import ROUNDING, IncidentPolicy
 from .vote import Neighbourhoods, among_requests, seed_by_neighbours, vote_in
@@ -135,8 +135,7 @@ def judge(
     hour_rows = np.flatnonzero(in_hour)
     every = (len(hour_rows), int((window.created < start).sum()))  # before faults are told
     recent = np.flatnonzero(in_hour & (window.incident == 0))
-    short = history_from is not None and now - history_from < policy.link_after
-    recent, sure, asks = _reports(window, recent, fault, policy, findings, short)
+    recent, sure, asks = _reports(window, recent, fault, policy, findings)
     if len(recent) == 0:
         return findings
     vectors = window.vectors[recent]
@@ -148,6 +147,7 @@ def judge(
     if history_from is not None:
         window_from = max(window_from, history_from)
     hours = max(1.0, (start - window_from) / 3600.0)
+    short = history_from is not None and now - history_from < policy.link_after
     measured = fault is None  # the window's faults found (only once a group is to be judged)
     if known:
         centres = np.stack([k.centre for k in known])
@@ -203,6 +203,7 @@ def judge(
         if shared is not None:
             reading = _one_fault_reading(reading, shared, week, policy)
         findings.readings.append(reading)
+        rows = marked(window, rows, fault, policy, short and reading.incident)  # first_day
         (findings.bursts if reading.incident else findings.declined).append(
             Burst(rows, centre, reading)
         )
@@ -231,18 +232,17 @@ def _reports(
     fault: FaultHead | None,
     policy: IncidentPolicy,
     findings: Findings,
-    short: bool = False,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
     """The hour's rows that may be grouped (fault reports and maybes), which of them are sure
-    fault reports (the rest may join, never seed), and the hour's requests (on a first day, the
-    ones the head doubts too: ``by_head_on_day``). With no head nor views, each is a report."""
+    fault reports (the rest may join, never seed), and the hour's requests. Without a fault
+    head or the LLM's views, every row is a sure report."""
     views = window.views[recent]
     if not ((fault is not None or views.any()) and len(recent)):
         return recent, np.ones(len(recent), np.bool_), recent[:0]
     chance = np.ones(len(recent), np.float32)
     if fault is not None:
         chance = fault.probability(window.vectors, recent)
-    is_fault, doubt = by_head_on_day(chance, views, fault, policy, short)
+    is_fault = chance >= (fault.threshold if fault is not None else 0.0)
     if views.any():
         by_head = is_fault
         is_fault, findings.agreement = weigh_views(is_fault, views)
@@ -250,7 +250,7 @@ def _reports(
     findings.requests = [int(r) for r in recent[~is_fault]]
     # A report the head is unsure of (a question that reports a fault, a short one) is
     # kept as a maybe: it joins a group only beside several of its fault reports.
-    maybe = ~is_fault & (chance >= policy.maybe_fault) & (views >= 0) & ~doubt
+    maybe = ~is_fault & (chance >= policy.maybe_fault) & (views >= 0)
     return recent[is_fault | maybe], is_fault[is_fault | maybe], recent[~is_fault & ~maybe]
 
 
