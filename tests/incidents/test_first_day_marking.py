@@ -66,3 +66,9 @@ def test_with_a_week_or_the_llms_view_of_a_fault_every_member_is_marked() -> Non
     assert marked(_window(), rows, _head(), POLICY, short=False) == rows
     assert marked(_window(FAULT_VIEW), rows, _head(), POLICY, short=True) == rows
     assert marked(_window(), rows, None, POLICY, short=True) == rows
+
+
+def test_a_group_the_head_doubts_throughout_is_marked_whole() -> None:
+    """Too few sure reports to stand beside: no outage's reports to tell the doubted from."""
+    rows = [LONELY, AMONG, 0, 1]
+    assert marked(_window(), rows, _head(), POLICY, short=True) == rows

@@ -36,11 +36,13 @@ def marked(
     short: bool,
 ) -> list[int]:
     """The incident's ``rows`` (window rows) marked as its reports: on a first day
-    (``short``), those not ``doubted``; every one with a week or without a head."""
+    (``short``), those not ``doubted``; every one with a week or without a head, and every one
+    where fewer than ``min_reports`` would be left (no outage's reports to stand beside)."""
     if not short or fault is None or len(rows) == 0:
         return rows
     out = doubted(window, rows, fault, policy)
-    return [r for r, doubt in zip(rows, out, strict=True) if not doubt]
+    kept = [r for r, doubt in zip(rows, out, strict=True) if not doubt]
+    return kept if len(kept) >= policy.min_reports else rows
 
 
 def doubted(
