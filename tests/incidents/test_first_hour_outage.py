@@ -59,6 +59,8 @@ def _run_hour(
         counts[f"{spec.label} linked"] += bool(LINKED & tags)
         counts[f"{spec.label} suggested"] += "ai_incident_suggested" in tags
         counts[f"{spec.label} priority"] += ticket_id in reprioritised
+        if spec.label == "ordinary" and "ai_incident_suggested" in tags:
+            counts[f"suggested: {spec.subject}\n{spec.body}"] += 1
     return counts
 
 
@@ -67,11 +69,29 @@ def test_a_first_hours_outage_among_other_faults_is_suggested_and_nothing_linked
 ) -> None:
     counts = _run_hour(desk_kind, desk, monkeypatch, "busy_outage", history=False)
     assert counts["outage suggested"] >= 22, counts
-    # The issue asks for at most 1; the grouping takes 2 of the scheme's own complaints (a
-    # chain slipping, a ride that ended by itself) with the outage, with history or without.
-    assert counts["ordinary suggested"] <= 2, counts
+    assert counts["ordinary suggested"] <= 1, counts
+    # A rider's own complaint that shares the fault's word ("my ride stopped by itself ... pay
+    # the unlock fee again") was suggested with the outage: the fault head is not sure it
+    # reports a fault and few of the outage's reports are close to it (``first_day.marked``).
+    sharing = [k for k in counts if k.startswith("suggested: ") and "unlock" in k.lower()]
+    assert sharing == [], counts
     assert counts["outage linked"] == counts["ordinary linked"] == 0, counts
     assert counts["outage priority"] == counts["ordinary priority"] == 0, counts
+
+
+@pytest.mark.slow
+def test_a_first_hours_music_outage_takes_fewer_of_the_services_own_complaints(
+    desk_kind: str, desk: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The music service's outage hour: 7 of its customers' own complaints were suggested with
+    the outage (a playlist gone, a song greyed out: "can you get it back?"). The issue's bar
+    of 1 is not met here: 4 one-off faults the head is sure of, close to "no song plays" in
+    the encoder's space (lyrics out of sync, a click with crossfade, a watch not syncing,
+    shuffle repeating songs), stay."""
+    counts = _run_hour(desk_kind, desk, monkeypatch, "outage", history=False, product="music")
+    assert counts["outage suggested"] >= 22, counts
+    assert counts["ordinary suggested"] <= 4, counts
+    assert counts["outage linked"] == counts["ordinary linked"] == 0, counts
 
 
 @pytest.mark.slow

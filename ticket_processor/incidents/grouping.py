@@ -28,6 +28,7 @@ import numpy.typing as npt
 
 from ..common.baseline import poisson_tail
 from .fault import FaultHead, weigh_views
+from .first_day import marked
 from .joiners import beside_reports
 from .policy import ROUNDING, IncidentPolicy
 from .vote import Neighbourhoods, among_requests, seed_by_neighbours, vote_in
@@ -202,6 +203,7 @@ def judge(
         if shared is not None:
             reading = _one_fault_reading(reading, shared, week, policy)
         findings.readings.append(reading)
+        rows = marked(window, rows, fault, policy, short and reading.incident)  # first_day
         (findings.bursts if reading.incident else findings.declined).append(
             Burst(rows, centre, reading)
         )
@@ -237,11 +239,9 @@ def _reports(
     views = window.views[recent]
     if not ((fault is not None or views.any()) and len(recent)):
         return recent, np.ones(len(recent), np.bool_), recent[:0]
-    chance = (
-        fault.probability(window.vectors, recent)
-        if fault is not None
-        else np.ones(len(recent), np.float32)
-    )
+    chance = np.ones(len(recent), np.float32)
+    if fault is not None:
+        chance = fault.probability(window.vectors, recent)
     is_fault = chance >= (fault.threshold if fault is not None else 0.0)
     if views.any():
         by_head = is_fault
