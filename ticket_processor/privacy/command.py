@@ -173,7 +173,7 @@ def privacy_rotate(
         old = installed()
         if old is None:
             raise ConfigError("no current key: set TICKETBOT_ENCRYPTION_KEY_FILE to the old key")
-        fresh = read_key_file(new_key)
+        fresh = read_key_file(new_key, "privacy rotate --to")
         return Keyring(fresh, (old.current, *old.older))
 
     _converted(rotated)

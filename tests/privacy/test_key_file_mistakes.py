@@ -1,0 +1,47 @@
+"""A key file mistyped where a user gives one: the error names what they typed it in
+(``privacy rotate --to`` or ``TICKETBOT_ENCRYPTION_KEY_FILE``), exits with the key's exit code,
+and leaves the state directory as it was. No helpdesk is read: these refusals come first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from support.cli import invoke
+
+from ticket_processor.exitcodes import ExitCode
+
+
+def _state_files(state: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(state.glob("*")) if p.is_file()}
+
+
+def test_rotate_to_a_missing_key_file_names_the_option(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = tmp_path / "current.key"
+    assert invoke("privacy", "keygen", str(key)).exit_code == 0
+    monkeypatch.setenv("TICKETBOT_ENCRYPTION_KEY_FILE", str(key))
+    state = tmp_path / "state"
+    before = _state_files(state) if state.is_dir() else {}
+
+    typo = tmp_path / "new-kye.key"
+    result = invoke("privacy", "rotate", "--to", str(typo))
+
+    assert result.exit_code == ExitCode.KEY, result.output
+    assert f"the key file {typo} (privacy rotate --to) cannot be read" in result.output
+    assert "TICKETBOT_ENCRYPTION_KEY_FILE" not in result.output
+    assert not typo.exists()
+    assert (_state_files(state) if state.is_dir() else {}) == before
+
+
+def test_a_missing_key_file_setting_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    typo = tmp_path / "ticketbot.kye"
+    monkeypatch.setenv("TICKETBOT_ENCRYPTION_KEY_FILE", str(typo))
+
+    result = invoke("privacy", "encrypt")
+
+    assert result.exit_code == ExitCode.KEY, result.output
+    assert f"the key file {typo} (TICKETBOT_ENCRYPTION_KEY_FILE) cannot be read" in result.output
