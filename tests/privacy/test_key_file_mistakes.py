@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from support.cli import invoke
 
+from ticket_processor.common.sealed import Keyring, read_key_file
 from ticket_processor.exitcodes import ExitCode
 
 
@@ -22,7 +23,7 @@ def test_rotate_to_a_missing_key_file_names_the_option(
     key = tmp_path / "current.key"
     assert invoke("privacy", "keygen", str(key)).exit_code == 0
     monkeypatch.setenv("TICKETBOT_ENCRYPTION_KEY_FILE", str(key))
-    state = tmp_path / "state"
+    state = tmp_path / ".ticketbot"  # the default state directory, in the test's own cwd
     before = _state_files(state) if state.is_dir() else {}
 
     typo = tmp_path / "new-kye.key"
@@ -45,3 +46,23 @@ def test_a_missing_key_file_setting_is_named(
 
     assert result.exit_code == ExitCode.KEY, result.output
     assert f"the key file {typo} (TICKETBOT_ENCRYPTION_KEY_FILE) cannot be read" in result.output
+
+
+def test_health_without_the_key_is_unknown_as_a_monitoring_plugin_reads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``health`` keeps the monitoring plugins' codes (0 to 3): a state directory it cannot open
+    is "could not check" (3), not the other commands' 4, which Nagios and Sensu do not know."""
+    key = tmp_path / "team.key"
+    assert invoke("privacy", "keygen", str(key)).exit_code == 0
+    state = tmp_path / ".ticketbot"  # the default state directory, in the test's own cwd
+    state.mkdir(exist_ok=True)
+    sealed = Keyring(read_key_file(key)).seal(b"{}")
+    (state / "replies.json").write_bytes(sealed)
+
+    result = invoke("health")
+
+    assert result.exit_code == ExitCode.HEALTH_UNKNOWN, result.output
+    assert "replies.json is encrypted and no key was given" in result.output
+    assert (state / "replies.json").read_bytes() == sealed
+    assert invoke("run", "--dry-run").exit_code == ExitCode.KEY  # the other commands: 4
