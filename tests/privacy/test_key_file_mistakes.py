@@ -1,6 +1,7 @@
 """A key file mistyped where a user gives one: the error names what they typed it in
 (``privacy rotate --to`` or ``TICKETBOT_ENCRYPTION_KEY_FILE``), exits with the key's exit code,
-and leaves the state directory as it was. No helpdesk is read: these refusals come first."""
+and leaves the state directory as it was; a conversion while ``serve`` runs on the directory is
+refused. No helpdesk is read: these refusals come first."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from support.cli import invoke
 
 from ticket_processor.common.sealed import Keyring, read_key_file
 from ticket_processor.exitcodes import ExitCode
+from ticket_processor.state.lock import RunLock
 
 
 def _state_files(state: Path) -> dict[str, bytes]:
@@ -66,3 +68,29 @@ def test_health_without_the_key_is_unknown_as_a_monitoring_plugin_reads_it(
     assert "replies.json is encrypted and no key was given" in result.output
     assert (state / "replies.json").read_bytes() == sealed
     assert invoke("run", "--dry-run").exit_code == ExitCode.KEY  # the other commands: 4
+
+
+def test_encrypt_and_rotate_are_refused_while_serve_runs_on_the_state_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``serve`` keeps the key it started with: converted under its feet, it would go on writing
+    plain text (after ``encrypt``) or under the old key (after ``rotate``, which the new key
+    alone then cannot open). Held here as serve holds it: its lock on ``serve/``."""
+    old, new = tmp_path / "old.key", tmp_path / "new.key"
+    for key in (old, new):
+        assert invoke("privacy", "keygen", str(key)).exit_code == 0
+    monkeypatch.setenv("TICKETBOT_ENCRYPTION_KEY_FILE", str(old))
+    state = tmp_path / ".ticketbot"  # the default state directory, in the test's own cwd
+    (state / "serve").mkdir(parents=True)
+    sealed = Keyring(read_key_file(old)).seal(b"{}")
+    (state / "replies.json").write_bytes(sealed)
+
+    with RunLock(state / "serve"):
+        for command in (("privacy", "encrypt"), ("privacy", "rotate", "--to", str(new))):
+            refused = invoke(*command)
+            assert refused.exit_code == ExitCode.CONFIG, refused.output
+            assert "`ticketbot serve` is running on" in refused.output
+            assert (state / "replies.json").read_bytes() == sealed
+    rotated = invoke("privacy", "rotate", "--to", str(new))  # serve stopped: it goes ahead
+    assert rotated.exit_code == 0, rotated.output
+    assert (state / "replies.json").read_bytes() != sealed
