@@ -42,7 +42,8 @@ CONTRACT: tuple[tuple[str, tuple[tuple[int, str], ...]], ...] = (
                 ExitCode.KEY,
                 "encrypted data and no key, or the wrong key, for it "
                 "(`TICKETBOT_ENCRYPTION_KEY_FILE`, `TICKETBOT_ENCRYPTION_KEY`), or a key file "
-                "that cannot be read: the message names the file; nothing was read or changed",
+                "that cannot be read: the message names the file; nothing was read or changed; "
+                "for `health` that is 3",
             ),
         ),
     ),
@@ -73,7 +74,8 @@ CONTRACT: tuple[tuple[str, tuple[tuple[int, str], ...]], ...] = (
             (ExitCode.HEALTH_CRITICAL, "CRITICAL: unhealthy"),
             (
                 ExitCode.HEALTH_UNKNOWN,
-                "UNKNOWN: could not check, its own configuration errors included",
+                "UNKNOWN: could not check, its own configuration errors (a missing or wrong "
+                "encryption key among them) included",
             ),
         ),
     ),

@@ -1,6 +1,6 @@
 """An agent approves a proposed change through ``serve``'s API (behind its token), on every
 helpdesk; the run after makes it, once. A second approval, an unknown proposal and a missing
-token are refused."""
+token are refused; with no token set at all, the API says so (503) rather than asking for one."""
 
 from __future__ import annotations
 
@@ -58,3 +58,19 @@ def test_an_approval_through_serves_api_is_made_once(
         assert invoke("run", "--engine", "rules").exit_code == 0
     assert len(shop.state.refunds(int(str(order["id"])))) == 1
     assert "approved by lena@example.com" in str(desk.held(ticket))
+
+
+@pytest.mark.desk(configure=True)
+def test_an_approval_with_no_token_set_says_the_setting_is_missing(
+    desk: Desk, tmp_path: Path
+) -> None:
+    """Before, the caller was told to send a bearer token (401), though none could be right;
+    the triage API and serve's start-up warning already said 503, the setting not set."""
+    env = serve_env(desk.env(), tmp_path, TICKETBOT_SERVE_TOKEN="")
+    asked = {"ticket_id": 1, "action": "refund_order", "approver": "lena@example.com"}
+    with serving(env) as server:
+        url = f"{server.url}/api/v1/actions/approve"
+        for headers in ({}, {"Authorization": "Bearer guessed-token-0123456789"}):
+            refused = server.client.post(url, json=asked, headers=headers)
+            assert refused.status_code == 503, refused.text
+            assert "TICKETBOT_SERVE_TOKEN is not set" in refused.text

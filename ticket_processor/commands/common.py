@@ -22,7 +22,7 @@ import typer
 
 from ..common import sealed
 from ..common.scrub import Scrubber
-from ..errors import ConfigError, LockHeldError, TicketBotError, either
+from ..errors import ConfigError, EncryptionKeyError, LockHeldError, TicketBotError, either
 from ..exitcodes import ExitCode
 from ..models import ENGINES, Engine
 from ..ops.logsetup import configure_logging_for
@@ -161,9 +161,13 @@ def scrub(text: str, secrets: tuple[str, ...]) -> str:
 
 @contextmanager
 def exit_codes(
-    secrets: Callable[[], tuple[str, ...]] = tuple, *, config_code: int = ExitCode.CONFIG
+    secrets: Callable[[], tuple[str, ...]] = tuple,
+    *,
+    config_code: int = ExitCode.CONFIG,
+    key_code: int = ExitCode.KEY,
 ) -> Iterator[None]:
-    """Turn ticketbot errors into one clean line on stderr and the documented exit code.
+    """Turn ticketbot errors into one clean line on stderr and the documented exit code
+    (``health`` gives its own for a configuration or key error: a monitoring plugin's 3).
 
     Messages quote paths, flags and servers' error bodies: escaped, so a ``[/]`` in them is
     printed, not taken as rich markup (which would crash the command with a MarkupError).
@@ -181,7 +185,8 @@ def exit_codes(
         raise typer.Exit(config_code) from None
     except TicketBotError as exc:
         err_console.print(f"[red]error:[/] {escape(scrub(str(exc), secrets()))}")
-        raise typer.Exit(exc.exit_code) from None
+        code = key_code if isinstance(exc, EncryptionKeyError) else exc.exit_code
+        raise typer.Exit(code) from None
     except KeyboardInterrupt:
         err_console.print("interrupted")
         raise typer.Exit(ExitCode.INTERRUPTED) from None

@@ -154,7 +154,9 @@ def health(
 
     settings: Settings | None = None
     with exit_codes(
-        lambda: settings.secrets if settings else (), config_code=ExitCode.HEALTH_UNKNOWN
+        lambda: settings.secrets if settings else (),
+        config_code=ExitCode.HEALTH_UNKNOWN,
+        key_code=ExitCode.HEALTH_UNKNOWN,
     ):
         settings = load()
         verdict = check_health(health_setup(settings))

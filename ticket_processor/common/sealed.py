@@ -63,12 +63,14 @@ def parse_key(text: str, where: str) -> bytes:
     return key
 
 
-def read_key_file(path: Path) -> bytes:
+def read_key_file(path: Path, named_by: str = "TICKETBOT_ENCRYPTION_KEY_FILE") -> bytes:
+    """The key in ``path``; ``named_by`` is what gave the path (a setting, or ``privacy rotate
+    --to``), so the error sends the reader to what they typed."""
     try:
         text = path.read_text(encoding="ascii")
     except (OSError, UnicodeDecodeError) as exc:
         raise EncryptionKeyError(
-            f"the key file {path} (TICKETBOT_ENCRYPTION_KEY_FILE) cannot be read: {exc}"
+            f"the key file {path} ({named_by}) cannot be read: {exc}"
         ) from None
     return parse_key(text, f"the key file {path}")
 

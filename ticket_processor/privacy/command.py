@@ -125,6 +125,21 @@ def privacy_keygen(
         )
 
 
+def _refuse_while_serving(state_dir: Path) -> None:
+    """A running ``serve`` keeps the key it started with: it would go on writing plain text
+    after an ``encrypt``, or under the old key after a ``rotate`` (which the new key alone then
+    cannot open). Refused before anything is changed, saying how to go on."""
+    from ..journal.served import serve_dir
+    from ..state.lock import live_holder
+
+    if live_holder(serve_dir(state_dir)) is not None:
+        raise ConfigError(
+            f"`ticketbot serve` is running on {state_dir}: it writes with the key it started "
+            "with; stop it, run this command again, then start serve with the key this command "
+            "leaves in place"
+        )
+
+
 def _converted(ring_for: Callable[[Settings], Keyring]) -> None:
     from ..commands.common import exit_codes, load
     from ..state.lock import RunLock
@@ -133,6 +148,7 @@ def _converted(ring_for: Callable[[Settings], Keyring]) -> None:
     with exit_codes():
         settings = load(check_keys=False)
         ring = ring_for(settings)
+        _refuse_while_serving(settings.state_dir)
         with RunLock(settings.state_dir):
             done = convert(_where(settings), ring)
         typer.echo(
@@ -173,7 +189,7 @@ def privacy_rotate(
         old = installed()
         if old is None:
             raise ConfigError("no current key: set TICKETBOT_ENCRYPTION_KEY_FILE to the old key")
-        fresh = read_key_file(new_key)
+        fresh = read_key_file(new_key, "privacy rotate --to")
         return Keyring(fresh, (old.current, *old.older))
 
     _converted(rotated)

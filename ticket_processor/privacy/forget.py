@@ -111,21 +111,27 @@ def erase_forgotten(where: Where, index: people.PeopleIndex) -> int:
     return sum(t.found.entries for t in traces)
 
 
+def _many(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
 def text(report: dict[str, Any]) -> str:
-    """The report as lines a person reads."""
+    """The report as lines a person reads: a requester's tickets counted, a ticket named."""
     verb = "would remove" if report.get("dry_run") else "found"
     if "dry_run" in report and not report["dry_run"]:
         verb = "removed"
-    lines = [
-        f"{report['requester'] or 'the ticket'}: {len(report['tickets'])} tickets "
-        f"({', '.join(map(str, report['tickets'])) or 'none'}), held since {report['since'] or '-'}"
-    ]
+    ids = ", ".join(map(str, report["tickets"]))
+    since = f"held since {report['since'] or '-'}"
+    if report["requester"]:
+        count = _many(len(report["tickets"]), "ticket", "tickets")
+        lines = [f"{report['requester']}: {count} ({ids or 'none'}), {since}"]
+    else:
+        lines = [f"ticket {ids}: {since}"]
     for place in report["places"]:
-        fields = ", ".join(place["fields"])
-        lines.append(
-            f"  {place['place']}: {verb} {place['entries']} entries, {place['mentions']} texts"
-            f" ({fields})"
-        )
+        fields = f" ({', '.join(place['fields'])})" if place["fields"] else ""
+        entries = _many(place["entries"], "entry", "entries")
+        texts = _many(place["mentions"], "text", "texts")
+        lines.append(f"  {place['place']}: {verb} {entries}, {texts}{fields}")
     if not report["places"]:
         lines.append("  nothing held")
     return "\n".join(lines)

@@ -224,6 +224,7 @@ def _approve_path() -> dict[str, Any]:
                 "401": _error("No or wrong bearer token"),
                 "404": _error("No such proposal, or no actions configured"),
                 "409": _error("The change is not waiting for an approval"),
+                "503": _error("No token configured (TICKETBOT_SERVE_TOKEN)"),
             },
         }
     }

@@ -336,6 +336,8 @@ async def approve_action(request: Request) -> Response:
     token); the next run carries it out, as it does a tag's approval."""
     state = _state(request)
     try:
+        if state.token is None:  # as the triage API: no token could be right, so none is asked
+            raise Refused(503, "not_configured", "TICKETBOT_SERVE_TOKEN is not set")
         if not _token_given(request, state):
             raise Refused(401, "unauthorized", "a bearer token (TICKETBOT_SERVE_TOKEN) is needed")
         body = await read_body(request, MAX_API_BODY)

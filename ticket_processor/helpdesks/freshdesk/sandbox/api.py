@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from . import api_tickets as t
 from .canned_api import CANNED_ROUTES
+from .config import invalid_value
 from .contacts_api import delete_contact, deleted_contacts, list_contacts
+from .records import iso
 from .routes import (
     Answer,
     FreshdeskCall,
@@ -31,6 +33,39 @@ def satisfaction_ratings(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
     if since:
         ratings = [r for r in ratings if str(r["created_at"]) >= since]
     return paged(call, ratings)
+
+
+# Freshdesk's survey scale: extremely happy (103) ... neutral (100) ... extremely unhappy (-103).
+SURVEY_SCALE = (103, 102, 101, 100, -101, -102, -103)
+
+
+def create_satisfaction_rating(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
+    """``POST /api/v2/tickets/{id}/satisfaction_ratings`` (``ratings.default_question`` on the
+    survey's scale, optional ``feedback``): the customer's answer to the ticket's survey, made
+    from outside as the helpdesk's own survey link would; stamped now, listed by the GET."""
+    ticket = svc.store.find(call.int_arg())
+    body = body_object(call)
+    ratings = body.get("ratings")
+    answer = ratings.get("default_question") if isinstance(ratings, dict) else None
+    if answer not in SURVEY_SCALE or isinstance(answer, bool):
+        scale = ", ".join(map(str, SURVEY_SCALE))
+        raise invalid_value("ratings", f"default_question must be one of {scale}")
+    feedback = body.get("feedback")
+    at = iso(svc.store.now())
+    made = {
+        "id": 1000 + len(svc.store.ratings) + 1,
+        "survey_id": 1,
+        "user_id": ticket.get("requester_id"),
+        "agent_id": ticket.get("responder_id"),
+        "group_id": ticket.get("group_id"),
+        "ticket_id": ticket["id"],
+        "feedback": feedback if isinstance(feedback, str) else "",
+        "ratings": {"default_question": answer},
+        "created_at": at,
+        "updated_at": at,
+    }
+    svc.store.ratings.append(made)
+    return 201, made, {}
 
 
 def list_groups(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
@@ -145,6 +180,7 @@ ROUTES: list[FreshdeskEndpoint] = [
     compile_route("POST", f"{_V2}/admin/ticket_fields", create_field),
     compile_route("PUT", f"{_V2}/admin/ticket_fields/{{id}}", update_field),
     compile_route("GET", f"{_V2}/surveys/satisfaction_ratings", satisfaction_ratings),
+    compile_route("POST", f"{_V2}/tickets/{{id}}/satisfaction_ratings", create_satisfaction_rating),
     compile_route("GET", f"{_V2}/groups", list_groups),
     compile_route("POST", f"{_V2}/groups", create_group),
     compile_route("GET", f"{_V2}/groups/{{id}}", show_group),

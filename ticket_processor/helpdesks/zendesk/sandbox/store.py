@@ -18,7 +18,7 @@ from typing import Any
 from ....sandbox.httpbase import ApiError, not_found
 from .directory import Directory
 from .id_pages import page_after, page_before
-from .records import normalize_tags
+from .records import iso, normalize_tags
 from .ticket_book import AGENT_ID, TicketBook
 from .ticket_events import TicketChange, with_imported_comments
 
@@ -94,16 +94,21 @@ class TicketStore:
                 raise KeyError(ticket_id)
             return list(self._book.comments.get(ticket_id, ()))
 
-    def rate(self, ticket_id: int, score: str, *, reopens: int = 0) -> None:
-        """A solved ticket's outcome: its satisfaction rating's score and reopen count."""
+    def rate(
+        self, ticket_id: int, score: str, *, reopens: int = 0, comment: str | None = None
+    ) -> dict[str, Any]:
+        """A solved ticket's outcome: its satisfaction rating's score and reopen count. A
+        rating the requester gives through the API (``comment`` given) is stamped now, as
+        Zendesk stamps a rating; one seeded with the ticket takes the ticket's last update."""
         with self._lock:
             ticket = self._book.tickets[ticket_id]
-            ticket["satisfaction_rating"] = (
-                {"score": score}
-                if score in ("offered", "unoffered")
-                else {"id": 100000 + ticket_id, "score": score, "comment": ""}
-            )
+            rating: dict[str, Any] = {"id": 100000 + ticket_id, "score": score, "comment": ""}
+            if comment is not None:
+                rating |= {"comment": comment, "created_at": iso(self._now())}
+            offered = score in ("offered", "unoffered")
+            ticket["satisfaction_rating"] = {"score": score} if offered else rating
             self.reopens[ticket_id] = reopens
+            return ticket
 
     def all_tickets(self) -> list[dict[str, Any]]:
         with self._lock:
