@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -151,3 +152,37 @@ def test_the_run_command_under_cron_imports_no_rich() -> None:
     )
     assert done.stdout.strip() == "False"
     assert done.stderr == "error: bad [bold]value[/]\n"
+
+
+def test_a_reader_that_goes_away_stops_the_output_not_the_work(
+    tmp_path: Path,
+) -> None:
+    # ``ticketbot run | head -1``: once the pipe's reader has closed it, printing is what fails;
+    # the command goes on with its work (here: writing a file after the printing) and exits 0.
+    done_file = tmp_path / "done"
+    probe = textwrap.dedent(
+        """
+        import sys
+        from ticket_processor.commands.console import Output
+        out = Output()
+        for index in range(20000):
+            out.print(f"line {index} [bold]of the run[/]")
+        open(sys.argv[1], "w").write("done")
+        """
+    )
+    env = {k: v for k, v in os.environ.items() if k not in console_module.FORCING}
+    child = subprocess.Popen(
+        [sys.executable, "-c", probe, str(done_file)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert child.stdout is not None
+    assert child.stderr is not None
+    assert child.stdout.readline() == b"line 0 of the run\n"
+    child.stdout.close()  # the reader goes away, as `head -1` does
+    errors = child.stderr.read()
+    assert child.wait(timeout=60) == 0, errors
+    assert errors == b""
+    with open(done_file) as written:
+        assert written.read() == "done"

@@ -110,8 +110,23 @@ class Output:
             return
         use_markup = self._options.get("markup", True) if markup is None else markup
         text = sep.join(plain(o) if use_markup else o for o in objects)
-        stream.write(text.expandtabs(8) + end)  # rich's tab stops
-        stream.flush()
+        try:
+            stream.write(text.expandtabs(8) + end)  # rich's tab stops
+            stream.flush()
+        except BrokenPipeError:
+            reader_gone(stream)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.rich(), name)
+
+
+def reader_gone(stream: IO[str]) -> None:
+    """``ticketbot run | head -1``: the reader of the output went away. What is printed is only
+    what the command says of its work, so the work goes on and the rest of the output goes
+    nowhere (the stream is pointed at /dev/null: the interpreter's last flush fails no more)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # not a real file (tests' captured output)
+        pass
