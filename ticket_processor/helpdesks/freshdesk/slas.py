@@ -15,7 +15,8 @@
   ticket (status 3, and the waiting statuses 6 and 7, whose SLA timer Freshdesk stops by
   default) has its clocks paused;
 - ``GET /api/v2/groups`` and ``GET /api/v2/agents``: which agents of each group are
-  ``available`` now (Freshdesk's own availability toggle).
+  ``available`` now (Freshdesk's own availability toggle); where no agent carries the toggle
+  the account keeps no availability, and the agents at work stay unknown.
 """
 
 from __future__ import annotations
@@ -89,15 +90,19 @@ def _clocks(ticket: dict[str, Any], policies: list[dict[str, Any]], now: float) 
     return found
 
 
-def _agents_at_work(http: Any) -> tuple[dict[int, int], int]:
-    """Group id -> its agents available now, and the requests it took."""
+def _agents_at_work(http: Any) -> tuple[dict[int, int] | None, int]:
+    """Group id -> its agents available now (None: no agent carries the toggle), and the
+    requests it took."""
     available: set[int] = set()
+    toggled = False
     pages = 0
     for page in http.pages("/api/v2/agents", {"per_page": 100}):
         pages += 1
-        available |= {
-            int(agent["id"]) for agent in page if isinstance(agent, dict) and agent.get("available")
-        }
+        agents = [a for a in page if isinstance(a, dict) and isinstance(a.get("id"), int)]
+        toggled = toggled or any("available" in agent for agent in agents)
+        available |= {int(agent["id"]) for agent in agents if agent.get("available")}
+    if not toggled:
+        return None, pages
     at_work: dict[int, int] = {}
     for page in http.pages("/api/v2/groups", {"per_page": 100}):
         pages += 1

@@ -20,7 +20,9 @@ the Table API:
 ServiceNow starts and cancels SLA definitions on conditions (a priority among them): a new
 priority can cancel the running ``task_sla`` and start a shorter one, so no target per
 priority is offered here and ticketbot never moves a ServiceNow priority for a service level.
-Who is at work is the instance's on-call schedules, not read: agents at work stay unknown.
+The agents at work per group are Advanced Work Assignment's presence (``awa_agent_presence``
+shown ``Available``) joined to the groups' members (``sys_user_grmember``), the assignment's
+reader; an instance without AWA presence says nothing of who is at work: unknown.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from ..sla import Clock, FirstReply, SlaRead
 from .adapter import ServiceNowHelpdesk
 from .business_hours import read_schedule as _schedule
 from .records import glide, number_digits, status_of, sys_int
+from .staffing import agents_at_work
 
 STAGES = {
     "in_progress": "active",
@@ -97,10 +100,12 @@ def read_slas(
     schedule_id = next((str(d["schedule"]) for d in response if d.get("schedule")), "")
     schedule = _schedule(http, schedule_id) if schedule_id else None
     requests += 2 if schedule_id else 0
+    at_work, asked_presence = agents_at_work(http, max(2, max_requests // 10))
+    requests += asked_presence
     clocks, history = _clocks_and_history(rows, tasks, definitions, history_since, table)
     clocks, asked = _with_labels(helpdesk, clocks, tasks, now, max_requests - requests)
     notes = [] if complete else ["the SLA read stopped at its request budget"]
-    return SlaRead(clocks, history, schedule, None, requests + asked, complete, notes)
+    return SlaRead(clocks, history, schedule, at_work, requests + asked, complete, notes)
 
 
 def _with_labels(

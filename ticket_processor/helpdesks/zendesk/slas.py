@@ -13,8 +13,12 @@
 
 Zendesk's ticket does not name the policy applied to it; the targets per priority are read
 from the first policy (by position) that sets this metric for the ticket's priority, which is
-what a priority change would re-apply. Zendesk says nothing of agents at work outside
-omnichannel routing: the read leaves ``agents_at_work`` unknown.
+what a priority change would re-apply.
+
+The agents at work per group are the omnichannel routing's availabilities
+(``GET /api/v2/agent_availabilities``: ``agent_status.name`` online, counted in each of the
+agent's ``group_ids``), the assignment's reader; an account without omnichannel routing says
+nothing of who is at work, and the read leaves ``agents_at_work`` unknown.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from ...models import Helpdesk
 from ..sla import Clock, FirstReply, SlaRead, iso_seconds
 from .adapter import ZendeskHelpdesk
 from .business_hours import read_schedule as _schedule
+from .staffing import agents_at_work
 
 METRIC_NAMES = {
     "first_reply_time": "first_reply",
@@ -111,6 +116,8 @@ def read_slas(
     policies = http.request("GET", "/api/v2/slas/policies.json")
     targets = _targets(policies.get("sla_policies") or [] if isinstance(policies, dict) else [])
     schedule = _schedule(http, count)
+    at_work, pages = agents_at_work(http, max_pages=max(1, max_requests // 10))
+    count[0] += pages
     clocks: list[Clock] = []
     history: list[FirstReply] = []
     params: dict[str, Any] = {
@@ -139,4 +146,4 @@ def read_slas(
             break
         params = {"cursor": body["after_cursor"], "include": "slas,metric_sets"}
     notes = [] if complete else ["the SLA read stopped at its request budget"]
-    return SlaRead(clocks, history, schedule, None, count[0], complete, notes)
+    return SlaRead(clocks, history, schedule, at_work, count[0], complete, notes)
