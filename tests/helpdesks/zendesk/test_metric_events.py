@@ -95,7 +95,7 @@ def test_a_target_paused_and_one_achieved_are_read_so(zendesk: Desk) -> None:
     sla.sla_clock(running, metric="first_reply", breach_at=now + 3600)  # running again
     helpdesk = connected(zendesk)
     try:
-        trails, _, complete = read_trails(helpdesk.client.http, now - 3600, 10)  # type: ignore[attr-defined]
+        trails, _, complete, _ = read_trails(helpdesk.client.http, now - 3600, 10)  # type: ignore[attr-defined]
     finally:
         helpdesk.close()
     assert complete
@@ -114,12 +114,12 @@ def test_the_export_is_read_across_pages_and_stops_at_its_budget(zendesk: Desk) 
     try:
         http = helpdesk.client.http  # type: ignore[attr-defined]
         zendesk.reset_stats()
-        trails, asked, complete = read_trails(http, now - 6000, 10)
+        trails, asked, complete, _ = read_trails(http, now - 6000, 10)
         counted = zendesk.stats()["requests"]
         assert complete
         assert len(trails) == 2500
         assert asked == 3 == sum(v for k, v in counted.items() if "ticket_metric_events" in k)
-        trails, asked, complete = read_trails(http, now - 6000, 2)
+        trails, asked, complete, _ = read_trails(http, now - 6000, 2)
         # the second page starts again at the first one's last second
         assert not complete
         assert asked == 2

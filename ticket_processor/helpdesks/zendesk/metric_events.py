@@ -88,9 +88,10 @@ def _apply(trail: Trail, event: dict[str, Any], moment: float) -> None:
         trail.breached_at = moment
 
 
-def read_trails(http: Any, start_time: float, max_requests: int) -> tuple[Trails, int, bool]:
+def read_trails(http: Any, start_time: float, max_requests: int) -> tuple[Trails, int, bool, int]:
     """The targets' trails from ``start_time`` on, the requests it took (at most
-    ``max_requests``), and whether it read to the end of the stream."""
+    ``max_requests``), whether it read to the end of the stream, and where the next read
+    starts (the last page's ``end_time``)."""
     trails: Trails = {}
     seen: set[int] = set()
     start, requests = int(start_time), 0
@@ -115,6 +116,6 @@ def read_trails(http: Any, start_time: float, max_requests: int) -> tuple[Trails
         if not fresh and count >= EVENTS_PAGE:
             break  # a second with more events than a page: the export cannot go past it
         if count < EVENTS_PAGE or not fresh or not isinstance(end, int) or end < start:
-            return trails, requests, True
+            return trails, requests, True, end if isinstance(end, int) else start
         start = end
-    return trails, requests, False
+    return trails, requests, False, start

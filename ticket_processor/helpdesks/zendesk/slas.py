@@ -27,6 +27,7 @@ nothing of who is at work, and the read leaves ``agents_at_work`` unknown.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -109,7 +110,7 @@ def _first_reply(ticket: dict[str, Any], metric_sets: dict[int, dict[str, Any]])
         if isinstance(item, dict) and item.get("metric") == "first_reply_time":
             due = iso_seconds(item.get("breach_at"))
     breached = None if due is None else (answered is None or answered > due)
-    return FirstReply(ticket.get("group_id"), asked, answered, breached, due)
+    return FirstReply(ticket.get("group_id"), asked, answered, breached, due, int(ticket["id"]))
 
 
 def _as_events_say(clock: Clock, trails: Trails) -> Clock:
@@ -136,7 +137,12 @@ def _told_by(reply: FirstReply, trail: Trail | None) -> FirstReply:
 
 
 def read_slas(
-    helpdesk: Helpdesk, *, now: float, history_since: float, max_requests: int
+    helpdesk: Helpdesk,
+    *,
+    now: float,
+    history_since: float,
+    max_requests: int,
+    since: Mapping[str, Any] | None = None,
 ) -> SlaRead:
     if not isinstance(helpdesk, ZendeskHelpdesk):
         raise TypeError("the Zendesk SLA read needs the Zendesk adapter")
@@ -147,15 +153,24 @@ def read_slas(
     schedule = _schedule(http, count)
     at_work, pages = agents_at_work(http, max_pages=max(1, max_requests // 10))
     count[0] += pages
-    trails, asked, told = read_trails(http, history_since, max(1, max_requests // 4))
+    cursor = since.get("cursor") if since else None
+    cursor = cursor if isinstance(cursor, str) and cursor else None
+    incremental = cursor is not None
+    events_from = since.get("events_from") if cursor and since else None
+    events_from = max(history_since, events_from) if isinstance(events_from, int) else None
+    trails, asked, told, events_end = read_trails(
+        http, events_from or history_since, max(1, max_requests // 4)
+    )
     count[0] += asked
     clocks: list[Clock] = []
     history: list[FirstReply] = []
-    params: dict[str, Any] = {
-        "start_time": int(history_since),
-        "include": "slas,metric_sets",
-        "per_page": EXPORT_PAGE,
-    }
+    changed: set[int] = set()
+    params: dict[str, Any] = (
+        {"cursor": cursor, "include": "slas,metric_sets"}
+        if cursor
+        else {"start_time": int(history_since), "include": "slas,metric_sets",
+              "per_page": EXPORT_PAGE}
+    )  # fmt: skip
     complete = False
     while count[0] < max_requests:
         body = http.request("GET", "/api/v2/incremental/tickets/cursor.json", params=params)
@@ -168,11 +183,14 @@ def read_slas(
         for ticket in body.get("tickets") or ():
             if not isinstance(ticket, dict) or not isinstance(ticket.get("id"), int):
                 continue
+            changed.add(int(ticket["id"]))
             if ticket.get("status") in OPEN:
                 clocks.extend(_as_events_say(c, trails) for c in _clocks(ticket, targets))
             if (iso_seconds(ticket.get("created_at")) or 0) >= history_since:
                 trail = trails.get((int(ticket["id"]), "first_reply"))
                 history.append(_told_by(_first_reply(ticket, metric_sets), trail))
+        if body.get("after_cursor"):
+            cursor = str(body["after_cursor"])
         if body.get("end_of_stream") or not body.get("after_cursor"):
             complete = True
             break
@@ -180,4 +198,8 @@ def read_slas(
     notes = [] if complete else ["the SLA read stopped at its request budget"]
     if not told:
         notes.append("the metric events were read in part: the history's times in part")
-    return SlaRead(clocks, history, schedule, at_work, count[0], complete, notes)
+    position = {"cursor": cursor, "events_from": events_end} if cursor else None
+    return SlaRead(
+        clocks, history, schedule, at_work, count[0], complete, notes, position,
+        frozenset(changed) if incremental else None,
+    )  # fmt: skip

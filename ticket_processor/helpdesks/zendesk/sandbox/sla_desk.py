@@ -115,6 +115,8 @@ class ZendeskSlaDesk:
             # The first reply fulfils the metric: its time joins the ticket's metric set.
             state.reply_minutes[ticket_id] = (now - created) / 60
         self._events(ticket_id, metric, created, breach_at, stage)
+        # The engine's change rides on a ticket update (a reply, a status): exported again.
+        self.sandbox.store.touch(ticket_id)
 
     def _events(
         self, ticket_id: int, metric: str, started: float, due: float | None, stage: str
