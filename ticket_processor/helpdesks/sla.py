@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..models import Helpdesk
@@ -133,20 +133,27 @@ class FirstReply:
     """One ticket of the recent history: its group, when it was asked, when an agent first
     answered (None: not yet), whether its first-reply target breached, where known, and when
     that target was due (``due_at``, as the helpdesk kept it; None: not known): a closed clock
-    the breach probability is calibrated on."""
+    the breach probability is calibrated on; ``ticket_id``: whose (what a later read from a
+    position replaces), where the read says."""
 
     group_id: int | None
     asked_at: float
     answered_at: float | None
     breached: bool | None = None
     due_at: float | None = None
+    ticket_id: int | None = None
 
 
 @dataclass
 class SlaRead:
     """What one SLA read found: the running clocks of the open tickets, the first replies of
     the recent history, the business hours, the agents at work now by group (None: the
-    helpdesk does not say), how many requests it took and whether it read everything."""
+    helpdesk does not say), how many requests it took and whether it read everything.
+
+    ``position``: where the next run's read may start (the helpdesk's export cursor or a
+    change time; no personal data), None where the read gives none. ``changed``: None for a
+    full read (every open ticket's clocks); for a read from a position, the tickets it read
+    (changed since): their clocks and first replies replace what the last run kept."""
 
     clocks: list[Clock]
     history: list[FirstReply]
@@ -155,14 +162,23 @@ class SlaRead:
     requests: int = 0
     complete: bool = True
     notes: list[str] = field(default_factory=list)
+    position: dict[str, Any] | None = None
+    changed: frozenset[int] | None = None
 
 
 class SlaReader(Protocol):
     """A kind's SLA read (``HelpdeskKind.slas``): the open tickets' clocks and the history
-    since ``history_since``, in at most ``max_requests`` requests."""
+    since ``history_since``, in at most ``max_requests`` requests; from ``since`` (a
+    ``position`` an earlier read gave) only what changed after it."""
 
     def __call__(
-        self, helpdesk: Helpdesk, *, now: float, history_since: float, max_requests: int
+        self,
+        helpdesk: Helpdesk,
+        *,
+        now: float,
+        history_since: float,
+        max_requests: int,
+        since: Mapping[str, Any] | None = None,
     ) -> SlaRead: ...
 
 

@@ -204,6 +204,13 @@ PLACES: tuple[Place, ...] = (
         "30 days",
     ),
     Place(
+        "sla_read.json",
+        "json",
+        "the last SLA read's position and clocks and first replies, by ticket id: groups, "
+        "priorities, tags, times and targets; no text",
+        "a day (the day's full read replaces it)",
+    ),
+    Place(
         "macros.json",
         "feature",
         "solved tickets' ids, when solved, the macro used, the macro tagged and an agent's "
@@ -228,6 +235,7 @@ _PLAIN = {
     "serve/deliveries.sqlite3": "no: ticket ids and times, no text",
     "assignment/assigned.json": "no: ticket and agent ids, no text",
     "sla.json": "no: ticket ids, times and probabilities, no text",
+    "sla_read.json": "no: ticket ids, groups, tags, times and targets, no text",
     "macros.json": "no: ticket ids, times and macros, no text; `macros-vectors.npz` with a key",
 }
 

@@ -12,8 +12,9 @@ target warned once, each breach recorded once (``sla_breached``, never announced
 target met (``sla_met``). The targets a ``sla_risk`` route escalates are handed to the
 escalation channels (``escalations``), once per target. Last it logs ``sla_clocks``: every
 clock of the read as the dashboard shows it (stage, breach time, at risk, likelihood), which
-the audit store keeps (``sla_clocks``), so a page view never asks the helpdesk. A helpdesk
-kind without an SLA read is skipped with one warning.
+the audit store keeps (``sla_clocks``), so a page view never asks the helpdesk. The read
+starts where the last run's left off (``reads``: only what changed since, a full read a
+day). A helpdesk kind without an SLA read is skipped with one warning.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from .book import SlaBook, target_key
 from .calibrate import MIN_CLOCKS, BreachCalibrations
 from .decide import AtRisk, SlaPlan, decide, tag_of
 from .predict import MIN_HISTORY
+from .reads import SlaReads
 
 MAX_REQUESTS = 60  # an SLA read's requests a run, far below every helpdesk's minute limit
 HISTORY = 14 * 86400  # how far back the first replies are read
@@ -77,14 +79,27 @@ class SlaPass(Pass):
             )
             return
         now = self.clock()
+        kept = SlaReads.open(self.state_dir, self.helpdesk.kind, now=now)
         try:
             read = self.reader(
-                self.helpdesk, now=now, history_since=now - HISTORY, max_requests=self.max_requests
+                self.helpdesk,
+                now=now,
+                history_since=now - HISTORY,
+                max_requests=self.max_requests,
+                since=kept.position,
             )
         except TicketBotError as exc:
             end.log.emit("sla_read_failed", level="warning", error=str(exc))
             end.summary.warnings.append(f"service levels not read ({exc}): the next run tries")
             return
+        read = kept.merged(read, history_since=now - HISTORY)
+        if kept.note:
+            end.summary.warnings.append(f"service levels: {kept.note}")
+        if end.writes:  # a dry run keeps no state
+            try:
+                kept.save(read, now=now)
+            except TicketBotError as exc:
+                end.summary.warnings.append(f"the SLA read could not be kept: {exc}")
         book = SlaBook.open(self.state_dir)
         calibrations = BreachCalibrations.open(self.state_dir)
         plan = decide(

@@ -15,11 +15,13 @@
   ticket (status 3, and the waiting statuses 6 and 7, whose SLA timer Freshdesk stops by
   default) has its clocks paused;
 - ``GET /api/v2/groups`` and ``GET /api/v2/agents``: which agents of each group are
-  ``available`` now (Freshdesk's own availability toggle).
+  ``available`` now (Freshdesk's own availability toggle); where no agent carries the toggle
+  the account keeps no availability, and the agents at work stay unknown.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -89,15 +91,19 @@ def _clocks(ticket: dict[str, Any], policies: list[dict[str, Any]], now: float) 
     return found
 
 
-def _agents_at_work(http: Any) -> tuple[dict[int, int], int]:
-    """Group id -> its agents available now, and the requests it took."""
+def _agents_at_work(http: Any) -> tuple[dict[int, int] | None, int]:
+    """Group id -> its agents available now (None: no agent carries the toggle), and the
+    requests it took."""
     available: set[int] = set()
+    toggled = False
     pages = 0
     for page in http.pages("/api/v2/agents", {"per_page": 100}):
         pages += 1
-        available |= {
-            int(agent["id"]) for agent in page if isinstance(agent, dict) and agent.get("available")
-        }
+        agents = [a for a in page if isinstance(a, dict) and isinstance(a.get("id"), int)]
+        toggled = toggled or any("available" in agent for agent in agents)
+        available |= {int(agent["id"]) for agent in agents if agent.get("available")}
+    if not toggled:
+        return None, pages
     at_work: dict[int, int] = {}
     for page in http.pages("/api/v2/groups", {"per_page": 100}):
         pages += 1
@@ -109,7 +115,12 @@ def _agents_at_work(http: Any) -> tuple[dict[int, int], int]:
 
 
 def read_slas(
-    helpdesk: Helpdesk, *, now: float, history_since: float, max_requests: int
+    helpdesk: Helpdesk,
+    *,
+    now: float,
+    history_since: float,
+    max_requests: int,
+    since: Mapping[str, Any] | None = None,
 ) -> SlaRead:
     if not isinstance(helpdesk, FreshdeskHelpdesk):
         raise TypeError("the Freshdesk SLA read needs the Freshdesk adapter")
@@ -123,20 +134,30 @@ def read_slas(
     requests = 2 + pages
     clocks: list[Clock] = []
     history: list[FirstReply] = []
-    since = date.fromtimestamp(history_since).isoformat() + "T00:00:00Z"
+    from_position = since.get("updated_since") if since else None
+    incremental = isinstance(from_position, str) and iso_seconds(from_position) is not None
+    first = date.fromtimestamp(history_since).isoformat() + "T00:00:00Z"
+    latest = str(from_position) if incremental else first
     params = {
-        "updated_since": since,
+        "updated_since": latest,
         "include": "stats",
         "per_page": 100,
         "order_by": "updated_at",
         "order_type": "asc",
     }
+    # updated_since counts whole seconds, inclusive: the tickets of the position's second
+    # come again (one changed in that second after the last read is not missed).
+    changed: set[int] = set()
     complete = True
     for page in http.pages("/api/v2/tickets", params):
         requests += 1
         for ticket in page:
             if not isinstance(ticket, dict) or not isinstance(ticket.get("id"), int):
                 continue
+            updated = iso_seconds(ticket.get("updated_at")) or 0.0
+            changed.add(int(ticket["id"]))
+            if updated > (iso_seconds(latest) or 0):
+                latest = str(ticket["updated_at"])
             clocks.extend(_clocks(ticket, policies, now))
             asked = iso_seconds(ticket.get("created_at"))
             if asked is not None and asked >= history_since:
@@ -145,9 +166,12 @@ def read_slas(
                 group = ticket.get("group_id")
                 due = iso_seconds(ticket.get("fr_due_by"))
                 breached = bool(ticket.get("fr_escalated"))
-                history.append(FirstReply(group, asked, answered, breached, due))
+                history.append(FirstReply(group, asked, answered, breached, due, int(ticket["id"])))
         if requests >= max_requests:
             complete = False
             break
     notes = [] if complete else ["the SLA read stopped at its request budget"]
-    return SlaRead(clocks, history, schedule, at_work, requests, complete, notes)
+    return SlaRead(
+        clocks, history, schedule, at_work, requests, complete, notes,
+        {"updated_since": latest}, frozenset(changed) if incremental else None,
+    )  # fmt: skip

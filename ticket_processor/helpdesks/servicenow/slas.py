@@ -20,11 +20,14 @@ the Table API:
 ServiceNow starts and cancels SLA definitions on conditions (a priority among them): a new
 priority can cancel the running ``task_sla`` and start a shorter one, so no target per
 priority is offered here and ticketbot never moves a ServiceNow priority for a service level.
-Who is at work is the instance's on-call schedules, not read: agents at work stay unknown.
+The agents at work per group are Advanced Work Assignment's presence (``awa_agent_presence``
+shown ``Available``) joined to the groups' members (``sys_user_grmember``), the assignment's
+reader; an instance without AWA presence says nothing of who is at work: unknown.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -34,6 +37,7 @@ from ..sla import Clock, FirstReply, SlaRead
 from .adapter import ServiceNowHelpdesk
 from .business_hours import read_schedule as _schedule
 from .records import glide, number_digits, status_of, sys_int
+from .staffing import agents_at_work
 
 STAGES = {
     "in_progress": "active",
@@ -44,9 +48,11 @@ STAGES = {
 }
 SLA_FIELDS = (
     "sys_id,task,sla,stage,planned_end_time,has_breached,business_percentage,start_time,"
-    "end_time,active"
+    "end_time,active,sys_updated_on"
 )
-TASK_FIELDS = "sys_id,number,assignment_group,priority,state,hold_reason,short_description"
+TASK_FIELDS = (
+    "sys_id,number,assignment_group,priority,state,hold_reason,short_description,sys_updated_on"
+)
 PAGE = 1000
 TASKS_A_REQUEST = 100
 LABELS_WITHIN = 86400  # the clocks whose tasks' labels are read: due within a day
@@ -62,8 +68,56 @@ def _seconds(value: object) -> float | None:
         return None
 
 
+def _task_slas(http: Any, query: str, budget: int) -> tuple[list[dict[str, Any]], int, bool]:
+    """The ``task_sla`` rows ``query`` matches, a page at a time within ``budget`` requests:
+    the rows, the requests taken, whether every row was read."""
+    rows: list[dict[str, Any]] = []
+    requests = 0
+    for row in http.every("task_sla", query, SLA_FIELDS, page=PAGE):
+        rows.append(row)
+        if len(rows) % PAGE == 0:
+            requests += 1
+            if requests >= budget:
+                return rows, requests, False
+    return rows, requests + 1, True
+
+
+def _changed_since(
+    http: Any, table: str, after: str, budget: int
+) -> tuple[list[dict[str, Any]], int, bool]:
+    """What changed since ``after`` (a Glide time, whole seconds, inclusive: the records of
+    its second come again, one changed in that second after the last read is not missed): the
+    ``task_sla`` rows updated since and those of the tasks updated since; the requests taken,
+    whether all was read."""
+    rows, requests, complete = _task_slas(
+        http, f"sys_updated_on>={after}^ORDERBYsys_updated_on", budget
+    )
+    tasks = list(http.every(table, f"sys_updated_on>={after}", "sys_id", page=PAGE))
+    requests += len(tasks) // PAGE + 1
+    known = {str(r.get("task")) for r in rows}
+    wanted = sorted({str(t.get("sys_id")) for t in tasks} - known)
+    for start in range(0, len(wanted), TASKS_A_REQUEST):
+        chunk = ",".join(wanted[start : start + TASKS_A_REQUEST])
+        more, asked, whole = _task_slas(http, f"taskIN{chunk}", budget - requests)
+        rows, requests, complete = rows + more, requests + asked, complete and whole
+    return rows, requests, complete
+
+
+def _position(
+    after: str, rows: list[dict[str, Any]], tasks: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """Where the next read starts: the latest change seen."""
+    records = [*rows, *tasks.values()]
+    return {"updated_after": max([after, *(str(r.get("sys_updated_on") or "") for r in records)])}
+
+
 def read_slas(
-    helpdesk: Helpdesk, *, now: float, history_since: float, max_requests: int
+    helpdesk: Helpdesk,
+    *,
+    now: float,
+    history_since: float,
+    max_requests: int,
+    since: Mapping[str, Any] | None = None,
 ) -> SlaRead:
     if not isinstance(helpdesk, ServiceNowHelpdesk):
         raise TypeError("the ServiceNow SLA read needs the ServiceNow adapter")
@@ -72,18 +126,14 @@ def read_slas(
         str(row.get("sys_id")): row
         for row in http.every("contract_sla", "active=true", "sys_id,name,target,duration,schedule")
     }
-    requests = 1
-    query = f"active=true^ORsys_created_on>={glide(history_since)}^ORDERBYsys_created_on"
-    rows: list[dict[str, Any]] = []
-    complete = True
-    for row in http.every("task_sla", query, SLA_FIELDS, page=PAGE):
-        rows.append(row)
-        if len(rows) % PAGE == 0:
-            requests += 1
-            if requests >= max_requests // 2:
-                complete = False
-                break
-    requests += 1
+    after = since.get("updated_after") if since else None
+    incremental = isinstance(after, str) and _seconds(after) is not None
+    if incremental:
+        rows, asked_rows, complete = _changed_since(http, table, str(after), max_requests // 2)
+    else:
+        query = f"active=true^ORsys_created_on>={glide(history_since)}^ORDERBYsys_created_on"
+        rows, asked_rows, complete = _task_slas(http, query, max_requests // 2 - 1)
+    requests = 1 + asked_rows
     task_ids = sorted({str(row.get("task")) for row in rows if row.get("task")})
     tasks: dict[str, dict[str, Any]] = {}
     for start in range(0, len(task_ids), TASKS_A_REQUEST):
@@ -97,10 +147,17 @@ def read_slas(
     schedule_id = next((str(d["schedule"]) for d in response if d.get("schedule")), "")
     schedule = _schedule(http, schedule_id) if schedule_id else None
     requests += 2 if schedule_id else 0
+    at_work, asked_presence = agents_at_work(http, max(2, max_requests // 10))
+    requests += asked_presence
     clocks, history = _clocks_and_history(rows, tasks, definitions, history_since, table)
     clocks, asked = _with_labels(helpdesk, clocks, tasks, now, max_requests - requests)
     notes = [] if complete else ["the SLA read stopped at its request budget"]
-    return SlaRead(clocks, history, schedule, None, requests + asked, complete, notes)
+    changed = frozenset(n for t in tasks.values() if (n := number_digits(t.get("number"))))
+    return SlaRead(
+        clocks, history, schedule, at_work, requests + asked, complete, notes,
+        _position(str(after) if incremental else glide(history_since), rows, tasks),
+        changed if incremental else None,
+    )  # fmt: skip
 
 
 def _with_labels(
@@ -165,5 +222,5 @@ def _clocks_and_history(
             # A running one is a wait so far, as the other helpdesks' open tickets are.
             answered = None if running else _seconds(row.get("end_time"))
             due = _seconds(row.get("planned_end_time"))
-            history.append(FirstReply(group, started, answered, breached, due))
+            history.append(FirstReply(group, started, answered, breached, due, ticket_id))
     return clocks, history

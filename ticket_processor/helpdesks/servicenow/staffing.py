@@ -9,7 +9,9 @@ business hours say: the schedule of the instance's active SLA definitions, ``con
 per agent are the table's unsolved records ``assigned_to`` them; the customer's company is the
 caller's ``core_company`` (its columns are its fields). The Table API writes as the signed-in
 user: a reply "in an agent's name" is a comment by ticketbot's user, the work note beside it
-names the agent.
+names the agent. The SLA read counts the agents at work per group from the same presence
+(``agents_at_work``: the available agents' ``sys_user_grmember`` rows, a hundred agents a
+request).
 """
 
 from __future__ import annotations
@@ -24,6 +26,54 @@ from .list_reads import TableReads
 from .people import IdBook
 from .records import STATE_OF, sys_int
 from .wire import TABLE_API, ServiceNowTransport
+
+PRESENCE_PAGE = 1000
+MEMBERS_A_REQUEST = 100
+
+
+def presence(http: ServiceNowTransport) -> tuple[dict[str, bool], int]:
+    """Agent sys_id -> available now (AWA's ``current_presence_state`` shown as
+    ``Available``), and the requests it took; empty where the instance keeps no presence."""
+    rows = list(
+        http.every(
+            "awa_agent_presence",
+            "",
+            "agent,current_presence_state",
+            page=PRESENCE_PAGE,
+            sysparm_display_value="all",
+        )
+    )
+    found = {
+        _shown(r.get("agent"), "value"): _shown(r.get("current_presence_state")) == "Available"
+        for r in rows
+    }
+    return found, len(rows) // PRESENCE_PAGE + 1
+
+
+def agents_at_work(
+    http: ServiceNowTransport, max_requests: int
+) -> tuple[dict[int, int] | None, int]:
+    """Group id -> its agents available now (0: members with a presence, none available),
+    and the requests it took, the members' read stopping at ``max_requests``; None where the
+    instance keeps no AWA presence."""
+    present, requests = presence(http)
+    if not present:
+        return None, requests
+    agents = sorted(agent for agent in present if agent)
+    at_work: dict[int, int] = {}
+    for start in range(0, len(agents), MEMBERS_A_REQUEST):
+        if requests >= max_requests:
+            break
+        chunk = ",".join(agents[start : start + MEMBERS_A_REQUEST])
+        query = f"userIN{chunk}"
+        rows = list(http.every("sys_user_grmember", query, "user,group", page=PRESENCE_PAGE))
+        requests += len(rows) // PRESENCE_PAGE + 1
+        for row in rows:
+            group = sys_int(row.get("group"))
+            if group is not None:
+                here = present.get(str(row.get("user")), False)
+                at_work[group] = at_work.get(group, 0) + int(here)
+    return at_work, requests
 
 
 class ServiceNowStaffing:
@@ -58,15 +108,7 @@ class ServiceNowStaffing:
         for row in self._every("sys_user_has_skill", "", "user,skill"):
             if row.get("skill") in names:
                 skills.setdefault(str(row.get("user")), set()).add(names[row["skill"]])
-        presence = {
-            _shown(r.get("agent"), "value"): _shown(r.get("current_presence_state")) == "Available"
-            for r in self.http.every(
-                "awa_agent_presence",
-                "",
-                "agent,current_presence_state",
-                sysparm_display_value="all",
-            )
-        }
+        present, _ = presence(self.http)
         found = []
         for user in self._every("sys_user", "active=true", "sys_id,name"):
             sys_id, agent_id = str(user.get("sys_id")), sys_int(user.get("sys_id"))
@@ -78,7 +120,7 @@ class ServiceNowStaffing:
                     name=str(user.get("name") or sys_id),
                     group_ids=tuple(groups[sys_id]),
                     skills=frozenset(skills.get(sys_id, ())),
-                    available=presence.get(sys_id),
+                    available=present.get(sys_id),
                 )
             )
         return found

@@ -24,6 +24,50 @@ from ..staffing import AgentNote, Organisation, PublicMessage, SkillCatalogue, S
 from .business_hours import read_schedule
 from .client import ZendeskClient
 
+AVAILABILITY_PAGE = 100  # the Agent Availability API's largest cursor page
+
+
+def availabilities(http: Any, max_pages: int) -> tuple[list[dict[str, Any]] | None, int]:
+    """The agents' omnichannel availabilities (``attributes`` of each resource), following
+    the cursor (``meta.has_more`` / ``after_cursor``) for at most ``max_pages`` pages, and the
+    requests it took; None where the account has no omnichannel routing (403 / 404)."""
+    found: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"page[size]": AVAILABILITY_PAGE}
+    pages = 0
+    while pages < max(1, max_pages):
+        try:
+            body = http.request("GET", "/api/v2/agent_availabilities.json", params=params)
+        except HelpdeskError as exc:
+            if exc.status_code not in (403, 404):
+                raise
+            return None, pages + 1
+        pages += 1
+        body = body if isinstance(body, dict) else {}
+        for item in body.get("data") or ():
+            attributes = item.get("attributes") if isinstance(item, dict) else None
+            if isinstance(attributes, dict) and isinstance(attributes.get("agent_id"), int):
+                found.append(attributes)
+        meta = body.get("meta")
+        if not isinstance(meta, dict) or not meta.get("has_more") or not meta.get("after_cursor"):
+            break
+        params = {"page[size]": AVAILABILITY_PAGE, "page[after]": meta["after_cursor"]}
+    return found, pages
+
+
+def agents_at_work(http: Any, max_pages: int) -> tuple[dict[int, int] | None, int]:
+    """Group id -> its agents online now, and the requests it took; None where the account
+    keeps no availability (no omnichannel routing: Zendesk says nothing of who is at work)."""
+    found, pages = availabilities(http, max_pages)
+    if not found:
+        return None, pages
+    at_work: dict[int, int] = {}
+    for attributes in found:
+        online = (attributes.get("agent_status") or {}).get("name") == "online"
+        for group in attributes.get("group_ids") or ():
+            if isinstance(group, int):
+                at_work[group] = at_work.get(group, 0) + int(online)
+    return at_work, pages
+
 
 class ZendeskStaffing:
     """The ``StaffingDesk`` of one Zendesk account."""
@@ -84,19 +128,11 @@ class ZendeskStaffing:
     def staff(self) -> list[Staff]:
         names = self._value_names()
         people = {a.get("id"): a for a in self.client.paged("/api/v2/users.json", "users")}
-        try:
-            availabilities = self._get("/api/v2/agent_availabilities.json").get("data")
-        except HelpdeskError as exc:
-            if exc.status_code not in (403, 404):
-                raise
-            availabilities = None  # no omnichannel routing on this account
-        if not availabilities:
-            return self._without_availability(people)
+        every, _ = availabilities(self.client.http, max_pages=100)
+        if not every:
+            return self._without_availability(people)  # no omnichannel routing
         found = []
-        for item in availabilities:
-            attributes = item.get("attributes") if isinstance(item, dict) else None
-            if not isinstance(attributes, dict) or not isinstance(attributes.get("agent_id"), int):
-                continue
+        for attributes in every:
             agent_id = attributes["agent_id"]
             user = people.get(agent_id) or {}
             if user.get("active") is False:

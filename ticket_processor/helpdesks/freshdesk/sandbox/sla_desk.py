@@ -89,6 +89,8 @@ class FreshdeskSlaDesk:
         store = self.sandbox.store
         if stage == "paused":
             fields["status"] = 3
+        # The engine's change rides on a ticket update (a reply, a status): listed again.
+        fields["updated_at"] = iso(store.now())
         store.set_engine_fields(ticket_id, fields)
         if stage == "achieved" and metric == "first_reply":
             store.add_note(

@@ -5,11 +5,11 @@ shapes (metric names, minutes from Sunday, Rails time-zone names where Zendesk u
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ...sla import RAILS_ZONES
 from .records import iso, parse_iso
-from .sla_api import store_state
+from .sla_api import ZendeskSlaState, store_state
 
 if TYPE_CHECKING:
     from .server import RunningSandbox
@@ -20,7 +20,28 @@ ZENDESK_METRICS = {
     "periodic_update": "periodic_update_time",
     "resolution": "requester_wait_time",
 }
+# The metric events' names for a target: (metric, instance_id); reply_time's first instance
+# is the first reply, later ones the next replies.
+EVENT_METRICS = {
+    "first_reply": ("reply_time", 1),
+    "next_reply": ("reply_time", 2),
+    "periodic_update": ("periodic_update_time", 1),
+    "resolution": ("requester_wait_time", 1),
+}
 RAILS_NAMES = {iana: rails for rails, iana in RAILS_ZONES.items()}
+
+
+def _applied(state: ZendeskSlaState, started: float, due: float | None) -> dict[str, Any]:
+    """An apply_sla event's ``sla``: the target (minutes from the clock's start to ``due``),
+    whether it counts business hours, and the account's first policy."""
+    policy = state.policies[0] if state.policies else {}
+    business = any(m.get("business_hours") for m in policy.get("policy_metrics") or ())
+    target = round(((due or started) - started) / 60)
+    return {
+        "target": target,
+        "business_hours": business,
+        "policy": {k: policy.get(k) for k in ("id", "title", "description")},
+    }
 
 
 class ZendeskSlaDesk:
@@ -88,10 +109,34 @@ class ZendeskSlaDesk:
         # Zendesk shows a missed target as still active, its breach_at in the past.
         shown = "active" if stage == "breached" else stage
         state.apply(ticket_id, ZENDESK_METRICS[metric], when, shown)
+        created = parse_iso(self.sandbox.store.get(ticket_id)["created_at"]) or 0.0
+        now = self.sandbox.store.now()
         if stage == "achieved" and metric == "first_reply":
             # The first reply fulfils the metric: its time joins the ticket's metric set.
-            created = parse_iso(self.sandbox.store.get(ticket_id)["created_at"]) or 0.0
-            state.reply_minutes[ticket_id] = (self.sandbox.store.now() - created) / 60
+            state.reply_minutes[ticket_id] = (now - created) / 60
+        self._events(ticket_id, metric, created, breach_at, stage)
+        # The engine's change rides on a ticket update (a reply, a status): exported again.
+        self.sandbox.store.touch(ticket_id)
+
+    def _events(
+        self, ticket_id: int, metric: str, started: float, due: float | None, stage: str
+    ) -> None:
+        """The metric events Zendesk's SLA engine would have recorded for this clock so far."""
+        state, now = store_state(self.sandbox.store), self.sandbox.store.now()
+        name, instance = EVENT_METRICS[metric]
+        if not state.has_event(ticket_id, name, instance, "activate"):
+            state.event(ticket_id, name, instance, "activate", started)
+            if due is not None:
+                sla = _applied(state, started, due)
+                state.event(ticket_id, name, instance, "apply_sla", started, sla=sla)
+        elif stage == "active" and state.has_event(ticket_id, name, instance, "pause"):
+            state.event(ticket_id, name, instance, "activate", now)
+        if stage == "paused":
+            state.event(ticket_id, name, instance, "pause", now)
+        elif stage == "achieved":
+            state.event(ticket_id, name, instance, "fulfill", now)
+        elif stage == "breached" and due is not None:
+            state.event(ticket_id, name, instance, "breach", min(due, now), deleted=False)
 
     def sla_history(
         self,
@@ -114,6 +159,17 @@ class ZendeskSlaDesk:
         state = store_state(self.sandbox.store)
         if reply_minutes is not None:
             state.reply_minutes[int(made["id"])] = reply_minutes
+        ticket_id = int(made["id"])
         if due_at is not None:  # the first reply's target, met or missed, stays on the ticket
-            state.apply(int(made["id"]), ZENDESK_METRICS["first_reply"], iso(due_at), "achieved")
-        return int(made["id"])
+            state.apply(ticket_id, ZENDESK_METRICS["first_reply"], iso(due_at), "achieved")
+        state.event(ticket_id, "reply_time", 1, "activate", asked_at)
+        if due_at is not None:
+            sla = _applied(state, asked_at, due_at)
+            state.event(ticket_id, "reply_time", 1, "apply_sla", asked_at, sla=sla)
+        answered = None if reply_minutes is None else asked_at + reply_minutes * 60
+        late = answered is None or (due_at is not None and answered > due_at)
+        if due_at is not None and late and due_at <= self.sandbox.store.now():
+            state.event(ticket_id, "reply_time", 1, "breach", due_at, deleted=False)
+        if answered is not None:
+            state.event(ticket_id, "reply_time", 1, "fulfill", answered)
+        return ticket_id

@@ -147,6 +147,12 @@ class TicketStore:
         """The moment on the clock tickets and events are stamped on."""
         return self._now()
 
+    def touch(self, ticket_id: int) -> None:
+        """A new version of the ticket as it is: what a change of Zendesk's own engines (an SLA
+        target's stage) rides on, a ticket update the incremental export lists again."""
+        with self._lock:
+            self._book._publish(dict(self._book.tickets[ticket_id]), self._now())
+
     def ticket_audits(self, ticket_id: int) -> list[dict[str, Any]]:
         with self._lock:
             if ticket_id not in self._book.tickets:
