@@ -38,7 +38,6 @@ DEBT: dict[str, set[str]] = {
     "run/build.py": {"answers"},
     "commands/answers.py": {"answers"},
     "commands/answers_history.py": {"answers"},
-    "commands/common.py": {"privacy"},
     "commands/dashboard.py": {"summary"},
     "commands/eval.py": {"spam", "summary"},
     "commands/fields.py": {"summary"},

@@ -7,7 +7,8 @@ how it opens its per-ticket steps (``steps``: from those values and the run's pa
 ``FeatureRun``), its after-run pass (``run_pass``, from the values and ``PassRun``), what it
 declares without a run (``extras``: its fields of the triage API's answer, its entries in the
 help-centre index), what ``kb sync`` calls (``kb_sync``), what sees every ticket the run reads
-(``sees``) and how an agent approves a change it proposed (``approver``). The run loops over
+(``sees``), how an agent approves a change it proposed (``approver``) and, for the commands,
+the state files it keeps encrypted (``sealed_files``). The run loops over
 the registry in its order: a feature's steps run in that order on each ticket, and its pass
 after the steps' own passes, in that order too. A feature that is off returns no step and no
 pass, and imports nothing of its own past its ``feature.py``.
@@ -183,6 +184,9 @@ class Feature(Generic[Values]):
     kb_sync: KbSync | None = None
     sees: Sees | None = None
     approver: Callable[[Values], Approve | None] | None = None
+    # The state files it writes encrypted when a key is set: every command checks, before it
+    # reads or writes anything, that the key given opens them.
+    sealed_files: tuple[str, ...] = ()
 
     def open_steps(self, settings: object, run: FeatureRun) -> list[TicketStep]:
         """The feature's steps this run, its values read from ``settings``."""
