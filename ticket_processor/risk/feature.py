@@ -1,4 +1,5 @@
-"""The risk as the run sees it: its settings and its step (``steps.feature``)."""
+"""The risk as the run sees it: its settings and its step (``steps.feature``); and its commands'
+parts, ``eval --risk`` and the head ``learn`` fits (``risk.command``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..learned import MODEL_FILE_NAME
-from ..steps.feature import Feature, FeatureRun
+from ..steps.feature import EvalAsk, Feature, FeatureRun, Learner
 from ..steps.protocol import TicketStep
 from .scorer import risk_scorer_for
 from .step import RiskStep
@@ -25,4 +26,22 @@ def risk_steps(values: RiskValues, run: FeatureRun) -> Sequence[TicketStep]:
     return [RiskStep(risk_scorer_for(values.learned_model or values.state_dir / MODEL_FILE_NAME))]
 
 
-FEATURE = Feature("risk", RiskValues, steps=risk_steps)
+def eval_risk(ask: EvalAsk) -> None:
+    from .command import eval_risk_command
+
+    eval_risk_command(ask)
+
+
+def learn_risk(*args: object, **options: object) -> object:
+    from .command import learn_risk_command
+
+    return learn_risk_command(*args, **options)  # type: ignore[arg-type]
+
+
+FEATURE = Feature(
+    "risk",
+    RiskValues,
+    steps=risk_steps,
+    evals={"risk": eval_risk},
+    learner=Learner("risk head", learn_risk),
+)
