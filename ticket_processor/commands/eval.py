@@ -1,6 +1,6 @@
 """``ticketbot eval``: score an engine on a labelled JSON-lines file
 (``evaluation.labelled``); a file whose rows name the answering article (``answer_article``)
-scores the answers a send-mode run would give (the feature's ``scores_file``: ``answers.command``).
+scores the answers a send-mode run would give (the feature's ``scores_file``).
 
 The scores are printed by ``evaluation.display``. Registered in ``cli`` under the name ``eval``.
 """
@@ -15,7 +15,6 @@ from rich.console import Console
 
 from ..models import Engine
 from ..settings import Settings
-from ..steps.feature import EvalAsk
 from .common import ENGINE_METAVAR, engine_choice, exit_codes, load
 
 SUMMARIES_HELP = (
@@ -98,6 +97,7 @@ def eval_(
     option = "spam" if spam else "summaries" if summaries else "risk" if risk else None
     if option is not None:
         from ..features.registry import evaluation
+        from ..steps.feature import EvalAsk
 
         scores = evaluation(option)
         assert scores is not None  # the registry lists the feature of each option
@@ -117,9 +117,9 @@ def eval_(
         settings = load({"workers": workers, "taxonomy_file": taxonomy, "learned_model": model})
         from ..features.registry import file_scores
 
-        scores = file_scores(file)
-        if scores is not None:  # rows a feature scores (the answers': the answering article)
-            scores(settings)
+        feature_scores = file_scores(file)
+        if feature_scores is not None:  # a feature's rows (the answers': the answering article)
+            feature_scores(settings)
             return
         chosen = load_taxonomy(settings.taxonomy_file)
         # A taxonomy with examples is scored by the engine fitted on them, as a run without

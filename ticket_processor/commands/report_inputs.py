@@ -12,7 +12,6 @@ from rich.markup import escape
 
 from ..errors import ConfigError
 from ..settings import Settings
-from ..steps.feature import ReportPart
 from .common import err_console
 
 if TYPE_CHECKING:
@@ -21,6 +20,7 @@ if TYPE_CHECKING:
     from ..report.sla import SlaReport
     from ..report.spam import SpamReport
     from ..report.to_write import ArticleToWrite
+    from ..steps.feature import ReportPart
 
 
 def with_state(

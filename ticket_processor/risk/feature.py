@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..learned import MODEL_FILE_NAME
 from ..steps.feature import EvalAsk, Feature, FeatureRun, Learner
@@ -32,10 +33,11 @@ def eval_risk(ask: EvalAsk) -> None:
     eval_risk_command(ask)
 
 
-def learn_risk(*args: object, **options: object) -> object:
+def learn_risk(*args: Any, **options: Any) -> object:
+    """``learn --risk`` and ``learn --from-helpdesk``'s risk head (``command``)."""
     from .command import learn_risk_command
 
-    return learn_risk_command(*args, **options)  # type: ignore[arg-type]
+    return learn_risk_command(*args, **options)
 
 
 FEATURE = Feature(
