@@ -5,7 +5,8 @@ success, 1 run aborted, 2 configuration or usage error, 3 some tickets failed, 1
 by a signal; ``health`` 0 / 1 / 2 / 3 as monitoring plugins do). The commands live in their own
 modules of ``commands/`` (``run``: run, demo, revert; ``backfill``; ``sandbox``: sandbox, seed;
 ``eval``; ``ops``: config, breaker, health, report, schedule; ``dashboard``; ``serve``;
-``discover``; ``audit``; ``answers``; ``learn``, ``kb``, ``routes``), each a few lines calling
+``discover``; ``audit``; ``learn``, ``kb``, ``routes``; a feature's own in its folder:
+``answers``, ``macros``, ``privacy``), each a few lines calling
 the library, and are listed in ``COMMANDS``, one line each; ``main`` imports only the module of
 the command it runs. What the commands share (``load``, ``exit_codes``, the consoles) is
 ``commands.common``, which they import directly; nothing is re-exported here.
@@ -178,7 +179,7 @@ COMMANDS: tuple[tuple[str, str, str, bool, str], ...] = (
     ("audit", "audit", "audit_app", True, "The audit store: import past logs, show what it holds."),
     (
         "answers",
-        "answers",
+        "answers.command",
         "answers_app",
         True,
         "Answering the customer: the policy, the ladder, the figures.",

@@ -3,8 +3,9 @@ folder declares one ``FEATURE`` in ``<feature>/feature.py`` named as its folder,
 ``features/registry.py`` lists each once. The run (``run/``) and the commands (``commands/``)
 loop over the registry and name no feature: a module there importing a feature's module (at
 module level, in a function or under ``TYPE_CHECKING``) or naming it in a dotted path is a
-second place the feature lives. What still does is listed below as debt, module by module,
-and the check fails when the debt grows or when a line of it is paid off and still listed.
+second place the feature lives. What a command needs of a feature (its sub-command, what
+``revert`` undoes, its scores in ``eval``, its part of ``report``...) the feature's descriptor
+declares, and a feature's own command lives in its folder (``<feature>/command.py``).
 
 The macros, the first feature that was a folder and a line, are held to more: outside their
 folder and the helpdesks' folders only the listing places name them at all (the word, in any
@@ -30,23 +31,6 @@ LOOPING = ("run", "commands")
 NAMES = tuple(
     feature.name for feature in FEATURES if (PACKAGE / feature.name / "feature.py").is_file()
 )
-
-# What of the run and the commands still names a feature: module -> the features it imports.
-# The answers are built in ``run/`` (their setup reads the settings), their command and its
-# history are in ``commands/``; the rest are commands that reach into one feature's module.
-DEBT: dict[str, set[str]] = {
-    "run/build.py": {"answers"},
-    "commands/answers.py": {"answers"},
-    "commands/answers_history.py": {"answers"},
-    "commands/common.py": {"privacy"},
-    "commands/dashboard.py": {"summary"},
-    "commands/eval.py": {"spam", "summary"},
-    "commands/fields.py": {"summary"},
-    "commands/learn_risk.py": {"risk"},
-    "commands/ops.py": {"assignment"},
-    "commands/report_inputs.py": {"ratings"},
-    "commands/run.py": {"actions", "answers", "assignment"},  # revert: each feature's undo
-}
 
 
 def test_the_registry_lists_the_features_the_brief_names() -> None:
@@ -105,7 +89,7 @@ def _features_named(text: str, module: str) -> set[str]:
     }
 
 
-def test_no_module_of_the_run_or_the_commands_names_a_feature_beyond_its_listed_debt() -> None:
+def test_no_module_of_the_run_or_the_commands_names_a_feature() -> None:
     naming = {}
     for folder in LOOPING:
         for path in sorted((PACKAGE / folder).glob("*.py")):
@@ -113,7 +97,7 @@ def test_no_module_of_the_run_or_the_commands_names_a_feature_beyond_its_listed_
             found = _features_named(path.read_text("utf-8"), module)
             if found:
                 naming[path.relative_to(PACKAGE).as_posix()] = found
-    assert naming == DEBT
+    assert naming == {}
 
 
 def test_the_check_sees_an_import_in_a_function_a_dotted_path_and_a_whole_package() -> None:

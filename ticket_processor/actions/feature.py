@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..steps.feature import Approve, Feature, FeatureRun
 from ..steps.protocol import TicketStep
+from ..steps.revert import RevertAsk, RunRevert
 
 
 @dataclass(frozen=True)
@@ -50,4 +51,12 @@ def approver(values: ActionsValues) -> Approve | None:
     return ChangeStore(values.state_dir).approve
 
 
-FEATURE = Feature("actions", ActionsValues, steps=actions_steps, approver=approver)
+def changes_revert(values: ActionsValues, ask: RevertAsk) -> RunRevert | None:
+    from .undo import changes_revert
+
+    return changes_revert(values, ask)
+
+
+FEATURE = Feature(
+    "actions", ActionsValues, steps=actions_steps, approver=approver, revert=changes_revert
+)

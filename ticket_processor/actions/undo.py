@@ -23,6 +23,7 @@ from ..errors import ConfigError
 from ..models import Helpdesk, WriteBack, WriteJournal, WriteOutcome
 from ..state.file_lock import updating
 from ..state.ledger import RunLedger
+from ..steps.revert import RevertAsk, UndoneFirst
 from .approve import CHANGE_SECONDS, LOCK_WAIT, idempotency_key
 from .book import Action, ActionBook
 from .call import Caller
@@ -191,3 +192,25 @@ def undo_changes(
     for line in lines:
         echo(line.text)
     return any(line.failed for line in lines)
+
+
+class ChangesRevert(UndoneFirst):
+    """The changes a run made through the actions, for ``revert`` (``steps.revert``): undone
+    before the triage's revert."""
+
+    def __init__(self, settings: UndoSettings, changes: list[tuple[int, str]], ask: RevertAsk):
+        self.settings = settings
+        self.changes = changes
+        self.ask = ask
+
+    def undo_first(self, helpdesk: Helpdesk) -> bool:
+        ask = self.ask
+        return undo_changes(
+            self.settings, helpdesk, self.changes, ask.run_id, ask.dry_run, ask.echo
+        )
+
+
+def changes_revert(settings: UndoSettings, ask: RevertAsk) -> ChangesRevert | None:
+    """The run's changes to undo, or None: it made none."""
+    changes = changes_of_run(ask.events, ask.run_id)
+    return ChangesRevert(settings, changes, ask) if changes else None

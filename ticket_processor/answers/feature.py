@@ -3,11 +3,15 @@ on the run's answers (``setup.build_answers``: none when ``TICKETBOT_ANSWER_MODE
 answers file leave them off), for the cron run, ``backfill`` and ``serve`` alike; the features
 after them check a reply against what it may quote through their grounding
 (``Offers.grounded``). A run that writes reads once which answers agents rated "not helped" on
-the dashboard (the audit store's ratings): its ladder counts them as the feedback tag."""
+the dashboard (the audit store's ratings): its ladder counts them as the feedback tag.
+
+For the commands: what ``revert`` takes back of the replies a run sent (``revert``), ``eval``
+on rows that name the answering article (``command``), and the dashboard's sender of reviewed
+drafts (``review``); ``ticketbot answers`` is ``command``."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,9 +20,11 @@ from pydantic import SecretStr
 
 from ..audit.said import account_of, dashboard_not_helped
 from ..audit.writer import AuditStoreError
+from ..models import Helpdesk
 from ..state.claims import open_claims
 from ..steps.feature import Feature, FeatureRun
 from ..steps.protocol import TicketStep
+from ..steps.revert import RevertAsk, RunRevert
 from .setup import build_answers
 from .vocab import AnswerMode
 
@@ -92,4 +98,31 @@ def _said_on_dashboard(
     return frozenset().union(*said.values())
 
 
-FEATURE = Feature("answers", AnswersValues, steps=answers_steps)
+def answers_revert(values: AnswersValues, ask: RevertAsk) -> RunRevert | None:
+    from .revert import answers_revert
+
+    return answers_revert(ask)
+
+
+def answers_scores(file: Path) -> Callable[[Any], None] | None:
+    """``eval FILE``'s answers' figures when FILE's rows name the answering article."""
+    from .command import names_answers, print_answers_eval
+
+    return (lambda settings: print_answers_eval(settings, file)) if names_answers(file) else None
+
+
+def answer_sender(connect: Callable[[], Helpdesk], common: Mapping[str, Any]) -> Any:
+    """The dashboard's sender of reviewed drafts (``review.AnswerSender``)."""
+    from .review import AnswerSender
+
+    return AnswerSender(connect, **common)
+
+
+FEATURE = Feature(
+    "answers",
+    AnswersValues,
+    steps=answers_steps,
+    revert=answers_revert,
+    scores_file=answers_scores,
+    reviewer=answer_sender,
+)

@@ -10,12 +10,13 @@ triage's tags, and an agent opening the ticket saw a reply nobody had taken back
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import TicketBotError
-from ..models import Ticket
+from ..models import Helpdesk, Ticket
+from ..steps.revert import RevertAsk
 from .deliver import AnswerDesk
 
 
@@ -98,3 +99,36 @@ def revert_answers(
             continue
         done.append((answer.ticket_id, None))
     return done
+
+
+class AnswersRevert:
+    """The replies a run sent, for ``revert`` (``steps.revert``): undone with the triage."""
+
+    def __init__(self, sent: list[SentAnswer], run_id: str) -> None:
+        self.sent = sent
+        self.run_id = run_id
+
+    def undo_first(self, helpdesk: Helpdesk) -> bool:
+        return False
+
+    def tickets(self) -> list[int]:
+        return [answer.ticket_id for answer in self.sent]
+
+    def describe(self, tickets: Mapping[int, Ticket]) -> list[str]:
+        return [describe(answer, tickets.get(answer.ticket_id)) for answer in self.sent]
+
+    def notes(self) -> list[str]:
+        return [
+            f"{len(self.sent)} reply(ies) were mailed to customers: a mail cannot be unsent; "
+            "their status and tags are restored"
+        ]
+
+    def undo_with_triage(self, helpdesk: Helpdesk) -> list[tuple[int, str | None]]:
+        fresh = {t.id: t for t in helpdesk.tickets(self.tickets())}
+        return revert_answers(helpdesk, self.sent, fresh, self.run_id)  # type: ignore[arg-type]
+
+
+def answers_revert(ask: RevertAsk) -> AnswersRevert | None:
+    """The run's sent replies to undo, or None: it sent none."""
+    sent = answers_of_run(ask.events, ask.run_id)
+    return AnswersRevert(sent, ask.run_id) if sent else None

@@ -1,4 +1,5 @@
-"""The assignment as the run sees it: its settings and its steps (``steps.feature``)."""
+"""The assignment as the run sees it: its settings and its steps (``steps.feature``); and what
+``revert`` takes back and ``report`` counts of it."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..steps.feature import Feature, FeatureRun
+from ..steps.feature import Feature, FeatureRun, ReportAsk, ReportPart
 from ..steps.protocol import TicketStep
+from ..steps.revert import RevertAsk, RunRevert
 
 
 @dataclass(frozen=True)
@@ -37,4 +39,24 @@ def assignment_feature_steps(values: AssignmentValues, run: FeatureRun) -> Seque
     )
 
 
-FEATURE = Feature("assignment", AssignmentValues, steps=assignment_feature_steps)
+def assignments_revert(values: AssignmentValues, ask: RevertAsk) -> RunRevert | None:
+    from .revert import assignments_revert
+
+    return assignments_revert(ask)
+
+
+def assignment_report(ask: ReportAsk) -> ReportPart:
+    """The report's assignments and people's moves, by skill."""
+    from .moves import assignment_moves
+
+    moves = assignment_moves(ask.events)
+    return ReportPart("assignments", moves.to_dict(), moves.lines())
+
+
+FEATURE = Feature(
+    "assignment",
+    AssignmentValues,
+    steps=assignment_feature_steps,
+    revert=assignments_revert,
+    report=assignment_report,
+)

@@ -9,11 +9,14 @@ still the ones the run wrote gets the skills it had before.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import TicketBotError
 from ..models import Helpdesk
+from ..state.lock import RunLock
+from ..steps.revert import RevertAsk, UndoneFirst
 from .step import staffing_of
 
 
@@ -73,3 +76,25 @@ def revert_assignments(
                 continue
         undone.append(one.ticket_id)
     return undone, kept
+
+
+class AssignmentsRevert(UndoneFirst):
+    """The assignments a run made, for ``revert`` (``steps.revert``): taken back before the
+    triage's revert, as a person's later assignment is not ours."""
+
+    def __init__(self, made: list[MadeAssignment], ask: RevertAsk) -> None:
+        self.made = made
+        self.ask = ask
+
+    def undo_first(self, helpdesk: Helpdesk) -> bool:
+        ask = self.ask
+        with RunLock(ask.state_dir) if not ask.dry_run else nullcontext():
+            back, kept = revert_assignments(helpdesk, self.made, dry_run=ask.dry_run)
+        ask.echo(f"assignments: {len(back)} taken back, {len(kept)} changed since")
+        return False
+
+
+def assignments_revert(ask: RevertAsk) -> AssignmentsRevert | None:
+    """The run's assignments to take back, or None: it made none."""
+    made = assignments_of_run(ask.events, ask.run_id)
+    return AssignmentsRevert(made, ask) if made else None

@@ -133,9 +133,9 @@ def install_keys(settings: Settings, *, check: bool = True) -> None:
 def keys_open_state(state_dir: Path, ring: sealed.Keyring | None) -> None:
     """Refuse at once, before anything is read or written, a state directory whose encrypted
     files the key given cannot open (none given, or another): the error names the file."""
-    from ..privacy.places import SEALED_FILES
+    from ..features.registry import FEATURES
 
-    for name in SEALED_FILES:
+    for name in (name for feature in FEATURES for name in feature.sealed_files):
         path = Path(state_dir) / name
         if not path.is_file():
             continue

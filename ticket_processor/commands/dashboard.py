@@ -70,24 +70,25 @@ FIELDS_LIFETIME = 3600.0
 
 def _helpdesk_reader(settings: Settings) -> HelpdeskRead:
     """What a ticket's page shows of the helpdesk (the page keeps it a minute): its internal
-    notes and, with ``TICKETBOT_SUMMARY_FIELD``, the field's value, one request for both; the
-    helpdesk's fields, which say the field's key, at most once an hour for every page."""
+    notes and, when a feature writes a field of its own (``TICKETBOT_SUMMARY_FIELD``), the
+    field's value, one request for both; the helpdesk's fields, which say the field's key, at
+    most once an hour for every page."""
     from ..dashboard.kept_reads import KeptReads
     from ..errors import ConfigError, TicketBotError
+    from ..features.registry import own_fields
     from ..run.connect import connect
-    from ..summary.field import resolve_summary_field
 
-    name = settings.summary_field
+    own = next(iter(own_fields(settings)), None)
 
     def field_key(_: int) -> str:
-        assert name is not None
+        assert own is not None
         helpdesk = connect(settings)
         try:
-            return resolve_summary_field(name, helpdesk.ticket_fields()).key
+            return own.resolve(helpdesk.ticket_fields()).key
         finally:
             helpdesk.close()
 
-    keys = KeptReads(field_key, most=1, lifetime=FIELDS_LIFETIME) if name else None
+    keys = KeptReads(field_key, most=1, lifetime=FIELDS_LIFETIME) if own and own.name else None
 
     def read(ticket_id: int) -> tuple[list[str], object]:
         try:

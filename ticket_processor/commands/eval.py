@@ -1,6 +1,6 @@
 """``ticketbot eval``: score an engine on a labelled JSON-lines file
 (``evaluation.labelled``); a file whose rows name the answering article (``answer_article``)
-scores the answers a send-mode run would give (``commands.answers``).
+scores the answers a send-mode run would give (the feature's ``scores_file``).
 
 The scores are printed by ``evaluation.display``. Registered in ``cli`` under the name ``eval``.
 """
@@ -90,17 +90,18 @@ def eval_(
     # is in its own function below.
     import orjson
 
-    if grouping or spam:  # the incident grouping's or the spam gate's scores, no engine
-        (_eval_grouping if grouping else _eval_spam)(file, as_json=as_json)
+    if grouping:  # the incident grouping's scores, no engine
+        _eval_grouping(file, as_json=as_json)
         return
-    if summaries:
-        _eval_summaries(file, llm=engine == "llm", limit=limit, as_json=as_json)
-        return
-    if risk:
-        from .learn_risk import eval_risk
+    # A feature's own scores (``--spam``, ``--summaries``, ``--risk``), each the feature's.
+    option = "spam" if spam else "summaries" if summaries else "risk" if risk else None
+    if option is not None:
+        from ..features.registry import evaluation
+        from ..steps.feature import EvalAsk
 
-        with exit_codes():
-            eval_risk(load({"learned_model": model}), file, as_json=as_json)
+        scores = evaluation(option)
+        assert scores is not None  # the registry lists the feature of each option
+        scores(EvalAsk(file, as_json=as_json, llm=engine == "llm", limit=limit, model=model))
         return
 
     from ..evaluation.display import print_result, result_json
@@ -114,10 +115,11 @@ def eval_(
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):
         settings = load({"workers": workers, "taxonomy_file": taxonomy, "learned_model": model})
-        from .answers import names_answers, print_answers_eval
+        from ..features.registry import file_scores
 
-        if names_answers(file):  # rows name the answering article: answers are scored
-            print_answers_eval(settings, file)
+        feature_scores = file_scores(file)
+        if feature_scores is not None:  # a feature's rows (the answers': the answering article)
+            feature_scores(settings)
             return
         chosen = load_taxonomy(settings.taxonomy_file)
         # A taxonomy with examples is scored by the engine fitted on them, as a run without
@@ -145,32 +147,6 @@ def eval_(
             typer.echo(orjson.dumps(result_json(result), option=orjson.OPT_INDENT_2).decode())
         else:
             print_result(result, console)
-
-
-def _eval_spam(file: Path, *, as_json: bool) -> None:
-    """The spam gate's precision and recall, and the customers' tickets it took for spam."""
-    import orjson
-
-    from ..spam.labelled import evaluate_spam
-
-    with exit_codes(lambda: ()):
-        result = evaluate_spam(file)
-        if as_json:
-            typer.echo(orjson.dumps(result.to_dict(), option=orjson.OPT_INDENT_2).decode())
-            return
-
-        def share(value: float | None) -> str:
-            return "-" if value is None else f"{value:.3f}"
-
-        customers = result.truth.get("none", 0)
-        Console(highlight=False).print(
-            f"{result.rows} tickets: {result.spam_rows} no customer wrote, {customers} customers'\n"
-            f"spam precision {share(result.precision)}  recall {share(result.recall)}  "
-            f"customers flagged {result.applied.get('none', 0)} of {customers} "
-            f"(false-positive rate {share(result.false_positive_rate)}), "
-            f"suggested {sum(result.suggested.values())}",
-            markup=False,
-        )
 
 
 def _eval_grouping(file: Path, *, as_json: bool) -> None:
@@ -215,48 +191,3 @@ def _eval_grouping(file: Path, *, as_json: bool) -> None:
             console.print(shown, markup=False)
         for name, share in sorted(result.per_group.items()):
             console.print(f"  {name}: {share:.2f} kept together", markup=False)
-
-
-def _eval_summaries(file: Path, *, llm: bool, limit: int | None, as_json: bool) -> None:
-    """How often the summaries state each thread's problem and its current state."""
-    import orjson
-
-    from ..errors import ConfigError
-    from ..learned.embed import embed_texts
-    from ..summary.score import parse_threads, score
-    from ..summary.summarise import summarise
-
-    settings: Settings | None = None
-    with exit_codes(lambda: settings.secrets if settings else ()):
-        settings = load({})
-        try:
-            lines = file.read_text("utf-8").splitlines()
-        except OSError as exc:
-            raise ConfigError(f"{file}: cannot read: {exc}") from None
-        labelled = parse_threads(lines, str(file))[:limit]
-        analyser = None
-        if llm:
-            from ..run.engines import build_analyser
-
-            analyser = build_analyser(settings, workers=1, breaker=None)
-        try:
-            complete = analyser.complete_text if analyser is not None else None
-            written = [summarise(t.thread, embed_texts, complete=complete) for t in labelled]
-        finally:
-            if analyser is not None:
-                analyser.close()
-        result = score(
-            labelled, [w.text for w in written], sum(w.fallback is not None for w in written)
-        ).as_fields()
-        result["writer"] = "llm" if llm else "extractive"
-        if as_json:
-            typer.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
-            return
-        Console(highlight=False).print(
-            f"{result['threads']} threads, summaries by the {result['writer']}: problem stated "
-            f"{result['problem_stated']:.3f}, current state stated {result['state_stated']:.3f}, "
-            f"both {result['both_stated']:.3f}; within 100 words {result['within_word_limit']:.3f}"
-            f" (longest {result['longest_words']}); LLM answers refused or missing "
-            f"{result['llm_fallbacks']}",
-            markup=False,
-        )

@@ -36,8 +36,8 @@ def check(
 ) -> None:
     """Validate the fields file (and the summary's field) against the helpdesk's fields."""
     from ..errors import ConfigError
+    from ..features.registry import own_fields
     from ..run.connect import connect
-    from ..summary.field import resolve_summary_field
     from ..triage.fieldbook import load_fields, read_fields_file
     from .common import exit_codes, load
 
@@ -46,8 +46,8 @@ def check(
     with exit_codes(lambda: settings.secrets if settings else ()):
         settings = load()
         path = file or settings.fields_file
-        summary_field = settings.summary_field
-        if path is None and summary_field is None:
+        own = own_fields(settings)
+        if path is None and not own:
             raise ConfigError(
                 "no fields file: give one or set TICKETBOT_FIELDS=fields.toml "
                 "(or TICKETBOT_SUMMARY_FIELD)"
@@ -62,29 +62,14 @@ def check(
                 if path is not None
                 else ()
             )
-            summary = (
-                resolve_summary_field(summary_field, helpdesk.ticket_fields())
-                if summary_field is not None
-                else None
-            )
+            # One request for the helpdesk's fields, only when a feature writes one of its own.
+            fields = helpdesk.ticket_fields() if own else ()
+            written = [(field, field.resolve(fields)) for field in own]
             where = helpdesk.base_url
         finally:
             helpdesk.close()
-        if summary is not None:
-            console.print(
-                escape(
-                    f'TICKETBOT_SUMMARY_FIELD "{summary_field}" -> text field "{summary.title}" '
-                    f"({summary.key}): the running summary"
-                    + (
-                        "; the helpdesk shows this field to the customer: only what the "
-                        "customer can see (their messages and agents' public replies) is "
-                        "summarised there, never an agent's internal note"
-                        if summary.shown_to_customers
-                        else ""
-                    )
-                    + (f" ({summary.audience_hint})" if summary.audience_hint else "")
-                )
-            )
+        for field, found in written:
+            console.print(escape(field.describe(found)))
         if path is None:
             return
         for entry in resolved:

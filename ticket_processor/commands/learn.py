@@ -384,9 +384,11 @@ def learn(
         if from_helpdesk == (data is not None):
             raise ConfigError("give either a DATA file or --from-helpdesk (one of them)")
         if risk:
-            from .learn_risk import learn_risk_command
+            from ..features.registry import learner_of
 
-            learn_risk_command(settings, target, data, since, force=force, console=console)
+            learner = learner_of("risk")
+            assert learner is not None  # the registry lists the risk
+            learner.learn(settings, target, data, since, force=force, console=console)
             return
         how = (folds, embeddings, force)
         if data is None:

@@ -5,7 +5,7 @@ an adapter here, in the command, not in the learned engine), shows a progress ba
 (nothing under cron), and prints what was kept, what was left out and what it cost in requests.
 ``learn_from_helpdesk`` then trains on the file exactly as ``ticketbot learn FILE`` does
 (``commands.learn.learn_labels``, with or without ``--promote``) and learns the risk head from
-how the same tickets ended (``commands.learn_risk``).
+how the same tickets ended (each feature's ``learner``: ``risk.command``).
 """
 
 from __future__ import annotations
@@ -153,8 +153,8 @@ def learn_from_helpdesk(
     whatever became of the label model (no labels, too few rows, not promoted): each says what
     it did, and a label model that failed still fails the command once the risk head is
     learned."""
+    from ..features.registry import learners
     from .common import err_console
-    from .learn_risk import learn_risk_command
 
     since, labels, include_unreviewed = harvesting
     failed: ConfigError | None = None
@@ -171,9 +171,10 @@ def learn_from_helpdesk(
     # How the same solved tickets ended: the risk head, beside the model, under the same rule
     # (written only when it beats the rules' and the head in use's held-out AUC; --force
     # overrides). Too few outcomes leave the rules deciding: said, not fatal.
-    try:
-        learn_risk_command(settings, target, None, since, force=force, console=console)
-    except ConfigError as exc:
-        err_console.print(f"[yellow]risk head not learned:[/] {escape(str(exc))}")
+    for learner in learners():
+        try:
+            learner.learn(settings, target, None, since, force=force, console=console)
+        except ConfigError as exc:
+            err_console.print(f"[yellow]{learner.what} not learned:[/] {escape(str(exc))}")
     if failed is not None:
         raise failed

@@ -191,8 +191,8 @@ def report(
 
     From the audit store when it holds the window's runs, else from the JSON-lines logs (--log-dir: the logs)."""  # noqa: E501 - Typer shows each paragraph as written: one line
 
-    from ..assignment.moves import assignment_moves
     from ..common.eventlog import read_events
+    from ..features.registry import report_parts
     from ..report.aggregate import build_report, parse_since
     from ..report.html import render_html
     from ..report.prices import DEFAULT_PRICES, parse_prices
@@ -200,6 +200,7 @@ def report(
     from ..report.spam import spam_report
     from ..report.stored import with_logged
     from ..report.table import print_report
+    from ..steps.feature import ReportAsk
     from . import report_inputs as parts
     from .output import PipeConsole, stdout_may_close
 
@@ -229,11 +230,14 @@ def report(
         # Dry and shadow runs tagged nothing: the gate's verdicts there are counted apart.
         untagged = {r.run_id for r in summary.run_list if r.dry_run or r.shadow}
         spam = spam_report(scrubbed, prefix=settings.tag_prefix, dry_runs=untagged)
-        rated = parts.ratings_of(settings, start, now)
-        moves = assignment_moves(scrubbed)
+        own = report_parts(ReportAsk(settings, scrubbed, start, now))
         if html is not None:  # first: a reader that closes stdout early must not cost the file
             html_page = render_html(
-                summary, version=__version__, incidents=grouped, spam=spam, ratings=rated
+                summary,
+                version=__version__,
+                incidents=grouped,
+                spam=spam,
+                features=[section for part in own for section in part.html],
             )
             parts.write_page(html, html_page)
         if json_output:
@@ -244,8 +248,7 @@ def report(
                         **grouped.to_dict(),
                         "spam": spam.to_dict(),
                         "sla": sla_report(scrubbed).to_dict(),
-                        "ratings": rated.to_dict(),
-                        "assignments": moves.to_dict(),
+                        **{part.key: part.figures for part in own},
                         "corrupt_lines": events.corrupt_lines,
                     }
                 )
@@ -258,7 +261,7 @@ def report(
             )
         else:
             print_report(summary, console, log_dir=settings.log_dir)
-            sections = parts.report_lines(grouped, spam, sla_report(scrubbed), rated, moves.lines())
+            sections = parts.report_lines(grouped, spam, sla_report(scrubbed), own)
             for line in sections:
                 console.print(line, markup=False, highlight=False, soft_wrap=True)
         if events.corrupt_lines and not json_output:

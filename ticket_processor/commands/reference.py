@@ -224,6 +224,13 @@ def feature_map() -> str:
                 ("what `kb sync` reads", feature.kb_sync is not None),
                 ("a look at every ticket read", feature.sees is not None),
                 ("agents' approvals of its changes", feature.approver is not None),
+                ("encrypted state files", bool(feature.sealed_files)),
+                ("a helpdesk field of its own", feature.own_field is not None),
+                ("scores in `eval`", bool(feature.evals) or feature.scores_file is not None),
+                ("what `learn` fits", feature.learner is not None),
+                ("what `revert` undoes", feature.revert is not None),
+                ("a part of `report`", feature.report is not None),
+                ("the dashboard's sender of reviewed drafts", feature.reviewer is not None),
             )
             if has
         ]

@@ -1,5 +1,5 @@
 """What ``report`` gathers besides the logs' figures: the state directory's runs and topics,
-the audit store's events, ratings and articles to write, and the incident book's state now."""
+the audit store's events and articles to write, and the incident book's state now."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ from ..settings import Settings
 from .common import err_console
 
 if TYPE_CHECKING:
-    from ..ratings.figures import RatingFigures
     from ..report.aggregate import Report
     from ..report.incidents import IncidentReport
     from ..report.sla import SlaReport
     from ..report.spam import SpamReport
     from ..report.to_write import ArticleToWrite
+    from ..steps.feature import ReportPart
 
 
 def with_state(
@@ -58,22 +58,6 @@ def with_state(
         per_answer=settings.saved_seconds_per_answer,
     )
     return replace(summary, to_write=_to_write(settings, events, summary, start, now))
-
-
-def ratings_of(settings: Settings, start: datetime, now: datetime) -> RatingFigures:
-    """Agents' and customers' ratings of the window from the audit store (none without one)."""
-    from ..audit.store import FILE_NAME, AuditStoreError
-    from ..ratings.figures import RatingFigures, rating_figures
-    from ..run.audit import open_store
-
-    if settings.database_url is None and not (settings.state_dir / FILE_NAME).is_file():
-        return RatingFigures()
-    try:
-        with open_store(settings) as store, store.engine.connect() as conn:
-            return rating_figures(conn, store.account, since=start, until=now)
-    except AuditStoreError as exc:
-        err_console.print(f"reading the ratings: {escape(str(exc))}")
-        return RatingFigures()
 
 
 def stored_events_of(
@@ -154,14 +138,9 @@ def write_page(path: Path, page: str) -> None:
 
 
 def report_lines(
-    grouped: IncidentReport,
-    spam: SpamReport,
-    sla: SlaReport,
-    rated: RatingFigures,
-    moves: list[str],
+    grouped: IncidentReport, spam: SpamReport, sla: SlaReport, parts: Iterable[ReportPart]
 ) -> list[str]:
-    """The report's sections after its table, in the order they print."""
-    from ..ratings.figures import rating_lines
+    """The report's sections after its table, in the order they print: the features' last."""
     from ..report.incidents import incident_lines
     from ..report.sla import sla_lines
     from ..report.spam import spam_lines
@@ -170,6 +149,5 @@ def report_lines(
         *incident_lines(grouped),
         *spam_lines(spam),
         *sla_lines(sla),
-        *rating_lines(rated),
-        *moves,
+        *(line for part in parts for line in part.lines),
     ]

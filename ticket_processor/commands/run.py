@@ -360,18 +360,17 @@ def revert(
     ] = False,
 ) -> None:
     """Undo one run: remove its tags, restore priority and group where nobody changed them."""
-    # One function: each feature's writes are undone in the order they must be (the links,
-    # the assignments, the shop's changes, the triage, the answers), on one connection.
-    from ..actions.undo import changes_of_run, undo_changes
-    from ..answers.revert import answers_of_run, describe, revert_answers
-    from ..assignment.revert import assignments_of_run, revert_assignments
+    # One function: the writes are undone in the order they must be (the links, each feature's
+    # that goes first, the triage, each feature's that goes with it), on one connection.
     from ..common.eventlog import read_events
+    from ..features.registry import reverts
     from ..incidents.revert import LinkRevert, as_undone, links_of_run, revert_links
     from ..incidents.sightings import link_ops
     from ..run.audit import record_revert
     from ..run.connect import connect
     from ..state.ledger import RunLedger
     from ..state.lock import RunLock
+    from ..steps.revert import RevertAsk
     from ..writeback.revert import apply_revert, describe_revert, plan_revert, writes_of_run
 
     settings: Settings | None = None
@@ -379,11 +378,10 @@ def revert(
         settings = load()
         logged = list(read_events(settings.log_dir))
         writes = writes_of_run(logged, run_id)
-        sent = answers_of_run(logged, run_id)
         linked = links_of_run(logged, run_id)
-        assigned = assignments_of_run(logged, run_id)
-        changed = changes_of_run(logged, run_id)
-        if not writes and not sent and not linked and not assigned and not changed:
+        ask = RevertAsk(logged, run_id, dry_run, settings.state_dir, typer.echo)
+        parts = reverts(settings, ask)
+        if not writes and not linked and not parts:
             raise ConfigError(
                 f"--run: no triaged tickets of run {run_id!r} in {settings.log_dir} "
                 "(see `ticketbot report` for run ids)"
@@ -393,6 +391,7 @@ def revert(
         outcomes: list[WriteOutcome] = []
         undone: list[tuple[int, str | None]] = []
         links = LinkRevert()
+        failing = False
         try:
             ops = link_ops(helpdesk) if linked else None
             if ops is not None:
@@ -405,13 +404,12 @@ def revert(
                     links = revert_links(
                         ops, linked, state_dir=settings.state_dir, dry_run=dry_run, echo=typer.echo
                     )
-            if assigned:  # before the triage's: a person's later assignment is not ours
-                with RunLock(settings.state_dir) if not dry_run else nullcontext():
-                    back, kept = revert_assignments(helpdesk, assigned, dry_run=dry_run)
-                typer.echo(f"assignments: {len(back)} taken back, {len(kept)} changed since")
-            failing = undo_changes(settings, helpdesk, changed, run_id, dry_run, typer.echo)
-            ids = [w.ticket_id for w in writes] + [a.ticket_id for a in sent]
-            tickets = {t.id: t for t in helpdesk.tickets(ids)}
+            for part in parts:
+                failing = part.undo_first(helpdesk) or failing
+            with_triage = [ticket for part in parts for ticket in part.tickets()]
+            tickets = {
+                t.id: t for t in helpdesk.tickets([w.ticket_id for w in writes] + with_triage)
+            }
             if dry_run and ops is not None:
                 tickets = as_undone(tickets, links.planned, ops)
             # The fields' titles (one request, only when the run filled fields): the note and
@@ -426,21 +424,17 @@ def revert(
             )
             for change in plan.changes:
                 typer.echo(describe_revert(change, tickets.get(change.ticket_id), titles))
-            for answer in sent:
-                typer.echo(describe(answer, tickets.get(answer.ticket_id)))
+            for line in (line for part in parts for line in part.describe(tickets)):
+                typer.echo(line)
             typer.echo(_revert_counts(plan, settings))
-            if sent:
-                typer.echo(
-                    f"{len(sent)} reply(ies) were mailed to customers: a mail cannot be unsent; "
-                    "their status and tags are restored"
-                )
-            if not dry_run and (plan.changes or sent):
+            for line in (line for part in parts for line in part.notes()):
+                typer.echo(line)
+            if not dry_run and (plan.changes or with_triage):
                 with RunLock(settings.state_dir):
                     if plan.changes:
                         outcomes = apply_revert(helpdesk, RunLedger(settings.state_dir), plan)
-                    if sent:
-                        fresh = {t.id: t for t in helpdesk.tickets([a.ticket_id for a in sent])}
-                        undone = list(revert_answers(helpdesk, sent, fresh, run_id))  # type: ignore[arg-type]
+                    for part in parts:
+                        undone += part.undo_with_triage(helpdesk)
                 if outcomes:
                     unrecorded = record_revert(settings, run_id, outcomes)
                     if unrecorded:
@@ -456,7 +450,8 @@ def revert(
                 err_console.print(f"[yellow]note:[/] {escape(line)}")
         if dry_run:
             return
-        failed = _report_revert(outcomes, undone, links.failed, shown=bool(plan.changes or sent))
+        shown = bool(plan.changes or with_triage)
+        failed = _report_revert(outcomes, undone, links.failed, shown=shown)
         failed = failed or failing
     raise typer.Exit(ExitCode.PARTIAL if failed else ExitCode.OK)
 

@@ -13,7 +13,7 @@ unwritten (it leaves the queue); one that could not write (a run holds the lock,
 failed) is not recorded and stays in the queue.
 
 Drafted answers (field ``answer``: answer mode ``draft``, or ``auto`` held back at its draft
-rung) go to the ``AnswerReviewer`` (``run.answer_review.AnswerSender``): accepted, the draft is
+rung) go to the ``AnswerReviewer`` (``answers.review.AnswerSender``): accepted, the draft is
 sent as the public reply through the answers' own send-once path; corrected, the lead's text
 is sent instead (as plain text: the helpdesk escapes it); rejected, nothing is sent. The
 verdict is stored (``audit.answer_reviews``) once it lasts (sent, refused by the ticket as it is

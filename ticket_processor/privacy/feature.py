@@ -1,5 +1,6 @@
 """Privacy as the run sees it: its people step (``steps.feature``), whose each ticket is, for
-``privacy export`` and ``privacy forget``, and which follows the helpdesk's deletions."""
+``privacy export`` and ``privacy forget``, and which follows the helpdesk's deletions; and the
+state files kept encrypted, which every command checks its key opens."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pydantic import SecretStr
 
 from ..steps.feature import Feature, FeatureRun
 from ..steps.protocol import TicketStep
+from .places import SEALED_FILES
 from .step import PeopleStep
 
 
@@ -33,4 +35,5 @@ def privacy_steps(values: PrivacyValues, run: FeatureRun) -> Sequence[TicketStep
     ]
 
 
-FEATURE = Feature("privacy", PrivacyValues, steps=privacy_steps)
+# The data map lists every encrypted state file, the features' as its own: one list.
+FEATURE = Feature("privacy", PrivacyValues, steps=privacy_steps, sealed_files=SEALED_FILES)

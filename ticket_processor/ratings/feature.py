@@ -1,5 +1,6 @@
 """The ratings as the run sees them (``steps.feature``): the customers' ratings read in their
-pass, the agents' feedback tags on every ticket the run reads."""
+pass, the agents' feedback tags on every ticket the run reads; and their part of ``report``
+(``ratings.command``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..passes.protocol import RunPass
-from ..steps.feature import Feature, PassRun
+from ..steps.feature import Feature, PassRun, ReportAsk, ReportPart
 from .customers import CustomersPass
 from .tags import observe_ratings
 
@@ -24,5 +25,17 @@ def ratings_pass(values: RatingsValues, run: PassRun) -> RunPass:
     )
 
 
+def ratings_report(ask: ReportAsk) -> ReportPart:
+    from .command import ratings_report
+
+    return ratings_report(ask)
+
+
 # The agents' feedback tags are read off every ticket the run lists (no request of their own).
-FEATURE = Feature("ratings", RatingsValues, run_pass=ratings_pass, sees=observe_ratings)
+FEATURE = Feature(
+    "ratings",
+    RatingsValues,
+    run_pass=ratings_pass,
+    sees=observe_ratings,
+    report=ratings_report,
+)

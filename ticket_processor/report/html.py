@@ -13,7 +13,6 @@ from datetime import datetime
 from html import escape
 
 from ..incidents.notes import ticket_list
-from ..ratings.figures import RatingFigures, rating_section
 from .aggregate import Report, fmt_count, fmt_pct, fmt_seconds, fmt_usd
 from .incidents import IncidentReport
 from .runs import OTHER_OUTCOME_COLOUR, OUTCOME_COLOURS, LoggedRun, engine_mix
@@ -437,11 +436,12 @@ def render_html(
     version: str | None = None,
     incidents: IncidentReport | None = None,
     spam: SpamReport | None = None,
-    ratings: RatingFigures | None = None,
+    features: Sequence[str] = (),
 ) -> str:
     """The whole page for ``report``; ``version``, ticketbot's, is shown under the title;
     ``incidents``, the period's incidents and repeats, after the run's problems; ``spam``, what
-    the spam gate set aside, after them; ``ratings``, agents' and customers', after those."""
+    the spam gate set aside, after them; ``features``, the features' own sections (the
+    ratings': agents' and customers'), after those."""
     made_by = f"ticketbot {version}" if version else "ticketbot"
     period_from = report.since or report.first_event
     period_to = report.until or report.last_event
@@ -460,7 +460,7 @@ def render_html(
     if incidents is not None:
         sections += incidents_section(incidents)
     sections += spam_section(spam) if spam is not None else []
-    sections += rating_section(ratings) if ratings is not None else []
+    sections += features
     sections.append(_charts_grid(report))
     if report.agreement:
         sections += agreement_section(report)

@@ -59,7 +59,6 @@ from .connect import breaker_name, connect
 from .engines import ChainChoice, llm_breaker_name, run_chain
 
 if TYPE_CHECKING:
-    from ..answers.review import AnswerSender
     from ..writeback.label_review import ReviewWriter
 
 
@@ -318,10 +317,11 @@ def build(
     )
 
 
-def review_writers(settings: Settings) -> tuple[ReviewWriter, AnswerSender]:
-    """The dashboard's writers of reviewed labels and reviewed answers: each review connects
-    to the helpdesk through the run's own ``connect`` (no connection is held between them)."""
-    from ..answers.review import AnswerSender
+def review_writers(settings: Settings) -> tuple[ReviewWriter, Any]:
+    """The dashboard's writers of reviewed labels and reviewed answers (the feature's that
+    drafts them, ``Feature.reviewer``): each review connects to the helpdesk through the run's
+    own ``connect`` (no connection is held between them)."""
+    from ..features.registry import reviewer
     from ..writeback.label_review import ReviewWriter
 
     common: dict[str, Any] = {
@@ -332,7 +332,7 @@ def review_writers(settings: Settings) -> tuple[ReviewWriter, AnswerSender]:
     }
     return (
         ReviewWriter(lambda: connect(settings), **common),
-        AnswerSender(lambda: connect(settings), **common),
+        reviewer(lambda: connect(settings), common),
     )
 
 

@@ -1,11 +1,12 @@
-"""The spam gate as the run sees it: its settings and its step (``steps.feature``)."""
+"""The spam gate as the run sees it: its settings and its step (``steps.feature``), and its
+scores in ``eval --spam`` (``spam.command``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..steps.feature import Feature, FeatureRun
+from ..steps.feature import EvalAsk, Feature, FeatureRun
 from ..steps.protocol import TicketStep
 from .gate import SpamGate
 from .step import SpamStep
@@ -39,4 +40,10 @@ def spam_steps(values: SpamValues, run: FeatureRun) -> Sequence[TicketStep]:
     ]
 
 
-FEATURE = Feature("spam", SpamValues, steps=spam_steps)
+def eval_spam(ask: EvalAsk) -> None:
+    from .command import eval_spam
+
+    eval_spam(ask)
+
+
+FEATURE = Feature("spam", SpamValues, steps=spam_steps, evals={"spam": eval_spam})

@@ -7,10 +7,15 @@ how it opens its per-ticket steps (``steps``: from those values and the run's pa
 ``FeatureRun``), its after-run pass (``run_pass``, from the values and ``PassRun``), what it
 declares without a run (``extras``: its fields of the triage API's answer, its entries in the
 help-centre index), what ``kb sync`` calls (``kb_sync``), what sees every ticket the run reads
-(``sees``) and how an agent approves a change it proposed (``approver``). The run loops over
-the registry in its order: a feature's steps run in that order on each ticket, and its pass
-after the steps' own passes, in that order too. A feature that is off returns no step and no
-pass, and imports nothing of its own past its ``feature.py``.
+(``sees``) and how an agent approves a change it proposed (``approver``); for the commands,
+the state files it keeps encrypted (``sealed_files``), the helpdesk field it writes
+(``own_field``), its scores in ``eval`` (``evals``, ``scores_file``), what ``learn`` fits
+for it (``learner``), what ``revert`` undoes of its writes (``revert``), its part of
+``report`` (``report``) and what the dashboard sends a reviewed draft through
+(``reviewer``). The run loops over the registry in its order: a feature's steps run in that
+order on each ticket, and its pass after the steps' own passes, in that order too. A feature
+that is off returns no step and no pass, and imports nothing of its own past its
+``feature.py``.
 
 A minimal feature, one tag on every ticket it judges (``steps.protocol``'s ``HelloStep``)::
 
@@ -21,7 +26,7 @@ and ``register(FEATURE)`` (``features.registry``), or a line in its ``FEATURES``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -29,7 +34,7 @@ from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from ..common.eventlog import EventSink
 from ..kb.index import ArticleIndex
-from ..models import Helpdesk, Ticket, WriteJournal
+from ..models import Helpdesk, HelpdeskField, Ticket, WriteJournal
 from ..passes.protocol import RunPass
 from ..passes.types import RunOptions
 from ..resilience.deadline import RunDeadline
@@ -41,6 +46,7 @@ from ..writeback.translation import Translator
 from .extras import StepExtras
 from .protocol import TicketStep
 from .reopening import Opener, ReopeningStep
+from .revert import RevertAsk, RunRevert
 
 Values = TypeVar("Values")
 
@@ -170,6 +176,62 @@ Sees = Callable[[EventSink, Ticket, str], None]
 Approve = Callable[[int, str, str], "str | None"]
 
 
+@dataclass(frozen=True)
+class OwnField:
+    """A helpdesk field a feature writes, named by its setting: ``resolve`` finds it among the
+    helpdesk's fields (or raises a ``ConfigError`` saying what the helpdesk has), ``describe``
+    is the line ``fields check`` prints of it. The dashboard's ticket page shows its value."""
+
+    name: str
+    resolve: Callable[[Sequence[HelpdeskField]], HelpdeskField]
+    describe: Callable[[HelpdeskField], str]
+
+
+@dataclass(frozen=True)
+class EvalAsk:
+    """What ``ticketbot eval`` was asked: the labelled file, ``--json``, ``--engine llm``,
+    ``--limit`` and ``--model``."""
+
+    file: Path
+    as_json: bool
+    llm: bool
+    limit: int | None
+    model: Path | None
+
+
+@dataclass(frozen=True)
+class Learner:
+    """What ``ticketbot learn`` fits for a feature beside the label model (``learn --<name>``
+    alone, and after the label model with ``--from-helpdesk``): ``what`` it writes, as a
+    failure's line names it, and ``learn(settings, target, data, since, force=, console=)``
+    (``data`` None: from the helpdesk's solved tickets since ``since``)."""
+
+    what: str
+    learn: Callable[..., object]
+
+
+@dataclass(frozen=True)
+class ReportAsk:
+    """What ``ticketbot report`` hands a feature: the settings, the window's events (scrubbed)
+    and the window."""
+
+    settings: Any
+    events: Sequence[Mapping[str, Any]]
+    start: datetime
+    now: datetime
+
+
+@dataclass(frozen=True)
+class ReportPart:
+    """A feature's part of ``ticketbot report``: its key and figures in ``--json``, its lines
+    after the report's table, its sections of the ``--html`` page (after the spam gate's)."""
+
+    key: str
+    figures: Mapping[str, Any]
+    lines: Sequence[str]
+    html: Sequence[str] = ()
+
+
 @dataclass(frozen=True, eq=False)  # one feature's declaration: equal to itself alone
 class Feature(Generic[Values]):
     """One feature: its name (its folder's), the settings it reads (``values``), its steps,
@@ -183,6 +245,25 @@ class Feature(Generic[Values]):
     kb_sync: KbSync | None = None
     sees: Sees | None = None
     approver: Callable[[Values], Approve | None] | None = None
+    # The state files it writes encrypted when a key is set: every command checks, before it
+    # reads or writes anything, that the key given opens them.
+    sealed_files: tuple[str, ...] = ()
+    # The helpdesk field its settings name, when they name one (``fields check``, the dashboard).
+    own_field: Callable[[Values], OwnField | None] | None = None
+    # ``ticketbot eval --<option>``'s scores of this feature on a labelled file, by option.
+    evals: Mapping[str, Callable[[EvalAsk], None]] = field(default_factory=dict)
+    # ``ticketbot eval FILE`` on rows that are this feature's to score: their scores from the
+    # settings, or None (not its rows).
+    scores_file: Callable[[Path], Callable[[Any], None] | None] | None = None
+    # What ``ticketbot learn`` fits for it.
+    learner: Learner | None = None
+    # What ``ticketbot revert`` undoes of its writes of one run (``steps.revert``), or None.
+    revert: Callable[[Values, RevertAsk], RunRevert | None] | None = None
+    # What the dashboard's review queue sends a reviewed draft through: from a connection to
+    # the helpdesk (opened for each review) and the review writers' shared arguments.
+    reviewer: Callable[[Callable[[], Helpdesk], Mapping[str, Any]], Any] | None = None
+    # Its part of ``ticketbot report``.
+    report: Callable[[ReportAsk], ReportPart] | None = None
 
     def open_steps(self, settings: object, run: FeatureRun) -> list[TicketStep]:
         """The feature's steps this run, its values read from ``settings``."""
@@ -196,6 +277,14 @@ class Feature(Generic[Values]):
         """How an agent approves this feature's proposed changes, or None (none it proposes, or
         it is off)."""
         return None if self.approver is None else self.approver(self.read(settings))
+
+    def field_with(self, settings: object) -> OwnField | None:
+        """The helpdesk field this feature writes with these settings, or None."""
+        return None if self.own_field is None else self.own_field(self.read(settings))
+
+    def revert_with(self, settings: object, ask: RevertAsk) -> RunRevert | None:
+        """This feature's writes of the run ``ask`` names, to undo, or None."""
+        return None if self.revert is None else self.revert(self.read(settings), ask)
 
     def read(self, settings: object) -> Values:
         """The feature's values: each field of ``values`` is the setting of the same name."""

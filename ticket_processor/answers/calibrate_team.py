@@ -13,22 +13,45 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
 
 import typer
 from rich.markup import escape
 
-from ..settings import Settings
+from ..models import Helpdesk
+from .setup import AnswersSettings
+
+
+class TeamGateSettings(AnswersSettings, Protocol):
+    """The settings the team's gate reads: the answers' and the taxonomy's file."""
+
+    @property
+    def taxonomy_file(self) -> Path | None: ...
+
+
+Read = TypeVar("Read", bound=TeamGateSettings)
 
 
 def calibrate_from_helpdesk(
-    settings: Settings, since_text: str, force: bool, open_index: Callable[[Settings], Any]
+    settings: Read,
+    since_text: str,
+    force: bool,
+    open_index: Callable[[Read], Any],
+    connect: Callable[[Read], Helpdesk],
+    err_console: Any,
 ) -> None:
-    """Fit, judge and (when it is not worse, or ``force``) keep the team's gate;
-    ``open_index``: the synced index, read-only (``answers._index``)."""
-    from ..answers.history import gate_rows, labelled
-    from ..answers.setup import read_policy
-    from ..answers.team_gate import (
+    """Fit, judge and (when it is not worse, or ``force``) keep the team's gate, the helpdesk
+    checked configured first (by the command); ``open_index``: the synced index, read-only
+    (the command's ``_index``); ``connect``: the run's connection to the helpdesk;
+    ``err_console``: the commands' stderr."""
+    from ..common.timespec import parse_moment
+    from ..errors import ConfigError
+    from ..learned.embed import embed_texts
+    from ..triage.taxonomy import load_taxonomy
+    from .history import gate_rows, labelled
+    from .setup import read_policy
+    from .team_gate import (
         ENOUGH_ROWS,
         cross_validated,
         figures,
@@ -37,14 +60,7 @@ def calibrate_from_helpdesk(
         judge,
         save_team_gate,
     )
-    from ..common.timespec import parse_moment
-    from ..errors import ConfigError
-    from ..learned.embed import embed_texts
-    from ..run.connect import connect
-    from ..triage.taxonomy import load_taxonomy
-    from .common import err_console
 
-    settings.require_helpdesk()
     since = int(parse_moment(since_text, now=datetime.now(UTC), flag="--since").timestamp())
     policy = read_policy(settings, load_taxonomy(settings.taxonomy_file))
     index = open_index(settings)

@@ -1,4 +1,5 @@
-"""``ticketbot learn --risk``: the risk head from how solved tickets ended.
+"""``ticketbot learn --risk``: the risk head from how solved tickets ended; ``eval --risk``: its
+scores on a labelled file.
 
 From the configured helpdesk's solved tickets (``--from-helpdesk``: their satisfaction ratings,
 reopens and escalations, ``risk.harvest``) or from DATA's rows with an ``outcome``
@@ -17,9 +18,10 @@ from rich.markup import escape
 
 from ..common.timespec import parse_moment
 from ..errors import ConfigError
-from ..risk.learn import RiskLearned, learn_risk
 from ..run.connect import connect
 from ..settings import Settings
+from ..steps.feature import EvalAsk
+from .learn import RiskLearned, learn_risk
 
 
 def _figure(value: float | None) -> str:
@@ -51,8 +53,8 @@ def learn_risk_command(
 ) -> RiskLearned:
     """Learn the risk head from the helpdesk (``data`` None) or DATA, and say what it did."""
     from ..learned.embed import Encoder
-    from ..risk.harvest import harvest_outcomes
-    from ..risk.labelled import read_outcomes
+    from .harvest import harvest_outcomes
+    from .labelled import read_outcomes
 
     console = console or Console(highlight=False)
     if data is not None:
@@ -84,9 +86,9 @@ def eval_risk(settings: Settings, file: Path, *, as_json: bool) -> None:
     import orjson
 
     from ..learned import MODEL_FILE_NAME
-    from ..risk.head import load_risk_head
-    from ..risk.labelled import prepare_rows, read_outcomes, score_prepared, vectors_of
-    from ..risk.scorer import head_path
+    from .head import load_risk_head
+    from .labelled import prepare_rows, read_outcomes, score_prepared, vectors_of
+    from .scorer import head_path
 
     prepared = prepare_rows(read_outcomes(file))
     head = load_risk_head(head_path(settings.learned_model or settings.state_dir / MODEL_FILE_NAME))
@@ -107,3 +109,11 @@ def eval_risk(settings: Settings, file: Path, *, as_json: bool) -> None:
         console.print(f"learned head: {head_figures}")
     else:
         console.print("no learned risk head (learn --risk writes one)")
+
+
+def eval_risk_command(ask: EvalAsk) -> None:
+    """``eval --risk FILE``, its settings read with ``--model``."""
+    from ..commands.common import exit_codes, load
+
+    with exit_codes():
+        eval_risk(load({"learned_model": ask.model}), ask.file, as_json=ask.as_json)

@@ -8,11 +8,9 @@
   saying why) while its acceptance over N drafts is not above the target.
 - ``answers eval FILE``: what a send-mode run would send on a labelled file (rows with
   ``answer_article``: an article id, or null for "needs a person"), on the synced index.
-- ``answers calibrate FILE``: fit the index score → probability calibration on such a file
-  and keep it in the state directory.
-- ``answers calibrate --from-helpdesk [--since 90d] [--force]``: fit the gate on the team's
-  own solved tickets (``answers_history``), kept in the state directory when it is not worse
-  than the gate in use; ``answers status`` names the gate in use.
+- ``answers calibrate FILE``: the index score → probability calibration fitted on such a file.
+- ``answers calibrate --from-helpdesk [--since 90d] [--force]``: the gate fitted on the team's
+  solved tickets (``calibrate_team``), kept when not worse than the one ``answers status`` names.
 - ``answers explain TICKET``: the articles both rankings considered for one ticket, the gate's
   probability, and the guard or threshold that stopped its answer (``answers.explain``).
 """
@@ -64,10 +62,10 @@ def check(
     ] = None,
 ) -> None:
     """Validate the answers file against the taxonomy and show what each category does."""
-    from ..answers.setup import read_policy
+    from ..commands.common import exit_codes, load
     from ..errors import ConfigError
     from ..triage.taxonomy import load_taxonomy
-    from .common import exit_codes, load
+    from .setup import read_policy
 
     console = Console(highlight=False, soft_wrap=True)
     settings: Settings | None = None
@@ -101,11 +99,11 @@ def check(
 
 
 def _standings(settings: Settings) -> list[Any]:
-    from ..answers.book import AnswerBook
-    from ..answers.explain_mode import mode_source
-    from ..answers.ladder import standing
-    from ..answers.setup import read_policy
     from ..triage.taxonomy import load_taxonomy
+    from .book import AnswerBook
+    from .explain_mode import mode_source
+    from .ladder import standing
+    from .setup import read_policy
 
     policy = read_policy(settings, load_taxonomy(settings.taxonomy_file))
     mode_set = "answer_mode" in settings.model_fields_set
@@ -132,7 +130,7 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
 ) -> None:
     """Per category: mode, the ladder's rung, acceptance of drafts, answers and their fate."""
-    from .common import exit_codes, load
+    from ..commands.common import exit_codes, load
 
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):
@@ -153,7 +151,7 @@ def status(
                     "resolution_rate": (found.resolved / found.sent) if found.sent else None,
                 }
             )
-        from ..answers.team_gate import gate_in_use
+        from .team_gate import gate_in_use
 
         in_use = gate_in_use(settings.state_dir)
         # A shell without the run's TICKETBOT_ANSWER_MODE reads "off" where the run sends.
@@ -185,8 +183,8 @@ def _answering_run(settings: Settings) -> Any:
     """The newest run that sent answers in the last day, from the logs (None: none)."""
     from datetime import UTC, datetime, timedelta
 
-    from ..answers.explain_mode import last_answering_run
     from ..common.eventlog import read_events
+    from .explain_mode import last_answering_run
 
     since = datetime.now(UTC) - timedelta(days=1)
     return last_answering_run(read_events(settings.log_dir, since=since), since)
@@ -195,12 +193,12 @@ def _answering_run(settings: Settings) -> Any:
 @answers_app.command("promote")
 def promote(category: Annotated[str, typer.Argument(help="The category to send in.")]) -> None:
     """Move an auto category to send; refused while its drafts are not proven."""
-    from ..answers.book import AnswerBook
-    from ..answers.ladder import promotion_refusal
-    from ..answers.setup import read_policy
+    from ..commands.common import err_console, exit_codes, load
     from ..errors import ConfigError
     from ..triage.taxonomy import load_taxonomy
-    from .common import err_console, exit_codes, load
+    from .book import AnswerBook
+    from .ladder import promotion_refusal
+    from .setup import read_policy
 
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):
@@ -240,18 +238,18 @@ def _index(settings: Settings) -> Any:
 
 
 def _report(settings: Settings, file: Path, calibration: Any) -> Any:
-    from ..answers.evaluate import evaluate
-    from ..answers.setup import read_policy
     from ..triage.rules import RulesEngine
     from ..triage.taxonomy import load_taxonomy
+    from .evaluate import evaluate
+    from .setup import read_policy
 
     taxonomy = load_taxonomy(settings.taxonomy_file)
     policy = read_policy(settings, taxonomy)
     engine = RulesEngine(taxonomy)
     index = _index(settings)
     try:
-        from ..answers.team_gate import gate_in_use
         from ..learned.embed import embed_texts
+        from .team_gate import gate_in_use
 
         rows = _labelled(file)
         _check_labels(rows, {article for article, _ in index.stamps()}, file)
@@ -274,8 +272,8 @@ def _check_labels(rows: list[dict[str, Any]], known: set[int], file: Path) -> No
     """Say on stderr how many of the file's article labels name no article of the index (an
     article's key rather than its id scores every send wrong: precision 0.0, silently);
     a ``ConfigError`` (exit 2) when none does."""
+    from ..commands.common import err_console
     from ..errors import ConfigError
-    from .common import err_console
 
     labels = [row["answer_article"] for row in rows if row["answer_article"] is not None]
     unknown = [label for label in labels if not _names_known(label, known)]
@@ -313,7 +311,7 @@ def names_answers(file: Path) -> bool:
 
 def print_answers_eval(settings: Settings, file: Path) -> None:
     """The answers' figures on ``file`` at the configured thresholds, as one JSON object."""
-    from ..answers.calibration import load_calibration
+    from .calibration import load_calibration
 
     report = _report(settings, file, load_calibration(settings.state_dir))
     typer.echo(json.dumps(report.as_dict(), indent=2))
@@ -322,7 +320,7 @@ def print_answers_eval(settings: Settings, file: Path) -> None:
 @answers_app.command("eval")
 def answers_eval(file: Annotated[Path, typer.Argument(help="Labelled JSONL file.")]) -> None:
     """Precision, coverage and false sends of a send-mode run on a labelled file."""
-    from .common import exit_codes, load
+    from ..commands.common import exit_codes, load
 
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):
@@ -351,9 +349,10 @@ def calibrate(
     ] = False,
 ) -> None:
     """Fit the answers' calibration on a labelled file, or the gate on your own history."""
-    from ..answers.calibration import fit, save_calibration
+    from ..commands.common import err_console, exit_codes, load
     from ..errors import ConfigError
-    from .common import exit_codes, load
+    from ..run.connect import connect
+    from .calibration import fit, save_calibration
 
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):
@@ -361,9 +360,10 @@ def calibrate(
         if from_helpdesk:
             if file is not None:
                 raise ConfigError("give a labelled file or --from-helpdesk, not both")
-            from .answers_history import calibrate_from_helpdesk
+            from .calibrate_team import calibrate_from_helpdesk
 
-            calibrate_from_helpdesk(settings, since, force, _index)
+            settings.require_helpdesk()
+            calibrate_from_helpdesk(settings, since, force, _index, connect, err_console)
             return
         if file is None:
             raise ConfigError("give a labelled file, or --from-helpdesk")
@@ -381,8 +381,8 @@ def _judge(settings: Settings) -> Any:
     without an LLM."""
     if not settings.llm_configured:
         return None
-    from ..answers.second_opinion import ask
     from ..run.engines import build_analyser
+    from .second_opinion import ask
 
     analyser = build_analyser(settings, workers=1, breaker=None, retry=None)
     return lambda shown, passage: ask(analyser.judge_text, shown, passage)
@@ -405,14 +405,7 @@ def explain_ticket(
     """The articles considered for a ticket, the gate's probability, what stopped its answer."""
     import time as clock
 
-    from ..answers.book import AnswerBook
-    from ..answers.calibration import load_calibration
-    from ..answers.deliver import AnswerDesk, replied_before
-    from ..answers.explain import explain
-    from ..answers.explain_mode import mode_source, run_decision
-    from ..answers.plan import Circumstances, cues
-    from ..answers.setup import read_policy
-    from ..answers.team_gate import gate_in_use
+    from ..commands.common import exit_codes, load
     from ..errors import NotFoundError
     from ..kb.dense import retrieve
     from ..kb.search import lookup
@@ -425,7 +418,14 @@ def explain_ticket(
     from ..triage.prepare import prepare_ticket
     from ..triage.rules import RulesEngine
     from ..triage.taxonomy import load_taxonomy
-    from .common import exit_codes, load
+    from .book import AnswerBook
+    from .calibration import load_calibration
+    from .deliver import AnswerDesk, replied_before
+    from .explain import explain
+    from .explain_mode import mode_source, run_decision
+    from .plan import Circumstances, cues
+    from .setup import read_policy
+    from .team_gate import gate_in_use
 
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):
@@ -494,7 +494,7 @@ def explain_ticket(
 
 
 def _print_explained(ticket_id: int, shown: dict[str, Any]) -> None:
-    from ..answers.explain import explained_lines
+    from .explain import explained_lines
 
     for line in explained_lines(ticket_id, shown):
         typer.echo(line)
