@@ -37,9 +37,10 @@ customers, and its outage hour of 25 reports of one fault, 5 short and 5 not in 
 35 of those), for two products by default (``--set``): a bike-sharing scheme
 (``firstday_bikes.jsonl``) and a music streaming service (``firstday_music.jsonl``, another
 author's), both the project's licence; in-sample since the first-day marking's two values were
-chosen on them (``--set lockers`` stays held out); ``--set thermostat`` and ``--set lock`` run a smart thermostat's and a smart lock's dev
-sets (in-sample: for choosing values on). Each hour in a fresh sandbox, with no history and
-after a week of the product's own tickets. Each is one real
+chosen on them (``--set lockers`` stays held out); ``--set thermostat`` and ``--set lock`` run a
+smart thermostat's and a smart lock's dev sets (in-sample: for choosing values on). Each hour
+in a fresh sandbox, with no history and after a week of the product's own tickets. Each is one
+real
 ``ticketbot run --since 1h`` (no LLM: the learned engine and its encoder) with incidents on;
 the figure counts, by the ticket's part, the tickets linked, suggested
 (``ai_incident_suggested``) and whose priority the incident pass set, and prints the run's
