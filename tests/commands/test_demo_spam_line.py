@@ -1,5 +1,7 @@
 """``ticketbot demo`` says what the spam gate did, in the line ``run`` prints, on each helpdesk:
-the demo's run tagged sample tickets ``ai_suggested_spam`` and said nothing of it."""
+the demo's run once tagged a sample ticket ``ai_suggested_spam`` and said nothing of it. The
+samples are customers' mail: the gate sets none of them aside (it once suggested the German
+complaint about a wrong tariff, on the sum in it alone)."""
 
 from __future__ import annotations
 
@@ -24,6 +26,6 @@ def test_the_demo_prints_the_spam_gates_line(helpdesk: str) -> None:
     applied, suggested = judged["applied"], judged["suggested"]
     assert isinstance(applied, dict)
     assert isinstance(suggested, int)
-    assert sum(applied.values()) + suggested > 0, "the samples hold mail the gate sets aside"
+    assert (applied, suggested) == ({}, 0), judged["tickets"]
     said = verdicts_line(applied, suggested, dry_run=False, tickets=judged["tickets"])
     assert said in result.output.splitlines(), result.output
