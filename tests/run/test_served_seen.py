@@ -146,6 +146,9 @@ def test_what_serve_triaged_joins_the_next_runs_rising_counts(
 
 @pytest.mark.slow
 @pytest.mark.desk(raw=True, configure=True)
+# Two cron runs and a server triaging an hour of 300 tickets: about a minute alone on a 2-core
+# machine, longer beside the slow suite's other workers; the bound catches a hang.
+@pytest.mark.timeout(600)
 def test_an_outage_serve_triaged_is_grouped_by_the_next_run(
     desk_kind: str, desk: Any, receiver: Receiver, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
