@@ -120,3 +120,35 @@ def test_with_answers_sent_the_customer_receives_their_own_orders_status(
     assert [c for c in public_comments(desk, ids[3]) if "Your order" in c] == []
     assert "Your order" in notes_of(desk, ids[3])
     assert [c for c in public_comments(desk, ids[4]) if "Your order" in c] == []
+
+
+@pytest.mark.desk(configure=True)
+def test_a_token_the_shop_refuses_is_said_once_for_the_run(
+    desk: Desk, shop: ShopServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wrong or expired token fails every ticket's lookup alike: each note says its lookup
+    failed, and the run says once what to check, not a ticket at a time."""
+    orders = three_orders(shop)
+    monkeypatch.setenv("SHOPIFY_ACCESS_TOKEN", "shpat_expired_token_0000")
+    tickets = desk.create(
+        [
+            NewTicket(
+                "Where is my order?",
+                f"Where is my order {orders[name]['name']}?",
+                sender=f"{name}@example.com",
+            )
+            for name in ("alice", "dave")
+        ]
+    )
+    result = invoke("run", "--engine", "rules")
+    assert result.exit_code == 0, result.output
+    for ticket in tickets:
+        assert "Lookup order_status failed (HTTP 401" in notes_of(desk, ticket)
+    said = [
+        line for line in result.output.splitlines() if "refused ticketbot's credentials" in line
+    ]
+    assert len(said) == 1, result.output
+    assert "order_status" in said[0]
+    assert "HTTP 401" in said[0]
+    assert "on 2 lookup(s)" in said[0]
+    assert "shpat_expired_token_0000" not in result.output

@@ -53,6 +53,10 @@ class Replies(Protocol):
     def planned(self, ticket_id: int) -> bool: ...
 
 
+# A service that answers these to a lookup refused the credentials, not the record.
+CREDENTIALS_REFUSED = (401, 403)
+
+
 @dataclass
 class ActionReading:
     entities: Entities
@@ -90,6 +94,9 @@ class ActionsStep(Step):
         self._lock = threading.Lock()
         self._done: dict[int, TicketActions] = {}
         self.counts: dict[str, int] = {}
+        # (action, HTTP status) -> lookups the service refused for ticketbot's credentials: a
+        # wrong or expired token fails every ticket's lookup alike, and is said once a run.
+        self.refused: dict[tuple[str, int], int] = {}
 
     def read(self, ticket: Ticket, prepared: PreparedTicket) -> ActionReading:
         text = f"{ticket.subject}\n{ticket.description}"
@@ -115,6 +122,10 @@ class ActionsStep(Step):
             outcome = run_lookup(action, reading.entities, self.caller, deadline=bound)
             lookups.append(outcome)
             self._count(f"lookup_{outcome.status}")
+            if outcome.status == "failed" and outcome.http_status in CREDENTIALS_REFUSED:
+                with self._lock:
+                    key = (action.name, outcome.http_status)
+                    self.refused[key] = self.refused.get(key, 0) + 1
             self._emit(
                 ticket.id,
                 action.name,
@@ -217,8 +228,22 @@ class ActionsStep(Step):
     def totals(self, summary: RunSummary, price: Price) -> None:
         with self._lock:
             counts = dict(self.counts)
+            refused = dict(self.refused)
         if counts and self._log is not None:
             self._log.emit("actions_counted", **counts)
+        for (action, status), count in sorted(refused.items()):
+            summary.warnings.append(
+                f"the service of action {action} refused ticketbot's credentials (HTTP {status}) "
+                f"on {count} lookup(s): check the token its headers name in the actions file"
+            )
+            if self._log is not None:
+                self._log.emit(
+                    "action_credentials_refused",
+                    level="warning",
+                    action=action,
+                    http_status=status,
+                    lookups=count,
+                )
 
     def run_pass(self, run: StepRun) -> RunPass | None:
         from .approve import ApprovalPass
