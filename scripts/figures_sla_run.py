@@ -9,8 +9,6 @@ its seconds against its ``--max-runtime``, and the targets it warned of.
 
 from __future__ import annotations
 
-import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -18,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from scripts import child_env, command_parser, run_dirs
 from ticket_processor.common.eventlog import read_events
 from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.sandbox.desks import Desk, NewTicket, SlaDesk, serve_desk
@@ -50,16 +49,7 @@ def _seed(desk: Desk, count: int, now: float) -> list[int]:
 
 def _run(desk: Desk, root: Path) -> dict[str, Any]:
     """One ``ticketbot run`` as cron starts it: its requests, 429s, seconds, exit code."""
-    env = {
-        **os.environ,
-        **desk.env(),
-        "TICKETBOT_STATE_DIR": str(root / "state"),
-        "TICKETBOT_LOG_DIR": str(root / "logs"),
-        "TICKETBOT_SLA": "true",
-        "TICKETBOT_SPAM_GATE": "false",
-    }
-    env.pop("OPENAI_API_KEY", None)
-    env.pop("OPENAI_BASE_URL", None)
+    env = child_env(desk.env(), run_dirs(root), TICKETBOT_SLA="true", TICKETBOT_SPAM_GATE="false")
     before = len(list(read_events(root / "logs"))) if (root / "logs").exists() else 0
     desk.reset_stats()
     started = time.perf_counter()
@@ -79,11 +69,7 @@ def _run(desk: Desk, root: Path) -> dict[str, Any]:
 
 
 def sla_run(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser(
-        prog="figures.py sla_run",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_parser("sla_run")
     parser.add_argument("--open", type=int, default=5000)
     parser.add_argument("--kinds", default=",".join(KINDS))
     args = parser.parse_args(argv)

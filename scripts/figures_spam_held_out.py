@@ -31,7 +31,6 @@ mail it was not written on. Only the counts are printed: no mail the gate misses
 
 from __future__ import annotations
 
-import argparse
 import csv
 import re
 import sys
@@ -40,6 +39,7 @@ from email.header import decode_header, make_header
 from email.utils import parseaddr
 from pathlib import Path
 
+from scripts import command_parser
 from scripts.figures_spam_risk import _fates
 from ticket_processor.spam.gate import SpamGate
 from ticket_processor.spam.labelled import SpamRow, score_rows
@@ -101,7 +101,7 @@ def _address(sender: str | None) -> str | None:
 
 
 def spam_held_out_figures(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = command_parser("spam_held_out_figures")
     parser.add_argument("root", type=Path, help="a folder holding Ling-Spam's bare/part*/ files")
     parser.add_argument("--phishing", type=Path, help="Nazario.csv of the curated phishing sets")
     args = parser.parse_args(argv)
