@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 from support.clock import FakeClock
 from support.connected import connected
-from support.sla import EVERY_DAY, TARGETS, sla_desk, triaged
+from support.sla import open_clocks, reads_counted, sla_desk, triaged
 
 from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.helpdesks.sla import SlaRead
@@ -23,11 +22,6 @@ pytestmark = pytest.mark.desk(unlimited=True, clock="desk_clock")
 
 OPEN = 350
 HISTORY = 14 * 86400
-
-
-def _requests(stats: dict[str, Any]) -> int:
-    counted = stats.get("requests", stats)
-    return sum(v for k, v in counted.items() if isinstance(v, int) and k.startswith("GET "))
 
 
 def _run(desk: Desk, state: Path) -> tuple[SlaReads, SlaRead, int]:
@@ -42,7 +36,7 @@ def _run(desk: Desk, state: Path) -> tuple[SlaReads, SlaRead, int]:
         read = reader(
             helpdesk, now=now, history_since=now - HISTORY, max_requests=60, since=kept.position
         )
-        counted = _requests(desk.stats())
+        counted = reads_counted(desk.stats())
     finally:
         helpdesk.close()
     read = kept.merged(read, history_since=now - HISTORY)
@@ -53,13 +47,8 @@ def _run(desk: Desk, state: Path) -> tuple[SlaReads, SlaRead, int]:
 def test_the_second_run_reads_only_what_changed(
     desk: Desk, desk_clock: FakeClock, tmp_path: Path
 ) -> None:
-    sla = sla_desk(desk)
     now = time.time()
-    sla.sla_schedule("UTC", EVERY_DAY)
-    sla.sla_policy(TARGETS)
-    ids = desk.create([triaged(f"Question {n}") for n in range(OPEN)])
-    for n, ticket_id in enumerate(ids):
-        sla.sla_clock(ticket_id, metric="first_reply", breach_at=now + 3600 + 60 * n)
+    ids = open_clocks(desk, OPEN, first_due=now + 3600)
     desk_clock.advance(5)
     desk.agent_edit(ids[-1], "billing", "normal")  # the latest change the first run sees
 
@@ -71,7 +60,7 @@ def test_the_second_run_reads_only_what_changed(
     desk_clock.advance(5)
     desk.agent_edit(ids[0], "vip", "high")
     (new,) = desk.create([triaged("A new question")])
-    sla.sla_clock(new, metric="first_reply", breach_at=now + 1800)
+    sla_desk(desk).sla_clock(new, metric="first_reply", breach_at=now + 1800)
 
     second, read, counted = _run(desk, tmp_path)
     assert second.note is None
@@ -86,11 +75,7 @@ def test_the_second_run_reads_only_what_changed(
 
 
 def test_an_unreadable_kept_read_means_a_full_read_said_once(desk: Desk, tmp_path: Path) -> None:
-    sla = sla_desk(desk)
-    sla.sla_schedule("UTC", EVERY_DAY)
-    sla.sla_policy(TARGETS)
-    (ticket_id,) = desk.create([triaged("Question")])
-    sla.sla_clock(ticket_id, metric="first_reply", breach_at=time.time() + 3600)
+    (ticket_id,) = open_clocks(desk, 1, first_due=time.time() + 3600)
     _run(desk, tmp_path)
     (tmp_path / FILE).write_bytes(b'{"kind": "' + desk.kind.encode() + b'", "position": 7')
 

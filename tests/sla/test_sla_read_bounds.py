@@ -5,11 +5,10 @@ minute limit), and a smaller budget stops the read at it, said as incomplete."""
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import pytest
 from support.connected import connected
-from support.sla import EVERY_DAY, TARGETS, sla_desk, triaged
+from support.sla import open_clocks, reads_counted
 
 from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.sandbox.desks import Desk
@@ -19,26 +18,16 @@ pytestmark = pytest.mark.desk(unlimited=True)
 OPEN = 250
 
 
-def _requests(stats: dict[str, Any]) -> int:
-    counted = stats.get("requests", stats)
-    return sum(v for k, v in counted.items() if isinstance(v, int) and k.startswith("GET "))
-
-
 def test_the_read_takes_the_requests_it_says_and_stops_at_its_budget(desk: Desk) -> None:
-    sla = sla_desk(desk)
     now = time.time()
-    sla.sla_schedule("UTC", EVERY_DAY)
-    sla.sla_policy(TARGETS)
-    ids = desk.create([triaged(f"Question {n}") for n in range(OPEN)])
-    for n, ticket_id in enumerate(ids):
-        sla.sla_clock(ticket_id, metric="first_reply", breach_at=now + 600 + 60 * n)
+    ids = open_clocks(desk, OPEN, first_due=now + 600)
     reader = KINDS[desk.kind].sla_reader()
     assert reader is not None
     helpdesk = connected(desk)
     try:
         desk.reset_stats()
         read = reader(helpdesk, now=now, history_since=now - 14 * 86400, max_requests=60)
-        counted = _requests(desk.stats())
+        counted = reads_counted(desk.stats())
         assert read.complete
         assert {c.ticket_id for c in read.clocks if c.metric == "first_reply"} == set(ids)
         assert counted == read.requests, (counted, read.requests)
@@ -46,7 +35,7 @@ def test_the_read_takes_the_requests_it_says_and_stops_at_its_budget(desk: Desk)
 
         desk.reset_stats()
         short = reader(helpdesk, now=now, history_since=now - 14 * 86400, max_requests=3)
-        assert _requests(desk.stats()) <= 6  # the definitions and the schedule, one page
+        assert reads_counted(desk.stats()) <= 6  # the definitions and the schedule, one page
         assert short.complete == (len(short.clocks) == len(read.clocks))
     finally:
         helpdesk.close()

@@ -37,6 +37,24 @@ def triaged(subject: str, *tags: str, priority: str = "normal") -> NewTicket:
     )
 
 
+def open_clocks(desk: Desk, count: int, first_due: float, every: float = 60) -> list[int]:
+    """``count`` triaged tickets under the every-day schedule and ``TARGETS``, their first
+    replies due from ``first_due`` on, one every ``every`` seconds."""
+    sla = sla_desk(desk)
+    sla.sla_schedule("UTC", EVERY_DAY)
+    sla.sla_policy(TARGETS)
+    ids = desk.create([triaged(f"Question {n}") for n in range(count)])
+    for n, ticket_id in enumerate(ids):
+        sla.sla_clock(ticket_id, metric="first_reply", breach_at=first_due + every * n)
+    return ids
+
+
+def reads_counted(stats: dict[str, Any]) -> int:
+    """The GET requests a sandbox's stats count (the reads a pass made)."""
+    counted = stats.get("requests", stats)
+    return sum(v for k, v in counted.items() if isinstance(v, int) and k.startswith("GET "))
+
+
 def at_risk(desk: Desk, ticket_id: int) -> bool:
     return "ai_sla_at_risk" in desk.snapshot(ticket_id).tags
 
